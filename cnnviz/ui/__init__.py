@@ -1,0 +1,1 @@
+"""The only streamlit-aware helpers shared by pages."""

@@ -1,0 +1,34 @@
+"""The sidebar every page shares: what is designed, what is training, presenter mode."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.ui import state
+
+_PRESENTER_CSS = """
+<style>
+html, body, [class*="st-"] { font-size: 1.15rem; }
+h1 { font-size: 2.6rem !important; }
+[data-testid="stDataFrame"] * { font-size: 1.05rem; }
+</style>
+"""
+
+
+def render() -> None:
+    with st.sidebar:
+        st.toggle(
+            "Presenter mode",
+            key=state.TEACHING,
+            help="Bigger text and fewer controls, for a projector.",
+        )
+        if state.teaching():
+            st.markdown(_PRESENTER_CSS, unsafe_allow_html=True)
+        spec = state.get_spec()
+        n = len(spec.get("layers", []))
+        shape = "×".join(str(d) for d in spec.get("input", []))
+        st.caption(f"Design: input {shape}, {n} layer{'s' if n != 1 else ''}")
+        if state.job_id():
+            st.caption(f"Training job: `{state.job_id()}`")
+        if state.run_id():
+            st.caption(f"Open run: `{state.run_id()}`")
