@@ -1,0 +1,1 @@
+"""Plotly figure builders (no streamlit): design diagram, data, training curves, inspection."""
