@@ -1,0 +1,229 @@
+"""Training curves as Plotly figures (no streamlit): testable without a server.
+
+Inputs are pandas DataFrames with the run store's column names, so the live
+page (a Job's metrics) and the Runs page (a saved run's CSVs) draw the same
+charts:
+
+- per iteration: ``iteration`` (global, 1-based), ``epoch`` (1-based), ``loss``;
+- per epoch: ``epoch``, ``train_loss``, ``train_accuracy``, ``val_loss``,
+  ``val_accuracy`` (accuracies as fractions 0..1; missing columns are skipped).
+
+Long runs stay light: ``downsample`` averages neighbouring iterations so a
+chart never carries more than ``max_points`` points per line, and the smoothed
+curve is computed on the full series before that.
+"""
+
+from __future__ import annotations
+
+import math
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+RAW_COLOUR = "rgba(31, 119, 180, 0.35)"
+SMOOTH_COLOUR = "rgb(31, 119, 180)"
+TRAIN_COLOUR = "rgb(31, 119, 180)"
+VAL_COLOUR = "rgb(255, 127, 14)"
+TEST_COLOUR = "rgb(44, 160, 44)"
+MAX_POINTS = 1500
+MAX_BOUNDARY_LABELS = 12
+
+
+def ema(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
+    """Exponential moving average with bias correction (TensorBoard's smoothing).
+
+    ``s_t = weight * s_{t-1} + (1 - weight) * x_t``, divided by ``1 - weight**t``
+    so the first points are not pulled towards 0. NaN/inf values are skipped
+    (the previous smoothed value is repeated).
+    """
+    if not 0.0 <= weight < 1.0:
+        raise ValueError(f"smoothing weight must be in [0, 1), got {weight}")
+    x = np.asarray(values, dtype=float)
+    out = np.empty_like(x)
+    acc, n = 0.0, 0
+    last = math.nan
+    for i, v in enumerate(x):
+        if math.isfinite(v):
+            n += 1
+            acc = weight * acc + (1.0 - weight) * v
+            last = acc / (1.0 - weight**n)
+        out[i] = last
+    return out
+
+
+def downsample(x: Sequence[float], ys: Sequence[Sequence[float]], max_points: int = MAX_POINTS):
+    """Average consecutive points into at most ``max_points`` bins.
+
+    Returns ``(x_binned, [y_binned, ...], k)`` where ``k`` is the number of points
+    per bin (1 when nothing was dropped). x takes each bin's last value, so the
+    last iteration stays the last point.
+    """
+    xa = np.asarray(x, dtype=float)
+    n = len(xa)
+    if n <= max_points:
+        return xa, [np.asarray(y, dtype=float) for y in ys], 1
+    k = math.ceil(n / max_points)
+    m = math.ceil(n / k)
+    pad = m * k - n
+
+    def binned(a: np.ndarray, how: str) -> np.ndarray:
+        a = np.concatenate([a, np.full(pad, np.nan)]).reshape(m, k)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN bin stays NaN
+            return np.nanmax(a, axis=1) if how == "last" else np.nanmean(a, axis=1)
+
+    return binned(xa, "last"), [binned(np.asarray(y, dtype=float), "mean") for y in ys], k
+
+
+def epoch_ends(iter_df: pd.DataFrame) -> list[tuple[int, float]]:
+    """(epoch, last iteration of that epoch) for every epoch but the last one seen."""
+    if iter_df.empty or "epoch" not in iter_df:
+        return []
+    last = iter_df.groupby("epoch")["iteration"].max().sort_index()
+    return [(int(e), float(it)) for e, it in last.iloc[:-1].items()]
+
+
+def iteration_loss_figure(
+    iter_df: pd.DataFrame,
+    *,
+    smoothing: float = 0.9,
+    max_points: int = MAX_POINTS,
+    title: str = "Loss per iteration (one mini-batch each)",
+) -> go.Figure:
+    """Raw loss per iteration (faint) and its smoothed curve, epoch boundaries as dashed lines."""
+    fig = go.Figure()
+    if iter_df is None or iter_df.empty:
+        _empty(fig, "Waiting for the first mini-batch…")
+    else:
+        df = iter_df.sort_values("iteration")
+        smooth = ema(df["loss"].to_numpy(), smoothing)
+        x, (raw, sm), k = downsample(
+            df["iteration"].to_numpy(), [df["loss"].to_numpy(), smooth], max_points
+        )
+        raw_name = "loss per iteration" if k == 1 else f"loss (mean of {k} iterations)"
+        fig.add_trace(
+            go.Scatter(
+                x=x, y=raw, mode="lines", name=raw_name, line={"color": RAW_COLOUR, "width": 1}
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=x,
+                y=sm,
+                mode="lines",
+                name=f"smoothed (EMA {smoothing:g})",
+                line={"color": SMOOTH_COLOUR, "width": 2.5},
+            )
+        )
+        ends = epoch_ends(df)
+        label_every = max(1, math.ceil(len(ends) / MAX_BOUNDARY_LABELS))
+        for i, (epoch, it) in enumerate(ends):
+            fig.add_vline(x=it + 0.5, line={"dash": "dash", "color": "grey", "width": 1})
+            if i % label_every == 0:
+                fig.add_annotation(
+                    x=it + 0.5,
+                    y=1,
+                    yref="paper",
+                    text=f"end of epoch {epoch}",
+                    showarrow=False,
+                    xanchor="right",
+                    yanchor="top",
+                    font={"size": 11, "color": "grey"},
+                    textangle=-90,
+                )
+    fig.update_layout(
+        title=title,
+        xaxis_title="iteration (mini-batches seen)",
+        yaxis_title="cross-entropy loss",
+        legend={"orientation": "h", "y": -0.25},
+        margin={"l": 60, "r": 20, "t": 50, "b": 40},
+        height=360,
+        uirevision="iteration-loss",
+    )
+    fig.update_yaxes(rangemode="tozero")
+    return fig
+
+
+def epoch_metrics_figure(
+    epoch_df: pd.DataFrame,
+    *,
+    test_accuracy: float | None = None,
+    test_loss: float | None = None,
+    title: str = "Per epoch: training vs validation",
+) -> go.Figure:
+    """Two panels: loss and accuracy (%) per epoch, train vs validation, test result if known."""
+    fig = make_subplots(
+        rows=1, cols=2, subplot_titles=("Loss", "Accuracy (%)"), horizontal_spacing=0.12
+    )
+    if epoch_df is None or epoch_df.empty:
+        _empty(fig, "Charts appear after the first epoch.")
+    else:
+        df = epoch_df.sort_values("epoch")
+        e = df["epoch"]
+        for col, name, colour, row_col, scale in (
+            ("train_loss", "training", TRAIN_COLOUR, 1, 1.0),
+            ("val_loss", "validation", VAL_COLOUR, 1, 1.0),
+            ("train_accuracy", "training", TRAIN_COLOUR, 2, 100.0),
+            ("val_accuracy", "validation", VAL_COLOUR, 2, 100.0),
+        ):
+            if col in df and df[col].notna().any():
+                fig.add_trace(
+                    go.Scatter(
+                        x=e,
+                        y=df[col] * scale,
+                        mode="lines+markers",
+                        name=name,
+                        legendgroup=name,
+                        showlegend=row_col == 1,
+                        line={"color": colour, "dash": "solid" if name == "training" else "dot"},
+                    ),
+                    row=1,
+                    col=row_col,
+                )
+        last = float(e.max())
+        for value, row_col, scale in ((test_loss, 1, 1.0), (test_accuracy, 2, 100.0)):
+            if value is not None and math.isfinite(value):
+                fig.add_trace(
+                    go.Scatter(
+                        x=[last],
+                        y=[value * scale],
+                        mode="markers+text",
+                        name="test (after training)",
+                        legendgroup="test",
+                        showlegend=row_col == 2 or test_accuracy is None,
+                        marker={"color": TEST_COLOUR, "size": 12, "symbol": "star"},
+                        text=[f"test {value * scale:.1f}%" if scale > 1 else f"test {value:.3f}"],
+                        textposition="bottom left",
+                    ),
+                    row=1,
+                    col=row_col,
+                )
+        fig.update_xaxes(title_text="epoch", dtick=1 if last <= 20 else None)
+        fig.update_yaxes(rangemode="tozero", row=1, col=1)
+        fig.update_yaxes(range=[0, 101], row=1, col=2)
+    fig.update_layout(
+        title=title,
+        legend={"orientation": "h", "y": -0.25},
+        margin={"l": 60, "r": 20, "t": 70, "b": 40},
+        height=360,
+        uirevision="epoch-metrics",
+    )
+    return fig
+
+
+def _empty(fig: go.Figure, text: str) -> None:
+    fig.add_annotation(
+        text=text,
+        xref="paper",
+        yref="paper",
+        x=0.5,
+        y=0.5,
+        showarrow=False,
+        font={"size": 14, "color": "grey"},
+    )
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
