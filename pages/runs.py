@@ -1,4 +1,25 @@
+"""Runs: every saved training run (from this page or the command line); reopen one."""
+
 import streamlit as st
 
+from cnnviz.runs import runs_root
+from cnnviz.ui import train_runs
+
 st.title("Runs")
-st.info("This page is being built.")
+st.caption(
+    f"Every training run is saved in its own folder under `{runs_root().resolve()}` "
+    "(set `CNNVIZ_RUNS_DIR` to move it): the network, the settings, the loss and accuracy "
+    "per iteration and per epoch, and the trained weights. "
+    "Runs trained with `python -m cnnviz train` appear here too."
+)
+
+runs = train_runs.all_runs()
+if not runs:
+    st.info("No runs yet. Train a network on the **Train** page and it will be listed here.")
+    st.page_link("pages/train.py", label="Go to Train", icon="📈")
+    st.stop()
+
+st.caption("Click a row to see that run.")
+picked = train_runs.pick_run(runs)
+if picked is not None:
+    train_runs.run_details(picked)
