@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from torch import nn
 
-from cnnviz.shapes import summarize
+from cnnviz.presets import PRESETS
+from cnnviz.shapes import first_error, summarize
+
+__all__ = ["build_model", "build_preset", "first_error"]
 from cnnviz.spec import SpecError, kind_of, normalize_layer, torch_kwargs
-
-
-def first_error(rows: list[dict]) -> SpecError | None:
-    """The first row's error as a SpecError naming the layer, or None if every row is fine."""
-    for i, row in enumerate(rows):
-        if row.get("error"):
-            fix = f" Fix: {row['fix']}" if row.get("fix") else ""
-            return SpecError(f"Layer {i + 1} ({row.get('name', '?')}): {row['error']}.{fix}", layer=i)
-    return None
 
 
 def build_model(spec: dict) -> nn.Sequential:
@@ -33,3 +27,10 @@ def build_model(spec: dict) -> nn.Sequential:
         in_dim = row["input_shape"][1] if kind.inferred else None  # channels, or features
         modules.append(kind.torch_class(**torch_kwargs(layer, in_dim)))
     return nn.Sequential(*modules)
+
+
+def build_preset(name: str) -> nn.Sequential:
+    """The model of a preset by name (SpecError listing the presets if there is none)."""
+    if name not in PRESETS:
+        raise SpecError(f"no preset {name!r}: use one of {', '.join(PRESETS)}")
+    return build_model(PRESETS[name].spec)

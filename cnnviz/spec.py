@@ -29,6 +29,7 @@ MAX_FEATURES = 65_536  # linear out_features
 MAX_SPATIAL = 1024  # input H or W
 MAX_KERNEL = 64
 MAX_BATCH = 4096
+MAX_LAYER_PARAMS = 100_000_000  # one layer's weights + biases (400 MB as float32)
 
 
 class SpecError(ValueError):
@@ -78,7 +79,9 @@ class Param:
     default: Any  # torch's default (or, for required args, the editor's starting value)
     minimum: float | None = None
     maximum: float | None = None
-    required: bool = False  # torch has no default: the spec must give it (the editor fills `default`)
+    required: bool = (
+        False  # torch has no default: the spec must give it (the editor fills `default`)
+    )
     help: str = ""
 
 
@@ -128,7 +131,9 @@ _POOL_STRIDE = Param(
     help="S: how far the window moves (empty = kernel_size)",
 )
 _DILATION = Param("dilation", ParamKind.PAIR, 1, 1, 16, help="D: gaps between kernel taps")
-_POOL_PADDING = Param("padding", ParamKind.PAIR, 0, 0, MAX_KERNEL, help="P: zeros added on each side")
+_POOL_PADDING = Param(
+    "padding", ParamKind.PAIR, 0, 0, MAX_KERNEL, help="P: zeros added on each side"
+)
 _CEIL = Param("ceil_mode", ParamKind.BOOL, False, help="round the output size up instead of down")
 _BIAS = Param("bias", ParamKind.BOOL, True, help="add a learned bias per output")
 
@@ -161,7 +166,9 @@ LAYER_KINDS: dict[str, LayerKind] = {
                     help='P: zeros added on each side; "same" keeps H and W',
                 ),
                 _DILATION,
-                Param("groups", ParamKind.INT, 1, 1, MAX_CHANNELS, help="split channels into groups"),
+                Param(
+                    "groups", ParamKind.INT, 1, 1, MAX_CHANNELS, help="split channels into groups"
+                ),
                 _BIAS,
             ),
             inferred=("in_channels",),
@@ -216,7 +223,12 @@ LAYER_KINDS: dict[str, LayerKind] = {
             Rule.ELEMENTWISE,
             (
                 Param(
-                    "p", ParamKind.FLOAT, 0.5, 0.0, 1.0, help="chance each value is zeroed in training"
+                    "p",
+                    ParamKind.FLOAT,
+                    0.5,
+                    0.0,
+                    1.0,
+                    help="chance each value is zeroed in training",
                 ),
             ),
             explain="zeroes random values while training (not in evaluation)",
@@ -306,7 +318,7 @@ def kind_of(layer: dict) -> LayerKind:
     t = layer.get("type") if isinstance(layer, dict) else None
     if not isinstance(t, str) or t.lower() not in LAYER_KINDS:
         known = ", ".join(LAYER_KINDS)
-        raise SpecError(f'unknown layer type {t!r}: use one of {known}')
+        raise SpecError(f"unknown layer type {t!r}: use one of {known}")
     return LAYER_KINDS[t.lower()]
 
 
@@ -379,7 +391,7 @@ def normalize_layer(layer: Any) -> dict:
     parameter and what is allowed. Unknown keys are refused, so typos are caught.
     """
     if not isinstance(layer, dict):
-        raise SpecError(f"a layer must be an object like {{\"type\": \"relu\"}}, got {layer!r}")
+        raise SpecError(f'a layer must be an object like {{"type": "relu"}}, got {layer!r}')
     kind = kind_of(layer)
     allowed = {p.name for p in kind.params}
     extra = set(layer) - allowed - {"type"}
@@ -424,7 +436,9 @@ def check_input(value: Any) -> list[int]:
     dims = []
     for v in value:
         if isinstance(v, bool) or not isinstance(v, (int, float)) or int(v) != v or v < 1:
-            raise SpecError(f"{msg}; every size must be a whole number of at least 1, got {value!r}")
+            raise SpecError(
+                f"{msg}; every size must be a whole number of at least 1, got {value!r}"
+            )
         dims.append(int(v))
     if len(dims) == 1 and dims[0] > MAX_FEATURES:
         raise SpecError(f"input is capped at {MAX_FEATURES} features here, got {dims[0]}")
@@ -477,7 +491,11 @@ def describe(layer: dict, in_dim: int | None = None) -> str:
         if p.name not in layer:
             continue
         v = layer[p.name]
-        if p.required and kind.type in ("conv2d", "linear") and p.name in ("out_channels", "out_features"):
+        if (
+            p.required
+            and kind.type in ("conv2d", "linear")
+            and p.name in ("out_channels", "out_features")
+        ):
             args.append(repr(v))
         elif p.required or v != p.default:
             args.append(f"{p.name}={_py(v)}")
