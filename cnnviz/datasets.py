@@ -1,0 +1,403 @@
+"""Datasets: a registry of facts, loading to one uint8 tensor per split, and the pipeline steps.
+
+Every dataset becomes a ``DataBundle``: ``train_x``/``test_x`` uint8 ``[N, C, H, W]``,
+``train_y``/``test_y`` int64 ``[N]``. Nothing is converted per item through PIL:
+torchvision's ``.data``/``.targets`` are taken whole, resizing and channel conversion run
+on the whole tensor (chunked). Bundles are cached in-process (a small LRU keyed by name,
+folder, size, channels, counts and seed); treat their tensors as read-only.
+
+- ``shapes`` (default): built in, procedural, no network (``cnnviz.data_shapes``).
+  Train images from ``seed``, test images from a different seed.
+- ``mnist``, ``fashionmnist``, ``kmnist``, ``cifar10``: torchvision's classes with
+  ``root=data_dir`` (MNIST lives in ``<data_dir>/MNIST/raw``); ``download=True`` fetches.
+  Missing files or a failed download raise ``DatasetUnavailable`` saying what to do.
+- Your own images: ``load_image_folder`` / ``extract_zip`` (``cnnviz.data_files``).
+
+Normalization (``NormKind``): ``none`` feeds raw 0..255 floats, ``div255`` gives 0..1,
+``standardize`` is torchvision's ``Normalize`` after ``ToTensor``: ``(x/255 - mean) / std``
+with per-channel mean/std measured on the training split in 0..1 units (std with torch's
+default Bessel correction).
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections import OrderedDict
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor
+
+from cnnviz.data_errors import DatasetUnavailable, UnsafeArchive
+from cnnviz.data_files import extract_zip, load_image_folder
+from cnnviz.data_shapes import SHAPE_CLASSES, make_shapes
+from cnnviz.data_torchvision import load_torchvision
+
+__all__ = [
+    "DATASETS",
+    "DEFAULT_DATASET",
+    "DataBundle",
+    "DatasetInfo",
+    "DatasetUnavailable",
+    "NormKind",
+    "Normalization",
+    "Source",
+    "UnsafeArchive",
+    "augment_batch",
+    "convert_images",
+    "default_data_dir",
+    "extract_zip",
+    "fit_normalization",
+    "iterations_per_epoch",
+    "load_dataset",
+    "load_image_folder",
+    "make_shapes",
+    "split_train_val",
+]
+
+
+class Source(StrEnum):
+    BUILTIN = "builtin"
+    TORCHVISION = "torchvision"
+    FOLDER = "folder"
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    name: str
+    title: str
+    source: Source
+    channels: int  # native channels
+    size: tuple[int, int]  # native (H, W)
+    classes: tuple[str, ...]
+    description: str
+    sizes: tuple[int, ...] = ()  # square sizes offered in the page; the first is the default
+    n_train: int = 0  # images in the full training split
+    n_test: int = 0
+    folder: str = ""  # where torchvision keeps it under the data folder ("" for built in)
+
+
+_DIGITS = tuple(str(i) for i in range(10))
+DATASETS: dict[str, DatasetInfo] = {
+    d.name: d
+    for d in (
+        DatasetInfo(
+            "shapes", "Shapes (built in)", Source.BUILTIN, 3, (64, 64), SHAPE_CLASSES,
+            "Ten shapes drawn on the fly (circle, square, triangle, …) at random positions, sizes, "
+            "angles and colours, with clutter lines and noise. Needs no download.",
+            sizes=(64, 32, 28), n_train=10_000, n_test=2_000,
+        ),
+        DatasetInfo(
+            "mnist", "MNIST", Source.TORCHVISION, 1, (28, 28), _DIGITS,
+            "Handwritten digits 0–9, greyscale 28×28 (LeCun et al.).",
+            sizes=(28, 32, 64), n_train=60_000, n_test=10_000, folder="MNIST",
+        ),
+        DatasetInfo(
+            "fashionmnist", "Fashion-MNIST", Source.TORCHVISION, 1, (28, 28),
+            ("T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"),
+            "Zalando clothing photos in 10 classes, greyscale 28×28: harder than MNIST.",
+            sizes=(28, 32, 64), n_train=60_000, n_test=10_000, folder="FashionMNIST",
+        ),
+        DatasetInfo(
+            "kmnist", "Kuzushiji-MNIST", Source.TORCHVISION, 1, (28, 28),
+            ("o", "ki", "su", "tsu", "na", "ha", "ma", "ya", "re", "wo"),
+            "Ten cursive Japanese (Hiragana) characters, greyscale 28×28.",
+            sizes=(28, 32, 64), n_train=60_000, n_test=10_000, folder="KMNIST",
+        ),
+        DatasetInfo(
+            "cifar10", "CIFAR-10", Source.TORCHVISION, 3, (32, 32),
+            ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
+            "Small colour photos 32×32 in 10 classes (Krizhevsky): a real challenge for a small CNN.",
+            sizes=(32, 64, 28), n_train=50_000, n_test=10_000, folder="cifar-10-batches-py",
+        ),
+    )
+}  # fmt: skip
+DEFAULT_DATASET = "shapes"
+MAX_SIZE = 256  # largest image side offered; bigger requests are refused with a message
+
+
+@dataclass(frozen=True)
+class DataBundle:
+    name: str
+    classes: tuple[str, ...]
+    train_x: Tensor  # uint8 (N, C, H, W)
+    train_y: Tensor  # int64 (N,)
+    test_x: Tensor  # uint8 (M, C, H, W)
+    test_y: Tensor  # int64 (M,)
+    skipped: int = 0  # unreadable files skipped (folders)
+    note: str = ""  # anything the user should know (e.g. files capped)
+
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """One image's (C, H, W)."""
+        c, h, w = self.train_x.shape[1:]
+        return (int(c), int(h), int(w))
+
+
+def default_data_dir() -> Path:
+    """``$CNNVIZ_DATA_DIR``, else ``./data``."""
+    return Path(os.environ.get("CNNVIZ_DATA_DIR") or "data")
+
+
+# ---------------------------------------------------------------------------- conversion
+
+
+def convert_images(
+    x: Tensor, *, size: int | None = None, channels: int | None = None, chunk: int = 2048
+) -> Tensor:
+    """Resize (bilinear, antialiased) to ``size``×``size`` and convert channels, whole-tensor.
+
+    1 → 3 channels repeats the grey value; 3 → 1 takes the luminance (0.299 R + 0.587 G +
+    0.114 B, as PIL's "L"). Returns uint8. Unchanged input is returned as is.
+    """
+    c, h, w = x.shape[1:]
+    if channels is not None and channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")
+    if size is not None and not 4 <= size <= MAX_SIZE:
+        raise ValueError(f"image size must be between 4 and {MAX_SIZE} pixels, got {size}")
+    want_c = channels or c
+    want_hw = (size, size) if size else (h, w)
+    if want_c == c and want_hw == (h, w):
+        return x
+    out = torch.empty(x.shape[0], want_c, *want_hw, dtype=torch.uint8)
+    lum = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    for s in range(0, x.shape[0], chunk):
+        part = x[s : s + chunk].float()
+        if want_c == 1 and c == 3:
+            part = (part * lum).sum(1, keepdim=True)
+        elif want_c == 3 and c == 1:
+            part = part.expand(-1, 3, -1, -1)
+        if want_hw != (h, w):
+            part = F.interpolate(
+                part, size=want_hw, mode="bilinear", antialias=True, align_corners=False
+            )
+        out[s : s + chunk] = part.round_().clamp_(0, 255).to(torch.uint8)
+    return out
+
+
+# ---------------------------------------------------------------------------- loading
+
+_CACHE: OrderedDict[tuple, DataBundle] = OrderedDict()
+_CACHE_SIZE = 4
+
+
+def _subset(x: Tensor, y: Tensor, n: int | None, seed: int) -> tuple[Tensor, Tensor]:
+    if n is None or n >= len(y):
+        return x, y
+    idx = torch.randperm(len(y), generator=torch.Generator().manual_seed(seed))[:n]
+    return x[idx], y[idx]
+
+
+def load_dataset(
+    name: str,
+    *,
+    data_dir: str | os.PathLike | None = None,
+    download: bool = False,
+    size: int | None = None,
+    channels: int | None = None,
+    n_train: int | None = None,
+    n_test: int | None = None,
+    seed: int = 0,
+) -> DataBundle:
+    """Load a registered dataset as one uint8 tensor per split (cached in-process).
+
+    ``size``/``channels`` default to the dataset's own; ``n_train``/``n_test`` take a
+    seeded random subset (Shapes: how many to draw; defaults 10,000 / 2,000).
+    Raises ``DatasetUnavailable`` (files missing, download failed) and ``ValueError``
+    (unknown name, bad size or channels) with messages meant for the user.
+    """
+    info = DATASETS.get(name)
+    if info is None:
+        raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+    root = Path(data_dir) if data_dir is not None else default_data_dir()
+    if size is not None and not 4 <= size <= MAX_SIZE:
+        raise ValueError(f"image size must be between 4 and {MAX_SIZE} pixels, got {size}")
+    if channels is not None and channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")
+    for label, n in (("training", n_train), ("test", n_test)):
+        if n is not None and n < 1:
+            raise ValueError(f"number of {label} images must be at least 1, got {n}")
+    key = (
+        name,
+        str(root.resolve()) if info.source is not Source.BUILTIN else "",
+        size,
+        channels,
+        n_train,
+        n_test,
+        seed,
+    )
+    if key in _CACHE:
+        _CACHE.move_to_end(key)
+        return _CACHE[key]
+    if info.source is Source.BUILTIN:
+        s = size or info.size[0]
+        c = channels or info.channels
+        tx, ty = make_shapes(n_train or info.n_train, size=s, channels=c, seed=seed)
+        vx, vy = make_shapes(n_test or info.n_test, size=s, channels=c, seed=seed + 1_000_003)
+        bundle = DataBundle(name, info.classes, tx, ty, vx, vy)
+    else:
+        tx, ty, vx, vy = load_torchvision(name, root, download=download)
+        tx, ty = _subset(tx, ty, n_train, seed)
+        vx, vy = _subset(vx, vy, n_test, seed + 1)
+        bundle = DataBundle(
+            name, info.classes,
+            convert_images(tx, size=size, channels=channels), ty,
+            convert_images(vx, size=size, channels=channels), vy,
+        )  # fmt: skip
+    _CACHE[key] = bundle
+    while len(_CACHE) > _CACHE_SIZE:
+        _CACHE.popitem(last=False)
+    return bundle
+
+
+def clear_cache() -> None:
+    """Forget loaded bundles (tests; or after files changed on disk)."""
+    _CACHE.clear()
+
+
+# ---------------------------------------------------------------------------- pipeline
+
+
+class NormKind(StrEnum):
+    NONE = "none"  # raw 0..255 as float
+    DIV255 = "div255"  # 0..1
+    STANDARDIZE = "standardize"  # (x/255 - mean) / std, per channel
+
+
+@dataclass(frozen=True)
+class Normalization:
+    kind: NormKind = NormKind.DIV255
+    mean: tuple[float, ...] = ()  # per channel, 0..1 units (standardize only)
+    std: tuple[float, ...] = ()
+
+    def apply(self, x_uint8: Tensor) -> Tensor:
+        """float32 ``[..., C, H, W]`` on the input's device (works on one image or a batch)."""
+        x = x_uint8.to(torch.float32)
+        if self.kind is NormKind.NONE:
+            return x
+        x = x / 255.0
+        if self.kind is NormKind.DIV255:
+            return x
+        c = x.shape[-3]
+        if len(self.mean) != c or len(self.std) != c:
+            raise ValueError(
+                f"normalization has {len(self.mean)} channel(s) of mean/std but the images have {c}: "
+                "compute it again on this data (fit_normalization)"
+            )
+        mean = torch.tensor(self.mean, dtype=torch.float32, device=x.device).view(c, 1, 1)
+        std = torch.tensor(self.std, dtype=torch.float32, device=x.device).view(c, 1, 1)
+        return (x - mean) / std
+
+    def describe(self) -> str:
+        """In the course's words, e.g. ``Normalize(mean=(0.131,), std=(0.308,)) after ÷255``."""
+        if self.kind is NormKind.NONE:
+            return "none: raw pixel values 0–255"
+        if self.kind is NormKind.DIV255:
+            return "÷255: pixel values 0–1 (ToTensor)"
+        m = ", ".join(f"{v:.3f}" for v in self.mean)
+        s = ", ".join(f"{v:.3f}" for v in self.std)
+        return f"ToTensor (÷255) then Normalize(mean=({m}), std=({s}))"
+
+    def to_dict(self) -> dict:
+        return {"kind": str(self.kind), "mean": list(self.mean), "std": list(self.std)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> Normalization:
+        return cls(
+            NormKind(d.get("kind", "div255")),
+            tuple(map(float, d.get("mean", ()))),
+            tuple(map(float, d.get("std", ()))),
+        )
+
+
+def fit_normalization(kind: NormKind | str, train_x: Tensor, *, chunk: int = 4096) -> Normalization:
+    """The normalization of ``kind``; for standardize, per-channel mean/std of ``train_x``/255."""
+    kind = NormKind(kind)
+    if kind is not NormKind.STANDARDIZE:
+        return Normalization(kind)
+    c = train_x.shape[1]
+    total = torch.zeros(c, dtype=torch.float64)
+    total_sq = torch.zeros(c, dtype=torch.float64)
+    for s in range(0, train_x.shape[0], chunk):
+        part = train_x[s : s + chunk].to(torch.float64) / 255.0
+        total += part.sum(dim=(0, 2, 3))
+        total_sq += (part * part).sum(dim=(0, 2, 3))
+    count = train_x.shape[0] * train_x.shape[2] * train_x.shape[3]
+    mean = total / count
+    var = (total_sq - count * mean * mean) / max(count - 1, 1)
+    std = var.clamp(min=0).sqrt().clamp(min=1e-6)  # a constant channel must not divide by 0
+    return Normalization(kind, tuple(mean.tolist()), tuple(std.tolist()))
+
+
+def split_train_val(
+    x: Tensor, y: Tensor, val_fraction: float, seed: int = 0
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """Stratified, deterministic split: ``round(val_fraction·n_c)`` of each class to validation.
+
+    Returns ``(train_x, train_y, val_x, val_y)``; both parts in a seeded shuffled order.
+    """
+    if not 0 <= val_fraction < 1:
+        raise ValueError(f"validation fraction must be in [0, 1), got {val_fraction}")
+    g = torch.Generator().manual_seed(seed)
+    val_idx, train_idx = [], []
+    for c in torch.unique(y).tolist():
+        idx = (y == c).nonzero().squeeze(1)
+        idx = idx[torch.randperm(len(idx), generator=g)]
+        k = round(val_fraction * len(idx))
+        val_idx.append(idx[:k])
+        train_idx.append(idx[k:])
+    empty = torch.zeros(0, dtype=torch.long)
+    tr = torch.cat(train_idx) if train_idx else empty
+    va = torch.cat(val_idx) if val_idx else empty
+    tr = tr[torch.randperm(len(tr), generator=g)]
+    va = va[torch.randperm(len(va), generator=g)]
+    return x[tr], y[tr], x[va], y[va]
+
+
+def iterations_per_epoch(n: int, batch_size: int, *, drop_last: bool = False) -> int:
+    """Mini-batches in one epoch: ``ceil(N / B)`` (``floor`` with drop_last)."""
+    return n // batch_size if drop_last else math.ceil(n / batch_size)
+
+
+def augment_batch(
+    x: Tensor,
+    *,
+    flip: bool = False,
+    crop_padding: int = 0,
+    generator: torch.Generator | None = None,
+) -> Tensor:
+    """Random horizontal flip (p=0.5) and random crop after zero padding, per image, vectorised.
+
+    Works on a float (or uint8) batch ``[B, C, H, W]`` on any device; random numbers come
+    from ``generator`` (on the CPU or on the batch's device) and are moved to the batch.
+    Same as torchvision's ``RandomHorizontalFlip()`` + ``RandomCrop(H, padding=p)``.
+    """
+    if not flip and crop_padding <= 0:
+        return x
+    b, _, h, w = x.shape
+    gen_device = generator.device if generator is not None else torch.device("cpu")
+    if flip:
+        mask = (torch.rand(b, generator=generator, device=gen_device) < 0.5).to(x.device)
+        x = torch.where(mask.view(b, 1, 1, 1), x.flip(-1), x)
+    if crop_padding > 0:
+        p = int(crop_padding)
+        padded = F.pad(x, (p, p, p, p))  # (B, C, H+2p, W+2p), zeros like RandomCrop's fill=0
+        oy = torch.randint(0, 2 * p + 1, (b,), generator=generator, device=gen_device).to(x.device)
+        ox = torch.randint(0, 2 * p + 1, (b,), generator=generator, device=gen_device).to(x.device)
+        rows = (
+            (oy[:, None] + torch.arange(h, device=x.device))
+            .view(b, 1, h, 1)
+            .expand(-1, x.shape[1], -1, w + 2 * p)
+        )
+        padded = padded.gather(2, rows)  # (B, C, H, W+2p)
+        cols = (
+            (ox[:, None] + torch.arange(w, device=x.device))
+            .view(b, 1, 1, w)
+            .expand(-1, x.shape[1], h, -1)
+        )
+        x = padded.gather(3, cols)  # (B, C, H, W)
+    return x
