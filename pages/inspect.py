@@ -1,4 +1,69 @@
+"""Inspect: look inside a trained network: feature maps, filters, prediction, evaluation, Grad-CAM."""
+
 import streamlit as st
 
+from cnnviz.ui import inspect_eval, inspect_image, inspect_layers, inspect_model, inspect_predict
+
 st.title("Inspect")
-st.info("This page is being built.")
+st.caption(
+    "Look inside a trained network: what each layer outputs for one image, what the filters learned, "
+    "how sure the network is, where it goes wrong, and where it looks."
+)
+
+subject = inspect_model.choose_subject()
+if subject is None:
+    st.stop()
+
+bundle, why_not = inspect_eval.test_split(subject)
+if bundle is None and why_not:
+    st.warning(
+        f"{why_not} You can still upload an image"
+        + (" or draw one." if inspect_image.is_digit_like(subject) else ".")
+    )
+
+left, right = st.columns([3, 2], gap="large")
+with left:
+    evaluation = inspect_eval.cached_evaluation(subject)
+    if (
+        bundle is not None
+        and evaluation is None
+        and st.session_state.get("inspect.source") == "A mistake"
+    ):
+        evaluation = inspect_eval.evaluation_for(subject, bundle)
+    chosen = inspect_image.choose_image(subject, bundle, evaluation)
+with right:
+    if chosen is not None:
+        inspect_image.show_chosen(chosen, subject)
+
+TABS = ["Feature maps", "Filters", "Prediction", "Evaluation", "Where it looks"]
+tabs = dict(zip(TABS, st.tabs(TABS, key="inspect.tab", on_change="rerun"), strict=True))
+
+with tabs["Filters"]:
+    if tabs["Filters"].open:
+        inspect_layers.filters_tab(subject)
+with tabs["Evaluation"]:
+    if tabs["Evaluation"].open:
+        inspect_eval.evaluation_tab(subject, bundle, why_not)
+
+needs_image = ("Feature maps", "Prediction", "Where it looks")
+if chosen is None:
+    for name in needs_image:
+        with tabs[name]:
+            st.info("Choose an image above: a test image, a mistake, an upload or a drawing.")
+    st.stop()
+
+try:
+    x = subject.normalization.apply(chosen.x)  # uint8 [1, C, H, W] -> float, like the training data
+except (ValueError, RuntimeError) as e:
+    st.error(f"The image could not be normalized like the training data: {e}")
+    st.stop()
+
+with tabs["Feature maps"]:
+    if tabs["Feature maps"].open:
+        inspect_layers.feature_maps_tab(subject, x)
+with tabs["Prediction"]:
+    if tabs["Prediction"].open:
+        inspect_predict.prediction_tab(subject, chosen, x)
+with tabs["Where it looks"]:
+    if tabs["Where it looks"].open:
+        inspect_predict.gradcam_tab(subject, chosen, x)

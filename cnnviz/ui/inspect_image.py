@@ -1,0 +1,232 @@
+"""Which image the Inspect page sends through the network.
+
+``choose_image(subject, bundle, evaluation)`` shows the choices and returns a
+``Chosen`` (uint8 ``[1, C, H, W]``, exactly what the network receives before
+normalization) or None after saying why:
+
+- a test image: by index (slider), at random (button), narrowed to one class;
+- one of the mistakes (the evaluation's most confident wrong answers first);
+- an upload (PNG/JPEG/GIF/BMP/WebP of any size and mode), converted with
+  ``cnnviz.images.to_model_input`` and shown as the network receives it;
+- a drawing on a canvas, for 1×28×28 networks (``cnnviz.ui.inspect_canvas``),
+  centred and scaled the way MNIST was (``cnnviz.images.from_drawing``).
+
+``convert_upload(data, subject, dark=...)`` is the upload path without widgets
+(it returns ``(Chosen | None, error message | None)``), so tests can feed it bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import streamlit as st
+import torch
+
+from cnnviz.images import ImageError, from_drawing, to_model_input
+from cnnviz.ui.inspect_model import Subject
+
+SOURCES = ("Test image", "A mistake", "Upload", "Draw")
+DARK_DATASETS = {"mnist", "fashionmnist", "kmnist"}
+_INDEX = "inspect.index"
+_CLASS = "inspect.class"
+MAX_MISTAKES = 100
+
+
+@dataclass(frozen=True)
+class Chosen:
+    """The image going into the network."""
+
+    x: torch.Tensor  # uint8 [1, C, H, W]
+    label: int | None  # the true class when known
+    source: str  # "test image #123", "your upload", ...
+    notes: tuple[str, ...] = field(default=())
+
+    def preview(self) -> np.ndarray:
+        """uint8 [H, W] or [H, W, 3] for st.image."""
+        a = self.x[0].permute(1, 2, 0).numpy()
+        return a[..., 0] if a.shape[2] == 1 else a
+
+
+def is_image_input(subject: Subject) -> bool:
+    return len(subject.input_shape) == 3 and subject.input_shape[0] in (1, 3)
+
+
+def is_digit_like(subject: Subject) -> bool:
+    return tuple(subject.input_shape) == (1, 28, 28)
+
+
+def dark_background(subject: Subject, bundle: Any = None) -> bool:
+    """Whether the training images are light-on-dark (MNIST-like): decides how uploads are flattened."""
+    if subject.dataset in DARK_DATASETS:
+        return True
+    if bundle is not None and bundle.test_x.dim() == 4 and len(bundle.test_x):
+        x = bundle.test_x[:256].float()
+        border = torch.cat([x[..., 0, :], x[..., -1, :], x[..., :, 0], x[..., :, -1]], -1)
+        return float(border.mean()) < 60.0
+    return False
+
+
+def convert_upload(
+    data: Any, subject: Subject, *, dark: bool = False
+) -> tuple[Chosen | None, str | None]:
+    """An uploaded file as network input, or (None, a message naming the cause and the fix)."""
+    if not is_image_input(subject):
+        return None, f"this network takes a vector of {subject.input_shape}, not an image"
+    c, h, w = subject.input_shape
+    try:
+        conv = to_model_input(data, channels=c, size=(h, w), dark_background=dark)
+    except ImageError as e:
+        return None, f"That file cannot be used: {e}."
+    notes = [
+        f"{conv.format or 'image'} {conv.original_size[0]}×{conv.original_size[1]}, mode {conv.original_mode}"
+    ]
+    notes += list(conv.notes)
+    return Chosen(conv.tensor, None, "your upload", tuple(notes)), None
+
+
+def _class_filter(subject: Subject, y: torch.Tensor) -> torch.Tensor:
+    """Indices of the test images in the chosen class (all of them for 'any class')."""
+    options = [-1, *range(len(subject.classes))]
+    pick = st.selectbox(
+        "Class",
+        options,
+        format_func=lambda i: "any class" if i < 0 else f"{i}: {subject.class_name(i)}",
+        key=_CLASS,
+    )
+    return torch.arange(len(y)) if pick < 0 else (y == pick).nonzero().squeeze(1)
+
+
+def _random_index(n: int) -> None:
+    st.session_state[_INDEX] = int(torch.randint(n, (1,)).item())
+
+
+def _test_image(subject: Subject, bundle: Any) -> Chosen | None:
+    y = bundle.test_y
+    a, b = st.columns([2, 3])
+    with a:
+        idx = _class_filter(subject, y)
+    if len(idx) == 0:
+        st.info("The test split has no image of this class.")
+        return None
+    n = len(idx)
+    if st.session_state.get(_INDEX, 0) >= n:
+        st.session_state[_INDEX] = 0
+    with b:
+        pos = st.slider(
+            f"Image (of {n} in the test split)", 0, max(n - 1, 1), key=_INDEX, disabled=n == 1
+        )
+    st.button("Random image", icon=":material/casino:", on_click=_random_index, args=(n,))
+    i = int(idx[min(pos, n - 1)])
+    return Chosen(bundle.test_x[i : i + 1], int(y[i]), f"test image #{i}")
+
+
+def _mistake(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
+    if evaluation is None:
+        st.info(
+            "Evaluate the network on the test split first (the **Evaluation** tab) to list its mistakes."
+        )
+        return None
+    wrong = evaluation.mistakes(MAX_MISTAKES)
+    if not wrong:
+        st.success("No mistakes on the test split: every test image is classified right.")
+        return None
+
+    def label(k: int) -> str:
+        m = wrong[k]
+        return (
+            f"#{m.index}: a {subject.class_name(m.true)} taken for a {subject.class_name(m.pred)} "
+            f"(p = {m.confidence:.2f})"
+        )
+
+    k = st.selectbox(
+        f"Mistake (most confident first; {len(evaluation.mistakes())} in all)",
+        range(len(wrong)),
+        format_func=label,
+        key="inspect.mistake",
+    )
+    m = wrong[k]
+    return Chosen(
+        bundle.test_x[m.index : m.index + 1], m.true, f"test image #{m.index} (a mistake)"
+    )
+
+
+def _upload(subject: Subject, bundle: Any) -> Chosen | None:
+    c, h, w = subject.input_shape
+    file = st.file_uploader(
+        "An image file (PNG, JPEG, GIF, BMP, WebP; any size)",
+        type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
+        key="inspect.upload",
+        help=f"It is converted to what this network takes: {c}×{h}×{w} "
+        f"({'greyscale' if c == 1 else 'colour'}, {h}×{w} pixels).",
+    )
+    if file is None:
+        return None
+    chosen, error = convert_upload(file, subject, dark=dark_background(subject, bundle))
+    if error:
+        st.error(error)
+    return chosen
+
+
+def _drawing(subject: Subject) -> Chosen | None:
+    from cnnviz.ui.inspect_canvas import drawing
+
+    rgba = drawing()
+    if rgba is None:
+        st.caption("Draw on the black square; the network sees your drawing when you lift the pen.")
+        return None
+    try:
+        conv = from_drawing(rgba, like="mnist")
+    except ImageError as e:
+        st.error(f"The drawing cannot be used: {e}.")
+        return None
+    return Chosen(conv.tensor, None, "your drawing", tuple(conv.notes))
+
+
+def choose_image(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
+    """The source picker and its widgets; the chosen image or None."""
+    if not is_image_input(subject):
+        st.warning(
+            f"This network takes a vector of shape {list(subject.input_shape)}, not an image, "
+            "so there are no images to choose here."
+        )
+        return None
+    sources = [s for s in SOURCES if s != "Draw" or is_digit_like(subject)]
+    if bundle is None:
+        sources = [s for s in sources if s not in ("Test image", "A mistake")]
+    source = st.segmented_control(
+        "Image from", sources, default=sources[0], key="inspect.source", required=True
+    )
+    if source == "Test image":
+        return _test_image(subject, bundle)
+    if source == "A mistake":
+        return _mistake(subject, bundle, evaluation)
+    if source == "Upload":
+        return _upload(subject, bundle)
+    return _drawing(subject)
+
+
+def show_chosen(chosen: Chosen, subject: Subject) -> None:
+    """The image as the network receives it, upscaled without blurring, with its label and notes."""
+    c, h, w = chosen.x.shape[1:]
+    scale = max(1, 168 // max(h, w))
+    big = np.kron(
+        chosen.preview(), np.ones((scale, scale) + ((1,) if c == 3 else ()), dtype=np.uint8)
+    )
+    label = (
+        f"true class: {subject.class_name(chosen.label)}"
+        if chosen.label is not None
+        else "true class: unknown"
+    )
+    st.image(big, caption=f"{chosen.source} — {label}")
+    st.caption(
+        f"What the network receives: a {c}×{h}×{w} tensor, then normalized ({_norm(subject)})."
+    )
+    for note in chosen.notes:
+        st.caption(f"• {note}")
+
+
+def _norm(subject: Subject) -> str:
+    describe = getattr(subject.normalization, "describe", None)
+    return describe() if callable(describe) else str(subject.normalization)
