@@ -1,4 +1,43 @@
+"""Train: pick the data, check the network fits it, choose the settings, watch it learn.
+
+Training runs in a background job (``cnnviz.jobs``) shared by the whole server;
+this page only keeps the job id (session + ``?job=``), so reruns, other pages
+and a browser refresh never stop or lose it.
+"""
+
 import streamlit as st
 
+from cnnviz.ui import jobs as jobs_ui
+from cnnviz.ui import train_config, train_data, train_live, train_network, train_start
+
 st.title("Train")
-st.info("This page is being built.")
+st.caption(
+    "Feed the network real images in mini-batches, let the optimizer follow the gradients of the "
+    "loss, and watch the loss fall and the accuracy rise."
+)
+
+job = jobs_ui.current_job()
+notice = jobs_ui.lost_job_notice()
+if notice:
+    st.warning(notice, icon="🔌")
+running = job is not None and str(job.status) in train_live.LIVE
+
+st.header("1 · Data")
+bundle, pipeline = train_data.data_section(disabled=running)
+
+st.header("2 · Network")
+fits = train_network.network_section(bundle) if bundle is not None else False
+if bundle is None:
+    st.info("Load a dataset above to check the network against it.")
+
+st.header("3 · Settings")
+settings = train_config.config_form(disabled=running)
+
+st.header("4 · Training")
+if running:
+    st.caption("Settings are locked while this training runs. Pause or stop it below.")
+else:
+    train_start.start_panel(bundle, fits, {**settings, **pipeline})
+job = jobs_ui.current_job()  # Start may have created one just now
+if job is not None:
+    train_live.live_view(job)

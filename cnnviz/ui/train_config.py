@@ -1,0 +1,198 @@
+"""The Train page's settings in the course's words: epochs, optimizer, learning rate, ...
+
+``config_form(...)`` draws the widgets and returns the chosen settings as a
+dict for ``TrainConfig.from_dict`` (the pipeline values from the data section,
+batch size, validation split and shuffle, are passed in). Defaults come from
+the preset the design started from (``PRESETS[state.current_preset()].train``)
+and are re-applied when the design switches to another preset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+import torch
+
+from cnnviz.presets import PRESETS
+from cnnviz.trainconfig import MAX_CROP, MAX_EPOCHS, TrainConfig
+from cnnviz.ui import state
+
+P = "train.cfg."  # widget-key prefix
+OPTIMIZERS = {"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
+DEVICES = {"auto": "auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
+NORMALIZE = {
+    "none": "none: raw pixels 0..255",
+    "div255": "÷255: pixels 0..1",
+    "standardize": "per-channel mean/std of the training split",
+}
+LOSS_NOTE = (
+    "**Loss: cross-entropy.** Softmax is inside it: the network outputs raw scores (logits), "
+    "one per class, and `nn.CrossEntropyLoss` applies softmax and takes −log of the right class's probability."
+)
+
+
+def available_devices() -> dict[str, bool]:
+    mps = getattr(torch.backends, "mps", None)
+    return {
+        "auto": True,
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(mps and mps.is_available()),
+    }
+
+
+def auto_device() -> str:
+    """What "auto" picks here: cuda, then mps, then cpu."""
+    avail = available_devices()
+    return next(d for d in ("cuda", "mps", "cpu") if avail[d])
+
+
+def defaults() -> dict[str, Any]:
+    """TrainConfig defaults, overridden by the current preset's ``train=`` values."""
+    base = TrainConfig().to_dict()
+    preset = PRESETS.get(state.current_preset() or "")
+    if preset is not None:
+        base.update(preset.train)
+    return base
+
+
+def _apply_defaults() -> None:
+    """Reset the widgets to the preset's defaults when the design's preset changes."""
+    marker = P + "preset"
+    preset = state.current_preset() or ""
+    if st.session_state.get(marker) == preset and P + "epochs" in st.session_state:
+        return
+    st.session_state[marker] = preset
+    for key, value in defaults().items():
+        st.session_state[P + key] = value
+
+
+def config_form(*, disabled: bool = False) -> dict[str, Any]:
+    """Draw the training settings; return them as a dict (not yet validated)."""
+    _apply_defaults()
+    d = st.session_state
+    c1, c2, c3 = st.columns(3)
+    c1.number_input(
+        "Epochs",
+        min_value=1,
+        max_value=MAX_EPOCHS,
+        step=1,
+        key=P + "epochs",
+        disabled=disabled,
+        help="One epoch = one pass over every training image, in mini-batches.",
+    )
+    c2.selectbox(
+        "Optimizer",
+        list(OPTIMIZERS),
+        format_func=OPTIMIZERS.get,
+        key=P + "optimizer",
+        disabled=disabled,
+        help="How the weights are changed from their gradients after each mini-batch's backward pass.",
+    )
+    c3.number_input(
+        "Learning rate",
+        min_value=1e-6,
+        max_value=10.0,
+        step=1e-4,
+        format="%g",
+        key=P + "lr",
+        disabled=disabled,
+        help="Step size of each update. Adam: about 0.001; SGD: about 0.01 to 0.1.",
+    )
+    c1, c2, c3 = st.columns(3)
+    if d[P + "optimizer"] == "sgd":
+        c1.number_input(
+            "Momentum",
+            min_value=0.0,
+            max_value=0.999,
+            step=0.05,
+            format="%g",
+            key=P + "momentum",
+            disabled=disabled,
+            help="How much of the previous update SGD keeps; 0.9 is usual.",
+        )
+    c2.number_input(
+        "Weight decay",
+        min_value=0.0,
+        max_value=1.0,
+        step=1e-4,
+        format="%g",
+        key=P + "weight_decay",
+        disabled=disabled,
+        help="Pulls every weight a little towards 0 at each step (L2 regularization). 0 = off.",
+    )
+    c3.number_input(
+        "Seed",
+        min_value=0,
+        max_value=2**31 - 1,
+        step=1,
+        key=P + "seed",
+        disabled=disabled,
+        help="Fixes the random start weights, shuffling and augmentation: same seed, same run.",
+    )
+    c1, c2 = st.columns([1, 2])
+    avail = available_devices()
+    c1.selectbox(
+        "Device",
+        list(DEVICES),
+        key=P + "device",
+        disabled=disabled,
+        format_func=lambda k: (
+            f"auto (here: {auto_device()})"
+            if k == "auto"
+            else DEVICES[k] + ("" if avail[k] else " — not available")
+        ),
+        help="Where the forward and backward passes run. auto picks cuda, then mps, then cpu.",
+    )
+    c2.radio(
+        "Normalization",
+        list(NORMALIZE),
+        format_func=NORMALIZE.get,
+        key=P + "normalize",
+        disabled=disabled,
+        horizontal=True,
+        help="What the network sees instead of raw 0..255 pixels.",
+    )
+    c1, c2 = st.columns([1, 2])
+    c1.checkbox(
+        "Random horizontal flip",
+        key=P + "augment_flip",
+        disabled=disabled,
+        help="Training mini-batches only: each image is mirrored left-right with probability ½.",
+    )
+    c2.number_input(
+        "Random crop: padding (pixels, 0 = off)",
+        min_value=0,
+        max_value=MAX_CROP,
+        step=1,
+        key=P + "augment_crop",
+        disabled=disabled,
+        help="Training mini-batches only: pad each image by this many pixels, then cut a random "
+        "window of the original size (shifts the image a little).",
+    )
+    st.markdown(LOSS_NOTE)
+    keys = (
+        "epochs",
+        "optimizer",
+        "lr",
+        "momentum",
+        "weight_decay",
+        "seed",
+        "device",
+        "normalize",
+        "augment_flip",
+        "augment_crop",
+    )
+    return {k: d[P + k] for k in keys}
+
+
+def device_problem(device: str) -> str | None:
+    """A message when the chosen device is not on this server, else None."""
+    if available_devices().get(device, False):
+        return None
+    what = {
+        "cuda": "No NVIDIA GPU (CUDA) is available",
+        "mps": "No Apple GPU (MPS) is available",
+    }.get(device, device)
+    return f"{what} on this server. Choose **auto** or **CPU** under Device."

@@ -1,0 +1,167 @@
+"""The Train page's live view: progress, Pause / Resume / Stop, charts, the outcome.
+
+``live_view(job)`` draws everything inside an ``st.fragment`` that reruns about
+once a second while the job is running or paused (``run_every``), and not at
+all once it has ended: when the fragment sees the job end, it reruns the whole
+page once, which re-creates the fragment without ``run_every``. Every poll calls
+``job.touch()`` so the registry knows someone is watching. The buttons live in
+the fragment, so a click reruns only the fragment and acts within a second.
+The job thread never calls streamlit; the page only reads the job's snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz.jobs import Job
+from cnnviz.plots.train import epoch_metrics_figure, iteration_loss_figure
+from cnnviz.ui import jobs as jobs_ui
+from cnnviz.ui import state
+
+POLL_S = 1.0
+LIVE = ("starting", "running", "paused")
+
+
+def _status(job: Job) -> str:
+    return str(job.status)
+
+
+def duration(seconds: float | None) -> str:
+    """``75`` → ``1 min 15 s``; None/inf → ``…``."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "…"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m} min {s:02d} s"
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min"
+
+
+def progress_text(p) -> tuple[float, str]:
+    """(fraction done, one line in the course's words) from a job progress snapshot."""
+    total = max(int(p.total_iterations or 0), 1)
+    frac = min(max(p.iteration / total, 0.0), 1.0)
+    if not p.total_iterations:
+        return 0.0, "Preparing the data and the network…"
+    ipe = max(p.iterations_per_epoch, 1)
+    batch = p.iteration - (p.epoch - 1) * ipe
+    parts = [
+        f"Epoch {p.epoch}/{p.epochs}",
+        f"iteration {p.iteration:,}/{total:,} (mini-batch {batch}/{ipe} of this epoch)",
+    ]
+    if p.images_per_s:
+        parts.append(f"{p.images_per_s:,.0f} images/s")
+    if p.iteration and p.iteration < total:
+        parts.append(f"about {duration(p.eta_s)} left")
+    return frac, " · ".join(parts)
+
+
+def _controls(job: Job, status: str) -> None:
+    a, b, c, _ = st.columns([1, 1, 1, 3])
+    if status == "paused":
+        if a.button("▶️ Resume", key="train.resume", type="primary", width="stretch"):
+            job.resume()
+            st.rerun(scope="fragment")
+    elif a.button("⏸️ Pause", key="train.pause", disabled=status not in LIVE, width="stretch"):
+        job.pause()
+        st.rerun(scope="fragment")
+    if b.button(
+        "⏹️ Stop",
+        key="train.stop",
+        disabled=status not in LIVE,
+        width="stretch",
+        help="End training now. Finished epochs and the weights so far are kept.",
+    ):
+        job.stop()
+        st.rerun(scope="fragment")
+    if status not in LIVE and c.button(
+        "🧹 New training",
+        key="train.new",
+        width="stretch",
+        help="Hide this run's results and set up another one.",
+    ):
+        jobs_ui.forget()
+        st.rerun()
+
+
+def _outcome(job: Job) -> None:
+    end = job.final
+    if end is None:
+        return
+    status = str(end.status)
+    if status == "finished":
+        acc = (
+            ""
+            if end.test_accuracy is None
+            else f" Test accuracy: **{100 * end.test_accuracy:.1f}%**"
+        )
+        st.success(
+            f"Training finished in {duration(end.elapsed_s)}.{acc} (on test images the network never saw while training).",
+            icon="🎉",
+        )
+    elif status == "stopped":
+        st.info(
+            f"Training stopped after {duration(end.elapsed_s)}. {end.reason or ''} The finished epochs and their weights are saved.",
+            icon="⏹️",
+        )
+    else:
+        advice = f"\n\n**What to try:** {end.advice}" if end.advice else ""
+        st.error(f"Training failed: {end.reason or 'unknown error'}{advice}", icon="❌")
+    run_id = job.run_id
+    if (
+        run_id
+        and status != "failed"
+        and st.button("🔍 Open this run in Inspect", key="train.inspect", type="primary")
+    ):
+        state.set_run_id(run_id)
+        st.switch_page("pages/inspect.py")
+    if job.run_dir:
+        st.caption(f"Saved in `{job.run_dir}` (listed on the Runs page).")
+
+
+def _charts(job: Job) -> None:
+    it = pd.DataFrame(job.iter_metrics(), columns=["iteration", "epoch", "loss"])
+    ep = pd.DataFrame(job.epoch_metrics())
+    end = job.final
+    left, right = st.columns(2)
+    left.plotly_chart(iteration_loss_figure(it), key="train.chart.iter")
+    right.plotly_chart(
+        epoch_metrics_figure(
+            ep,
+            test_accuracy=getattr(end, "test_accuracy", None),
+            test_loss=getattr(end, "test_loss", None),
+        ),
+        key="train.chart.epoch",
+    )
+
+
+def _body(job_id: str, was_live: bool) -> None:
+    job = jobs_ui.registry().get(job_id)
+    if job is None:
+        st.warning(
+            "This training job is gone from the server; its saved epochs are on the Runs page."
+        )
+        return
+    job.touch()
+    status = _status(job)
+    if was_live and status not in LIVE:
+        st.rerun()  # the whole page: controls re-enabled, polling off
+    frac, text = progress_text(job.progress())
+    if status == "paused":
+        text = "⏸️ Paused — " + text
+    st.progress(frac, text=text)
+    _controls(job, status)
+    _outcome(job)
+    _charts(job)
+
+
+def live_view(job: Job) -> None:
+    """The live section for ``job``; polls about once a second only while it runs."""
+    live = _status(job) in LIVE
+    st.fragment(_body, run_every=POLL_S if live else None)(job.id, live)

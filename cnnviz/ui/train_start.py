@@ -1,0 +1,67 @@
+"""The Train page's Start button: enabled only when everything is ready, else the reasons.
+
+``start_panel(bundle, fits, settings)`` validates the settings into a
+``TrainConfig`` (every problem listed in words), checks the device, and starts a
+job in the server's registry when Start is pressed. "Busy" (the server's job
+cap) and any refusal from the job are shown as messages, never tracebacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from cnnviz.trainconfig import ConfigError, TrainConfig
+from cnnviz.ui import jobs as jobs_ui
+from cnnviz.ui import state
+from cnnviz.ui.train_config import device_problem
+
+_MSG = "train.start.message"
+
+
+def build_config(settings: dict[str, Any]) -> tuple[TrainConfig | None, list[str]]:
+    """``(config, [])`` or ``(None, problems)`` from the page's settings (pure)."""
+    try:
+        config = TrainConfig.from_dict(settings)
+    except ConfigError as e:
+        return None, [str(e)]
+    problems = []
+    dev = device_problem(str(config.device))
+    if dev:
+        problems.append(dev)
+    return (config if not problems else None), problems
+
+
+def _start(spec: dict, bundle: Any, config: TrainConfig) -> None:
+    job, message = jobs_ui.start(spec, bundle, config)
+    if message:
+        st.session_state[_MSG] = message
+
+
+def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
+    """Start button (disabled with the reasons when training cannot start)."""
+    config, problems = build_config(settings)
+    reasons = []
+    if bundle is None:
+        reasons.append("No training data is loaded: choose or load a dataset under **Data** above.")
+    if not fits:
+        reasons.append(
+            "The network does not fit the data yet: use the fix buttons under **Network** above, "
+            "or change it on the Design page."
+        )
+    reasons += problems
+    st.button(
+        "🚀 Start training",
+        key="train.start",
+        type="primary",
+        disabled=bool(reasons),
+        on_click=_start,
+        args=(state.get_spec(), bundle, config),
+        help=" ".join(reasons) or "Train this network on this data in the background.",
+    )
+    for r in reasons:
+        st.caption(f"Start is off: {r}")
+    message = st.session_state.pop(_MSG, None)
+    if message:
+        st.error(message)
