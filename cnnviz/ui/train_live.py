@@ -63,23 +63,29 @@ def progress_text(p) -> tuple[float, str]:
 
 
 def _controls(job: Job, status: str) -> None:
+    """Buttons act in their callbacks, before the (fragment) rerun draws the new state."""
     a, b, c, _ = st.columns([1, 1, 1, 3])
     if status == "paused":
-        if a.button("▶️ Resume", key="train.resume", type="primary", width="stretch"):
-            job.resume()
-            st.rerun(scope="fragment")
-    elif a.button("⏸️ Pause", key="train.pause", disabled=status not in LIVE, width="stretch"):
-        job.pause()
-        st.rerun(scope="fragment")
-    if b.button(
+        a.button(
+            "▶️ Resume", key="train.resume", type="primary", width="stretch", on_click=job.resume
+        )
+    else:
+        a.button(
+            "⏸️ Pause",
+            key="train.pause",
+            disabled=status not in LIVE,
+            width="stretch",
+            on_click=job.pause,
+            help="Hold training after this mini-batch; Resume carries on where it stopped.",
+        )
+    b.button(
         "⏹️ Stop",
         key="train.stop",
         disabled=status not in LIVE,
         width="stretch",
+        on_click=job.stop,
         help="End training now. Finished epochs and the weights so far are kept.",
-    ):
-        job.stop()
-        st.rerun(scope="fragment")
+    )
     if status not in LIVE and c.button(
         "🧹 New training",
         key="train.new",
@@ -87,7 +93,7 @@ def _controls(job: Job, status: str) -> None:
         help="Hide this run's results and set up another one.",
     ):
         jobs_ui.forget()
-        st.rerun()
+        st.rerun()  # the whole page, not just this fragment
 
 
 def _outcome(job: Job) -> None:

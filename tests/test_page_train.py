@@ -1,0 +1,197 @@
+"""Train page (AppTest): start a short training, poll until it ends, charts; fit problems and fixes.
+
+AppTest does not honour ``st.fragment(run_every=...)`` on its own: the test
+polls by calling ``at.run()`` in a loop, as the browser's timer would.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.runs import list_runs
+
+APP = os.fspath(Path(__file__).resolve().parents[1] / "app.py")
+TINY = {
+    "input": [3, 28, 28],
+    "layers": [
+        {"type": "conv2d", "out_channels": 4, "kernel_size": 3},
+        {"type": "relu"},
+        {"type": "maxpool2d", "kernel_size": 2},
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10},
+    ],
+}
+
+
+@pytest.fixture(autouse=True)
+def _small_data(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CNNVIZ_TRAIN_IMAGES", "200")
+    yield
+    from cnnviz.ui.jobs import registry
+
+    for job in registry().live():  # never leave a training thread behind
+        job.stop()
+        job.wait(10)
+
+
+def _train_page(spec: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    if spec is not None:
+        at.session_state["cnnviz.spec"] = spec
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _texts(at: AppTest) -> str:
+    parts = [
+        e.value
+        for kind in (at.error, at.warning, at.info, at.success, at.caption, at.markdown)
+        for e in kind
+    ]
+    return "\n".join(str(p) for p in parts)
+
+
+def test_start_poll_until_finished_shows_charts_and_saves_a_run():
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.number_input(key="train.cfg.epochs").set_value(1).run()
+    assert "The network fits this data" in _texts(at)
+    start = at.button(key="train.start")
+    assert not start.disabled
+    start.click().run()
+    assert not at.exception, at.exception
+    job_id = at.session_state["cnnviz.job_id"]
+    assert at.query_params.get("job") in (job_id, [job_id])
+    deadline = time.monotonic() + 120
+    seen_progress = False
+    while time.monotonic() < deadline:
+        at.run()
+        assert not at.exception, at.exception
+        seen_progress |= bool(at.get("progress"))
+        if any("Training finished" in s.value for s in at.success):
+            break
+        time.sleep(0.3)
+    else:
+        pytest.fail("training did not finish in time:\n" + _texts(at))
+    assert seen_progress
+    assert len(at.get("plotly_chart")) == 2
+    assert "Test accuracy" in _texts(at)
+    runs = list_runs()
+    assert len(runs) == 1 and runs[0].status == "finished" and runs[0].dataset == "shapes"
+    # after the end, New training hides the results and frees Start again
+    at.button(key="train.new").click().run()
+    assert "cnnviz.job_id" not in at.session_state or at.session_state["cnnviz.job_id"] is None
+    assert not at.button(key="train.start").disabled
+
+
+def test_pause_resume_and_stop():
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.number_input(key="train.cfg.epochs").set_value(50).run()
+    at.button(key="train.start").click().run()
+    from cnnviz.ui.jobs import registry
+
+    job = registry().get(at.session_state["cnnviz.job_id"])
+    at.button(key="train.pause").click().run()
+    assert str(job.status) == "paused"
+    assert any("Paused" in p.proto.text for p in at.get("progress"))
+    at.button(key="train.resume").click().run()
+    assert str(job.status) == "running"
+    at.button(key="train.stop").click().run()
+    assert job.wait(30)
+    at.run()
+    assert str(job.status) == "stopped"
+    assert "Training stopped" in _texts(at)
+    assert not at.exception
+
+
+def test_network_that_does_not_fit_is_explained_and_fixed_in_one_click():
+    wrong_input = {**TINY, "input": [1, 28, 28]}
+    at = _train_page(wrong_input)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    assert "The network expects input [1, 28, 28]" in _texts(at)
+    assert at.button(key="train.start").disabled
+    fix = at.button(key="train.net.fix.0")
+    assert "[3, 28, 28]" in fix.label
+    fix.click().run()
+    assert not at.exception
+    assert at.session_state["cnnviz.spec"]["input"] == [3, 28, 28]
+    assert "The network fits this data" in _texts(at)
+    assert not at.button(key="train.start").disabled
+
+
+def test_wrong_number_of_outputs_gets_a_fix():
+    five = {**TINY, "layers": [*TINY["layers"][:-1], {"type": "linear", "out_features": 5}]}
+    at = _train_page(five)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    assert "5 outputs" in _texts(at) and "10 classes" in _texts(at)
+    at.button(key="train.net.fix.0").click().run()
+    assert at.session_state["cnnviz.spec"]["layers"][-1]["out_features"] == 10
+
+
+def test_invalid_network_cannot_start_and_points_to_design():
+    bad = {
+        **TINY,
+        "layers": [
+            {"type": "conv2d", "out_channels": 4, "kernel_size": 40},
+            {"type": "flatten"},
+            {"type": "linear", "out_features": 10},
+        ],
+    }
+    at = _train_page(bad)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    assert not at.exception
+    text = _texts(at)
+    assert "Layer 1" in text
+    assert at.button(key="train.start").disabled
+    assert (
+        any("Design" in (link.label or "") for link in at.get("page_link")) or "Design page" in text
+    )
+
+
+def test_bad_settings_block_start_with_a_message():
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.selectbox(key="train.cfg.device").set_value("cuda").run()
+    import torch
+
+    if torch.cuda.is_available():
+        pytest.skip("this machine has CUDA")
+    assert at.button(key="train.start").disabled
+    assert "No NVIDIA GPU" in _texts(at)
+
+
+def test_refresh_reattaches_via_url():
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.number_input(key="train.cfg.epochs").set_value(50).run()
+    at.button(key="train.start").click().run()
+    job_id = at.session_state["cnnviz.job_id"]
+    # a new browser session with ?job= in the URL finds the same job
+    fresh = AppTest.from_file(APP, default_timeout=60)
+    fresh.query_params["job"] = job_id
+    fresh.run()
+    fresh.switch_page("pages/train.py")
+    fresh.run()
+    assert not fresh.exception
+    assert fresh.session_state["cnnviz.job_id"] == job_id
+    assert fresh.get("progress")
+    fresh.button(key="train.stop").click().run()
+
+
+def test_unknown_job_in_url_is_explained():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["job"] = "nosuchjob123"
+    at.run()
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception
+    assert "not running on this server" in _texts(at)
