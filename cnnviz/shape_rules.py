@@ -75,8 +75,11 @@ def _needs_4d(kind: LayerKind, shape: list[int], index: int) -> None:
     )
 
 
-def _window(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> tuple[int, str, int]:
-    """(output size, the formula's right-hand side, input rows never covered at the end)."""
+def _window(
+    size: int, k: int, s: int, p: int, d: int, ceil_mode: bool
+) -> tuple[int, str, int, str]:
+    """(output size, the formula's right-hand side, input rows never covered at the end,
+    the rounding as "14.5 → 14" or "")."""
     span = d * (k - 1) + 1
     num = size + 2 * p - span
     out = (num + (s - 1 if ceil_mode else 0)) // s + 1
@@ -94,16 +97,17 @@ def _window(size: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> tuple
             text += " (ceil_mode rounds up"
             text += ", minus the window that would start in the padding)" if dropped_last else ")"
     uncovered = max(0, p + size - ((out - 1) * s + span)) if out >= 1 else 0
-    return out, text, uncovered
+    rounding = "" if num % s == 0 else f"{n(exact)} → {out}"
+    return out, text, uncovered, rounding
 
 
-def _axis_formulas(label: str, h: tuple[int, str, int], w: tuple[int, str, int]) -> list[str]:
+def _axis_formulas(label: str, h: tuple, w: tuple) -> list[str]:
     if h[1] == w[1]:
         return [f"H_out = W_out = {h[1]}"]
     return [f"H_out = {h[1]}", f"W_out = {w[1]}"]
 
 
-def _uncovered_note(h: int, w: int, verb: str) -> str | None:
+def _uncovered_note(h: int, w: int, verb: str, rounding: str) -> str | None:
     parts = []
     if h == w and h:
         parts.append(f"the last {'row and column are' if h == 1 else f'{h} rows and columns are'}")
@@ -114,7 +118,7 @@ def _uncovered_note(h: int, w: int, verb: str) -> str | None:
             parts.append(f"the last {'column is' if w == 1 else f'{w} columns are'}")
     if not parts:
         return None
-    return f"floor division: {' and '.join(parts)} never {verb}"
+    return f"{rounding or 'floor division'}: {' and '.join(parts)} never {verb}"
 
 
 def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tuple) -> Step:
@@ -133,21 +137,22 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
         if s != (1, 1):
             raise LayerProblem(
                 f'padding="same" needs stride 1 in PyTorch, but stride is {hw(s)}',
-                f"set stride=1, or use padding={(k[0] - 1) // 2 * d[0]} with the stride",
+                f"set stride=1, or use padding={arg(((k[0] - 1) // 2 * d[0], (k[1] - 1) // 2 * d[1]))} "
+                "with the stride",
             )
         p = ((d[0] * (k[0] - 1)) // 2, (d[1] * (k[1] - 1)) // 2)
     else:
         p = (0, 0) if pad == "valid" else as_pair(pad)
     if not is_conv and (p[0] > k[0] // 2 or p[1] > k[1] // 2):
         raise LayerProblem(
-            f"padding {hw(p)} is more than half the kernel {hw(k)}: "
-            f"PyTorch allows at most padding {hw((k[0] // 2, k[1] // 2))} for this kernel",
-            f"use padding={hw((min(p[0], k[0] // 2), min(p[1], k[1] // 2)))} "
+            f"padding {arg(p)} is more than half the kernel {hw(k)}: "
+            f"PyTorch allows at most padding {arg((k[0] // 2, k[1] // 2))} for this kernel",
+            f"use padding={arg((min(p[0], k[0] // 2), min(p[1], k[1] // 2)))} "
             f"or a kernel of at least {2 * max(p) + 1}",
         )
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
-    if H + 2 * p[0] < span[0] or W + 2 * p[1] < span[1]:
-        raise _too_big(kind, k, d, p, span, (H, W), index, is_conv)
+    if is_conv and (H + 2 * p[0] < span[0] or W + 2 * p[1] < span[1]):
+        raise _too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
     groups = int(layer.get("groups", 1))
     if is_conv:
         out_c = int(layer["out_channels"])
@@ -162,18 +167,17 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
             f"so that H_out = W_out = input = {H}×{W}"
         ]
         uh = uw = 0
+        rounding = ""
     else:
         h = _window(H, k[0], s[0], p[0], d[0], ceil_mode)
         w = _window(W, k[1], s[1], p[1], d[1], ceil_mode)
-        (oh, _, uh), (ow, _, uw) = h, w
+        (oh, _, uh, rh), (ow, _, uw, rw) = h, w
+        rounding = rh if rh == rw or not rw else (f"{rh}; {rw}" if rh else rw)
         formula = _axis_formulas("H", h, w)
-        if oh < 1 or ow < 1:  # pools with ceil_mode only; conv was caught above
-            raise LayerProblem(
-                f"the output would be {oh}×{ow}: the {H}×{W} input is too small for this window",
-                "use a smaller kernel_size or stride, or remove this pooling layer",
-            )
+        if oh < 1 or ow < 1:  # pools only (torch checks the output size); conv was caught above
+            raise _too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
     verb = "seen by any filter" if is_conv else "pooled"
-    note = _uncovered_note(uh, uw, verb)
+    note = _uncovered_note(uh, uw, verb, rounding)
     if note:
         notes.append(note)
     if s[0] > span[0] or s[1] > span[1]:
@@ -215,21 +219,31 @@ def _check_param_cap(params: int, fix: str) -> None:
         )
 
 
-def _too_big(kind, k, d, p, span, size, index, is_conv) -> LayerProblem:
+def arg(pair: tuple[int, int]) -> str:
+    """A size as a constructor argument: 2 or (2, 1)."""
+    return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
+
+
+def _too_big(kind, k, d, p, span, size, shrunk: bool, is_conv: bool) -> LayerProblem:
     H, W = size
     what = f"kernel {hw(k)}"
     if d != (1, 1):
         what += f" with dilation {hw(d)} spans {hw(span)} pixels and"
     where = f"the {H}×{W} input"
     if p != (0, 0):
-        where += f" even with padding {hw(p)} ({H + 2 * p[0]}×{W + 2 * p[1]})"
+        where += f" even with padding {arg(p)} ({H + 2 * p[0]}×{W + 2 * p[1]})"
     fixes = []
     need = (max(0, ceil((span[0] - H) / 2)), max(0, ceil((span[1] - W) / 2)))
+    if k[0] == k[1] and d[0] == d[1]:
+        need = (max(need), max(need))
     if is_conv or (need[0] <= k[0] // 2 and need[1] <= k[1] // 2):
-        fixes.append(f"use padding={hw(need)}")
+        fixes.append(f"use padding={arg(need)}")
     fit = (max(1, (H + 2 * p[0] - 1) // d[0] + 1), max(1, (W + 2 * p[1] - 1) // d[1] + 1))
-    fixes.append(f"a kernel of {hw((min(fit[0], k[0]), min(fit[1], k[1])))}")
-    fixes.append("drop a pooling layer above" if index > 0 else "use a larger input")
+    fit = (min(fit[0], k[0]), min(fit[1], k[1]))
+    if k[0] == k[1]:
+        fit = (min(fit), min(fit))
+    fixes.append(f"kernel_size={arg(fit)}")
+    fixes.append("drop a pooling layer above" if shrunk else "use a larger input")
     if not is_conv:
         fixes.append(f"remove this {kind.torch_name}")
     fix = ", ".join(fixes[:-1]) + f", or {fixes[-1]}"

@@ -27,6 +27,7 @@ from typing import Any
 from cnnviz.shape_rules import RULES, LayerProblem, n
 from cnnviz.spec import (
     MAX_BATCH,
+    Rule,
     SpecError,
     check_spec_structure,
     describe,
@@ -84,16 +85,6 @@ def _blank_row(index: int, raw: Any) -> dict:
     }
 
 
-def _param_fix(message: str, kind_name: str) -> str:
-    if "unknown layer type" in message:
-        return "pick a layer type from the list"
-    if "capped" in message:
-        return "use a smaller value"
-    if "needs" in message:
-        return f"give {kind_name} that parameter"
-    return "change the value as the message says"
-
-
 def summarize(spec: dict, batch: int = 1) -> list[dict]:
     """One row per spec layer, in order (see the module docstring and ARCHITECTURE.md).
 
@@ -111,11 +102,18 @@ def summarize(spec: dict, batch: int = 1) -> list[dict]:
         try:
             layer = normalize_layer(raw)
         except SpecError as e:
-            row.update(status="error", error=str(e), fix=_param_fix(str(e), row["name"]))
+            row.update(
+                status="error", error=str(e), fix=e.fix or "change the value as the message says"
+            )
             shape = None
             continue
         kind = kind_of(layer)
-        in_dim = shape[1] if shape is not None and kind.inferred else None
+        flat_ok = kind.rule is Rule.LINEAR
+        in_dim = (
+            shape[1]
+            if shape is not None and kind.inferred and len(shape) == (2 if flat_ok else 4)
+            else None
+        )
         row["name"] = describe(layer, in_dim)
         if shape is None:
             continue

@@ -35,9 +35,10 @@ MAX_LAYER_PARAMS = 100_000_000  # one layer's weights + biases (400 MB as float3
 class SpecError(ValueError):
     """A spec the user gave cannot be used. The message says why and how to fix it."""
 
-    def __init__(self, message: str, *, layer: int | None = None) -> None:
+    def __init__(self, message: str, *, layer: int | None = None, fix: str | None = None) -> None:
         super().__init__(message)
         self.layer = layer  # 0-based index into spec["layers"], or None for the spec as a whole
+        self.fix = fix  # what to change, when the message alone does not say
 
 
 class ParamKind(StrEnum):
@@ -318,7 +319,9 @@ def kind_of(layer: dict) -> LayerKind:
     t = layer.get("type") if isinstance(layer, dict) else None
     if not isinstance(t, str) or t.lower() not in LAYER_KINDS:
         known = ", ".join(LAYER_KINDS)
-        raise SpecError(f"unknown layer type {t!r}: use one of {known}")
+        raise SpecError(
+            f"unknown layer type {t!r}: use one of {known}", fix="pick a layer type from the list"
+        )
     return LAYER_KINDS[t.lower()]
 
 
@@ -351,23 +354,36 @@ def _check_value(p: Param, value: Any) -> Any:
 
     def in_range(v: float) -> None:
         if lo is not None and v < lo:
-            raise SpecError(f"{p.name} must be at least {lo:g}, got {v:g}")
+            raise SpecError(
+                f"{p.name} must be at least {lo:g}, got {v:g}",
+                fix=f"set {p.name} to {lo:g} or more",
+            )
         if hi is not None and v > hi:
-            raise SpecError(f"{p.name} is capped at {hi:g} here (got {v:g}): use a smaller value")
+            raise SpecError(
+                f"{p.name} is capped at {hi:g} here (got {v:g})",
+                fix=f"set {p.name} to at most {hi:g}",
+            )
 
     if p.kind is ParamKind.BOOL:
         if not isinstance(value, bool):
-            raise SpecError(f"{p.name} must be true or false, got {value!r}")
+            raise SpecError(
+                f"{p.name} must be true or false, got {value!r}", fix=f"tick or untick {p.name}"
+            )
         return value
     if p.kind is ParamKind.FLOAT:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            raise SpecError(f"{p.name} must be a number, got {value!r}")
+            raise SpecError(
+                f"{p.name} must be a number, got {value!r}", fix=f"enter a number, e.g. {p.default}"
+            )
         in_range(float(value))
         return float(value)
     if p.kind is ParamKind.INT:
         pair = _pair(value)
         if pair is None or isinstance(value, (list, tuple)):
-            raise SpecError(f"{p.name} must be a whole number, got {value!r}")
+            raise SpecError(
+                f"{p.name} must be a whole number, got {value!r}",
+                fix=f"enter a whole number, e.g. {p.default}",
+            )
         in_range(pair[0])
         return pair[0]
     if p.kind is ParamKind.OPTIONAL_PAIR and value is None:
@@ -375,10 +391,16 @@ def _check_value(p: Param, value: Any) -> Any:
     if p.kind is ParamKind.PADDING and isinstance(value, str):
         if value.lower() in ("same", "valid"):
             return value.lower()
-        raise SpecError(f'{p.name} must be a number, [h, w], "same" or "valid", got {value!r}')
+        raise SpecError(
+            f'{p.name} must be a number, [h, w], "same" or "valid", got {value!r}',
+            fix=f"enter a whole number such as {p.default}, or same",
+        )
     pair = _pair(value)
     if pair is None:
-        raise SpecError(f"{p.name} must be a whole number or an [h, w] pair, got {value!r}")
+        raise SpecError(
+            f"{p.name} must be a whole number or an [h, w] pair, got {value!r}",
+            fix=f"enter a whole number such as {p.default}, or two like [3, 5]",
+        )
     for v in pair:
         in_range(v)
     return pair[0] if pair[0] == pair[1] and not isinstance(value, (list, tuple)) else list(pair)
@@ -391,7 +413,10 @@ def normalize_layer(layer: Any) -> dict:
     parameter and what is allowed. Unknown keys are refused, so typos are caught.
     """
     if not isinstance(layer, dict):
-        raise SpecError(f'a layer must be an object like {{"type": "relu"}}, got {layer!r}')
+        raise SpecError(
+            f'a layer must be an object like {{"type": "relu"}}, got {layer!r}',
+            fix="write the layer as an object with a type",
+        )
     kind = kind_of(layer)
     allowed = {p.name for p in kind.params}
     extra = set(layer) - allowed - {"type"}
@@ -399,14 +424,19 @@ def normalize_layer(layer: Any) -> dict:
     if extra:
         names = ", ".join(sorted(allowed)) or "none"
         raise SpecError(
-            f"{kind.torch_name} has no parameter {', '.join(sorted(extra))}: its parameters are {names}"
+            f"{kind.torch_name} has no parameter {', '.join(sorted(extra))}: "
+            f"its parameters are {names}",
+            fix=f"remove {', '.join(sorted(extra))}",
         )
     out: dict[str, Any] = {"type": kind.type}
     for p in kind.params:
         if p.name in layer:
             out[p.name] = _check_value(p, layer[p.name])
         elif p.required:
-            raise SpecError(f"{kind.torch_name} needs {p.name} ({p.help})")
+            raise SpecError(
+                f"{kind.torch_name} needs {p.name} ({p.help})",
+                fix=f"add {p.name}, e.g. {p.default}",
+            )
         else:
             out[p.name] = p.default
     return out

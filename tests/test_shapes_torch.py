@@ -1,0 +1,124 @@
+"""The shape engine against PyTorch itself: random stacks, valid and invalid.
+
+For every layer the engine calls ok, a real forward pass gives exactly that
+shape and the torch module has exactly that many parameters; at the first
+layer the engine calls an error, torch really fails (constructing or running
+it), except for cnnviz's own rules that Linear needs a flat input and pooling an
+image (torch's AdaptiveAvgPool2d(1) happens to accept a flat [B, N]).
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cnnviz.shapes import summarize
+from cnnviz.spec import kind_of, normalize_layer, torch_kwargs
+
+small = st.integers(1, 3)
+pair = st.one_of(small, st.lists(small, min_size=2, max_size=2))
+
+
+@st.composite
+def layers(draw: st.DrawFn) -> dict:
+    t = draw(
+        st.sampled_from(
+            [
+                "conv2d",
+                "conv2d",
+                "maxpool2d",
+                "avgpool2d",
+                "adaptiveavgpool2d",
+                "batchnorm2d",
+                "relu",
+                "leakyrelu",
+                "gelu",
+                "dropout",
+                "flatten",
+                "linear",
+                "softmax",
+            ]
+        )
+    )
+    layer: dict = {"type": t}
+    if t == "conv2d":
+        layer["out_channels"] = draw(st.integers(1, 4))
+        layer["kernel_size"] = draw(
+            st.one_of(st.integers(1, 5), st.lists(st.integers(1, 5), min_size=2, max_size=2))
+        )
+        layer["stride"] = draw(pair)
+        layer["padding"] = draw(
+            st.one_of(
+                st.sampled_from(["same", "valid"]),
+                st.integers(0, 2),
+                st.lists(st.integers(0, 2), min_size=2, max_size=2),
+            )
+        )
+        layer["dilation"] = draw(pair)
+        layer["groups"] = draw(st.integers(1, 3))
+        layer["bias"] = draw(st.booleans())
+    elif t in ("maxpool2d", "avgpool2d"):
+        layer["kernel_size"] = draw(
+            st.one_of(st.integers(1, 4), st.lists(st.integers(1, 4), min_size=2, max_size=2))
+        )
+        layer["stride"] = draw(st.one_of(st.none(), pair))
+        layer["padding"] = draw(
+            st.one_of(st.integers(0, 2), st.lists(st.integers(0, 2), min_size=2, max_size=2))
+        )
+        layer["ceil_mode"] = draw(st.booleans())
+        if t == "maxpool2d":
+            layer["dilation"] = draw(pair)
+    elif t == "adaptiveavgpool2d":
+        layer["output_size"] = draw(pair)
+    elif t == "linear":
+        layer["out_features"] = draw(st.integers(1, 6))
+        layer["bias"] = draw(st.booleans())
+    return layer
+
+
+specs = st.fixed_dictionaries(
+    {
+        "input": st.one_of(
+            st.tuples(st.integers(1, 4), st.integers(1, 10), st.integers(1, 10)).map(list),
+            st.tuples(st.integers(1, 8)).map(list),
+        ),
+        "layers": st.lists(layers(), min_size=1, max_size=6),
+    }
+)
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=specs, batch=st.integers(1, 2))
+def test_engine_agrees_with_torch(spec: dict, batch: int) -> None:
+    rows = summarize(spec, batch)
+    x = torch.randn(batch, *spec["input"])
+    for raw, row in zip(spec["layers"], rows, strict=True):
+        layer = normalize_layer(raw)  # the strategy draws only values within the caps
+        kind = kind_of(layer)
+        in_dim = x.shape[1] if kind.inferred and x.dim() >= 2 else None
+        if row["status"] == "ok":
+            module = kind.torch_class(**torch_kwargs(layer, in_dim)).eval()
+            with torch.no_grad():
+                x = module(x)
+            assert list(x.shape) == row["output_shape"], (row["name"], row["formula"])
+            assert row["input_shape"] is not None
+            assert sum(p.numel() for p in module.parameters()) == row["params"]
+            if row["weight_shape"] is not None:
+                assert list(module.weight.shape) == row["weight_shape"]
+            continue
+        assert row["status"] == "error", row
+        if kind.type == "linear" and x.dim() != 2:
+            assert "Flatten" in row["fix"]  # cnnviz's rule: torch would use the last axis
+        elif kind.type == "adaptiveavgpool2d" and x.dim() == 2 and layer["output_size"] == 1:
+            assert "4-D" in row["error"]  # torch's global-mean shortcut; cnnviz wants images
+        else:
+            with pytest.raises((RuntimeError, ValueError, IndexError)):
+                module = kind.torch_class(**torch_kwargs(layer, in_dim)).eval()
+                with torch.no_grad():
+                    module(x)
+        assert row["error"] and row["fix"]
+        break
+    else:
+        assert all(r["status"] == "ok" for r in rows)
