@@ -99,7 +99,7 @@ class _EpochMeter:
         it = (self.epoch - 1) * self.ipe + b
         if not math.isfinite(loss_v):
             raise _Diverged(
-                f"The loss became {loss_v} at iteration {it} (epoch {self.epoch}, batch {b}): "
+                f"The loss became {'NaN (not a number)' if math.isnan(loss_v) else 'infinite'} at iteration {it} (epoch {self.epoch}, batch {b}): "
                 "the weights blew up."
             )
         self.seen += size
