@@ -54,6 +54,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.e2e)
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Remember each phase's report on the item, so fixtures can see a failed test."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)
+
+
 def _skip_reason() -> str | None:
     if not CHROMIUM.exists():
         return f"{CHROMIUM} is missing (apt install chromium)"
@@ -158,38 +166,46 @@ def _router_ready(browser, app_url: str) -> str:
 
 
 @pytest.fixture
-def browser_page(browser, _router_ready: str) -> Iterator[object]:
-    """A fresh page (new context: no shared session state) for one test."""
+def browser_page(browser, _router_ready: str, request: pytest.FixtureRequest) -> Iterator[object]:
+    """A fresh page (new context: no shared session state) for one test.
+
+    When the test fails, a screenshot ``<test name>-failed.png`` lands in screenshot_dir().
+    """
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
     page.set_default_timeout(SCRIPT_RUN_TIMEOUT_MS)
     try:
         yield page
     finally:
+        rep = getattr(request.node, "rep_call", None)
+        if rep is not None and rep.failed:
+            with contextlib.suppress(Exception):
+                path = screenshot_dir() / f"{request.node.name}-failed.png"
+                page.screenshot(path=os.fspath(path), full_page=True)
         with contextlib.suppress(Exception):
             context.close()
 
 
 def wait_idle(page, timeout_ms: int = SCRIPT_RUN_TIMEOUT_MS) -> None:
-    """Wait until Streamlit is not running the script (the 'Running...' widget is gone)."""
-    page.wait_for_timeout(150)  # let a just-triggered rerun start
+    """Wait until Streamlit has run the script and is idle (stApp's script state is notRunning).
+
+    After a click or an edit, prefer waiting for the text you expect: a rerun
+    may start a moment after the event.
+    """
+    page.wait_for_timeout(200)  # let a just-triggered rerun start
     page.wait_for_function(
         """() => {
             const app = document.querySelector('[data-testid="stApp"]');
-            if (!app) return false;
-            const s = document.querySelector('[data-testid="stStatusWidget"]');
-            return !s || !/Running|Connecting/i.test(s.innerText);
+            return !!app && app.getAttribute('data-test-script-state') === 'notRunning'
+                && app.getAttribute('data-test-connection-state') === 'CONNECTED';
         }""",
         timeout=timeout_ms,
     )
-    page.wait_for_timeout(150)
 
 
 def goto(page, url: str, timeout_ms: int = SCRIPT_RUN_TIMEOUT_MS) -> None:
     """Open ``url`` and wait for the first script run to finish."""
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector('[data-testid="stApp"]', timeout=timeout_ms)
-    page.wait_for_selector('[data-testid="stMainBlockContainer"]', timeout=timeout_ms)
     wait_idle(page, timeout_ms)
 
 
