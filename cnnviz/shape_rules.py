@@ -233,16 +233,14 @@ def _too_big(kind, k, d, p, span, size, shrunk: bool, is_conv: bool) -> LayerPro
     if p != (0, 0):
         where += f" even with padding {arg(p)} ({H + 2 * p[0]}×{W + 2 * p[1]})"
     fixes = []
-    need = (max(0, ceil((span[0] - H) / 2)), max(0, ceil((span[1] - W) / 2)))
-    if k[0] == k[1] and d[0] == d[1]:
-        need = (max(need), max(need))
+    need = (ceil((span[0] - 1) / 2), ceil((span[1] - 1) / 2))  # keeps the size, like "same"
     if is_conv or (need[0] <= k[0] // 2 and need[1] <= k[1] // 2):
         fixes.append(f"use padding={arg(need)}")
     fit = (max(1, (H + 2 * p[0] - 1) // d[0] + 1), max(1, (W + 2 * p[1] - 1) // d[1] + 1))
     fit = (min(fit[0], k[0]), min(fit[1], k[1]))
     if k[0] == k[1]:
         fit = (min(fit), min(fit))
-    fixes.append(f"kernel_size={arg(fit)}")
+    fixes.append(f"a kernel of {hw(fit)}")
     fixes.append("drop a pooling layer above" if shrunk else "use a larger input")
     if not is_conv:
         fixes.append(f"remove this {kind.torch_name}")
