@@ -1,0 +1,125 @@
+"""Inspect figures: panels, titles with shapes, probabilities summing to 1, confusion z = counts."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from cnnviz.evaluate import Mistake
+from cnnviz.plots import inspect as pi
+
+
+def test_feature_maps_grid_panels_title_and_values() -> None:
+    act = torch.arange(8 * 5 * 6, dtype=torch.float32).view(1, 8, 5, 6)
+    fig = pi.feature_maps_figure(act, title="3 ReLU")
+    meta = fig.layout.meta
+    assert meta["panels"] == 8 and meta["channels"] == 8 and meta["shape"] == [1, 8, 5, 6]
+    assert "3 ReLU" in fig.layout.title.text and "[8, 5, 6]" in fig.layout.title.text
+    assert len(fig.data) == 1  # one tiled heatmap, not 8 traces
+    z = np.asarray(fig.data[0].z, dtype=np.float64)
+    rows, cols = meta["grid"]
+    assert rows * cols >= 8
+    assert np.isfinite(z).sum() == 8 * 5 * 6  # every pixel of every map, NaN only in gaps
+    custom = np.asarray(fig.data[0].customdata)
+    # channel 2, row 1, column 3 holds the raw value 2*30 + 1*6 + 3
+    hit = (custom[..., 0] == 2) & (custom[..., 1] == 1) & (custom[..., 2] == 3)
+    assert hit.sum() == 1 and custom[hit][0, 3] == 69
+    assert np.nanmin(z) == 0 and np.nanmax(z) == 1  # per map: each stretched to 0..1
+    shared = pi.feature_maps_figure(act[0], scale="shared")
+    zs = np.asarray(shared.data[0].z, dtype=np.float64)
+    assert np.nanmax(zs) == 8 * 30 - 1 and shared.data[0].zmax == 8 * 30 - 1
+
+
+def test_feature_maps_cap_says_how_many_are_shown() -> None:
+    fig = pi.feature_maps_figure(torch.rand(64, 4, 4), max_maps=32)
+    assert fig.layout.meta["panels"] == 32
+    assert "showing 32 of 64" in fig.layout.title.text
+    json.loads(fig.to_json())
+
+
+def test_channel_vector_and_bad_input() -> None:
+    fig = pi.channel_figure(torch.rand(6, 6), title="0 Conv2d, channel 3")
+    assert fig.data[0].texttemplate and "6×6" in fig.layout.title.text
+    big = pi.channel_figure(torch.rand(64, 64))
+    assert not big.data[0].texttemplate
+    vec = pi.vector_figure(torch.tensor([1.0, -2.0, 3.0]), title="9 Linear")
+    assert list(vec.data[0].y) == [1.0, -2.0, 3.0] and "[3]" in vec.layout.title.text
+    with pytest.raises(ValueError, match="C, H, W"):
+        pi.feature_maps_figure(torch.rand(10))
+
+
+def test_filters_colour_and_gray_and_kernels() -> None:
+    conv = nn.Conv2d(3, 6, 5)
+    rgb = pi.filters_figure(conv.weight, title="0 Conv2d")
+    assert rgb.data[0].type == "image" and rgb.layout.meta["panels"] == 6
+    assert "[6, 3, 5, 5]" in rgb.layout.title.text
+    img = np.asarray(rgb.data[0].z)
+    assert img.shape[-1] == 3 and img.max() == 255  # each filter stretched to 0..1
+    gray = pi.filters_figure(nn.Conv2d(1, 4, 3).weight)
+    assert gray.data[0].type == "heatmap" and gray.data[0].zmid == 0
+    k = pi.kernels_figure(nn.Conv2d(32, 64, 3).weight, max_out=4, max_in=5)
+    assert k.layout.meta["grid"] == [4, 5] and k.layout.meta["panels"] == 20
+    assert "showing 4 of 64 filters" in k.layout.title.text
+    one = pi.kernels_figure(nn.Conv2d(2, 8, 3).weight, out_channels=[5])
+    assert one.layout.meta["grid"] == [1, 2]
+
+
+def test_weight_histograms_per_layer() -> None:
+    model = nn.Sequential(
+        nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(36, 2)
+    )
+    hists = pi.weight_histograms(model, bins=10)
+    assert [n for n, _ in hists] == ["0 Conv2d", "1 BatchNorm2d", "4 Linear"]
+    fig = hists[0][1]
+    assert sum(fig.data[0].y) == 36 and len(fig.data[0].x) == 10
+
+
+def test_probabilities_figure() -> None:
+    logits = torch.tensor([2.0, 0.5, -1.0])
+    probs = torch.softmax(logits / 2, 0)
+    fig = pi.probabilities_figure(probs, logits, class_names=["cat", "dog", "car"], temperature=2)
+    assert fig.layout.meta["sum"] == pytest.approx(1.0)
+    assert "sum to 1.000" in fig.layout.title.text and "T = 2" in fig.layout.title.text
+    assert list(fig.data[0].y) == ["cat", "dog", "car"]
+    assert sum(fig.data[0].x) == pytest.approx(1.0)
+    assert list(fig.data[1].x) == [2.0, 0.5, -1.0]
+    many = pi.probabilities_figure(torch.softmax(torch.arange(30.0), 0), torch.arange(30.0), top=5)
+    assert list(many.data[0].y) == ["29", "28", "27", "26", "25"]
+
+
+def test_confusion_figure_counts_normalised_and_click() -> None:
+    counts = torch.tensor([[5, 1, 0], [2, 7, 1], [0, 0, 4]])
+    fig = pi.confusion_figure(counts, class_names=["a", "b", "c"])
+    assert np.array_equal(np.asarray(fig.data[0].z), counts.numpy())
+    assert list(fig.data[0].x) == ["a", "b", "c"]
+    assert "accuracy 80.0%" in fig.layout.title.text
+    norm = pi.confusion_figure(counts, normalized=True)
+    np.testing.assert_allclose(np.asarray(norm.data[0].z).sum(1), 1.0)
+    cells = fig.data[1]
+    assert len(cells.x) == 9
+    i = 5  # row 1 (true b), column 2 (predicted c)
+    assert (cells.y[i], cells.x[i]) == ("b", "c") and list(cells.customdata[i]) == [1, 2]
+    event = {"selection": {"points": [{"x": "c", "y": "b", "customdata": [1, 2]}]}}
+    assert pi.selected_cell(event) == (1, 2)
+    assert pi.selected_cell({"selection": {"points": []}}) is None
+
+
+def test_gallery_overlay_and_gradcam_figure() -> None:
+    images = torch.randint(0, 256, (10, 1, 4, 4), dtype=torch.uint8)
+    ms = [Mistake(7, 1, 2, 0.9, 0.05), Mistake(3, 0, 1, 0.6, 0.3)]
+    arrays, caps = pi.gallery(images, ms, class_names=["zero", "one", "two"], upscale=2)
+    assert arrays[0].shape == (8, 8) and np.array_equal(arrays[0][::2, ::2], images[7, 0].numpy())
+    assert caps[0] == "#7: true one → said two (90%)"
+    rgb = torch.randint(0, 256, (3, 5, 5), dtype=torch.uint8)
+    assert pi.to_display(rgb).shape == (5, 5, 3)
+    heat = np.zeros((5, 5), np.float32)
+    out = pi.overlay(rgb, heat, opacity=0.0)
+    assert np.array_equal(out, rgb.permute(1, 2, 0).numpy())
+    fig = pi.gradcam_figure(images[0], np.ones((4, 4)), opacity=0.4)
+    assert fig.data[2].type == "heatmap" and fig.data[2].opacity == 0.4
+    with pytest.raises(ValueError, match="differ"):
+        pi.overlay(rgb, np.zeros((3, 3)))
