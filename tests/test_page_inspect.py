@@ -1,0 +1,252 @@
+"""The Inspect page in AppTest, with a run trained and saved by the tests themselves.
+
+A tiny network is trained for one epoch on a small Shapes set (1×28×28, so the
+drawing canvas is offered too) through the real engine and run store; then the
+page is opened through the router, like a user would.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+SPEC = {
+    "input": [1, 28, 28],
+    "layers": [
+        {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+        {"type": "relu"},
+        {"type": "maxpool2d", "kernel_size": 2},
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10},
+    ],
+}
+N_TEST = 60
+
+
+def _train_run(root: Path) -> Path:
+    from cnnviz.datasets import load_dataset
+    from cnnviz.engine import TrainConfig, build_seeded, fit
+    from cnnviz.runs import RunWriter
+
+    bundle = load_dataset("shapes", size=28, channels=1, n_train=200, n_test=N_TEST)
+    config = TrainConfig.from_dict({"epochs": 1, "batch_size": 50, "lr": 3e-3})
+    writer = RunWriter(SPEC, label="tiny", root=root)
+    events = list(fit(build_seeded(SPEC, 0), bundle, config, writer=writer))
+    assert str(events[-1].status) == "finished", events[-1]
+    return writer.path
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One trained run, made once for the module; each test copies it into its own runs folder."""
+    return _train_run(tmp_path_factory.mktemp("trained"))
+
+
+@pytest.fixture
+def runs_dir(trained_run: Path) -> Path:
+    root = Path(os.environ["CNNVIZ_RUNS_DIR"])
+    root.mkdir(parents=True, exist_ok=True)
+    shutil.copytree(trained_run, root / trained_run.name)
+    return root
+
+
+def _open_inspect(run_id: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if run_id:
+        at.query_params["run"] = run_id
+    at.run()
+    at.switch_page("pages/inspect.py")
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+    return at
+
+
+def _open_tab(at: AppTest, name: str) -> None:
+    at.session_state["inspect.tab"] = name
+    at.run()
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _figure_titles(at: AppTest) -> list[str]:
+    titles = []
+    for el in at.get("plotly_chart"):
+        spec = json.loads(el.proto.spec)
+        title = spec.get("layout", {}).get("title", {})
+        titles.append(title.get("text", "") if isinstance(title, dict) else str(title))
+    return titles
+
+
+def _png(mode: str, size: tuple[int, int], color) -> bytes:
+    buf = io.BytesIO()
+    Image.new(mode, size, color).save(buf, format="PNG")
+    return buf.getvalue()
+
+
+def test_no_run_yet_points_to_train():
+    at = _open_inspect()
+    assert any("no trained network" in i.value.lower() for i in at.info)
+    assert any("train" in str(p.proto.page).lower() for p in at.get("page_link"))
+    assert not at.error
+
+
+def test_feature_maps_of_every_layer_with_their_shapes(runs_dir: Path):
+    at = _open_inspect()
+    titles = [t for t in _figure_titles(at) if "· output [" in t]
+    assert len(titles) == len(SPEC["layers"])  # "All layers": one figure per layer
+    assert "output [4, 28, 28]" in titles[0] and "Conv2d(1, 4" in titles[0]
+    assert "output [4, 14, 14]" in titles[2]
+    assert "output [784]" in titles[3]  # Flatten (4·14·14) as a bar strip
+    assert "output [10]" in titles[4]
+    # one layer only
+    at.selectbox(key="fm.layer").set_value(2).run()
+    assert [t for t in _figure_titles(at) if "· output [" in t] == [titles[2]]
+    assert any("channel 0" in t for t in _figure_titles(at))  # one channel large, with its values
+    assert not at.exception
+
+
+def test_choose_a_test_image_by_index_class_and_random(runs_dir: Path):
+    from cnnviz.datasets import DATASETS, load_dataset
+
+    classes = DATASETS["shapes"].classes
+    y = load_dataset("shapes", size=28, channels=1, n_train=1, n_test=N_TEST).test_y
+    at = _open_inspect()
+    at.slider(key="inspect.index").set_value(7).run()
+    assert any(
+        f"test image #7 — true class: {classes[int(y[7])]}" in str(i.proto) for i in at.image
+    )
+    at.selectbox(key="inspect.class").set_value(3).run()  # only images of class 3 now
+    of_class = [int(i) for i in (y == 3).nonzero().squeeze(1)]
+    for _ in range(3):
+        next(b for b in at.button if b.label == "Random image").click().run()
+        assert not at.exception
+        shown = " ".join(str(i.proto) for i in at.image)
+        assert any(f"test image #{i} " in shown for i in of_class)
+
+
+def test_prediction_tab_shows_probabilities_summing_to_one(runs_dir: Path):
+    at = _open_inspect()
+    _open_tab(at, "Prediction")
+    sums = [m for m in at.metric if m.label.startswith("Σ p")]
+    assert sums and sums[0].value == "1.000"
+    assert any("model.eval()" in c.value and "torch.no_grad()" in c.value for c in at.caption)
+    assert any("The network says" in m.value for m in at.markdown)
+    at.slider(key="pred.temperature").set_value(3.0).run()
+    assert [m for m in at.metric if m.label.startswith("Σ p")][0].value == "1.000"
+    assert not at.exception
+
+
+def test_evaluation_tab_matches_the_runs_test_accuracy(runs_dir: Path):
+    run = next(p for p in runs_dir.iterdir() if p.is_dir())
+    recorded = json.loads((run / "status.json").read_text())["test_accuracy"]
+    at = _open_inspect()
+    _open_tab(at, "Evaluation")
+    acc = next(m for m in at.metric if m.label == "Test accuracy")
+    assert acc.value == f"{100 * recorded:.1f} %"
+    assert len(at.get("plotly_chart")) >= 1  # the confusion matrix
+    at.toggle(key="ev.norm").set_value(True).run()
+    assert not at.exception
+
+
+def test_mistake_as_image_source(runs_dir: Path):
+    at = _open_inspect()
+    at.segmented_control(key="inspect.source").set_value("A mistake").run()
+    assert not at.exception
+    picker = at.selectbox(key="inspect.mistake") if "inspect.mistake" in at.session_state else None
+    if picker is None:  # a perfect network has no mistakes
+        assert at.success
+    else:
+        assert "taken for" in picker.options[0]  # "#12: a heart taken for a cross (p = 0.34)"
+        assert any("(a mistake)" in str(i.proto) for i in at.image)
+
+
+def test_filters_and_gradcam_tabs(runs_dir: Path):
+    at = _open_inspect()
+    _open_tab(at, "Filters")
+    titles = _figure_titles(at)
+    assert any("weights [4, 1, 3, 3]" in t for t in titles)
+    _open_tab(at, "Where it looks")
+    assert any("Grad-CAM" in c.value for c in at.caption)
+    assert not at.error
+
+
+def test_upload_is_converted_and_bad_files_get_a_message(runs_dir: Path):
+    at = _open_inspect()
+    at.segmented_control(key="inspect.source").set_value("Upload").run()
+    at.file_uploader[0].set_value(
+        ("photo.png", _png("RGBA", (120, 60), (255, 0, 0, 128)), "image/png")
+    ).run()
+    assert not at.exception and not at.error
+    assert any("1×28×28" in c.value for c in at.caption)
+    assert any("your upload" in str(i.proto) for i in at.image)
+    at.file_uploader[0].set_value(("notes.png", b"this is not an image", "image/png")).run()
+    assert not at.exception
+    assert any("not an image" in e.value for e in at.error)
+
+
+def test_broken_run_gets_a_message_and_is_not_touched(runs_dir: Path):
+    run = next(p for p in runs_dir.iterdir() if p.is_dir())
+    broken = runs_dir / "20000101-000000-broken-000000"
+    shutil.copytree(run, broken)
+    (broken / "weights.pt").write_bytes(b"PK\x03\x04 not really a zip")
+    before = {p.name: p.read_bytes() for p in broken.iterdir()}
+    at = _open_inspect(run_id=broken.name)
+    assert at.selectbox(key="inspect.network").value == broken.name
+    assert at.error and "weights.pt" in at.error[0].value
+    assert not at.exception
+    assert {p.name: p.read_bytes() for p in broken.iterdir()} == before
+
+
+def test_weights_with_pickled_code_are_refused(runs_dir: Path):
+    run = next(p for p in runs_dir.iterdir() if p.is_dir())
+    evil = runs_dir / "20000101-000000-evil-000000"
+    shutil.copytree(run, evil)
+    torch.save({"x": Path("/")}, evil / "weights.pt")  # not just tensors: needs unpickling code
+    at = _open_inspect(run_id=evil.name)
+    assert at.error and not at.exception
+
+
+def test_convert_upload_odd_files():
+    from cnnviz.ui.inspect_image import convert_upload
+    from cnnviz.ui.inspect_model import Subject
+
+    subject = Subject(
+        "k", "t", torch.nn.Identity(), SPEC, tuple("0123456789"), None, "mnist", (1, 28, 28), ""
+    )
+    chosen, err = convert_upload(_png("P", (300, 200), 3), subject, dark=True)
+    assert err is None and chosen.x.shape == (1, 1, 28, 28) and chosen.x.dtype == torch.uint8
+    assert chosen.notes and "mode P" in chosen.notes[0]
+    noise = io.BytesIO()
+    Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64), dtype=np.uint8)).save(
+        noise, "PNG"
+    )
+    truncated = noise.getvalue()[: len(noise.getvalue()) // 2]
+    for bad in (b"", b"GIF89a not really", truncated):
+        chosen, err = convert_upload(bad, subject)
+        assert chosen is None and err and err.startswith("That file cannot be used")
+
+
+def test_canvas_png_is_decoded():
+    import base64
+
+    from cnnviz.ui.inspect_canvas import decode_png_data_url
+
+    arr = np.zeros((280, 280, 4), np.uint8)
+    arr[..., 3] = 255
+    arr[100:180, 130:150, :3] = 255
+    buf = io.BytesIO()
+    Image.fromarray(arr, "RGBA").save(buf, format="PNG")
+    url = "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    out = decode_png_data_url(url)
+    assert out is not None and out.shape == (280, 280, 4) and np.array_equal(out, arr)
+    assert decode_png_data_url("data:text/plain;base64,aGk=") is None
+    assert decode_png_data_url("data:image/png;base64,!!!") is None
