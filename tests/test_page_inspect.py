@@ -250,3 +250,45 @@ def test_canvas_png_is_decoded():
     assert out is not None and out.shape == (280, 280, 4) and np.array_equal(out, arr)
     assert decode_png_data_url("data:text/plain;base64,aGk=") is None
     assert decode_png_data_url("data:image/png;base64,!!!") is None
+
+
+def test_the_sessions_training_job_is_inspected_on_a_copy_of_its_weights():
+    import time
+
+    from cnnviz.datasets import load_dataset
+    from cnnviz.engine import TrainConfig
+    from cnnviz.ui.jobs import registry
+
+    bundle = load_dataset("shapes", size=28, channels=1, n_train=400, n_test=N_TEST)
+    config = TrainConfig.from_dict({"epochs": 2, "batch_size": 20, "lr": 3e-3})
+    job = registry().start(SPEC, bundle, config, os.environ["CNNVIZ_RUNS_DIR"])
+    try:
+        deadline = time.monotonic() + 60
+        while job.progress().iteration < 2 and not job.done and time.monotonic() < deadline:
+            time.sleep(0.05)
+        job.pause()
+        at = AppTest.from_file(APP, default_timeout=60)
+        at.query_params["job"] = job.id
+        at.run()
+        at.switch_page("pages/inspect.py")
+        at.run()
+        assert not at.exception, [e.value for e in at.exception]
+        assert at.selectbox(key="inspect.network").value == "__job__"
+        note = " ".join(c.value for c in at.caption)
+        assert "weights as of epoch 1, iteration" in note and "a copy" in note
+        assert any("· output [4, 28, 28]" in t for t in _figure_titles(at))
+        weights_before = {k: v.clone() for k, v in job.model.state_dict().items()}
+        next(b for b in at.button if b.label == "Take the latest weights").click().run()
+        assert not at.exception
+        for (
+            k,
+            v,
+        ) in job.model.state_dict().items():  # inspecting never changes the training's weights
+            assert torch.equal(v, weights_before[k])
+        job.resume()
+        assert job.wait(60)
+        at.run()
+        assert "(finished)" in " ".join(c.value for c in at.caption)
+    finally:
+        job.stop()
+        job.wait(10)

@@ -10,7 +10,8 @@ Decisions:
   a broken folder (missing or corrupt weights, pickled code) becomes ``st.error``.
 - The session's training job is inspected on a *copy* of its weights
   (``Job.snapshot_model()``), labelled "weights as of epoch N, iteration M". The
-  copy is kept until the user presses "Take the latest weights", so the page
+  copy is kept until the user presses "Take the latest weights" (or the job is
+  paused, resumed, finishes or stops), so the page
   does not change under the student's eyes while training goes on.
 - Models are cached in this session's state, never shared across sessions:
   capture and Grad-CAM put hooks on the model for a moment, and a model shared
@@ -30,7 +31,7 @@ from cnnviz.runs import RunError, RunInfo, list_runs, open_run
 from cnnviz.ui import state
 
 _MODELS = "inspect.models"  # {run_id: (weights mtime, Subject)}
-_SNAPSHOT = "inspect.snapshot"  # {job_id: Subject}
+_SNAPSHOT = "inspect.snapshot"  # {job_id: (job status when taken, Subject)}
 _PICK = "inspect.network"  # the picker's value: a run id or JOB_CHOICE
 JOB_CHOICE = "__job__"
 
@@ -176,18 +177,25 @@ def snapshot_job(job: Any) -> Subject:
 
 
 def _job_subject(job: Any) -> Subject | None:
+    """The job's weights as of the last snapshot; a new one on request or when the job's status changed."""
     snaps: dict = st.session_state.setdefault(_SNAPSHOT, {})
-    refresh = st.button(
-        "Take the latest weights", help="Copy the weights the training has reached now."
+    status = str(getattr(job, "status", ""))
+    live = status in ("running", "paused")
+    refresh = live and st.button(
+        "Take the latest weights",
+        icon=":material/refresh:",
+        help="Copy the weights the training has reached now (training goes on undisturbed).",
     )
-    if refresh or job.id not in snaps:
+    held = snaps.get(job.id)
+    if refresh or held is None or held[0] != status:
         try:
-            snaps.clear()
-            snaps[job.id] = snapshot_job(job)
+            subject = snapshot_job(job)
         except RunError as e:
             st.info(str(e))
             return None
-    return snaps[job.id]
+        snaps.clear()
+        snaps[job.id] = (status, subject)
+    return snaps[job.id][1]
 
 
 def no_model_message() -> None:
