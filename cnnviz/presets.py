@@ -41,6 +41,8 @@ def _lin(n: int) -> dict:
     return {"type": "linear", "out_features": n}
 
 
+# One row per block of layers, as the lecture draws them.
+# fmt: off
 PRESETS: dict[str, Preset] = {
     p.name: p
     for p in (
@@ -118,5 +120,6 @@ PRESETS: dict[str, Preset] = {
         Preset("blank", "Blank", "An empty stack: add layers yourself.", {"input": [3, 64, 64], "layers": []}),
     )
 }
+# fmt: on
 
 DEFAULT_PRESET = "lecture-7-23"
