@@ -31,6 +31,7 @@ from cnnviz.plots.inspect_results import (  # noqa: F401  (re-exported)
 )
 
 MAX_MAPS = 64  # feature maps drawn per layer
+MAX_HOVER_POSITIONS = 65_536  # tiled pixels up to which hover also names row and column
 MAX_KERNELS = 16  # filters (rows) and input channels (columns) in the kernel grid
 MAP_SCALE = "Viridis"
 WEIGHT_SCALE = "RdBu"  # diverging: negative weights red, positive blue, 0 white
@@ -112,13 +113,25 @@ def feature_maps_figure(
         if zmax <= zmin:
             zmax = zmin + 1.0
     rows, cols = _grid(n, cols)
-    gap = max(1, min(h, w) // 8)
+    gap = max(1, min(h, w) // 16)
     z, which = _tile(shown, cols, gap)
     raw, _ = _tile(maps, cols, gap)
-    yy, xx = np.indices(z.shape)
-    r_in = yy % (h + gap)
-    c_in = xx % (w + gap)
-    custom = np.stack([which, r_in, c_in, np.nan_to_num(raw)], axis=-1).astype(np.float32)
+    value = "%{z:.4g}" if scale is Scale.SHARED else "%{customdata[VALUE]:.4g}"
+    if z.size <= MAX_HOVER_POSITIONS:  # hover names channel, row, column and value
+        yy, xx = np.indices(z.shape)
+        parts = [which, yy % (h + gap), xx % (w + gap)]
+        hover = "channel %{customdata[0]}<br>row %{customdata[1]}, column %{customdata[2]}"
+    else:  # big layers: less data for the browser (channel and value only)
+        parts = [which]
+        hover = "channel %{customdata[0]}"
+    if scale is Scale.PER_MAP:  # z holds 0..1 per map: the raw value rides along
+        value = value.replace("VALUE", str(len(parts)))
+        parts.append(np.nan_to_num(raw))
+    hover += f"<br>value {value}<extra></extra>"
+    custom = np.stack(parts, axis=-1)
+    custom = custom.astype(
+        np.float32 if scale is Scale.PER_MAP else np.int16
+    )  # int16: half the bytes
     shape = [1, c, h, w]
     head = f"{title} · " if title else ""
     text = f"{head}output [{c}, {h}, {w}] · {_shown(c, n, 'feature maps')}"
@@ -131,8 +144,7 @@ def feature_maps_figure(
             zmax=zmax,
             hoverongaps=False,
             colorbar={"title": {"text": cbar}, "thickness": 12},
-            hovertemplate="channel %{customdata[0]}<br>row %{customdata[1]}, column %{customdata[2]}"
-            "<br>value %{customdata[3]:.4g}<extra></extra>",
+            hovertemplate=hover,
         )
     )
     _image_axes(fig)
