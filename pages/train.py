@@ -19,7 +19,7 @@ st.caption(
 job = jobs_ui.current_job()
 notice = jobs_ui.lost_job_notice()
 if notice:
-    st.warning(notice, icon="🔌")
+    st.warning(notice, icon=":material/link_off:")
 running = job is not None and str(job.status) in train_live.LIVE
 
 st.header("1 · Data")

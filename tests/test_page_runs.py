@@ -83,7 +83,7 @@ def test_saved_run_is_listed_and_shown():
     assert any(run_id in s.value for s in at.subheader)
     assert len(at.get("plotly_chart")) == 2
     labels = [b.label for b in at.button]
-    assert "🔍 Open in Inspect" in labels and "🧱 Load design" in labels
+    assert "Open in Inspect" in labels and "Load design" in labels
 
 
 def test_load_design_replaces_the_spec():

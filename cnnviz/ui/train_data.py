@@ -121,7 +121,9 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
             disabled=disabled,
             help=f"torchvision's root: the files go in <folder>/{info.folder}.",
         )
-        download = d2.button("⬇️ Download", key=P + "download", disabled=disabled)
+        download = d2.button(
+            "Download", icon=":material/download:", key=P + "download", disabled=disabled
+        )
     bundle, message = load_choice(
         name,
         data_dir=data_dir,
@@ -130,7 +132,7 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
         download=download,
     )
     if message:
-        st.error(message, icon="📂")
+        st.error(message, icon=":material/folder_off:")
     p1, p2, p3 = st.columns(3)
     val_pct = p1.slider(
         "Validation split (% of training images)",

@@ -67,11 +67,17 @@ def _controls(job: Job, status: str) -> None:
     a, b, c, _ = st.columns([1, 1, 1, 3])
     if status == "paused":
         a.button(
-            "▶️ Resume", key="train.resume", type="primary", width="stretch", on_click=job.resume
+            "Resume",
+            icon=":material/play_arrow:",
+            key="train.resume",
+            type="primary",
+            width="stretch",
+            on_click=job.resume,
         )
     else:
         a.button(
-            "⏸️ Pause",
+            "Pause",
+            icon=":material/pause:",
             key="train.pause",
             disabled=status not in LIVE,
             width="stretch",
@@ -79,15 +85,17 @@ def _controls(job: Job, status: str) -> None:
             help="Hold training after this mini-batch; Resume carries on where it stopped.",
         )
     b.button(
-        "⏹️ Stop",
+        "Stop",
+        icon=":material/stop:",
         key="train.stop",
         disabled=status not in LIVE,
         width="stretch",
         on_click=job.stop,
         help="End training now. Finished epochs and the weights so far are kept.",
     )
-    if status not in LIVE and c.button(
-        "🧹 New training",
+    if status not in (*LIVE, "stopping") and c.button(
+        "New training",
+        icon=":material/restart_alt:",
         key="train.new",
         width="stretch",
         help="Hide this run's results and set up another one.",
@@ -109,21 +117,28 @@ def _outcome(job: Job) -> None:
         )
         st.success(
             f"Training finished in {duration(end.elapsed_s)}.{acc} (on test images the network never saw while training).",
-            icon="🎉",
+            icon=":material/check_circle:",
         )
     elif status == "stopped":
         st.info(
             f"Training stopped after {duration(end.elapsed_s)}. {end.reason or ''} The finished epochs and their weights are saved.",
-            icon="⏹️",
+            icon=":material/stop_circle:",
         )
     else:
         advice = f"\n\n**What to try:** {end.advice}" if end.advice else ""
-        st.error(f"Training failed: {end.reason or 'unknown error'}{advice}", icon="❌")
+        st.error(
+            f"Training failed: {end.reason or 'unknown error'}{advice}", icon=":material/error:"
+        )
     run_id = job.run_id
     if (
         run_id
         and status != "failed"
-        and st.button("🔍 Open this run in Inspect", key="train.inspect", type="primary")
+        and st.button(
+            "Open this run in Inspect",
+            icon=":material/search:",
+            key="train.inspect",
+            type="primary",
+        )
     ):
         state.set_run_id(run_id)
         st.switch_page("pages/inspect.py")
@@ -159,8 +174,11 @@ def _body(job_id: str, was_live: bool) -> None:
     if was_live and status not in LIVE:
         st.rerun()  # the whole page: controls re-enabled, polling off
     frac, text = progress_text(job.progress())
-    if status == "paused":
-        text = "⏸️ Paused — " + text
+    if status in LIVE and job.control.stop_requested:
+        status = "stopping"  # the worker ends after the current mini-batch
+        text = "Stopping after this mini-batch… — " + text
+    elif status == "paused":
+        text = "Paused — " + text
     st.progress(frac, text=text)
     _controls(job, status)
     _outcome(job)

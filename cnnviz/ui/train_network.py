@@ -43,12 +43,16 @@ def network_section(data: Any) -> bool:
     spec = state.get_spec()
     st.markdown(f"**Network** (from the Design page): {summary_line(spec)}")
     if st.session_state.pop("train.net.fixed", False):
-        st.toast("Design updated: the Design page shows the change too.", icon="🧱")
+        st.toast(
+            "Design updated: the Design page shows the change too.", icon=":material/construction:"
+        )
     problems: list[Problem] = check_fit(spec, data)
     blocking = [p for p in problems if p.blocking]
     for i, p in enumerate(problems):
         box = st.container(border=True)
-        (box.error if p.blocking else box.warning)(p.message, icon="🚫" if p.blocking else "⚠️")
+        (box.error if p.blocking else box.warning)(
+            p.message, icon=":material/block:" if p.blocking else ":material/warning:"
+        )
         if p.fix:
             box.button(
                 f"Fix: {p.fix_label}",
@@ -59,10 +63,13 @@ def network_section(data: Any) -> bool:
             )
         else:
             box.page_link(
-                "pages/design.py", label="Open the Design page to fix this layer", icon="🧱"
+                "pages/design.py",
+                label="Open the Design page to fix this layer",
+                icon=":material/construction:",
             )
     if not problems:
         st.success(
-            "The network fits this data: right input shape, one output per class.", icon="✅"
+            "The network fits this data: right input shape, one output per class.",
+            icon=":material/check_circle:",
         )
     return not blocking

@@ -177,7 +177,8 @@ def _aug_text(tc: dict) -> str:
 def _actions(run: Run, *, can_inspect: bool) -> None:
     a, b, _ = st.columns([1, 1, 3])
     if a.button(
-        "🔍 Open in Inspect",
+        "Open in Inspect",
+        icon=":material/search:",
         key=f"runs.inspect.{run.id}",
         disabled=not can_inspect,
         help="Look at feature maps, filters, predictions and mistakes of this trained network."
@@ -187,7 +188,8 @@ def _actions(run: Run, *, can_inspect: bool) -> None:
         state.set_run_id(run.id)
         st.switch_page("pages/inspect.py")
     if b.button(
-        "🧱 Load design",
+        "Load design",
+        icon=":material/construction:",
         key=f"runs.design.{run.id}",
         help="Replace the current design with this run's network.",
     ):

@@ -52,7 +52,8 @@ def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
         )
     reasons += problems
     st.button(
-        "🚀 Start training",
+        "Start training",
+        icon=":material/rocket_launch:",
         key="train.start",
         type="primary",
         disabled=bool(reasons),
