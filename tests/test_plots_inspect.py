@@ -123,3 +123,16 @@ def test_gallery_overlay_and_gradcam_figure() -> None:
     assert fig.data[2].type == "heatmap" and fig.data[2].opacity == 0.4
     with pytest.raises(ValueError, match="differ"):
         pi.overlay(rgb, np.zeros((3, 3)))
+
+
+def test_huge_layers_are_drawn_smaller_with_a_note() -> None:
+    act = torch.zeros(8, 300, 300)
+    act[:, :150] = 1.0  # top half bright
+    fig = pi.feature_maps_figure(act, scale="shared")
+    k = fig.layout.meta["block"]
+    assert k > 1 and f"1/{k} size" in fig.layout.title.text and "[8, 300, 300]" in fig.layout.title.text
+    z = np.asarray(fig.data[0].z, dtype=np.float64)
+    assert np.isfinite(z).sum() <= pi.MAX_CANVAS
+    assert np.nanmax(z) == 1.0 and np.nanmin(z) == 0.0  # averaging keeps the values' range
+    one = pi.channel_figure(torch.rand(1024, 1024))
+    assert "1/" in one.layout.title.text and np.asarray(one.data[0].z).size <= pi.MAX_CANVAS

@@ -32,6 +32,7 @@ from cnnviz.plots.inspect_results import (  # noqa: F401  (re-exported)
 
 MAX_MAPS = 64  # feature maps drawn per layer
 MAX_HOVER_POSITIONS = 65_536  # tiled pixels up to which hover also names row and column
+MAX_CANVAS = 400_000  # pixels sent per figure; bigger layers are shown with k×k blocks averaged
 MAX_KERNELS = 16  # filters (rows) and input channels (columns) in the kernel grid
 MAP_SCALE = "Viridis"
 WEIGHT_SCALE = "RdBu"  # diverging: negative weights red, positive blue, 0 white
@@ -70,6 +71,18 @@ def _tile(
     return canvas, which
 
 
+def _shrink(maps: np.ndarray, limit: int) -> tuple[np.ndarray, int]:
+    """[N, H, W] with k×k blocks averaged (k the smallest that fits ``limit`` pixels), and k."""
+    n, h, w = maps.shape
+    k = 1
+    while n * math.ceil(h / k) * math.ceil(w / k) > limit and k < max(h, w):
+        k += 1
+    if k == 1:
+        return maps, 1
+    t = torch.from_numpy(np.ascontiguousarray(maps))[None]
+    return torch.nn.functional.avg_pool2d(t, k, ceil_mode=True)[0].numpy(), k
+
+
 def _image_axes(fig: go.Figure) -> None:
     fig.update_xaxes(visible=False, constrain="domain")
     fig.update_yaxes(visible=False, autorange="reversed", scaleanchor="x", constrain="domain")
@@ -98,9 +111,10 @@ def feature_maps_figure(
         a = a[0]
     if a.ndim != 3:
         raise ValueError(f"feature maps are [C, H, W], got shape {list(a.shape)}")
-    c, h, w = a.shape
+    c, full_h, full_w = a.shape
     n = min(c, max_maps)
-    maps = a[:n]
+    maps, k = _shrink(a[:n], MAX_CANVAS)
+    h, w = maps.shape[1:]
     scale = Scale(scale)
     if scale is Scale.PER_MAP:
         lo = maps.min(axis=(1, 2), keepdims=True)
@@ -119,7 +133,7 @@ def feature_maps_figure(
     value = "%{z:.4g}" if scale is Scale.SHARED else "%{customdata[VALUE]:.4g}"
     if z.size <= MAX_HOVER_POSITIONS:  # hover names channel, row, column and value
         yy, xx = np.indices(z.shape)
-        parts = [which, yy % (h + gap), xx % (w + gap)]
+        parts = [which, (yy % (h + gap)) * k, (xx % (w + gap)) * k]
         hover = "channel %{customdata[0]}<br>row %{customdata[1]}, column %{customdata[2]}"
     else:  # big layers: less data for the browser (channel and value only)
         parts = [which]
@@ -132,9 +146,11 @@ def feature_maps_figure(
     custom = custom.astype(
         np.float32 if scale is Scale.PER_MAP else np.int16
     )  # int16: half the bytes
-    shape = [1, c, h, w]
+    shape = [1, c, full_h, full_w]
     head = f"{title} · " if title else ""
-    text = f"{head}output [{c}, {h}, {w}] · {_shown(c, n, 'feature maps')}"
+    text = f"{head}output [{c}, {full_h}, {full_w}] · {_shown(c, n, 'feature maps')}"
+    if k > 1:
+        text += f" · drawn at 1/{k} size ({k}×{k} blocks averaged)"
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -157,6 +173,7 @@ def feature_maps_figure(
             "panels": n,
             "channels": c,
             "shape": shape,
+            "block": k,
             "grid": [rows, cols],
             "scale": str(scale),
         },
@@ -166,25 +183,31 @@ def feature_maps_figure(
 
 def channel_figure(fmap: Any, *, title: str = "", values: bool | None = None) -> go.Figure:
     """One feature map large, with its values on hover (and printed in the cells when small)."""
-    a = _np(fmap)
-    a = a.reshape(a.shape[-2:]) if a.ndim > 2 else a
-    h, w = a.shape
-    show = values if values is not None else h * w <= 20 * 20
+    full = _np(fmap)
+    full = full.reshape(full.shape[-2:]) if full.ndim > 2 else full
+    small, k = _shrink(full[None], MAX_CANVAS // 4)
+    a = small[0]
+    h, w = full.shape
+    show = (values if values is not None else h * w <= 20 * 20) and k == 1
     fig = go.Figure(
         go.Heatmap(
             z=a,
             colorscale=MAP_SCALE,
             texttemplate="%{z:.2f}" if show else None,
             textfont={"size": 9},
+            x0=0,
+            dx=k,
+            y0=0,
+            dy=k,
             hovertemplate="row %{y}, column %{x}<br>value %{z:.4g}<extra></extra>",
         )
     )
     _image_axes(fig)
+    drawn = f" · drawn at 1/{k} size ({k}×{k} blocks averaged)" if k > 1 else ""
+    stats = f"min {full.min():.3g}, max {full.max():.3g}, mean {full.mean():.3g}"
     fig.update_layout(
-        title=f"{title} · {h}×{w}, min {a.min():.3g}, max {a.max():.3g}, mean {a.mean():.3g}".lstrip(
-            " ·"
-        ),
-        height=min(700, 120 + 16 * h + (14 * h if show else 0)),
+        title=f"{title} · {h}×{w}, {stats}{drawn}".lstrip(" ·"),
+        height=min(700, 120 + 16 * a.shape[0] + (14 * h if show else 0)),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         meta={"panels": 1, "shape": [h, w]},
     )
