@@ -31,7 +31,9 @@ if bundle is None:
     st.info("Load a dataset above to check the network against it.")
 
 st.header("3 · Settings")
-settings = train_config.config_form(disabled=running)
+settings = train_config.config_form(
+    bundle=bundle, val_fraction=pipeline["val_fraction"], disabled=running
+)
 
 st.header("4 · Training")
 if running:

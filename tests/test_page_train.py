@@ -195,3 +195,24 @@ def test_unknown_job_in_url_is_explained():
     at.run()
     assert not at.exception
     assert "not running on this server" in _texts(at)
+
+
+def test_normalization_values_match_what_the_engine_fits():
+    from cnnviz.datasets import load_dataset
+    from cnnviz.prepared import prepare
+    from cnnviz.trainconfig import TrainConfig
+
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.radio(key="train.cfg.normalize").set_value("standardize").run()
+    shown = [c.value for c in at.caption if c.value.startswith("Normalization:")]
+    assert len(shown) == 1
+    # the engine's own preparation of the same data and split is the reference
+    bundle = load_dataset("shapes", size=28, n_train=200, n_test=40)
+    config = TrainConfig.from_dict(
+        {"normalize": "standardize", "val_fraction": 0.1, "seed": 0, "device": "cpu"}
+    )
+    expected = prepare(bundle, config).normalization.describe()
+    assert expected in shown[0]
+    at.radio(key="train.cfg.normalize").set_value("div255").run()
+    assert any("÷255" in c.value for c in at.caption if c.value.startswith("Normalization:"))

@@ -116,3 +116,8 @@ def test_epoch_figure_without_validation_columns():
     )
     fig = epoch_metrics_figure(df)
     assert [t.name for t in fig.data] == ["training", "training"]
+
+
+def test_iteration_figure_names_averaging_done_by_the_job():
+    fig = iteration_loss_figure(_iters(2, 10), points_per_iteration=4)
+    assert fig.data[0].name == "loss (mean of 4 iterations)"

@@ -93,8 +93,13 @@ def iteration_loss_figure(
     smoothing: float = 0.9,
     max_points: int = MAX_POINTS,
     title: str = "Loss per iteration (one mini-batch each)",
+    points_per_iteration: int = 1,
 ) -> go.Figure:
-    """Raw loss per iteration (faint) and its smoothed curve, epoch boundaries as dashed lines."""
+    """Raw loss per iteration (faint) and its smoothed curve, epoch boundaries as dashed lines.
+
+    ``points_per_iteration``: how many iterations each row of ``iter_df`` already
+    averages (a long live run is thinned by the job); the legend says so.
+    """
     fig = go.Figure()
     if iter_df is None or iter_df.empty:
         _empty(fig, "Waiting for the first mini-batch…")
@@ -104,6 +109,7 @@ def iteration_loss_figure(
         x, (raw, sm), k = downsample(
             df["iteration"].to_numpy(), [df["loss"].to_numpy(), smooth], max_points
         )
+        k *= max(int(points_per_iteration), 1)
         raw_name = "loss per iteration" if k == 1 else f"loss (mean of {k} iterations)"
         fig.add_trace(
             go.Scatter(

@@ -68,7 +68,33 @@ def _apply_defaults() -> None:
         st.session_state[P + key] = value
 
 
-def config_form(*, disabled: bool = False) -> dict[str, Any]:
+def normalization_values(bundle: Any, kind: str, val_fraction: float, seed: int) -> str:
+    """The normalization the network will see, with mean/std measured on the training split.
+
+    Computed exactly as the engine does (same seeded split, same ``fit_normalization``),
+    remembered in the session so reruns do not measure it again.
+    """
+    from cnnviz.datasets import fit_normalization, split_train_val
+
+    if kind != "standardize" or bundle is None:
+        return fit_normalization(kind, bundle.train_x[:1]).describe() if bundle is not None else ""
+    key = (id(bundle), len(bundle.train_y), round(float(val_fraction), 4), int(seed))
+    memo = st.session_state.setdefault(P + "norm_memo", {})
+    if key not in memo:
+        try:
+            tx = split_train_val(bundle.train_x, bundle.train_y, val_fraction, seed)[0]
+            memo.clear()
+            memo[key] = (
+                f"{fit_normalization(kind, tx).describe()}, measured on the {len(tx):,} training images"
+            )
+        except ValueError as e:
+            return f"cannot be measured: {e}"
+    return memo[key]
+
+
+def config_form(
+    *, bundle: Any = None, val_fraction: float = 0.1, disabled: bool = False
+) -> dict[str, Any]:
     """Draw the training settings; return them as a dict (not yet validated)."""
     _apply_defaults()
     d = st.session_state
@@ -154,6 +180,11 @@ def config_form(*, disabled: bool = False) -> dict[str, Any]:
         horizontal=True,
         help="What the network sees instead of raw 0..255 pixels.",
     )
+    if bundle is not None:
+        c2.caption(
+            "Normalization: "
+            + normalization_values(bundle, d[P + "normalize"], val_fraction, d[P + "seed"])
+        )
     c1, c2 = st.columns([1, 2])
     c1.checkbox(
         "Random horizontal flip",

@@ -151,7 +151,10 @@ def _charts(job: Job) -> None:
     ep = pd.DataFrame(job.epoch_metrics())
     end = job.final
     left, right = st.columns(2)
-    left.plotly_chart(iteration_loss_figure(it), key="train.chart.iter")
+    left.plotly_chart(
+        iteration_loss_figure(it, points_per_iteration=job.points_per_iteration),
+        key="train.chart.iter",
+    )
     right.plotly_chart(
         epoch_metrics_figure(
             ep,
