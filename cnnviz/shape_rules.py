@@ -11,18 +11,21 @@ tests/test_shapes_torch.py checks it against real forward passes.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from math import ceil, prod
+from math import prod
 
+from cnnviz.shape_text import (
+    LayerProblem,
+    arg,
+    axis_formulas,
+    bad_groups,
+    hw,
+    n,
+    too_big,
+    uncovered_note,
+)
 from cnnviz.spec import MAX_LAYER_PARAMS, LayerKind, Rule, as_pair
 
-
-class LayerProblem(Exception):
-    """This layer cannot work here: ``error`` says why, ``fix`` how to change it."""
-
-    def __init__(self, error: str, fix: str) -> None:
-        super().__init__(error)
-        self.error = error
-        self.fix = fix
+__all__ = ["RULES", "LayerProblem", "Step", "n"]
 
 
 @dataclass
@@ -38,23 +41,6 @@ class Step:
     notes: list[str] = field(default_factory=list)
     rf: int | None = None  # receptive field (H) after this layer
     jump: int | None = None  # product of the strides so far (H)
-
-
-def n(x: int | float) -> str:
-    """A number for a formula: 885,760; 14.5; 10.33."""
-    if isinstance(x, float) and not x.is_integer():
-        return f"{x:.2f}".rstrip("0")
-    x = int(x)
-    return f"{x:,}" if abs(x) >= 10_000 else str(x)
-
-
-def hw(pair: tuple[int, int] | list[int]) -> str:
-    """3 for (3, 3), 3×5 for (3, 5)."""
-    return str(pair[0]) if pair[0] == pair[1] else f"{pair[0]}×{pair[1]}"
-
-
-def plural(k: int, word: str) -> str:
-    return f"{k} {word}" if k == 1 else f"{k} {word}s"
 
 
 def _needs_4d(kind: LayerKind, shape: list[int], index: int) -> None:
@@ -101,26 +87,6 @@ def _window(
     return out, text, uncovered, rounding
 
 
-def _axis_formulas(label: str, h: tuple, w: tuple) -> list[str]:
-    if h[1] == w[1]:
-        return [f"H_out = W_out = {h[1]}"]
-    return [f"H_out = {h[1]}", f"W_out = {w[1]}"]
-
-
-def _uncovered_note(h: int, w: int, verb: str, rounding: str) -> str | None:
-    parts = []
-    if h == w and h:
-        parts.append(f"the last {'row and column are' if h == 1 else f'{h} rows and columns are'}")
-    else:
-        if h:
-            parts.append(f"the last {'row is' if h == 1 else f'{h} rows are'}")
-        if w:
-            parts.append(f"the last {'column is' if w == 1 else f'{w} columns are'}")
-    if not parts:
-        return None
-    return f"{rounding or 'floor division'}: {' and '.join(parts)} never {verb}"
-
-
 def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tuple) -> Step:
     """Conv2d, MaxPool2d, AvgPool2d: a window of K (dilated by D) moving by S over padded input."""
     _needs_4d(kind, shape, index)
@@ -152,12 +118,12 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
         )
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
     if is_conv and (H + 2 * p[0] < span[0] or W + 2 * p[1] < span[1]):
-        raise _too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
+        raise too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
     groups = int(layer.get("groups", 1))
     if is_conv:
         out_c = int(layer["out_channels"])
         if c % groups or out_c % groups:
-            raise _bad_groups(groups, c, out_c)
+            raise bad_groups(groups, c, out_c)
     else:
         out_c = c
     if pad == "same":
@@ -173,11 +139,11 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
         w = _window(W, k[1], s[1], p[1], d[1], ceil_mode)
         (oh, _, uh, rh), (ow, _, uw, rw) = h, w
         rounding = rh if rh == rw or not rw else (f"{rh}; {rw}" if rh else rw)
-        formula = _axis_formulas("H", h, w)
+        formula = axis_formulas("H", h, w)
         if oh < 1 or ow < 1:  # pools only (torch checks the output size); conv was caught above
-            raise _too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
+            raise too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
     verb = "seen by any filter" if is_conv else "pooled"
-    note = _uncovered_note(uh, uw, verb, rounding)
+    note = uncovered_note(uh, uw, verb, rounding)
     if note:
         notes.append(note)
     if s[0] > span[0] or s[1] > span[1]:
@@ -219,43 +185,6 @@ def _check_param_cap(params: int, fix: str) -> None:
         )
 
 
-def arg(pair: tuple[int, int]) -> str:
-    """A size as a constructor argument: 2 or (2, 1)."""
-    return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
-
-
-def _too_big(kind, k, d, p, span, size, shrunk: bool, is_conv: bool) -> LayerProblem:
-    H, W = size
-    what = f"kernel {hw(k)}"
-    if d != (1, 1):
-        what += f" with dilation {hw(d)} spans {hw(span)} pixels and"
-    where = f"the {H}×{W} input"
-    if p != (0, 0):
-        where += f" even with padding {arg(p)} ({H + 2 * p[0]}×{W + 2 * p[1]})"
-    fixes = []
-    need = (ceil((span[0] - 1) / 2), ceil((span[1] - 1) / 2))  # keeps the size, like "same"
-    if is_conv or (need[0] <= k[0] // 2 and need[1] <= k[1] // 2):
-        fixes.append(f"use padding={arg(need)}")
-    fit = (max(1, (H + 2 * p[0] - 1) // d[0] + 1), max(1, (W + 2 * p[1] - 1) // d[1] + 1))
-    fit = (min(fit[0], k[0]), min(fit[1], k[1]))
-    if k[0] == k[1]:
-        fit = (min(fit), min(fit))
-    fixes.append(f"a kernel of {hw(fit)}")
-    fixes.append("drop a pooling layer above" if shrunk else "use a larger input")
-    if not is_conv:
-        fixes.append(f"remove this {kind.torch_name}")
-    fix = ", ".join(fixes[:-1]) + f", or {fixes[-1]}"
-    return LayerProblem(f"{what} is larger than {where}", fix)
-
-
-def _bad_groups(groups: int, c: int, out_c: int) -> LayerProblem:
-    ok = max(g for g in range(1, groups + 1) if c % g == 0 and out_c % g == 0)
-    return LayerProblem(
-        f"groups={groups} must divide both the {c} input channels and the {out_c} output channels",
-        f"use groups={ok}" + (" (no grouping)" if ok == 1 else ""),
-    )
-
-
 def adaptive_pool(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tuple) -> Step:
     _needs_4d(kind, shape, index)
     b, c, H, W = shape
@@ -290,14 +219,25 @@ def channel_norm(kind: LayerKind, layer: dict, shape: list[int], index: int, rf:
     return step
 
 
-def elementwise(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tuple) -> Step:
-    step = Step(list(shape), formula=["shape unchanged: applied to every value"])
+def _elementwise_text(kind: LayerKind, layer: dict) -> str:
+    if kind.type == "dropout":
+        p = float(layer["p"])
+        keep = f", the rest ×{1 / (1 - p):.3g}" if p < 1 else ""
+        return f"in training each value is zeroed with chance p={p:g}{keep}; in evaluation nothing changes"
+    if kind.type == "leakyrelu":
+        return f"x if x > 0, else {layer['negative_slope']:g}·x, for every value"
     if kind.type == "softmax":
-        step.formula = ["shape unchanged: probabilities along dim=1 sum to 1"]
-        if len(shape) == 4:
-            step.notes.append(
-                "Softmax over the channels of a 4-D output: it usually comes after the last Linear"
-            )
+        return "exp(x) / sum of exp along dim=1: the values along dim=1 sum to 1"
+    math = {"relu": "max(0, x)", "sigmoid": "1 / (1 + e^−x)", "tanh": "tanh(x)", "gelu": "x·Φ(x)"}
+    return f"{math.get(kind.type, kind.torch_name)} for every value on its own"
+
+
+def elementwise(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tuple) -> Step:
+    step = Step(list(shape), formula=["shape unchanged", _elementwise_text(kind, layer)])
+    if kind.type == "softmax" and len(shape) == 4:
+        step.notes.append(
+            "Softmax over the channels of a 4-D output: it usually comes after the last Linear"
+        )
     step.rf, step.jump = rf
     return step
 
