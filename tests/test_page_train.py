@@ -216,3 +216,29 @@ def test_normalization_values_match_what_the_engine_fits():
     assert expected in shown[0]
     at.radio(key="train.cfg.normalize").set_value("div255").run()
     assert any("÷255" in c.value for c in at.caption if c.value.startswith("Normalization:"))
+
+
+def test_busy_server_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch):
+    from cnnviz.ui.jobs import registry
+
+    monkeypatch.setattr(registry(), "max_live", 0)
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.button(key="train.start").click().run()
+    assert not at.exception
+    assert any("already running on this server" in e.value for e in at.error)
+    assert at.session_state.get("cnnviz.job_id") is None
+
+
+def test_switching_pages_keeps_the_job():
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.number_input(key="train.cfg.epochs").set_value(50).run()
+    at.button(key="train.start").click().run()
+    job_id = at.session_state["cnnviz.job_id"]
+    at.switch_page("pages/runs.py").run()
+    assert not at.exception
+    at.switch_page("pages/train.py").run()
+    assert at.session_state["cnnviz.job_id"] == job_id
+    assert at.get("progress") and not at.button(key="train.stop").disabled
+    at.button(key="train.stop").click().run()
