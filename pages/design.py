@@ -1,4 +1,57 @@
+"""Design: build a conv stack layer by layer and see every shape, and why, as you edit."""
+
+from __future__ import annotations
+
 import streamlit as st
 
+from cnnviz.plots.design import design_figure
+from cnnviz.shapes import summarize, totals
+from cnnviz.spec import SpecError
+from cnnviz.ui import design_input, design_io, design_table, editor, state
+
 st.title("Design")
-st.info("This page is being built.")
+if msg := state.pop_url_error():
+    st.warning(msg)
+
+design_input.preset_picker()
+design_input.input_picker()
+if flash := st.session_state.pop("design.flash", None):
+    st.warning(flash)
+
+spec = state.get_spec()
+batch = design_input.batch_size()
+try:
+    rows = summarize(spec, batch)
+except SpecError as e:  # the design as a whole is malformed (e.g. from an old link)
+    st.error(f"This design cannot be read: {e}")
+    st.button("Start again from the default design", on_click=design_input.reset_to_default)
+    st.stop()
+
+left, right = st.columns([5, 7], gap="medium")
+with left:
+    st.subheader("Layers")
+    sel = editor.layer_list(spec, rows)
+    editor.add_controls(spec, sel)
+    if sel is not None:
+        with st.container(border=True):
+            editor.layer_actions(spec, sel)
+            editor.layer_detail(spec, rows, sel)
+with right:
+    st.subheader("Diagram")
+    st.plotly_chart(
+        design_figure(spec, rows, sel), key="design.diagram", config={"displaylogo": False}
+    )
+    with st.container(border=True):
+        design_table.why_panel(rows, sel)
+
+st.subheader("Shapes, layer by layer")
+design_table.shape_table(rows, sel)
+
+ok = totals(rows)["ok"]
+code_tab, json_tab, link_tab = st.tabs(["PyTorch code", "Save / open (JSON)", "Share link"])
+with code_tab:
+    design_io.code_section(spec, batch, ok)
+with json_tab:
+    design_io.json_section(spec)
+with link_tab:
+    design_io.share_link(spec)

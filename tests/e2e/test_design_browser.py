@@ -1,9 +1,40 @@
-"""The Design page in a real browser."""
+"""The Design page in a real browser: load a preset, edit a layer, see the shapes change."""
 
 from __future__ import annotations
 
+import re
 
-def test_app_opens(streamlit_app) -> None:
-    streamlit_app.goto("design")
-    streamlit_app.page.get_by_text("Design").first.wait_for()
-    streamlit_app.shot("design-open")
+
+def _layer_list(page):
+    return page.get_by_role("radiogroup").first
+
+
+def test_preset_edit_changes_shapes(streamlit_app) -> None:
+    page = streamlit_app.page
+    streamlit_app.goto("")  # Design is the default page: it lives at the root URL
+    page.get_by_text("Shapes, layer by layer").wait_for()
+    # load a preset through the picker
+    page.get_by_role("combobox", name="Start from a preset").click()
+    page.get_by_role("option", name="Tiny VGG (CNN Explainer)").click()
+    streamlit_app.wait()
+    layers = _layer_list(page)
+    layers.get_by_text("1. Conv2d(3, 10, kernel_size=3) → 10×62×62").wait_for()
+    streamlit_app.shot("design-tiny-vgg")
+    # edit the first layer: kernel 3 -> 5 makes its output 60×60
+    kernel = page.get_by_test_id("stNumberInput").filter(has_text="kernel_size").locator("input")
+    kernel.fill("5")
+    kernel.press("Enter")
+    streamlit_app.wait()
+    layers.get_by_text("1. Conv2d(3, 10, kernel_size=5) → 10×60×60").wait_for()
+    assert (
+        page.get_by_text(
+            re.compile(r"H_out = W_out = 1 \+ \(64 \+ 2·0 − 1·\(5−1\) − 1\) / 1 = 60")
+        ).count()
+        >= 1
+    )
+    # make it invalid: a 64-wide kernel on 64×64 is fine, on the second conv it is not
+    kernel.fill("64")
+    kernel.press("Enter")
+    streamlit_app.wait()
+    layers.get_by_text(re.compile(r"2\. ReLU\(\) → 10×1×1")).wait_for()
+    streamlit_app.shot("design-edited")

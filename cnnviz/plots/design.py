@@ -1,0 +1,304 @@
+"""The Design page's diagram: Plotly figures built from ``summarize`` rows (no streamlit).
+
+``design_figure(spec, rows)`` picks one of two drawings:
+
+- ``blocks_figure``: the stack as pseudo-3-D boxes, one per tensor (like CNN
+  Explainer's overview and PlotNeuralNet): a box's height follows H, its
+  thickness C and its depth W, each on a log scale so that 1×1 and 64×64, or 3
+  and 1024 channels, all show. A flat tensor ``[N]`` is a tall thin bar. A box
+  is drawn after each layer that changes the shape; the layers that keep it
+  (ReLU, BatchNorm2d, Dropout, ...) are named in the label of the box before
+  them (``Conv2d + ReLU``). An invalid layer is a red box marked ✗, the layers
+  below it grey outlines marked "not computed".
+- ``neurons_figure``: for small Linear-only stacks (input ``[N]``, at most
+  ``MAX_NEURONS`` per layer), the lecture's circles and lines: one circle per
+  feature, every circle of a layer joined to every circle of the next.
+
+Every box (a layout shape named ``tensor-<k>``) has an invisible marker at its
+centre carrying the hover text, so the figures are testable without a server.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import plotly.graph_objects as go
+
+from cnnviz.spec import LAYER_KINDS, Rule
+
+MAX_NEURONS = 16  # widest layer drawn as circles; wider Linear-only stacks get boxes
+
+CATEGORY_COLORS = {
+    "input": "#4caf50",
+    "Convolution": "#1f77b4",
+    "Pooling": "#ff7f0e",
+    "Normalization": "#17becf",
+    "Activation": "#9ca3af",
+    "Regularization": "#9ca3af",
+    "Reshape": "#8c564b",
+    "Fully connected": "#9467bd",
+    "Output": "#e377c2",
+    "error": "#d62728",
+    "not computed": "#cbd5e1",
+}
+SHAPE_KEEPING = {Rule.ELEMENTWISE, Rule.CHANNEL_NORM}
+GAP = 46.0  # horizontal space between boxes
+FONT = {"size": 12}
+
+
+def _rule(row: dict) -> Rule | None:
+    kind = LAYER_KINDS.get(str(row.get("type", "")).lower())
+    return kind.rule if kind else None
+
+
+def _short(row: dict) -> str:
+    kind = LAYER_KINDS.get(str(row.get("type", "")).lower())
+    return kind.torch_name if kind else str(row.get("type", "?"))
+
+
+def _shape_text(shape: list[int] | None) -> str:
+    """Batch left out: ``[2, 6, 62, 62]`` → ``6×62×62``."""
+    if not shape:
+        return "?"
+    return "×".join(str(d) for d in shape[1:])
+
+
+def side(size: int) -> float:
+    """Drawn length of a spatial size (log scale): 1 → 14, 64 → 116, 1024 → 150."""
+    return 14.0 + 17.0 * math.log2(max(size, 1))
+
+
+def thickness(channels: int) -> float:
+    """Drawn thickness for a channel count (log scale): 1 → 4, 3 → 10, 1024 → 44."""
+    return 4.0 + 4.0 * math.log2(max(channels, 1))
+
+
+def bar_height(features: int) -> float:
+    """Drawn height of a flat tensor of N features (log scale)."""
+    return 14.0 + 12.0 * math.log2(max(features, 1))
+
+
+@dataclass(frozen=True)
+class Block:
+    """One drawn tensor: the layer that made it and the shape-keeping layers after it."""
+
+    first: int  # index of the row that made it (-1 for the input)
+    indices: tuple[int, ...]  # every row index folded into this box
+    label: str  # e.g. "Conv2d + ReLU"
+    shape: list[int] | None  # batch-first, None when not computed
+    status: str  # "ok", "error", "not computed", or "input"
+    category: str
+    hover: str
+
+
+def blocks(spec: dict, rows: list[dict]) -> list[Block]:
+    """The boxes to draw: the input, then one per shape-changing layer (see module doc)."""
+    batch = rows[0]["input_shape"][0] if rows and rows[0].get("input_shape") else 1
+    input_shape = [batch, *spec.get("input", [])]
+    out: list[Block] = [
+        Block(
+            -1, (), "input", input_shape, "input", "input", f"input<br>{_shape_text(input_shape)}"
+        )
+    ]
+    for row in rows:
+        i = row["index"]
+        foldable = (
+            row["status"] == "ok"
+            and _rule(row) in SHAPE_KEEPING
+            and out[-1].status in ("ok", "input")
+        )
+        hover_line = f"#{i + 1} {row.get('name', '')}"
+        if row["status"] == "error":
+            hover_line += f"<br>✗ {row.get('error') or ''}"
+        if foldable:
+            prev = out[-1]
+            out[-1] = Block(
+                prev.first,
+                (*prev.indices, i),
+                f"{prev.label} + {_short(row)}",
+                prev.shape,
+                prev.status,
+                prev.category,
+                f"{prev.hover}<br>{hover_line}",
+            )
+            continue
+        status = row["status"]
+        category = status if status in ("error", "not computed") else row.get("category", "")
+        shape = row.get("output_shape") if status == "ok" else None
+        out.append(
+            Block(
+                i,
+                (i,),
+                _short(row),
+                shape,
+                status,
+                category,
+                f"{hover_line}<br>→ {_shape_text(shape) if shape else status}",
+            )
+        )
+    return out
+
+
+def _box_geometry(block: Block) -> tuple[float, float, float]:
+    """(thickness, height, depth) of a block's box."""
+    shape = block.shape
+    if shape is None:
+        return 14.0, 60.0, 20.0
+    if len(shape) == 2:  # flat [B, N]
+        return 8.0, bar_height(shape[1]), 8.0
+    _, c, h, w = shape
+    return thickness(c), side(h), side(w) * 0.45
+
+
+def _box_path(x: float, t: float, h: float, d: float) -> str:
+    """Front face, top and right side of a box whose front face is centred on y = 0."""
+    dx, dy = d * 0.7, d * 0.5
+    y0, y1 = -h / 2, h / 2
+    front = f"M {x},{y0} L {x + t},{y0} L {x + t},{y1} L {x},{y1} Z"
+    top = f"M {x},{y1} L {x + dx},{y1 + dy} L {x + t + dx},{y1 + dy} L {x + t},{y1} Z"
+    right = f"M {x + t},{y0} L {x + t + dx},{y0 + dy} L {x + t + dx},{y1 + dy} L {x + t},{y1} Z"
+    return f"{front} {top} {right}"
+
+
+def blocks_figure(spec: dict, rows: list[dict], selected: int | None = None) -> go.Figure:
+    """The stack as boxes drawn to scale (see module doc). ``selected``: a row index to outline."""
+    fig = go.Figure()
+    drawn = blocks(spec, rows)
+    x = 0.0
+    hx, hy, htext = [], [], []
+    top = 0.0
+    stagger = len(drawn) > 9
+    font = 11 if len(drawn) > 12 else 12
+    for k, block in enumerate(drawn):
+        t, h, d = _box_geometry(block)
+        color = CATEGORY_COLORS.get(block.category, "#7f7f7f")
+        faded = block.status == "not computed"
+        chosen = selected is not None and selected in block.indices
+        fig.add_shape(
+            type="path",
+            path=_box_path(x, t, h, d),
+            name=f"tensor-{k}",
+            fillcolor="rgba(0,0,0,0)" if faded else color,
+            opacity=0.85,
+            line={
+                "color": "#111827" if chosen else ("#94a3b8" if faded else "#334155"),
+                "width": 3 if chosen else 1,
+                "dash": "dot" if faded else "solid",
+            },
+        )
+        cx = x + (t + d * 0.7) / 2
+        low = stagger and k % 2 == 1  # alternate label rows so long stacks stay readable
+        if block.status == "not computed":
+            under = "?"
+        else:
+            under = "✗ error" if block.status == "error" else _shape_text(block.shape)
+        fig.add_annotation(
+            x=cx, y=-h / 2 - 6 - (16 if low else 0), text=f"<b>{under}</b>", showarrow=False,
+            yanchor="top", font={"size": font, "color": "#d62728" if block.status == "error" else "#111827"},
+        )  # fmt: skip
+        fig.add_annotation(
+            x=cx, y=h / 2 + d * 0.5 + 6 + (30 if low else 0), text=block.label.replace(" + ", "<br>+ "),
+            showarrow=False, yanchor="bottom", font={"size": font - 1, "color": "#374151"},
+        )  # fmt: skip
+        hx.append(cx)
+        hy.append(0.0)
+        htext.append(block.hover)
+        top = max(top, h / 2 + d * 0.5 + (90 if stagger else 50))
+        width = t + d * 0.7
+        if k + 1 < len(drawn):
+            fig.add_annotation(
+                x=x + width + GAP - 8, y=0, ax=x + width + 8, ay=0, xref="x", yref="y",
+                axref="x", ayref="y", text="", showarrow=True, arrowhead=2, arrowwidth=1.2,
+                arrowcolor="#64748b",
+            )  # fmt: skip
+        x += width + GAP
+    fig.add_trace(
+        go.Scatter(
+            x=hx, y=hy, mode="markers", marker={"size": 28, "opacity": 0},
+            hovertext=htext, hoverinfo="text", showlegend=False, name="tensors",
+        )
+    )  # fmt: skip
+    bottom = -max((_box_geometry(b)[1] for b in drawn), default=60) / 2 - (50 if stagger else 34)
+    fig.update_xaxes(visible=False, range=[-20, max(x, 200)])
+    fig.update_yaxes(visible=False, range=[bottom, top + 30], scaleanchor="x", scaleratio=1)
+    fig.update_layout(
+        height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
+        dragmode="pan", hoverlabel={"align": "left"},
+    )  # fmt: skip
+    return fig
+
+
+def linear_widths(spec: dict, rows: list[dict]) -> list[int] | None:
+    """Widths [N_in, out_1, ...] when the stack is small and Linear-only (else None)."""
+    dims = spec.get("input", [])
+    if len(dims) != 1 or not rows:
+        return None
+    widths = [dims[0]]
+    for row in rows:
+        rule = _rule(row)
+        if row["status"] != "ok" or rule not in (Rule.LINEAR, *SHAPE_KEEPING):
+            return None
+        if rule is Rule.LINEAR:
+            widths.append(row["output_shape"][1])
+    if len(widths) < 2 or max(widths) > MAX_NEURONS:
+        return None
+    return widths
+
+
+def neurons_figure(spec: dict, rows: list[dict], selected: int | None = None) -> go.Figure:
+    """The lecture's circles and lines for a small Linear-only stack."""
+    widths = linear_widths(spec, rows)
+    if widths is None:
+        raise ValueError("neurons_figure needs a small Linear-only stack (see linear_widths)")
+    labels = ["input"]
+    owners: list[tuple[int, ...]] = [()]
+    for row in rows:
+        if _rule(row) is Rule.LINEAR:
+            labels.append(row["name"])
+            owners.append((row["index"],))
+        else:
+            labels[-1] += f"<br>+ {_short(row)}"
+            owners[-1] = (*owners[-1], row["index"])
+    step = 1.0
+    ys = [[(j - (w - 1) / 2) * step for j in range(w)] for w in widths]
+    fig = go.Figure()
+    lx: list[float | None] = []
+    ly: list[float | None] = []
+    for k in range(len(widths) - 1):
+        for y0 in ys[k]:
+            for y1 in ys[k + 1]:
+                lx += [float(k), float(k + 1), None]
+                ly += [y0, y1, None]
+    fig.add_trace(
+        go.Scatter(x=lx, y=ly, mode="lines", line={"color": "#94a3b8", "width": 1},
+                   hoverinfo="skip", showlegend=False, name="weights")
+    )  # fmt: skip
+    for k, w in enumerate(widths):
+        chosen = selected is not None and selected in owners[k]
+        color = CATEGORY_COLORS["input"] if k == 0 else CATEGORY_COLORS["Fully connected"]
+        fig.add_trace(
+            go.Scatter(
+                x=[k] * w, y=ys[k], mode="markers", name=f"layer-{k}", showlegend=False,
+                marker={"size": 26, "color": color, "line": {"width": 3 if chosen else 1, "color": "#111827"}},
+                hovertext=[f"{labels[k].replace('<br>', ' ')}: unit {j + 1} of {w}" for j in range(w)],
+                hoverinfo="text",
+            )
+        )  # fmt: skip
+        top = max(ys[k]) + 0.8
+        fig.add_annotation(x=k, y=top, text=labels[k], showarrow=False, yanchor="bottom", font=FONT)
+        fig.add_annotation(
+            x=k, y=min(ys[k]) - 0.6, text=f"<b>[{w}]</b>", showarrow=False, yanchor="top", font=FONT
+        )
+    span = max(widths) / 2 + 1.8
+    fig.update_xaxes(visible=False, range=[-0.6, len(widths) - 0.4])
+    fig.update_yaxes(visible=False, range=[-span, span + 0.6])
+    fig.update_layout(height=340, margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white")
+    return fig
+
+
+def design_figure(spec: dict, rows: list[dict], selected: int | None = None) -> go.Figure:
+    """Circles and lines for a small Linear-only stack, boxes otherwise."""
+    if linear_widths(spec, rows) is not None:
+        return neurons_figure(spec, rows, selected)
+    return blocks_figure(spec, rows, selected)

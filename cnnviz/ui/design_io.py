@@ -1,0 +1,85 @@
+"""Getting a design out of and into the page: PyTorch code, JSON file, share link."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from cnnviz.export import encode_spec, spec_from_json, spec_to_json, to_pytorch_code
+from cnnviz.spec import SpecError
+from cnnviz.ui import state
+
+UPLOADED = "design.uploaded"  # file_id of the last upload applied (an upload is applied once)
+MAX_UPLOAD_MB = 1
+
+
+def code_section(spec: dict, batch: int, ok: bool) -> None:
+    if not ok:
+        st.info("The code appears once every layer is valid (fix the ✗ layer first).")
+        return
+    try:
+        code = to_pytorch_code(spec, batch=batch)
+    except (SpecError, ValueError) as e:
+        st.error(f"Could not write the code: {e}")
+        return
+    st.code(code, language="python")
+    st.download_button("Download model.py", code, file_name="model.py", mime="text/x-python")
+
+
+def json_section(spec: dict) -> None:
+    c1, c2 = st.columns(2)
+    with c1:
+        st.code(spec_to_json(spec), language="json")
+        st.download_button(
+            "Download design.json",
+            spec_to_json(spec),
+            file_name="design.json",
+            mime="application/json",
+        )
+    with c2:
+        f = st.file_uploader(
+            "Open a design (.json)",
+            type=["json"],
+            key="design.upload",
+            help="A file saved with Download design.json (or written by hand).",
+        )
+        if f is None:
+            st.session_state.pop("design.upload_msg", None)
+        elif st.session_state.get(UPLOADED) != f.file_id:
+            st.session_state[UPLOADED] = f.file_id
+            _load_upload(f.name, f.getvalue())
+        if msg := st.session_state.get("design.upload_msg"):
+            (st.success if msg[0] == "ok" else st.error)(msg[1])
+
+
+def _load_upload(name: str, data: bytes) -> None:
+    if len(data) > MAX_UPLOAD_MB * 2**20:
+        msg = (
+            "err",
+            f"{name} is larger than {MAX_UPLOAD_MB} MB: a design file is a few KB. Your design is unchanged.",
+        )
+    else:
+        try:
+            spec = spec_from_json(data)
+        except (SpecError, ValueError) as e:
+            msg = ("err", f"{name} could not be opened: {e}. Your design is unchanged.")
+        else:
+            state.set_spec(spec, preset="", replace=True)
+            st.session_state["design.selected"] = 0
+            msg = ("ok", f"Opened {name}.")
+            st.session_state["design.upload_msg"] = msg
+            st.rerun()
+    st.session_state["design.upload_msg"] = msg
+
+
+def share_link(spec: dict) -> None:
+    """The page's URL with the design in it (st.code has a copy button)."""
+    query = urlencode({"net": encode_spec(spec)})
+    try:
+        base = (st.context.url or "").split("?")[0]
+    except Exception:  # no browser session (tests): a relative link
+        base = ""
+    base = base or "/"  # Design is the app's default page: its URL is the app's root
+    st.code(f"{base}?{query}", language=None, wrap_lines=True)
+    st.caption("Copy this link (button on the right): it reopens exactly this design.")
