@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnviz.build import build_model
 from cnnviz.shapes import first_error, summarize, totals
@@ -236,3 +238,53 @@ def test_every_kind_has_an_ok_row_with_its_registry_facts() -> None:
         assert row["status"] == "ok", (t, row["error"])
         assert row["type"] == t and row["category"] == str(kind.category)
         assert row["explain"] == kind.explain and row["formula"]
+
+
+json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-3, 70)
+    | st.floats(allow_nan=True)
+    | st.text(max_size=6),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+layer_like = st.fixed_dictionaries(
+    {"type": st.sampled_from(["conv2d", "maxpool2d", "linear", "flatten", "relu", "bogus"])},
+    optional={
+        k: json_values
+        for k in (
+            "out_channels",
+            "kernel_size",
+            "stride",
+            "padding",
+            "dilation",
+            "groups",
+            "ceil_mode",
+            "out_features",
+            "p",
+        )
+    },
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    input_=json_values,
+    layers=st.lists(layer_like | json_values, max_size=5),
+    batch=st.integers(-2, 5000),
+)
+def test_any_json_gives_rows_or_a_spec_error(input_, layers, batch) -> None:
+    """Whatever a file or a link holds, the engine answers with rows or a SpecError, never a crash."""
+    try:
+        rows = summarize({"input": input_, "layers": layers}, batch)
+    except SpecError as e:
+        assert str(e)
+        return
+    for row in rows:
+        assert row["status"] in ("ok", "error", "not computed")
+        assert (row["status"] == "error") == bool(row["error"]) and (row["fix"] is None) == (
+            row["error"] is None
+        )

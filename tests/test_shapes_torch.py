@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from cnnviz.shapes import summarize
@@ -122,3 +122,43 @@ def test_engine_agrees_with_torch(spec: dict, batch: int) -> None:
         break
     else:
         assert all(r["status"] == "ok" for r in rows)
+
+
+@st.composite
+def windows(draw: st.DrawFn) -> dict:
+    t = draw(st.sampled_from(["conv2d", "conv2d", "avgpool2d", "relu"]))
+    if t == "relu":
+        return {"type": t}
+    layer = {"type": t, "kernel_size": draw(st.integers(1, 5)), "stride": draw(st.integers(1, 3))}
+    layer["padding"] = draw(st.integers(0, layer["kernel_size"] // 2))
+    if t == "conv2d":
+        layer |= {"out_channels": 1, "dilation": draw(st.integers(1, 2)), "bias": False}
+    return layer
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(layers=st.lists(windows(), min_size=1, max_size=4))
+def test_receptive_field_is_what_the_gradient_reaches(layers: list[dict]) -> None:
+    """Ones as weights: the centre output's gradient covers exactly the receptive field."""
+    spec = {"input": [1, 72, 72], "layers": layers}
+    rows = summarize(spec)
+    assume(all(r["status"] == "ok" for r in rows) and rows[-1]["receptive_field"] <= 36)
+    model = torch.nn.Sequential(
+        *(
+            kind_of(lay).torch_class(
+                **torch_kwargs(normalize_layer(lay), 1 if kind_of(lay).inferred else None)
+            )
+            for lay in layers
+        )
+    )
+    for m in model:
+        if isinstance(m, torch.nn.Conv2d):
+            torch.nn.init.ones_(m.weight)
+    x = torch.ones(1, 1, 72, 72, requires_grad=True)
+    y = model(x)
+    y[0, 0, y.shape[2] // 2, y.shape[3] // 2].backward()
+    touched = (x.grad[0, 0].abs().sum(dim=1) > 0).nonzero().flatten()
+    assume(touched.min() > 0 and touched.max() < 71)  # the field lies inside the image
+    assert int(touched.max() - touched.min() + 1) == rows[-1]["receptive_field"]
+    strides = [lay.get("stride", 1) for lay in layers]
+    assert rows[-1]["jump"] == int(torch.tensor(strides).prod())
