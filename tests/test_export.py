@@ -10,6 +10,8 @@ import zlib
 
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cnnviz.build import build_model
 from cnnviz.export import (
@@ -184,3 +186,20 @@ def _pack(data: bytes) -> str:
 def test_bad_links_raise_spec_error(s: str, match: str) -> None:
     with pytest.raises(SpecError, match=match):
         decode_spec(s)
+
+
+@settings(max_examples=100, deadline=None)
+@given(s=st.text(max_size=60) | st.binary(max_size=200).map(lambda b: _pack(b)))
+def test_any_link_decodes_or_raises_spec_error(s: str) -> None:
+    try:
+        spec = decode_spec(s)
+    except SpecError as e:
+        assert str(e)
+    else:
+        assert isinstance(spec["layers"], list) and spec["input"]
+
+
+def test_code_survives_odd_names_and_float_sizes() -> None:
+    spec = {"name": 'my """net"""\n\\', "input": [1.0, 6, 6], "layers": [{"type": "relu"}]}
+    _, printed = run_code(to_pytorch_code(spec, batch=1))
+    assert printed.splitlines()[0] == "(1, 1, 6, 6)"

@@ -270,7 +270,7 @@ layer_like = st.fixed_dictionaries(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(
     input_=json_values,
     layers=st.lists(layer_like | json_values, max_size=5),
