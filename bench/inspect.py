@@ -31,15 +31,12 @@ import time  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import numpy as np  # noqa: E402
-import plotly.graph_objects as go  # noqa: E402
 import torch  # noqa: E402
-from plotly.subplots import make_subplots  # noqa: E402
 from torch import nn  # noqa: E402
 
 from cnnviz import build_model  # noqa: E402
 from cnnviz.capture import capture  # noqa: E402
 from cnnviz.evaluate import evaluate  # noqa: E402
-from cnnviz.plots.inspect import feature_maps_figure  # noqa: E402
 from cnnviz.presets import PRESETS  # noqa: E402
 
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
@@ -56,8 +53,11 @@ def timed(fn, repeat: int) -> float:
     return statistics.median(times)
 
 
-def subplots_figure(act: torch.Tensor) -> go.Figure:
+def subplots_figure(act: torch.Tensor):
     """The alternative: one heatmap subplot per channel (what px.imshow facets also build)."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
     c = act.shape[0]
     cols = math.ceil(math.sqrt(c))
     rows = math.ceil(c / cols)
@@ -84,6 +84,8 @@ def load_mnist() -> tuple[torch.Tensor, torch.Tensor, str]:
 
 
 def bench_maps(repeat: int) -> None:
+    from cnnviz.plots.inspect import feature_maps_figure  # plotly only here: --only eval needs none
+
     torch.manual_seed(0)
     mnist = build_model(PRESETS["mnist-basic"].new_spec())
     big = nn.Sequential(nn.Conv2d(3, 64, 3, padding=1), nn.ReLU())
