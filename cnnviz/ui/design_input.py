@@ -15,6 +15,7 @@ from cnnviz.ui import design_ops as ops
 from cnnviz.ui import state
 
 BATCH = "design.batch"
+INPUT_MODE = "design.input_mode"  # the picker's last choice (Custom stays Custom)
 DEFAULT_BATCH = 2  # the course's example uses a mini-batch of 2: [2, 3, 64, 64]
 CUSTOM = "Custom C×H×W"
 FLAT = "Flat features [N] (Linear only)"
@@ -49,6 +50,7 @@ def _load_preset(key: str) -> None:
     if name in PRESETS:
         state.set_spec(PRESETS[name].new_spec(), preset=name, replace=True)
         st.session_state["design.selected"] = 0
+        st.session_state.pop(INPUT_MODE, None)
 
 
 def preset_picker() -> None:
@@ -95,12 +97,18 @@ def input_picker() -> None:
     shapes = dataset_shapes()
     options = [*shapes, CUSTOM, FLAT]
     match = next((label for label, d in shapes.items() if d == dims), None)
-    current = match or (FLAT if len(dims) == 1 else CUSTOM)
+    if len(dims) == 1:
+        current = FLAT
+    elif st.session_state.get(INPUT_MODE) == CUSTOM or match is None:
+        current = CUSTOM  # the user asked to type C×H×W, even if it equals a dataset's
+    else:
+        current = match
     v = state.spec_version()
     key = f"design.input.{v}"
 
     def on_pick() -> None:
         choice = st.session_state[key]
+        st.session_state[INPUT_MODE] = choice
         if choice in shapes:
             _store_input(shapes[choice])
         elif choice == FLAT and len(dims) != 1:

@@ -53,24 +53,28 @@ def json_section(spec: dict) -> None:
             (st.success if msg[0] == "ok" else st.error)(msg[1])
 
 
-def _load_upload(name: str, data: bytes) -> None:
+def parse_upload(name: str, data: bytes) -> tuple[dict | None, str]:
+    """(spec, "") for a good design file, (None, message naming the cause and the fix) otherwise."""
     if len(data) > MAX_UPLOAD_MB * 2**20:
-        msg = (
-            "err",
-            f"{name} is larger than {MAX_UPLOAD_MB} MB: a design file is a few KB. Your design is unchanged.",
+        return None, (
+            f"{name} is larger than {MAX_UPLOAD_MB} MB: a design file is a few KB. "
+            "Pick the design.json saved from this page. Your design is unchanged."
         )
-    else:
-        try:
-            spec = spec_from_json(data)
-        except (SpecError, ValueError) as e:
-            msg = ("err", f"{name} could not be opened: {e}. Your design is unchanged.")
-        else:
-            state.set_spec(spec, preset="", replace=True)
-            st.session_state["design.selected"] = 0
-            msg = ("ok", f"Opened {name}.")
-            st.session_state["design.upload_msg"] = msg
-            st.rerun()
-    st.session_state["design.upload_msg"] = msg
+    try:
+        return spec_from_json(data), ""
+    except (SpecError, ValueError) as e:
+        return None, f"{name} could not be opened: {e}. Your design is unchanged."
+
+
+def _load_upload(name: str, data: bytes) -> None:
+    spec, problem = parse_upload(name, data)
+    if spec is None:
+        st.session_state["design.upload_msg"] = ("err", problem)
+        return
+    state.set_spec(spec, preset="", replace=True)
+    st.session_state["design.selected"] = 0
+    st.session_state["design.upload_msg"] = ("ok", f"Opened {name}.")
+    st.rerun()
 
 
 def share_link(spec: dict) -> None:

@@ -14,10 +14,8 @@ from cnnviz.spec import LAYER_KINDS, Rule
 
 TOTAL = "Total"
 SIZE_RULES = {Rule.CONV, Rule.POOL}
-GENERAL_FORMULA = (
-    r"H_{out} = \left\lfloor \frac{H_{in} + 2P - D\,(K-1) - 1}{S} \right\rfloor + 1"
-    r"\qquad K=\text{kernel},\ S=\text{stride},\ P=\text{padding},\ D=\text{dilation}"
-)
+GENERAL_FORMULA = r"H_{out} = \left\lfloor \frac{H_{in} + 2P - D\,(K-1) - 1}{S} \right\rfloor + 1"
+LEGEND = "K = kernel_size, S = stride, P = padding, D = dilation; ⌊ ⌋ rounds down (floor division)."
 
 
 def _shape(shape: list[int] | None) -> str:
@@ -133,6 +131,7 @@ def why_panel(rows: list[dict], i: int | None) -> None:
     st.markdown(f"`{_shape(r['input_shape'])}` → `{_shape(r['output_shape'])}`")
     if kind is not None and kind.rule in SIZE_RULES:
         st.latex(GENERAL_FORMULA)
+        st.caption(LEGEND)
     if r["formula"]:
         st.code("\n".join(r["formula"]), language=None)
     if r.get("note"):

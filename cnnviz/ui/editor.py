@@ -95,26 +95,25 @@ def add_controls(spec: dict, sel: int | None) -> None:
     kinds = ops.kinds_by_category()
     labels = dict(kinds)
     n = len(spec.get("layers", []))
-    c1, c2, c3 = st.columns([3, 1.2, 1.2], vertical_alignment="bottom")
-    kind = c1.selectbox(
+    kind = st.selectbox(
         "New layer", [k for k, _ in kinds], format_func=labels.__getitem__, key=NEW_KIND
     )
     below = n if sel is None else sel + 1
-    c2.button(
-        "Add below" if sel is not None else "Add layer",
+    row = st.container(horizontal=True, gap="small")
+    row.button(
+        "+ Add below" if sel is not None else "+ Add layer",
         on_click=_apply,
         args=(lambda: ops.insert_layer(state.get_spec(), below, kind),),
         kwargs={"select": below},
-        width="stretch",
         key="design.add",
+        type="primary",
     )
     if sel is not None:
-        c3.button(
-            "Insert above",
+        row.button(
+            "+ Insert above",
             on_click=_apply,
             args=(lambda: ops.insert_layer(state.get_spec(), sel, kind),),
             kwargs={"select": sel},
-            width="stretch",
             key="design.insert",
         )
 
@@ -122,7 +121,7 @@ def add_controls(spec: dict, sel: int | None) -> None:
 def layer_actions(spec: dict, sel: int) -> None:
     """Move, duplicate and delete the selected layer."""
     n = len(spec["layers"])
-    cols = st.columns(4)
+    row = st.container(horizontal=True, gap="small")
     actions = [
         ("↑ Up", lambda: ops.move_layer(state.get_spec(), sel, -1), max(sel - 1, 0), sel == 0),
         (
@@ -134,14 +133,13 @@ def layer_actions(spec: dict, sel: int) -> None:
         ("Duplicate", lambda: ops.duplicate_layer(state.get_spec(), sel), sel + 1, False),
         ("Delete", lambda: ops.delete_layer(state.get_spec(), sel), max(min(sel, n - 2), 0), False),
     ]
-    for col, (label, edit, goes_to, disabled) in zip(cols, actions, strict=True):
-        col.button(
+    for label, edit, goes_to, disabled in actions:
+        row.button(
             label,
             on_click=_apply,
             args=(edit,),
             kwargs={"select": goes_to},
             disabled=disabled,
-            width="stretch",
             key=f"design.act.{label}",
         )
 
@@ -239,7 +237,7 @@ def _padding_widget(
         m = st.session_state[mode_key]
         store(0 if m == "number" else m)
 
-    c1, c2 = st.columns([1, 2])
+    c1, c2 = st.columns(2)
     c1.selectbox(
         "padding mode", modes, index=modes.index(mode), key=mode_key, on_change=on_mode,
         help='"same" keeps H and W (stride 1 only); "valid" means no padding',
@@ -289,9 +287,13 @@ def layer_detail(spec: dict, rows: list[dict], sel: int) -> None:
             help="Give kernel, stride, padding ... as height × width instead of one number",
             on_change=_unsplit, args=(sel, tuple(p.name for p in pairs), split_key),
         )  # fmt: skip
+    grid = [p for p in kind.params if p.kind is not ParamKind.PADDING]
     cols = st.columns(2)
-    for j, p in enumerate(kind.params):
+    for j, p in enumerate(grid):
         with cols[j % 2]:
+            param_widget(sel, p, layer.get(p.name, p.default), split)
+    for p in kind.params:
+        if p.kind is ParamKind.PADDING:
             param_widget(sel, p, layer.get(p.name, p.default), split)
     if not kind.params and not kind.inferred:
         st.caption("This layer has no parameters.")

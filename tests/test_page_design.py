@@ -1,0 +1,212 @@
+"""The Design page through Streamlit's AppTest (app.py's router; Design is the default page)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.export import encode_spec
+from cnnviz.presets import PRESETS
+from cnnviz.shapes import summarize
+from cnnviz.ui import state
+from cnnviz.ui.design_io import parse_upload
+
+TIMEOUT = 60
+APP = str(Path(__file__).resolve().parents[1] / "app.py")
+
+
+def _app(query: dict | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (query or {}).items():
+        at.query_params[k] = v
+    at.run()
+    _clean(at)
+    return at
+
+
+def _clean(at: AppTest) -> None:
+    assert not at.exception, [e.value for e in at.exception]
+
+
+def _widget(items, label: str):
+    found = [w for w in items if w.label == label]
+    assert found, f"no widget labelled {label!r}: {[w.label for w in items]}"
+    return found[0]
+
+
+def _lines(at: AppTest) -> list[str]:
+    radio = _widget(at.radio, "Layers (click one to edit it)")
+    return [str(o) for o in radio.options]
+
+
+def _load(at: AppTest, preset: str) -> None:
+    _widget(at.selectbox, "Start from a preset").set_value(preset).run()
+    _clean(at)
+
+
+def _select_layer(at: AppTest, i: int) -> None:
+    _widget(at.radio, "Layers (click one to edit it)").set_value(i).run()
+    _clean(at)
+
+
+def _click(at: AppTest, label: str) -> None:
+    _widget(at.button, label).click().run()
+    _clean(at)
+
+
+@pytest.fixture(scope="module")
+def at() -> AppTest:
+    """One app for the read-only checks (each preset is loaded in turn)."""
+    return _app()
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_each_preset_loads_with_its_shapes(at: AppTest, name: str) -> None:
+    _load(at, name)
+    spec = PRESETS[name].spec
+    assert at.session_state[state.SPEC] == spec
+    rows = summarize(spec, 2)
+    if not rows:
+        assert any("No layers yet" in i.value for i in at.info)
+        return
+    lines = _lines(at)
+    assert len(lines) == len(rows)
+    for line, row in zip(lines, rows, strict=True):
+        assert line.startswith(f"{row['index'] + 1}. {row['name']} → ")
+        assert line.endswith("✓")  # every preset is valid
+    assert not at.error
+
+
+def test_lecture_example_shapes_match_the_notes(at: AppTest) -> None:
+    _load(at, "lecture-7-23")
+    lines = _lines(at)
+    assert "→ 12×29×29" in lines[3] and "→ 12×14×14" in lines[5]
+    assert "→ 24×6×6" in lines[8] and lines[9].startswith("10. Flatten() → 864")
+    assert lines[10].startswith("11. Linear(864, 1024) → 1024")
+    # the floor-division note of MaxPool2d(2) on 29×29 is in the table
+    table = at.dataframe[0].value
+    assert "never pooled" in " ".join(table["Message"].tolist())
+    assert table["Layer"].iloc[-1].startswith("Total")
+    assert (
+        table["Params"].iloc[-1]
+        == f"{sum(r['params'] for r in summarize(PRESETS['lecture-7-23'].spec, 2)):,}"
+    )
+
+
+def test_add_insert_duplicate_move_and_delete_layers() -> None:
+    at = _app()
+    _load(at, "blank")
+    _widget(at.selectbox, "New layer").set_value("conv2d").run()
+    _click(at, "+ Add layer")
+    assert [x["type"] for x in at.session_state[state.SPEC]["layers"]] == ["conv2d"]
+    _widget(at.selectbox, "New layer").set_value("maxpool2d").run()
+    _click(at, "+ Add below")
+    _widget(at.selectbox, "New layer").set_value("relu").run()
+    _click(at, "+ Insert above")  # above the new maxpool, which is selected
+    assert [x["type"] for x in at.session_state[state.SPEC]["layers"]] == [
+        "conv2d",
+        "relu",
+        "maxpool2d",
+    ]
+    _lines_now = _lines(at)
+    assert _lines_now[2].startswith("3. MaxPool2d(kernel_size=2) → 8×31×31")
+    _click(at, "Duplicate")
+    _click(at, "↑ Up")
+    _click(at, "Delete")
+    assert [x["type"] for x in at.session_state[state.SPEC]["layers"]] == [
+        "conv2d",
+        "relu",
+        "maxpool2d",
+    ]
+    _select_layer(at, 0)
+    _click(at, "Delete")
+    assert [x["type"] for x in at.session_state[state.SPEC]["layers"]] == ["relu", "maxpool2d"]
+    # the URL follows the design, so a copied link reopens it
+    assert at.query_params["net"] in (
+        encode_spec(at.session_state[state.SPEC]),
+        [encode_spec(at.session_state[state.SPEC])],
+    )
+
+
+def test_kernel_larger_than_input_shows_the_message_and_the_fix() -> None:
+    at = _app()
+    _load(at, "lecture-7-23")
+    _select_layer(at, 6)  # Conv2d(12, 24, 3) on 14×14
+    _widget(at.number_input, "kernel_size").set_value(40).run()
+    _clean(at)
+    errors = " ".join(e.value for e in at.error)
+    assert "kernel 40 is larger than the 14×14 input" in errors and "Fix:" in errors
+    lines = _lines(at)
+    assert lines[6].endswith("error ✗")
+    assert all("not computed" in line for line in lines[7:])
+    table = at.dataframe[0].value
+    assert "kernel 40 is larger" in table["Message"].iloc[6]
+    assert any("once every layer is valid" in i.value for i in at.info)  # code tab
+    # back to 3: all valid again, in the same rerun
+    _widget(at.number_input, "kernel_size").set_value(3).run()
+    _clean(at)
+    assert all(line.endswith("✓") for line in _lines(at))
+
+
+def test_pool_stride_may_be_empty_and_pairs_split_into_height_and_width() -> None:
+    at = _app()
+    _load(at, "lecture-7-23")
+    _select_layer(at, 2)  # MaxPool2d(2)
+    stride = _widget(at.number_input, "stride")
+    assert stride.value is None  # empty = kernel_size
+    stride.set_value(1).run()
+    _clean(at)
+    assert _lines(at)[2].startswith("3. MaxPool2d(kernel_size=2, stride=1) → 6×61×61")
+    _select_layer(at, 0)
+    _widget(at.checkbox, "Different height and width").check().run()
+    _widget(at.number_input, "kernel_size (width)").set_value(5).run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["layers"][0]["kernel_size"] == [3, 5]
+    assert "→ 6×62×60" in _lines(at)[0]
+    _widget(at.selectbox, "padding mode").set_value("same").run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["layers"][0]["padding"] == "same"
+    assert "→ 6×64×64" in _lines(at)[0]
+
+
+def test_input_picker_and_custom_shape() -> None:
+    at = _app()
+    _load(at, "lecture-7-23")
+    picker = _widget(at.selectbox, "Input (one image)")
+    mnist = next(o for o in picker.options if "1×28×28" in o)
+    picker.set_value(mnist).run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["input"] == [1, 28, 28]
+    _widget(at.selectbox, "Input (one image)").set_value("Custom C×H×W").run()
+    _widget(at.number_input, "H (height)").set_value(10).run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["input"][1] == 10
+    assert any("✗" in line for line in _lines(at))  # 10×10 is too small for three blocks
+    _widget(at.number_input, "Batch size (for the shapes)").set_value(5).run()
+    _clean(at)
+    assert at.dataframe[0].value["Output shape"].iloc[0].startswith("[5, ")
+
+
+def test_design_from_the_link_and_a_broken_link() -> None:
+    spec = PRESETS["mlp-2-3-3-1"].new_spec()
+    at = _app({"net": encode_spec(spec)})
+    assert at.session_state[state.SPEC] == spec
+    assert _lines(at)[0].startswith("1. Linear(2, 3) → 3")
+    broken = _app({"net": "not-a-design"})
+    assert any("could not be read" in w.value for w in broken.warning)
+
+
+def test_bad_upload_keeps_the_design_and_says_why() -> None:
+    spec, msg = parse_upload("x.json", b"{not json")
+    assert spec is None and "x.json could not be opened" in msg and "unchanged" in msg
+    spec, msg = parse_upload("x.json", b'{"input": [3, 8, 8], "layers": [{"type": "conv2d"}]}')
+    assert spec is None and "out_channels" in msg
+    spec, msg = parse_upload("big.json", b" " * (2 * 2**20))
+    assert spec is None and "larger than" in msg
+    good = PRESETS["tiny-vgg"].spec
+    from cnnviz.export import spec_to_json
+
+    spec, msg = parse_upload("ok.json", spec_to_json(good).encode())
+    assert spec == good and msg == ""
