@@ -6,9 +6,9 @@ from torch import nn
 
 from cnnviz.presets import PRESETS
 from cnnviz.shapes import first_error, summarize
+from cnnviz.spec import MAX_MODEL_PARAMS, SpecError, kind_of, normalize_layer, torch_kwargs
 
 __all__ = ["build_model", "build_preset", "first_error"]
-from cnnviz.spec import SpecError, kind_of, normalize_layer, torch_kwargs
 
 
 def build_model(spec: dict) -> nn.Sequential:
@@ -20,6 +20,13 @@ def build_model(spec: dict) -> nn.Sequential:
     err = first_error(rows)
     if err:
         raise err
+    total = sum(r["params"] for r in rows)
+    if total > MAX_MODEL_PARAMS:
+        raise SpecError(
+            f"this design has {total:,} parameters ({total * 4 / 1e9:.1f} GB as float32), more than "
+            f"the {MAX_MODEL_PARAMS:,} cnnviz builds. Fix: use fewer channels or out_features, "
+            "or add pooling before the Flatten."
+        )
     modules = []
     for raw, row in zip(spec["layers"], rows, strict=True):
         layer = normalize_layer(raw)

@@ -22,6 +22,7 @@ MAX_SPATIAL = 1024  # input H or W
 MAX_KERNEL = 64
 MAX_BATCH = 4096
 MAX_LAYER_PARAMS = 100_000_000  # one layer's weights + biases (400 MB as float32)
+MAX_MODEL_PARAMS = 200_000_000  # the whole network (800 MB as float32): build_model refuses more
 
 
 class ParamKind(StrEnum):

@@ -68,3 +68,10 @@ def test_an_invalid_spec_raises_naming_the_layer_and_fix() -> None:
 def test_empty_stack_builds() -> None:
     model = build_model({"input": [3, 8, 8], "layers": []})
     assert len(model) == 0 and list(model(torch.zeros(1, 3, 8, 8)).shape) == [1, 3, 8, 8]
+
+
+def test_a_design_too_big_to_build_is_refused_before_allocating() -> None:
+    wide = {"type": "conv2d", "out_channels": 2048, "kernel_size": 4, "padding": "same"}
+    spec = {"input": [2048, 8, 8], "layers": [wide] * 3}  # 3 × 67M parameters
+    with pytest.raises(SpecError, match="more than the 200,000,000 cnnviz builds"):
+        build_model(spec)
