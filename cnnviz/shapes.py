@@ -27,6 +27,7 @@ from typing import Any
 from cnnviz.shape_rules import RULES, LayerProblem, n
 from cnnviz.spec import (
     MAX_BATCH,
+    MAX_MODEL_PARAMS,
     Rule,
     SpecError,
     check_spec_structure,
@@ -166,7 +167,8 @@ def totals(rows: list[dict]) -> dict:
     """Sums over the rows: params, mult_adds, activation_bytes, param_bytes, output_shape.
 
     ``output_shape`` is the last layer's when every row is ok, else None; ``ok``
-    says whether every row is ok, ``errors`` counts the error rows.
+    says whether every row is ok, ``errors`` counts the error rows, ``warning`` is None or
+    why build_model would refuse the design (too many parameters in all).
     """
     params = sum(r["params"] for r in rows)
     ok = all(r["status"] == "ok" for r in rows)
@@ -180,6 +182,12 @@ def totals(rows: list[dict]) -> dict:
         "ok": ok,
         "errors": sum(r["status"] == "error" for r in rows),
         "layers": len(rows),
+        "warning": (
+            f"{params:,} parameters is more than the {MAX_MODEL_PARAMS:,} cnnviz builds: "
+            "use fewer channels or out_features, or add pooling before the Flatten"
+            if params > MAX_MODEL_PARAMS
+            else None
+        ),
     }
 
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from cnnviz.build import build_model, build_preset
-from cnnviz.shapes import summarize
+from cnnviz.shapes import summarize, totals
 from cnnviz.spec import SpecError
 
 SPEC = {
@@ -73,5 +73,6 @@ def test_empty_stack_builds() -> None:
 def test_a_design_too_big_to_build_is_refused_before_allocating() -> None:
     wide = {"type": "conv2d", "out_channels": 2048, "kernel_size": 4, "padding": "same"}
     spec = {"input": [2048, 8, 8], "layers": [wide] * 3}  # 3 × 67M parameters
+    assert "more than the 200,000,000 cnnviz builds" in totals(summarize(spec))["warning"]
     with pytest.raises(SpecError, match="more than the 200,000,000 cnnviz builds"):
         build_model(spec)
