@@ -65,7 +65,7 @@ def _shape_text(shape: list[int] | None) -> str:
 
 
 def side(size: int) -> float:
-    """Drawn length of a spatial size (log scale): 1 → 14, 64 → 116, 1024 → 150."""
+    """Drawn length of a spatial size (log scale): 1 → 14, 64 → 116, 1024 → 184."""
     return 14.0 + 17.0 * math.log2(max(size, 1))
 
 
