@@ -34,6 +34,7 @@ from cnnviz.capture import (
     CaptureError,
     _check_input,
     _children,
+    _device_of,
     evaluation_mode,
     layer_name,
     split_softmax,
@@ -107,9 +108,8 @@ def gradcam(
     handle = module.register_forward_hook(hook)
     try:
         with evaluation_mode(model), torch.enable_grad():
-            xi = (
-                x.detach().clone().requires_grad_(True)
-            )  # so the graph exists even if weights are frozen
+            # the input requires grad, so the graph exists even if every weight is frozen
+            xi = x.detach().to(_device_of(model)).clone().requires_grad_(True)
             logits = body(xi)
             if logits.dim() != 2:
                 raise CaptureError(
@@ -138,7 +138,7 @@ def gradcam(
     )
     heat = torch.zeros_like(cam) if empty else cam / cam.max()
     return Attribution(
-        heat.numpy().astype(np.float32),
+        heat.cpu().numpy().astype(np.float32),
         Method.GRADCAM,
         t,
         float(logits[0, t].detach()),
@@ -155,7 +155,7 @@ def saliency(
     _check_input(x)
     body, _ = split_softmax(model)
     with evaluation_mode(model), torch.enable_grad():
-        xi = x[:1].detach().clone().requires_grad_(True)
+        xi = x[:1].detach().to(_device_of(model)).clone().requires_grad_(True)
         logits = body(xi)
         if logits.dim() != 2:
             raise CaptureError(
@@ -167,7 +167,7 @@ def saliency(
     g = g.amax(0) if g.dim() == 3 else g  # (H, W), or (F,) for a flat input
     msg = f"{note}gradient saliency: bright = pixels whose change most moves class {t}'s score"
     return Attribution(
-        _scale01(g).numpy().astype(np.float32),
+        _scale01(g).cpu().numpy().astype(np.float32),
         Method.SALIENCY,
         t,
         float(logits[0, t].detach()),

@@ -26,7 +26,6 @@ from __future__ import annotations
 import io
 import warnings
 from dataclasses import dataclass, field
-from enum import StrEnum
 from pathlib import Path
 from typing import IO, Any
 
@@ -34,18 +33,18 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cnnviz.image_steps import (  # noqa: F401  (ImageError and Fit are part of this API)
+    Fit,
+    ImageError,
+    _flatten_alpha,
+    _resize,
+    _to_8bit,
+    _to_channels,
+)
+
 MAX_BYTES = 20 * 2**20  # uploads larger than this are refused
 MAX_PIXELS = 40_000_000  # e.g. 8000×5000; larger is treated as a decompression bomb
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
-
-
-class ImageError(ValueError):
-    """The file cannot be used as an image; the message says why and what to do."""
-
-
-class Fit(StrEnum):
-    CROP = "crop"  # cut the centre to the network's aspect ratio, then resize
-    PAD = "pad"  # resize to fit inside, then fill the border with the background
 
 
 @dataclass(frozen=True)
@@ -97,8 +96,14 @@ def _too_big(n: int) -> str:
     )
 
 
-def open_image(source: bytes | str | Path | IO[bytes]) -> Image.Image:
-    """The file's first frame, fully decoded, or ImageError. Never keeps the file open."""
+def open_image(
+    source: bytes | str | Path | IO[bytes], *, draft: tuple[int, int] | None = None
+) -> Image.Image:
+    """The file's first frame, fully decoded, or ImageError. Never keeps the file open.
+
+    ``draft`` (width, height): a JPEG may be decoded at a reduced scale no smaller than this
+    (much faster for big photos that end up a few dozen pixels wide).
+    """
     data = _read_bytes(source)
     try:
         with warnings.catch_warnings():
@@ -113,7 +118,10 @@ def open_image(source: bytes | str | Path | IO[bytes]) -> Image.Image:
             if w == 0 or h == 0:
                 raise ImageError(f"the image has zero size ({w}×{h}): choose another file")
             fmt = im.format or ""
+            if draft is not None and fmt == "JPEG":
+                im.draft(im.mode, (max(draft[0], 1) * 4, max(draft[1], 1) * 4))
             im.load()
+            im.info["original_size"] = (w, h)  # before any draft reduction
     except ImageError:
         raise
     except UnidentifiedImageError as e:
@@ -135,85 +143,6 @@ def open_image(source: bytes | str | Path | IO[bytes]) -> Image.Image:
         ) from e
     im.format = fmt  # type: ignore[misc]  (kept for notes; load() may drop it on some plugins)
     return im
-
-
-def _to_8bit(im: Image.Image, notes: list[str]) -> Image.Image:
-    """Modes with more than 8 bits per value (I;16, I, F) scaled to 0..255 gray."""
-    mode = im.mode
-    if not (mode.startswith("I") or mode == "F"):
-        return im
-    a = np.asarray(im, dtype=np.float64)
-    if mode.startswith("I;16"):
-        a = a / 257.0
-        notes.append("16-bit pixels scaled to 0..255")
-    else:
-        lo, hi = float(a.min()), float(a.max())
-        if lo < 0 or hi > 255 or mode == "F":
-            a = (a - lo) / (hi - lo) * 255.0 if hi > lo else np.zeros_like(a)
-            notes.append(f"{mode} pixels from {lo:g}..{hi:g} stretched to 0..255")
-    return Image.fromarray(np.clip(np.rint(a), 0, 255).astype(np.uint8), "L")
-
-
-def _flatten_alpha(im: Image.Image, background: int, notes: list[str]) -> Image.Image:
-    """Transparent parts composited on a plain background; the result is L or RGB."""
-    has_alpha = im.mode in ("RGBA", "LA", "PA", "La", "RGBa") or (
-        im.mode == "P" and "transparency" in im.info
-    )
-    if im.mode == "1":
-        return im.convert("L")
-    if not has_alpha:
-        if im.mode in ("L", "RGB"):
-            return im
-        if im.mode == "P":
-            return im.convert("RGB")
-        notes.append(f"{im.mode} colours converted to RGB")
-        return im.convert("RGB")
-    rgba = im.convert("RGBA")
-    if rgba.getchannel("A").getextrema()[0] < 255:
-        name = "white" if background else "black"
-        notes.append(f"transparent parts filled with {name}")
-    bg = Image.new("RGBA", rgba.size, (background, background, background, 255))
-    out = Image.alpha_composite(bg, rgba)
-    return out.convert("L" if im.mode in ("LA", "La") else "RGB")
-
-
-def _to_channels(im: Image.Image, channels: int, notes: list[str]) -> Image.Image:
-    if channels == 1:
-        if im.mode != "L":
-            notes.append("colour turned to gray (luma: 0.299 R + 0.587 G + 0.114 B), 1 channel")
-            im = im.convert("L")
-        return im
-    if channels == 3:
-        if im.mode != "RGB":
-            notes.append("gray copied into 3 channels (R = G = B)")
-            im = im.convert("RGB")
-        return im
-    raise ImageError(
-        f"the network expects {channels} input channels; an image has 1 (gray) or 3 (RGB): "
-        "build the network with input [1, H, W] or [3, H, W]"
-    )
-
-
-def _resize(
-    im: Image.Image, size: tuple[int, int], fit: Fit, background: int, notes: list[str]
-) -> Image.Image:
-    h, w = size
-    if im.size == (w, h):
-        return im
-    src_w, src_h = im.size
-    if fit is Fit.CROP:
-        out = ImageOps.fit(im, (w, h), method=Image.Resampling.LANCZOS, centering=(0.5, 0.5))
-        same = abs(src_w * h - src_h * w) <= max(src_w, src_h)
-        how = "resized" if same else f"centre-cropped to the network's {w}:{h} shape and resized"
-    else:
-        color = background if im.mode == "L" else (background,) * 3
-        out = ImageOps.pad(
-            im, (w, h), method=Image.Resampling.LANCZOS, color=color, centering=(0.5, 0.5)
-        )
-        same = abs(src_w * h - src_h * w) <= max(src_w, src_h)
-        how = "resized" if same else "resized to fit and padded"
-    notes.append(f"{how} from {src_w}×{src_h} to {w}×{h}")
-    return out
 
 
 def _as_size(size: int | tuple[int, int] | list[int]) -> tuple[int, int]:
@@ -248,8 +177,8 @@ def to_model_input(
     """
     hw = _as_size(size)
     notes: list[str] = []
-    im = open_image(source)
-    fmt, mode, orig = im.format or "", im.mode, im.size
+    im = open_image(source, draft=(hw[1], hw[0]))
+    fmt, mode, orig = im.format or "", im.mode, im.info.get("original_size", im.size)
     if getattr(im, "n_frames", 1) > 1:
         notes.append(f"first of {im.n_frames} frames used")
     if fmt and fmt not in FORMATS:
@@ -262,7 +191,8 @@ def to_model_input(
     im = _to_8bit(im, notes)
     im = _flatten_alpha(im, background, notes)
     im = _to_channels(im, channels, notes)
-    im = _resize(im, hw, Fit(fit), background, notes)
+    rotated = any("EXIF" in n for n in notes)
+    im = _resize(im, hw, Fit(fit), background, notes, None if rotated else orig)
     arr = np.asarray(im, dtype=np.uint8)
     if invert is None:
         invert = dark_background and _border_mean(arr) > 127

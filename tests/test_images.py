@@ -186,3 +186,25 @@ def test_drawing_black_on_white_and_empty() -> None:
     assert conv.preview.max() > 200 and conv.preview[0, 0] == 0
     with pytest.raises(ImageError, match="empty"):
         from_drawing(np.zeros((50, 50, 4), np.uint8))
+
+
+def test_truncated_jpeg_exif_rotation_and_jpeg_draft() -> None:
+    photo = Image.fromarray(
+        np.random.default_rng(2).integers(0, 255, (600, 800, 3), dtype=np.uint8)
+    )
+    jpg = encode(photo, "JPEG", quality=90)
+    with pytest.raises(ImageError, match="truncated"):
+        to_model_input(jpg[: len(jpg) // 3], channels=3, size=28)
+    tall = Image.new("RGB", (40, 20), (255, 255, 255))
+    tall.paste((0, 0, 0), (0, 0, 20, 20))  # left half black
+    exif = Image.Exif()
+    exif[0x0112] = 6  # orientation: rotate 90° clockwise to display
+    conv = to_model_input(encode(tall, "JPEG", exif=exif), channels=1, size=(40, 20), fit="pad")
+    assert any("EXIF" in n for n in conv.notes)
+    assert conv.preview[:10].mean() < 60 and conv.preview[-10:].mean() > 200  # black now on top
+    big = to_model_input(
+        encode(Image.new("RGB", (4000, 3000), (200, 10, 10)), "JPEG"), channels=3, size=32
+    )
+    assert big.original_size == (4000, 3000)
+    r, g, b = (int(v) for v in big.preview[16, 16])
+    assert r > 170 and g < 50 and b < 50
