@@ -14,6 +14,10 @@ API::
     pred = predict(model, x, temperature=1.0)
     pred.logits, pred.probs               # [B, K] each; probs rows sum to 1
 
+These functions switch the model to eval mode and add hooks for a moment: give them a
+*copy* of a network that is training in another thread (``Job.snapshot_model()``), never
+the live one, and do not share one model object between sessions.
+
 ``Capture.shape`` is a tuple (batch first); compare with summarize's
 ``output_shape`` (a list) as ``list(c.shape)``. A model that ends in Softmax has
 its logits taken from the layer before it (see ``split_softmax``).

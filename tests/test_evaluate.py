@@ -136,3 +136,27 @@ def test_progress_and_clear_errors() -> None:
         evaluate(model, torch.zeros(2, 3, 2, 2, dtype=torch.uint8), torch.zeros(2), None)
     with pytest.raises(CaptureError, match="Flatten and Linear"):
         evaluate(nn.Sequential(nn.Conv2d(1, 2, 1)), x, torch.zeros(7), None)
+
+
+def test_with_the_datasets_normalization() -> None:
+    from cnnviz.datasets import Normalization, NormKind
+
+    norm = Normalization(NormKind.STANDARDIZE, (0.5,), (0.25,))
+    torch.manual_seed(3)
+    model = build_model(PRESETS["lenet5"].new_spec())
+    x = torch.randint(0, 256, (20, 1, 28, 28), dtype=torch.uint8)
+    y = torch.randint(0, 10, (20,))
+    ev = evaluate(model, x, y, norm)
+    model.eval()
+    with torch.no_grad():
+        ref = model((x.float() / 255 - 0.5) / 0.25).argmax(1)
+    assert torch.equal(ev.predictions, ref)
+
+
+def test_empty_split() -> None:
+    model = nn.Sequential(nn.Flatten(), nn.Linear(4, 3))
+    ev = evaluate(
+        model, torch.zeros(0, 1, 2, 2, dtype=torch.uint8), torch.zeros(0), None, num_classes=3
+    )
+    assert ev.count == 0 and ev.accuracy == 0.0 and ev.confusion.shape == (3, 3)
+    assert ev.mistakes() == []

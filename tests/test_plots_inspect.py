@@ -48,6 +48,9 @@ def test_channel_vector_and_bad_input() -> None:
     assert not big.data[0].texttemplate
     vec = pi.vector_figure(torch.tensor([1.0, -2.0, 3.0]), title="9 Linear")
     assert list(vec.data[0].y) == [1.0, -2.0, 3.0] and "[3]" in vec.layout.title.text
+    strip = pi.vector_figure(torch.randn(3136), title="8 Flatten")
+    assert strip.data[0].type == "heatmap" and np.asarray(strip.data[0].z).shape == (1, 3136)
+    assert "[3136]" in strip.layout.title.text and "strip" in strip.layout.title.text
     with pytest.raises(ValueError, match="C, H, W"):
         pi.feature_maps_figure(torch.rand(10))
 
@@ -130,7 +133,11 @@ def test_huge_layers_are_drawn_smaller_with_a_note() -> None:
     act[:, :150] = 1.0  # top half bright
     fig = pi.feature_maps_figure(act, scale="shared")
     k = fig.layout.meta["block"]
-    assert k > 1 and f"1/{k} size" in fig.layout.title.text and "[8, 300, 300]" in fig.layout.title.text
+    assert (
+        k > 1
+        and f"1/{k} size" in fig.layout.title.text
+        and "[8, 300, 300]" in fig.layout.title.text
+    )
     z = np.asarray(fig.data[0].z, dtype=np.float64)
     assert np.isfinite(z).sum() <= pi.MAX_CANVAS
     assert np.nanmax(z) == 1.0 and np.nanmin(z) == 0.0  # averaging keeps the values' range

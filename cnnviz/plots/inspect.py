@@ -40,6 +40,7 @@ from cnnviz.plots.inspect_weights import (  # noqa: F401  (re-exported)
 MAX_MAPS = 64  # feature maps drawn per layer
 MAX_HOVER_POSITIONS = 65_536  # tiled pixels up to which hover also names row and column
 MAX_CANVAS = 400_000  # pixels sent per figure; bigger layers are shown with k×k blocks averaged
+MAX_BARS = 256  # longer vectors are drawn as a strip
 MAP_SCALE = "Viridis"
 
 
@@ -170,25 +171,47 @@ def channel_figure(fmap: Any, *, title: str = "", values: bool | None = None) ->
     return fig
 
 
-def vector_figure(values: Any, *, title: str = "", names: list[str] | None = None) -> go.Figure:
-    """A Linear (or Flatten) output as a bar strip: one bar per feature / neuron."""
+def vector_figure(
+    values: Any, *, title: str = "", names: list[str] | None = None, max_bars: int = MAX_BARS
+) -> go.Figure:
+    """A Linear (or Flatten) output as a bar strip: one bar per feature / neuron.
+
+    Longer vectors (a Flatten of thousands of values) become one coloured strip instead
+    (red < 0 < blue), which stays light and readable.
+    """
     v = _np(values).reshape(-1)
     x = names if names is not None and len(names) == v.size else list(range(v.size))
-    fig = go.Figure(
-        go.Bar(
+    what = "class" if names and len(names) == v.size else "neuron"
+    if v.size <= max_bars:
+        trace: go.Bar | go.Heatmap = go.Bar(
             x=x,
             y=v,
             marker_color=np.where(v >= 0, "#1f77b4", "#d62728").tolist(),
             hovertemplate="%{x}: %{y:.4g}<extra></extra>",
         )
-    )
+        height, kind = 260, ""
+    else:
+        m = float(np.abs(v).max()) or 1.0
+        trace = go.Heatmap(
+            z=v[None],
+            colorscale="RdBu",
+            zmid=0,
+            zmin=-m,
+            zmax=m,
+            hovertemplate=f"{what} %{{x}}: %{{z:.4g}}<extra></extra>",
+            colorbar={"thickness": 10},
+        )
+        height, kind = 150, " · as a strip (red < 0 < blue)"
+    fig = go.Figure(trace)
     fig.update_layout(
-        title=f"{title} · output [{v.size}]".lstrip(" ·"),
-        height=260,
+        title=f"{title} · output [{v.size}]{kind}".lstrip(" ·"),
+        height=height,
         bargap=0.05 if v.size > 50 else 0.2,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
-        xaxis_title="class" if names else "neuron",
-        yaxis_title="value",
+        xaxis_title=what,
+        yaxis_title="value" if v.size <= max_bars else None,
         meta={"panels": 1, "shape": [v.size]},
     )
+    if v.size > max_bars:
+        fig.update_yaxes(visible=False)
     return fig
