@@ -3,7 +3,9 @@
 import streamlit as st
 
 from cnnviz.runs import runs_root
-from cnnviz.ui import train_runs
+from cnnviz.ui import state, train_runs
+
+state.init()  # idempotent; see pages/train.py
 
 st.title("Runs")
 st.caption(

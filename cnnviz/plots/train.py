@@ -24,7 +24,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-RAW_COLOUR = "rgba(31, 119, 180, 0.35)"
+RAW_COLOUR = "rgba(31, 119, 180, 0.45)"
 SMOOTH_COLOUR = "rgb(31, 119, 180)"
 TRAIN_COLOUR = "rgb(31, 119, 180)"
 VAL_COLOUR = "rgb(255, 127, 14)"
@@ -132,12 +132,12 @@ def iteration_loss_figure(
             if i % label_every == 0:
                 fig.add_annotation(
                     x=it + 0.5,
-                    y=1,
+                    y=0.02,
                     yref="paper",
                     text=f"end of epoch {epoch}",
                     showarrow=False,
                     xanchor="right",
-                    yanchor="top",
+                    yanchor="bottom",
                     font={"size": 11, "color": "grey"},
                     textangle=-90,
                 )

@@ -64,40 +64,36 @@ def progress_text(p) -> tuple[float, str]:
 
 def _controls(job: Job, status: str) -> None:
     """Buttons act in their callbacks, before the (fragment) rerun draws the new state."""
-    a, b, c, _ = st.columns([1, 1, 1, 3])
+    row = st.container(horizontal=True)
     if status == "paused":
-        a.button(
+        row.button(
             "Resume",
             icon=":material/play_arrow:",
             key="train.resume",
             type="primary",
-            width="stretch",
             on_click=job.resume,
         )
     else:
-        a.button(
+        row.button(
             "Pause",
             icon=":material/pause:",
             key="train.pause",
             disabled=status not in LIVE,
-            width="stretch",
             on_click=job.pause,
             help="Hold training after this mini-batch; Resume carries on where it stopped.",
         )
-    b.button(
+    row.button(
         "Stop",
         icon=":material/stop:",
         key="train.stop",
         disabled=status not in LIVE,
-        width="stretch",
         on_click=job.stop,
         help="End training now. Finished epochs and the weights so far are kept.",
     )
-    if status not in (*LIVE, "stopping") and c.button(
+    if status not in (*LIVE, "stopping") and row.button(
         "New training",
         icon=":material/restart_alt:",
         key="train.new",
-        width="stretch",
         help="Hide this run's results and set up another one.",
     ):
         jobs_ui.forget()

@@ -12,6 +12,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.datasets import DATASETS
 from cnnviz.fitcheck import Problem, apply_fix, check_fit
 from cnnviz.shapes import summarize, totals
 from cnnviz.spec import SpecError
@@ -38,6 +39,16 @@ def _apply(fix: dict[str, Any]) -> None:
     st.session_state["train.net.fixed"] = True
 
 
+def _facts(data: Any) -> Any:
+    """(name as the page calls it, [C, H, W] as loaded, number of classes) for check_fit."""
+    shape = getattr(data, "shape", None)
+    if shape is None or getattr(data, "train_x", None) is None:
+        return data
+    info = DATASETS.get(getattr(data, "name", ""))
+    name = info.title.split(" (")[0] if info else str(getattr(data, "name", "the data"))
+    return (name, list(shape), len(data.classes))
+
+
 def network_section(data: Any) -> bool:
     """Render the section; True when the design fits ``data`` (a DataBundle or DatasetInfo)."""
     spec = state.get_spec()
@@ -46,7 +57,7 @@ def network_section(data: Any) -> bool:
         st.toast(
             "Design updated: the Design page shows the change too.", icon=":material/construction:"
         )
-    problems: list[Problem] = check_fit(spec, data)
+    problems: list[Problem] = check_fit(spec, _facts(data))
     blocking = [p for p in problems if p.blocking]
     for i, p in enumerate(problems):
         box = st.container(border=True)

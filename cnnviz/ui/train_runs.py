@@ -175,8 +175,8 @@ def _aug_text(tc: dict) -> str:
 
 
 def _actions(run: Run, *, can_inspect: bool) -> None:
-    a, b, _ = st.columns([1, 1, 3])
-    if a.button(
+    row = st.container(horizontal=True)
+    if row.button(
         "Open in Inspect",
         icon=":material/search:",
         key=f"runs.inspect.{run.id}",
@@ -187,7 +187,7 @@ def _actions(run: Run, *, can_inspect: bool) -> None:
     ):
         state.set_run_id(run.id)
         st.switch_page("pages/inspect.py")
-    if b.button(
+    if row.button(
         "Load design",
         icon=":material/construction:",
         key=f"runs.design.{run.id}",

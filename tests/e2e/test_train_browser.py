@@ -28,9 +28,9 @@ def _router_has_run(browser, app_url: str) -> None:
     try:
         page = context.new_page()
         page.goto(app_url, wait_until="domcontentloaded")
-        page.locator('[data-testid="stSidebarNav"] a[href$="/train"]').first.wait_for(
-            timeout=90_000
-        )
+        # app.py's navigation names the page "Train"; the old-style folder list says "train"
+        nav = page.locator('[data-testid="stSidebarNav"]')
+        nav.get_by_text("Train", exact=True).first.wait_for(timeout=90_000)
     finally:
         context.close()
 
