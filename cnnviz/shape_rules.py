@@ -117,7 +117,7 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
             f"or a kernel of at least {2 * max(p) + 1}",
         )
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
-    if is_conv and (H + 2 * p[0] < span[0] or W + 2 * p[1] < span[1]):
+    if is_conv and pad != "same" and (H + 2 * p[0] < span[0] or W + 2 * p[1] < span[1]):
         raise too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
     groups = int(layer.get("groups", 1))
     if is_conv:

@@ -122,6 +122,8 @@ def test_padding_pairs_give_one_line_per_axis() -> None:
 def test_same_and_valid_padding() -> None:
     assert one(conv(4, 4, padding="same", dilation=2), [1, 9, 7])["output_shape"] == [1, 4, 9, 7]
     assert one(conv(4, 3, padding="valid"), [1, 9, 7])["output_shape"] == [1, 4, 7, 5]
+    # "same" pads D·(K−1) in total, one more on the right when odd: even a 1×1 input works
+    assert one(conv(2, 2, padding="same"), [1, 1, 1])["output_shape"] == [1, 2, 1, 1]
 
 
 def test_ceil_mode_rounds_up_but_the_last_window_starts_inside() -> None:

@@ -21,30 +21,24 @@ small = st.integers(1, 3)
 pair = st.one_of(small, st.lists(small, min_size=2, max_size=2))
 
 
+IMAGE_KINDS = [
+    "conv2d",
+    "conv2d",
+    "conv2d",
+    "maxpool2d",
+    "avgpool2d",
+    "adaptiveavgpool2d",
+    "batchnorm2d",
+]
+ANY_KINDS = [*IMAGE_KINDS, "relu", "leakyrelu", "gelu", "dropout", "flatten", "linear", "softmax"]
+
+
 @st.composite
-def layers(draw: st.DrawFn) -> dict:
-    t = draw(
-        st.sampled_from(
-            [
-                "conv2d",
-                "conv2d",
-                "maxpool2d",
-                "avgpool2d",
-                "adaptiveavgpool2d",
-                "batchnorm2d",
-                "relu",
-                "leakyrelu",
-                "gelu",
-                "dropout",
-                "flatten",
-                "linear",
-                "softmax",
-            ]
-        )
-    )
+def layers(draw: st.DrawFn, kinds: list[str] = ANY_KINDS) -> dict:
+    t = draw(st.sampled_from(kinds))
     layer: dict = {"type": t}
     if t == "conv2d":
-        layer["out_channels"] = draw(st.integers(1, 4))
+        layer["out_channels"] = draw(st.sampled_from([1, 2, 3, 4, 6]))
         layer["kernel_size"] = draw(
             st.one_of(st.integers(1, 5), st.lists(st.integers(1, 5), min_size=2, max_size=2))
         )
@@ -57,7 +51,7 @@ def layers(draw: st.DrawFn) -> dict:
             )
         )
         layer["dilation"] = draw(pair)
-        layer["groups"] = draw(st.integers(1, 3))
+        layer["groups"] = draw(st.sampled_from([1, 1, 1, 2, 3]))
         layer["bias"] = draw(st.booleans())
     elif t in ("maxpool2d", "avgpool2d"):
         layer["kernel_size"] = draw(
@@ -78,15 +72,24 @@ def layers(draw: st.DrawFn) -> dict:
     return layer
 
 
-specs = st.fixed_dictionaries(
+image_input = st.tuples(st.integers(1, 6), st.integers(1, 12), st.integers(1, 12)).map(list)
+flat_input = st.tuples(st.integers(1, 8)).map(list)
+# any kinds in any order (often invalid), or a CNN's usual order: image layers, Flatten, Linear
+random_stacks = st.fixed_dictionaries(
     {
-        "input": st.one_of(
-            st.tuples(st.integers(1, 4), st.integers(1, 10), st.integers(1, 10)).map(list),
-            st.tuples(st.integers(1, 8)).map(list),
-        ),
+        "input": st.one_of(image_input, image_input, flat_input),
         "layers": st.lists(layers(), min_size=1, max_size=6),
     }
 )
+usual_stacks = st.builds(
+    lambda input_, convs, head: {"input": input_, "layers": convs + head},
+    image_input,
+    st.lists(layers(IMAGE_KINDS + ["relu"]), min_size=1, max_size=5),
+    st.lists(layers(["linear", "relu", "dropout", "softmax"]), max_size=3).map(
+        lambda xs: [{"type": "flatten"}, *xs]
+    ),
+)
+specs = st.one_of(random_stacks, usual_stacks)
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
