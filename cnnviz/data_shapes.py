@@ -31,7 +31,7 @@ SHAPE_CLASSES: tuple[str, ...] = (
     "arrow",
 )
 
-_CHUNK = 1000  # images drawn per step: bounds memory (1000·64·64 floats per temporary)
+_CHUNK_PIXELS = 1 << 20  # pixels per drawing step (256 images at 64×64): temporaries stay in cache
 
 
 def _ngon(u: Tensor, v: Tensor, n: int, apothem: float) -> Tensor:
@@ -135,7 +135,8 @@ def _colours(n: int, g: torch.Generator) -> tuple[Tensor, Tensor]:
     w = torch.tensor([0.299, 0.587, 0.114])
     lum_bg, lum_fg = bg @ w, fg @ w
     diff = lum_fg - lum_bg
-    push = torch.where(diff >= 0, 1.0, -1.0) * (0.3 - diff.abs()).clamp(min=0)
+    sign = torch.ones_like(diff) if _LIGHT_ON_DARK else torch.where(diff >= 0, 1.0, -1.0)
+    push = sign * (_CONTRAST - sign * diff).clamp(min=0)
     fg = fg + push[:, None]
     # pushing may leave 0..1: shift the whole colour pair back into range
     over = (fg.amax(1) - 1).clamp(min=0)
@@ -158,25 +159,33 @@ def _draw_chunk(labels: Tensor, size: int, g: torch.Generator) -> Tensor:
     ramp = 1 + gdir[:, 0] * xx + gdir[:, 1] * yy  # (n, H, W)
     img = bg[:, :, None, None] * ramp[:, None]  # (n, 3, H, W)
 
-    # clutter: thin line segments in random colours behind the shape
+    # clutter: thin line segments in two random colours behind the shape (lines k and
+    # k+2 share a colour: one blend per colour keeps the 3-channel work small)
+    cover = [torch.zeros(n, size, size), torch.zeros(n, size, size)]
     for k in range(_LINES):
         centre = torch.rand(n, 2, 1, 1, generator=g) * 2 - 1
         ang = torch.rand(n, 1, 1, generator=g) * math.pi
         half = 0.3 + torch.rand(n, 1, 1, generator=g) * 0.9
-        width = (0.5 + torch.rand(n, 1, 1, generator=g) * 0.7) * px
+        width = 0.5 + torch.rand(n, 1, 1, generator=g) * 0.7  # in pixels
+        on = torch.rand(n, 1, 1, generator=g) < (1.0 if k < _LINES_ALWAYS else 0.5)
+        width = torch.where(on, width + 0.5, -1.0)  # soft edge: coverage = width + ½ - distance
+        ca, sa = torch.cos(ang) / px, torch.sin(ang) / px
+        dx, dy = xx - centre[:, 0], yy - centre[:, 1]  # (n, 1, W) and (n, H, 1)
+        across = (dx * sa - dy * ca).abs_()  # distance from the line, in pixels
+        alpha = (width - across).clamp_(0, 1)
+        alpha.masked_fill_((dx * ca + dy * sa).abs_() > half / px, 0)  # beyond the segment's ends
+        torch.maximum(cover[k % 2], alpha, out=cover[k % 2])
+    for a in cover:
         col = torch.rand(n, 3, 1, 1, generator=g)
-        on = torch.rand(n, 1, 1, generator=g) < (1.0 if k < 2 else 0.5)
-        ca, sa = torch.cos(ang), torch.sin(ang)
-        dx, dy = xx - centre[:, 0], yy - centre[:, 1]
-        across = (dx * sa - dy * ca).abs_()
-        along = (dx * ca + dy * sa).abs_()
-        alpha = ((width - across) / px + 0.5).clamp_(0, 1) * ((along < half) & on)
-        img = torch.lerp(img, col.expand_as(img), alpha[:, None])
+        img.lerp_(col.expand_as(img), a[:, None])
 
     # the shape: scale, rotation and position in grid units
-    scale = 0.35 + torch.rand(n, generator=g) * 0.35  # half-size: 35%..70% of half the image
-    angle = torch.rand(n, generator=g) * 2 * math.pi
-    margin = 1 - scale * 0.95
+    lo, hi = _SCALE
+    scale = lo + torch.rand(n, generator=g) * (
+        hi - lo
+    )  # half-size, as a fraction of half the image
+    angle = (torch.rand(n, generator=g) * 2 - 1) * _ROTATION
+    margin = (1 - scale * 0.95) * _SHIFT
     cx = (torch.rand(n, generator=g) * 2 - 1) * margin
     cy = (torch.rand(n, generator=g) * 2 - 1) * margin
     cos, sin = torch.cos(angle), torch.sin(angle)
@@ -194,13 +203,19 @@ def _draw_chunk(labels: Tensor, size: int, g: torch.Generator) -> Tensor:
         v = co * ys - si * xs
         sd = draw(u, v)  # < 0 inside, in shape units
         alpha[idx] = (0.5 - sd * (s / px)).clamp_(0, 1)
-    img = torch.lerp(img, fg[:, :, None, None].expand_as(img), alpha[:, None])
+    img.lerp_(fg[:, :, None, None].expand_as(img), alpha[:, None])
 
-    img += torch.randn(n, 3, size, size, generator=g).mul_(_NOISE)
+    img += torch.randn(n, 1, size, size, generator=g).mul_(_NOISE)  # grain, same in each channel
     return img.clamp_(0, 1)
 
 
-_LINES = 4  # clutter lines per image (the first two always, the others half the time)
+_LINES = 2  # clutter lines per image at most
+_LINES_ALWAYS = 1  # the first ones are always drawn, the others half the time
+_SCALE = (0.5, 0.8)  # shape half-size range, as a fraction of half the image
+_ROTATION = math.pi  # shapes are turned by up to ± this angle (any angle)
+_LIGHT_ON_DARK = True  # True: the shape is always lighter than the background
+_CONTRAST = 0.45  # least luminance difference between shape and background
+_SHIFT = 0.5  # how far from the centre a shape may sit, as a fraction of the room left
 _NOISE = 0.06  # standard deviation of the pixel noise, in 0..1 units
 
 
@@ -224,9 +239,10 @@ def make_shapes(
     labels = (torch.arange(n) % k)[torch.randperm(n, generator=g)]
     out = torch.empty(n, channels, size, size, dtype=torch.uint8)
     lum = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
-    for start in range(0, n, _CHUNK):
-        chunk = _draw_chunk(labels[start : start + _CHUNK], size, g)
+    step = max(1, _CHUNK_PIXELS // (size * size))
+    for start in range(0, n, step):
+        chunk = _draw_chunk(labels[start : start + step], size, g)
         if channels == 1:
             chunk = (chunk * lum).sum(1, keepdim=True)
-        out[start : start + _CHUNK] = (chunk * 255).round_().to(torch.uint8)
+        out[start : start + step] = (chunk * 255).round_().to(torch.uint8)
     return out, labels
