@@ -210,3 +210,59 @@ def test_bad_upload_keeps_the_design_and_says_why() -> None:
 
     spec, msg = parse_upload("ok.json", spec_to_json(good).encode())
     assert spec == good and msg == ""
+
+
+def _raw_link(spec: dict) -> str:
+    """A link as a hand-edited URL could carry it: values unchecked."""
+    import base64
+    import json
+    import zlib
+
+    data = json.dumps(spec, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode().rstrip("=")
+
+
+def test_bad_values_in_a_link_are_messages_not_tracebacks() -> None:
+    spec = {
+        "input": [3, 32, 32],
+        "layers": [
+            {"type": "conv2d", "out_channels": 4, "kernel_size": 0},
+            {"type": "maxpool2d", "kernel_size": "big", "stride": -1},
+            {"type": "conv2d", "kernel_size": 3},
+            {"type": "dropout", "p": 7},
+            {"type": "linear", "out_features": 100000},
+        ],
+    }
+    at = _app({"net": _raw_link(spec)})
+    lines = _lines(at)
+    assert lines[0].endswith("error ✗")
+    errors = " ".join(e.value for e in at.error)
+    assert "kernel_size must be at least 1" in errors
+    for i in range(1, 5):  # every layer's editor opens with in-range widgets
+        _select_layer(at, i)
+    assert _lines(at)[4].endswith("error ✗")
+    errors = " ".join(e.value for e in at.error)
+    assert "capped" in errors
+    # fixing the kernel through its widget makes the first layer valid
+    _select_layer(at, 0)
+    _widget(at.number_input, "kernel_size").set_value(3).run()
+    _clean(at)
+    assert _lines(at)[0].startswith("1. Conv2d(3, 4, kernel_size=3) → 4×30×30")
+
+
+def test_too_many_layers_in_a_link_is_a_message_and_the_default_design() -> None:
+    spec = {"input": [3, 32, 32], "layers": [{"type": "relu"}] * 300}
+    at = _app({"net": _raw_link(spec)})
+    assert any("300 layers" in w.value and "showing the default" in w.value for w in at.warning)
+    assert at.session_state[state.SPEC] == PRESETS["lecture-7-23"].spec
+    assert not at.error
+
+
+def test_adding_past_the_layer_cap_says_so() -> None:
+    from cnnviz.spec import MAX_LAYERS
+
+    spec = {"input": [8], "layers": [{"type": "relu"}] * MAX_LAYERS}
+    at = _app({"net": _raw_link(spec)})
+    _click(at, "+ Add below")
+    assert len(at.session_state[state.SPEC]["layers"]) == MAX_LAYERS
+    assert any(f"already has {MAX_LAYERS} layers" in w.value for w in at.warning)
