@@ -272,12 +272,18 @@ def from_drawing(
         raise ImageError("the drawing is too faint: draw with a thicker stroke")
     cy = (s.sum(1) * np.arange(nh)).sum() / total
     cx = (s.sum(0) * np.arange(nw)).sum() / total
-    top = int(round(size / 2 - 0.5 - cy))
-    left = int(round(size / 2 - 0.5 - cx))
-    top = min(max(top, 0), size - nh)  # keep the whole digit inside
-    left = min(max(left, 0), size - nw)
-    out = np.zeros((size, size), np.uint8)
-    out[top : top + nh, left : left + nw] = np.asarray(small, dtype=np.uint8)
+    # MNIST's digits have their centre of mass at pixel (14, 14) of 28×28 (index coordinates);
+    # the shift is sub-pixel (bilinear), and clamped so the whole digit stays inside
+    top = min(max(size / 2 - cy, 0.0), float(size - nh))
+    left = min(max(size / 2 - cx, 0.0), float(size - nw))
+    placed = small.transform(
+        (size, size),
+        Image.Transform.AFFINE,
+        (1, 0, -left, 0, 1, -top),
+        resample=Image.Resampling.BILINEAR,
+        fillcolor=0,
+    )
+    out = np.asarray(placed, dtype=np.uint8).copy()
     notes.append(
         f"strokes cropped ({cw}×{ch} px), scaled to fit a {box}×{box} box, centred by centre of mass "
         f"in {size}×{size}, white on black (how MNIST was made)"

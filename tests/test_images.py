@@ -175,7 +175,7 @@ def test_drawing_is_centred_and_scaled_like_mnist() -> None:
     assert ys.max() - ys.min() + 1 <= 21 and ys.max() - ys.min() + 1 >= 19  # the 20-px box
     cy = (a.sum(1) * np.arange(28)).sum() / a.sum()
     cx = (a.sum(0) * np.arange(28)).sum() / a.sum()
-    assert abs(cy - 13.5) <= 1 and abs(cx - 13.5) <= 1  # centre of mass in the middle
+    assert abs(cy - 14) <= 0.5 and abs(cx - 14) <= 0.5  # centre of mass at (14, 14), as in MNIST
     assert conv.preview[0, 0] == 0  # white on black
 
 
@@ -208,3 +208,26 @@ def test_truncated_jpeg_exif_rotation_and_jpeg_draft() -> None:
     assert big.original_size == (4000, 3000)
     r, g, b = (int(v) for v in big.preview[16, 16])
     assert r > 170 and g < 50 and b < 50
+
+
+def _mnist_digits(folder, n: int) -> np.ndarray:
+    import gzip
+
+    raw = gzip.decompress((folder / "t10k-images-idx3-ubyte.gz").read_bytes())
+    return np.frombuffer(raw[16 : 16 + n * 784], np.uint8).reshape(n, 28, 28)
+
+
+def test_real_digits_round_trip(shared_mnist) -> None:
+    """A digit saved as dark-on-light PNG comes back exactly; a digit redrawn large on a canvas
+    comes back close to the original (MNIST's own centring and scaling)."""
+    for digit in _mnist_digits(shared_mnist, 5):
+        paper = Image.fromarray(255 - digit)  # how a student would scan it: dark ink on paper
+        conv = to_model_input(encode(paper), channels=1, size=28, dark_background=True)
+        assert np.array_equal(conv.preview, digit)
+        canvas = np.zeros((280, 280, 4), np.uint8)
+        big = np.asarray(Image.fromarray(digit).resize((280, 280), Image.Resampling.BILINEAR))
+        canvas[..., :3] = 255
+        canvas[..., 3] = big  # white strokes on a transparent canvas
+        drawn = from_drawing(canvas).preview.astype(np.float64)
+        corr = np.corrcoef(drawn.ravel(), digit.astype(np.float64).ravel())[0, 1]
+        assert corr > 0.85, corr
