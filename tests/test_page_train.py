@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import torch
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.runs import list_runs
@@ -242,3 +243,36 @@ def test_switching_pages_keeps_the_job():
     assert at.session_state["cnnviz.job_id"] == job_id
     assert at.get("progress") and not at.button(key="train.stop").disabled
     at.button(key="train.stop").click().run()
+
+
+class _NaNOut(torch.nn.Module):
+    """A network whose scores are NaN: the engine must stop with advice, the page must show it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = torch.nn.Linear(3 * 28 * 28, 10)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.fc(x.flatten(1)) * float("nan")
+
+
+def test_failed_run_shows_reason_and_advice():
+    from cnnviz.datasets import load_dataset
+    from cnnviz.jobs import Job
+    from cnnviz.trainconfig import TrainConfig
+    from cnnviz.ui.jobs import registry
+
+    bundle = load_dataset("shapes", size=28, n_train=100, n_test=20)
+    config = TrainConfig.from_dict({"epochs": 1, "device": "cpu"})
+    job = Job(TINY, bundle, config, model=_NaNOut()).start()
+    assert job.wait(60)
+    registry()._jobs[job.id] = job  # as if started from the page (no public way to inject a model)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.query_params["job"] = job.id
+    at.run()
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception
+    failed = [e.value for e in at.error if e.value.startswith("Training failed")]
+    assert failed and "learning rate" in failed[0].lower()
+    assert not at.button(key="train.start").disabled  # a failed run can be retried
