@@ -51,6 +51,10 @@ def test_palette_la_cmyk_and_1bit() -> None:
     check(conv, 3, 10, 10)
     assert tuple(conv.preview[0, 0]) == (0, 0, 255) and tuple(conv.preview[0, 9]) == (0, 0, 0)
 
+    p.info["transparency"] = 0  # colour 0 (black) transparent, as GIFs do
+    seen = to_model_input(encode(p), channels=3, size=10)
+    assert tuple(seen.preview[0, 9]) == (255, 255, 255) and tuple(seen.preview[0, 0]) == (0, 0, 255)
+
     la = Image.new("LA", (8, 8), (200, 255))
     check(to_model_input(encode(la), channels=1, size=8), 1, 8, 8)
 
