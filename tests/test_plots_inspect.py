@@ -105,9 +105,12 @@ def test_confusion_figure_counts_normalised_and_click() -> None:
     cells = fig.data[1]
     assert len(cells.x) == 9
     i = 5  # row 1 (true b), column 2 (predicted c)
-    assert (cells.y[i], cells.x[i]) == ("b", "c") and list(cells.customdata[i]) == [1, 2]
+    assert (cells.y[i], cells.x[i]) == ("b", "c") and list(cells.customdata[i][:3]) == [1, 2, 1]
+    assert cells.hoverinfo != "skip" and fig.data[0].hoverinfo == "skip"  # clicks need hover
     event = {"selection": {"points": [{"x": "c", "y": "b", "customdata": [1, 2]}]}}
     assert pi.selected_cell(event) == (1, 2)
+    browser = {"selection": {"points": [{"customdata": {"0": 1, "1": 2, "2": 1, "3": 10.0}}]}}
+    assert pi.selected_cell(browser) == (1, 2)
     assert pi.selected_cell({"selection": {"points": []}}) is None
 
 

@@ -6,7 +6,9 @@ gallery (arrays for ``st.image``) and the Grad-CAM overlay. Re-exported by
 
 Confusion-matrix clicks: a Plotly heatmap gives Streamlit no selection
 (streamlit/streamlit#8760), so ``confusion_figure`` lays an invisible marker on
-every cell with ``customdata = [true, pred]``. Read a click with::
+every cell with ``customdata = [true, pred, count, percent of row]``; the markers
+take hover (Plotly sends clicks only to traces that do), the heatmap does not.
+Read a click with::
 
     event = st.plotly_chart(fig, on_select="rerun", selection_mode="points", key=...)
     cell = selected_cell(event)   # (true, pred) or None
@@ -130,29 +132,29 @@ def confusion_figure(
             z=z,
             x=names,
             y=names,
-            customdata=custom,
             colorscale="Blues",
             texttemplate=("%{z:.2f}" if normalized else "%{z}") if small else None,
-            hovertemplate="true %{y}, predicted %{x}<br>%{customdata[2]} images "
-            "(%{customdata[3]}% of %{y})<extra></extra>",
+            hoverinfo="skip",  # the marker layer above answers hover and clicks
             colorbar={
                 "title": {"text": "fraction of row" if normalized else "images"},
                 "thickness": 12,
             },
         )
     )
+    # Plotly sends clicks only to traces that take hover: the invisible markers do both
     fig.add_trace(
         go.Scatter(
             x=[names[j] for j in pp.ravel()],
             y=[names[i] for i in tt.ravel()],
             mode="markers",
-            customdata=np.stack([tt.ravel(), pp.ravel()], axis=-1),
+            customdata=custom.reshape(-1, 4),
             marker={
                 "size": max(8, min(40, 400 // k)),
                 "color": "rgba(0,0,0,0)",
                 "symbol": "square",
             },
-            hoverinfo="skip",
+            hovertemplate="true %{y}, predicted %{x}<br>%{customdata[2]} images "
+            "(%{customdata[3]}% of %{y})<br>click to see them<extra></extra>",
             showlegend=False,
             name="cells",
         )
@@ -174,13 +176,20 @@ def confusion_figure(
 
 
 def selected_cell(event: Any) -> tuple[int, int] | None:
-    """(true, pred) of the clicked confusion-matrix cell from st.plotly_chart's return, or None."""
+    """(true, pred) of the clicked confusion-matrix cell from st.plotly_chart's return, or None.
+
+    customdata arrives as a list, or (from the browser) as a dict {"0": t, "1": p, ...}.
+    """
     sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
     points = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) or []
     for pt in points:
         cd = pt.get("customdata") if isinstance(pt, dict) else None
-        if cd is not None and len(cd) >= 2:
+        if isinstance(cd, dict):  # the browser sends an array as {"0": t, "1": p, ...}
+            cd = [cd.get("0", cd.get(0)), cd.get("1", cd.get(1))]
+        try:
             return int(cd[0]), int(cd[1])
+        except (TypeError, ValueError, IndexError, KeyError):
+            continue
     return None
 
 
