@@ -77,11 +77,13 @@ def _window(
     exact = 1 + num / s
     if num % s == 0:
         text += f" = {out}"
+    elif dropped_last:
+        text += (
+            f" = {n(exact)} → {out + 1} (ceil_mode rounds up) − 1 = {out}: "
+            f"window {out + 1} would start in the right padding, so PyTorch drops it"
+        )
     else:
-        text += f" = {n(exact)} → {out}"
-        if ceil_mode:
-            text += " (ceil_mode rounds up"
-            text += ", minus the window that would start in the padding)" if dropped_last else ")"
+        text += f" = {n(exact)} → {out}" + (" (ceil_mode rounds up)" if ceil_mode else "")
     uncovered = max(0, p + size - ((out - 1) * s + span)) if out >= 1 else 0
     rounding = "" if num % s == 0 else f"{n(exact)} → {out}"
     return out, text, uncovered, rounding
