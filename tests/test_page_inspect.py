@@ -292,3 +292,20 @@ def test_the_sessions_training_job_is_inspected_on_a_copy_of_its_weights():
     finally:
         job.stop()
         job.wait(10)
+
+
+def test_confusion_cells_are_clickable_and_clicks_are_read():
+    from cnnviz.plots import inspect as plots
+    from cnnviz.ui.inspect_eval import clickable, clicked_cell
+
+    fig = clickable(plots.confusion_figure(torch.tensor([[3, 1], [2, 4]]), class_names=["a", "b"]))
+    markers = [t for t in fig.data if t.type == "scatter"]
+    assert (
+        markers and markers[0].hoverinfo != "skip"
+    )  # plotly only sends clicks to hoverable traces
+    assert all(t.hoverinfo == "skip" for t in fig.data if t.type == "heatmap")
+    browser = {"selection": {"points": [{"x": "b", "y": "a", "customdata": {"0": 0, "1": 1}}]}}
+    assert clicked_cell(browser) == (0, 1)
+    assert clicked_cell({"selection": {"points": [{"customdata": [1, 0]}]}}) == (1, 0)
+    assert clicked_cell({"selection": {"points": []}}) is None
+    assert clicked_cell(None) is None
