@@ -132,7 +132,8 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
         oh, ow = H, W
         formula = [
             f'padding="same": PyTorch pads {hw((span[0] - 1, span[1] - 1))} in total '
-            f"so that H_out = W_out = input = {H}×{W}"
+            f"(half on each side, the extra one on the right/bottom): the output keeps the "
+            f"input's {H}×{W}"
         ]
         uh = uw = 0
         rounding = ""
