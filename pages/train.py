@@ -26,18 +26,27 @@ if notice:
     st.warning(notice, icon=":material/link_off:")
 running = job is not None and str(job.status) in train_live.LIVE
 
-st.header("1 · Data")
-bundle, pipeline = train_data.data_section(disabled=running)
+
+def section(title: str, *, foldable: bool):
+    """A numbered section; in presenter mode the settings fold away so the charts get the room."""
+    if foldable and state.teaching():
+        return st.expander(title, expanded=False)
+    st.header(title)
+    return st.container()
+
+
+with section("1 · Data", foldable=True):
+    bundle, pipeline = train_data.data_section(disabled=running)
 
 st.header("2 · Network")
 fits = train_network.network_section(bundle) if bundle is not None else False
 if bundle is None:
     st.info("Load a dataset above to check the network against it.")
 
-st.header("3 · Settings")
-settings = train_config.config_form(
-    bundle=bundle, val_fraction=pipeline["val_fraction"], disabled=running
-)
+with section("3 · Settings", foldable=True):
+    settings = train_config.config_form(
+        bundle=bundle, val_fraction=pipeline["val_fraction"], disabled=running
+    )
 
 st.header("4 · Training")
 if running:

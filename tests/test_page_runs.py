@@ -136,3 +136,11 @@ def test_runs_table_formats_problem_and_accuracy():
     assert df["status"].iloc[0] == "✅ finished"
     assert df["status"].iloc[1] == "⚠️ config.json is missing"
     assert df["network"].iloc[1] == "—"
+
+
+def test_running_run_without_a_live_job_is_flagged():
+    from cnnviz.runs import RunInfo
+
+    infos = [RunInfo("r1", Path("r1"), "x", "shapes", "running", None, 1, 5, 0.0)]
+    assert runs_table(infos, live_ids={"r1"})["status"].iloc[0] == "⏳ running"
+    assert "interrupted" in runs_table(infos, live_ids=set())["status"].iloc[0]

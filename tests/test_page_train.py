@@ -276,3 +276,15 @@ def test_failed_run_shows_reason_and_advice():
     failed = [e.value for e in at.error if e.value.startswith("Training failed")]
     assert failed and "learning rate" in failed[0].lower()
     assert not at.button(key="train.start").disabled  # a failed run can be retried
+
+
+def test_presenter_mode_folds_data_and_settings():
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    at.session_state["cnnviz.teaching"] = True
+    at.switch_page("pages/train.py")
+    at.run()
+    assert not at.exception
+    labels = [e.label for e in at.expander]
+    assert "1 · Data" in labels and "3 · Settings" in labels
+    assert not at.button(key="train.start").disabled

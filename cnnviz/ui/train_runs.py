@@ -25,8 +25,20 @@ STATUS_ICON = {
 }
 
 
-def runs_table(runs: list[RunInfo]) -> pd.DataFrame:
-    """One row per run in the course's words (pure: testable without a server)."""
+def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
+    if r.problem:
+        return f"⚠️ {r.problem}"
+    if r.status == "running" and live_ids is not None and r.id not in live_ids:
+        return "⏳ running in another process, or interrupted"
+    return STATUS_ICON.get(r.status, r.status)
+
+
+def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.DataFrame:
+    """One row per run in the course's words (pure: testable without a server).
+
+    ``live_ids``: run ids of the jobs training on this server; a "running" run not
+    among them was trained elsewhere (the command line) or cut off by a server stop.
+    """
     rows = []
     for r in runs:
         epochs = (
@@ -43,7 +55,7 @@ def runs_table(runs: list[RunInfo]) -> pd.DataFrame:
                 "test accuracy": None
                 if r.test_accuracy is None
                 else 100.0 * float(r.test_accuracy),
-                "status": r.problem and f"⚠️ {r.problem}" or STATUS_ICON.get(r.status, r.status),
+                "status": _status_text(r, live_ids),
                 "run": r.id,
             }
         )
@@ -54,7 +66,9 @@ def runs_table(runs: list[RunInfo]) -> pd.DataFrame:
 
 def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     """Show the table; return the selected run (default: the session's open run, else the newest)."""
-    table = runs_table(runs)
+    from cnnviz.ui.jobs import registry
+
+    table = runs_table(runs, {job.run_id for job in registry().live()})
     event = st.dataframe(
         table,
         hide_index=True,
