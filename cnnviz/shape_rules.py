@@ -130,10 +130,11 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
         out_c = c
     if pad == "same":
         oh, ow = H, W
+        t = (span[0] - 1, span[1] - 1)  # D·(K−1) zeros per axis, the odd one after
         formula = [
-            f'padding="same": PyTorch pads {hw((span[0] - 1, span[1] - 1))} in total '
-            f"(half on each side, the extra one on the right/bottom): the output keeps the "
-            f"input's {H}×{W}"
+            f'padding="same": PyTorch adds D·(K−1) = {hw(t)} zeros per axis '
+            f"({hw((t[0] // 2, t[1] // 2))} before, {hw((t[0] - t[0] // 2, t[1] - t[1] // 2))} after), "
+            f"so the output keeps the input's {H}×{W}"
         ]
         uh = uw = 0
         rounding = ""
