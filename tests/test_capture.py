@@ -136,15 +136,3 @@ def test_trailing_softmax_gives_logits_from_the_layer_before() -> None:
 def test_predict_refuses_feature_maps_as_output() -> None:
     with pytest.raises(CaptureError, match="Flatten and Linear"):
         predict(nn.Sequential(nn.Conv2d(1, 2, 3)), torch.randn(1, 1, 5, 5))
-
-
-def test_core_does_not_import_streamlit() -> None:
-    import subprocess
-    import sys
-
-    code = (
-        "import sys, cnnviz.capture, cnnviz.evaluate, cnnviz.gradcam, cnnviz.images, "
-        "cnnviz.plots.inspect; print('streamlit' in sys.modules)"
-    )
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert out.stdout.strip() == "False"
