@@ -27,22 +27,21 @@ except SpecError as e:  # the design as a whole is malformed (e.g. from an old l
     st.button("Start again from the default design", on_click=design_input.reset_to_default)
     st.stop()
 
-left, right = st.columns([5, 7], gap="medium")
+sel = editor.selected(len(rows))
+st.plotly_chart(design_figure(spec, rows, sel), key="design.diagram", config={"displaylogo": False})
+
+left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Layers")
     sel = editor.layer_list(spec, rows)
     editor.add_controls(spec, sel)
+with right:
     if sel is not None:
         with st.container(border=True):
             editor.layer_actions(spec, sel)
             editor.layer_detail(spec, rows, sel)
-with right:
-    st.subheader("Diagram")
-    st.plotly_chart(
-        design_figure(spec, rows, sel), key="design.diagram", config={"displaylogo": False}
-    )
-    with st.container(border=True):
-        design_table.why_panel(rows, sel)
+        with st.container(border=True):
+            design_table.why_panel(rows, sel)
 
 st.subheader("Shapes, layer by layer")
 design_table.shape_table(rows, sel)

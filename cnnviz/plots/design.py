@@ -174,6 +174,8 @@ def blocks_figure(spec: dict, rows: list[dict], selected: int | None = None) -> 
     hx, htext = [], []
     top = 0.0
     stagger = len(drawn) > 9
+    label_lines = max((b.label.count(" + ") + 1 for b in drawn), default=1)
+    lift = 14 * label_lines + 4  # how far the staggered labels sit above the others
     font = 11 if len(drawn) > 12 else 12
     for k, block in enumerate(drawn):
         t, h, d = _box_geometry(block)
@@ -212,14 +214,14 @@ def blocks_figure(spec: dict, rows: list[dict], selected: int | None = None) -> 
         )  # fmt: skip
         notes.append(
             {
-                "x": cx, "y": h / 2 + d * 0.5 + 6 + (30 if low else 0),
+                "x": cx, "y": h / 2 + d * 0.5 + 6 + (lift if low else 0),
                 "text": block.label.replace(" + ", "<br>+ "), "showarrow": False,
                 "yanchor": "bottom", "font": {"size": font - 1, "color": "#374151"},
             }
         )  # fmt: skip
         hx.append(cx)
         htext.append(block.hover)
-        top = max(top, h / 2 + d * 0.5 + (90 if stagger else 50))
+        top = max(top, h / 2 + d * 0.5 + 14 * label_lines + 16 + (lift if stagger else 0))
         width = t + d * 0.7
         if k + 1 < len(drawn):
             notes.append(
