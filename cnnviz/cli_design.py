@@ -44,6 +44,11 @@ def add_summary(sub: Any) -> None:
     )
     _spec_arg(p)
     p.add_argument("--json", action="store_true", help="print the summarize() rows as JSON")
+    p.add_argument(
+        "--explain",
+        action="store_true",
+        help="after the table, each layer's size formula with the numbers filled in",
+    )
     p.set_defaults(func=run_summary, batch_default=1)
 
 
@@ -131,6 +136,32 @@ def render_table(rows: list[dict], spec: dict, batch: int) -> str:
         f"for a mini-batch of {batch}"
         + (f", output {_shape(t['output_shape'])}" if t["output_shape"] else "")
     )
+    if t["warning"]:
+        out.append(f"warning: {t['warning']}")
+    return "\n".join(out)
+
+
+def render_explanations(rows: list[dict]) -> str:
+    """Each computed layer's formulas, receptive field and weights, one block per layer."""
+    out = []
+    for r in rows:
+        if r["status"] != "ok":
+            continue
+        out.append(f"{r['index'] + 1}. {r['name']}: {r['explain']}")
+        out += [f"     {line}" for line in r["formula"]]
+        if r["matmul"]:
+            out.append(f"     weights {_shape(r['weight_shape'])}: {r['matmul']}")
+        elif r["weight_shape"]:
+            out.append(f"     weights {_shape(r['weight_shape'])}, bias {_shape(r['bias_shape'])}")
+        if r["params_formula"]:
+            out.append(f"     params {r['params_formula']}")
+        if r["receptive_field"] is not None:
+            out.append(
+                f"     receptive field {r['receptive_field']} pixels tall, "
+                f"stride product {r['jump']}"
+            )
+        if r["note"]:
+            out.append(f"     note: {r['note']}")
     return "\n".join(out)
 
 
@@ -164,6 +195,9 @@ def run_summary(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         print(render_table(rows, spec, batch))
+        if args.explain:
+            print()
+            print(render_explanations(rows))
     err = first_error(rows)
     if err:
         print(f"cnnviz: {err}", file=sys.stderr)
