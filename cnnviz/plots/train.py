@@ -22,7 +22,6 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 RAW_COLOUR = "rgba(31, 119, 180, 0.45)"
 SMOOTH_COLOUR = "rgb(31, 119, 180)"
@@ -98,60 +97,69 @@ def iteration_loss_figure(
     """Raw loss per iteration (faint) and its smoothed curve, epoch boundaries as dashed lines.
 
     ``points_per_iteration``: how many iterations each row of ``iter_df`` already
-    averages (a long live run is thinned by the job); the legend says so.
+    averages (a long live run is thinned by the job); the legend says so. The figure
+    is built in one go (no ``add_vline``): the page rebuilds it every second.
     """
-    fig = go.Figure()
+    layout: dict = {
+        "title": {"text": title},
+        "xaxis": {"title": {"text": "iteration (mini-batches seen)"}},
+        "yaxis": {"title": {"text": "cross-entropy loss"}, "rangemode": "tozero"},
+        "legend": {"orientation": "h", "y": -0.25},
+        "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
+        "height": 360,
+        "uirevision": "iteration-loss",
+    }
     if iter_df is None or iter_df.empty:
-        _empty(fig, "Waiting for the first mini-batch…")
-    else:
-        df = iter_df.sort_values("iteration")
-        smooth = ema(df["loss"].to_numpy(), smoothing)
-        x, (raw, sm), k = downsample(
-            df["iteration"].to_numpy(), [df["loss"].to_numpy(), smooth], max_points
-        )
-        k *= max(int(points_per_iteration), 1)
-        raw_name = "loss per iteration" if k == 1 else f"loss (mean of {k} iterations)"
-        fig.add_trace(
-            go.Scatter(
-                x=x, y=raw, mode="lines", name=raw_name, line={"color": RAW_COLOUR, "width": 1}
-            )
-        )
-        fig.add_trace(
-            go.Scatter(
-                x=x,
-                y=sm,
-                mode="lines",
-                name=f"smoothed (EMA {smoothing:g})",
-                line={"color": SMOOTH_COLOUR, "width": 2.5},
-            )
-        )
-        ends = epoch_ends(df)
-        label_every = max(1, math.ceil(len(ends) / MAX_BOUNDARY_LABELS))
-        for i, (epoch, it) in enumerate(ends):
-            fig.add_vline(x=it + 0.5, line={"dash": "dash", "color": "grey", "width": 1})
-            if i % label_every == 0:
-                fig.add_annotation(
-                    x=it + 0.5,
-                    y=0.02,
-                    yref="paper",
-                    text=f"end of epoch {epoch}",
-                    showarrow=False,
-                    xanchor="right",
-                    yanchor="bottom",
-                    font={"size": 11, "color": "grey"},
-                    textangle=-90,
-                )
-    fig.update_layout(
-        title=title,
-        xaxis_title="iteration (mini-batches seen)",
-        yaxis_title="cross-entropy loss",
-        legend={"orientation": "h", "y": -0.25},
-        margin={"l": 60, "r": 20, "t": 50, "b": 40},
-        height=360,
-        uirevision="iteration-loss",
+        return go.Figure(layout={**layout, **_empty_layout("Waiting for the first mini-batch…")})
+    df = iter_df.sort_values("iteration")
+    smooth = ema(df["loss"].to_numpy(), smoothing)
+    x, (raw, sm), k = downsample(
+        df["iteration"].to_numpy(), [df["loss"].to_numpy(), smooth], max_points
     )
-    fig.update_yaxes(rangemode="tozero")
-    return fig
+    k *= max(int(points_per_iteration), 1)
+    raw_name = "loss per iteration" if k == 1 else f"loss (mean of {k} iterations)"
+    data = [
+        go.Scatter(x=x, y=raw, mode="lines", name=raw_name, line={"color": RAW_COLOUR, "width": 1}),
+        go.Scatter(
+            x=x,
+            y=sm,
+            mode="lines",
+            name=f"smoothed (EMA {smoothing:g})",
+            line={"color": SMOOTH_COLOUR, "width": 2.5},
+        ),
+    ]
+    ends = epoch_ends(df)
+    label_every = max(1, math.ceil(len(ends) / MAX_BOUNDARY_LABELS))
+    layout["shapes"] = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "paper",
+            "x0": it + 0.5,
+            "x1": it + 0.5,
+            "y0": 0,
+            "y1": 1,
+            "line": {"dash": "dash", "color": "grey", "width": 1},
+        }
+        for _, it in ends
+    ]
+    layout["annotations"] = [
+        {
+            "x": it + 0.5,
+            "y": 0.02,
+            "xref": "x",
+            "yref": "paper",
+            "text": f"end of epoch {epoch}",
+            "showarrow": False,
+            "xanchor": "right",
+            "yanchor": "bottom",
+            "font": {"size": 11, "color": "grey"},
+            "textangle": -90,
+        }
+        for i, (epoch, it) in enumerate(ends)
+        if i % label_every == 0
+    ]
+    return go.Figure(data=data, layout=layout)
 
 
 def epoch_metrics_figure(
@@ -162,74 +170,81 @@ def epoch_metrics_figure(
     title: str = "Per epoch: training vs validation",
 ) -> go.Figure:
     """Two panels: loss and accuracy (%) per epoch, train vs validation, test result if known."""
-    fig = make_subplots(
-        rows=1, cols=2, subplot_titles=("Loss", "Accuracy (%)"), horizontal_spacing=0.12
-    )
+    panel_titles = [
+        {"text": t, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "showarrow": False,
+         "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
+        for t, x in (("Loss", 0.22), ("Accuracy (%)", 0.78))
+    ]  # fmt: skip
+    layout: dict = {
+        "title": {"text": title},
+        "xaxis": {"domain": [0.0, 0.44], "anchor": "y"},
+        "yaxis": {"anchor": "x", "rangemode": "tozero"},
+        "xaxis2": {"domain": [0.56, 1.0], "anchor": "y2"},
+        "yaxis2": {"anchor": "x2", "range": [0, 101]},
+        "annotations": panel_titles,
+        "legend": {"orientation": "h", "y": -0.25},
+        "margin": {"l": 60, "r": 20, "t": 70, "b": 40},
+        "height": 360,
+        "uirevision": "epoch-metrics",
+    }
     if epoch_df is None or epoch_df.empty:
-        _empty(fig, "Charts appear after the first epoch.")
-    else:
-        df = epoch_df.sort_values("epoch")
-        e = df["epoch"]
-        for col, name, colour, row_col, scale in (
-            ("train_loss", "training", TRAIN_COLOUR, 1, 1.0),
-            ("val_loss", "validation", VAL_COLOUR, 1, 1.0),
-            ("train_accuracy", "training", TRAIN_COLOUR, 2, 100.0),
-            ("val_accuracy", "validation", VAL_COLOUR, 2, 100.0),
-        ):
-            if col in df and df[col].notna().any():
-                fig.add_trace(
-                    go.Scatter(
-                        x=e,
-                        y=df[col] * scale,
-                        mode="lines+markers",
-                        name=name,
-                        legendgroup=name,
-                        showlegend=row_col == 1,
-                        line={"color": colour, "dash": "solid" if name == "training" else "dot"},
-                    ),
-                    row=1,
-                    col=row_col,
+        empty = _empty_layout("Charts appear after the first epoch.")
+        empty["annotations"] = panel_titles + empty["annotations"]
+        for ax in ("xaxis", "yaxis", "xaxis2", "yaxis2"):
+            empty[ax] = {**layout[ax], "visible": False}
+        return go.Figure(layout={**layout, **empty})
+    df = epoch_df.sort_values("epoch")
+    e = df["epoch"].to_numpy()
+    data = []
+    for col, name, colour, axis, scale in (
+        ("train_loss", "training", TRAIN_COLOUR, 1, 1.0),
+        ("val_loss", "validation", VAL_COLOUR, 1, 1.0),
+        ("train_accuracy", "training", TRAIN_COLOUR, 2, 100.0),
+        ("val_accuracy", "validation", VAL_COLOUR, 2, 100.0),
+    ):
+        if col in df and df[col].notna().any():
+            data.append(
+                go.Scatter(
+                    x=e,
+                    y=df[col].to_numpy(dtype=float) * scale,
+                    mode="lines+markers",
+                    name=name,
+                    legendgroup=name,
+                    showlegend=axis == 1,
+                    line={"color": colour, "dash": "solid" if name == "training" else "dot"},
+                    xaxis="x" if axis == 1 else "x2",
+                    yaxis="y" if axis == 1 else "y2",
                 )
-        last = float(e.max())
-        for value, row_col, scale in ((test_loss, 1, 1.0), (test_accuracy, 2, 100.0)):
-            if value is not None and math.isfinite(value):
-                fig.add_trace(
-                    go.Scatter(
-                        x=[last],
-                        y=[value * scale],
-                        mode="markers+text",
-                        name="test (after training)",
-                        legendgroup="test",
-                        showlegend=row_col == 2 or test_accuracy is None,
-                        marker={"color": TEST_COLOUR, "size": 12, "symbol": "star"},
-                        text=[f"test {value * scale:.1f}%" if scale > 1 else f"test {value:.3f}"],
-                        textposition="bottom left",
-                    ),
-                    row=1,
-                    col=row_col,
+            )
+    last = float(e.max())
+    for value, axis, scale in ((test_loss, 1, 1.0), (test_accuracy, 2, 100.0)):
+        if value is not None and math.isfinite(value):
+            data.append(
+                go.Scatter(
+                    x=[last],
+                    y=[value * scale],
+                    mode="markers+text",
+                    name="test (after training)",
+                    legendgroup="test",
+                    showlegend=axis == 2 or test_accuracy is None,
+                    marker={"color": TEST_COLOUR, "size": 12, "symbol": "star"},
+                    text=[f"test {value * scale:.1f}%" if scale > 1 else f"test {value:.3f}"],
+                    textposition="bottom left",
+                    xaxis="x" if axis == 1 else "x2",
+                    yaxis="y" if axis == 1 else "y2",
                 )
-        fig.update_xaxes(title_text="epoch", dtick=1 if last <= 20 else None)
-        fig.update_yaxes(rangemode="tozero", row=1, col=1)
-        fig.update_yaxes(range=[0, 101], row=1, col=2)
-    fig.update_layout(
-        title=title,
-        legend={"orientation": "h", "y": -0.25},
-        margin={"l": 60, "r": 20, "t": 70, "b": 40},
-        height=360,
-        uirevision="epoch-metrics",
-    )
-    return fig
+            )
+    for ax in ("xaxis", "xaxis2"):
+        layout[ax] = {**layout[ax], "title": {"text": "epoch"}, "dtick": 1 if last <= 20 else None}
+    return go.Figure(data=data, layout=layout)
 
 
-def _empty(fig: go.Figure, text: str) -> None:
-    fig.add_annotation(
-        text=text,
-        xref="paper",
-        yref="paper",
-        x=0.5,
-        y=0.5,
-        showarrow=False,
-        font={"size": 14, "color": "grey"},
-    )
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
+def _empty_layout(text: str) -> dict:
+    return {
+        "annotations": [
+            {"text": text, "xref": "paper", "yref": "paper", "x": 0.5, "y": 0.5,
+             "showarrow": False, "font": {"size": 14, "color": "grey"}}
+        ],
+        "xaxis": {"visible": False},
+        "yaxis": {"visible": False},
+    }  # fmt: skip
