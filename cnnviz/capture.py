@@ -157,7 +157,7 @@ def capture(
                     f"the layer outputs need more than {max_bytes // 2**20} MiB: "
                     "inspect fewer images at once (a smaller batch)"
                 )
-            t = t.detach().to("cpu", torch.float32)
+            t = t.detach().to("cpu", torch.float32, copy=True)  # a later in-place op can't alter it
             found[index] = Capture(
                 index, layer_name(index, module), type(module).__name__, t, tuple(t.shape)
             )

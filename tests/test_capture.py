@@ -48,6 +48,15 @@ def test_outputs_match_plain_forward_pass() -> None:
     assert not caps[0].output.requires_grad
 
 
+def test_outputs_are_copies_even_with_in_place_relu() -> None:
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True))
+    with torch.no_grad():
+        model[0].bias.fill_(-0.5)
+    caps = capture(model, torch.rand(1, 1, 5, 5))
+    assert caps[0].output.min() < 0  # the conv output, before ReLU changed it in place
+    assert caps[1].output.min() >= 0
+
+
 def test_chosen_layers_only() -> None:
     model = build_model(PRESETS["lenet5"].new_spec())
     caps = capture(model, torch.randn(1, 1, 28, 28), layers=[0, 3])
