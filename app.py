@@ -9,10 +9,21 @@ st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
 state.init()
 page = st.navigation(
     [
-        st.Page("pages/design.py", title="Design", icon="🧱", url_path="design", default=True),
-        st.Page("pages/train.py", title="Train", icon="📈", url_path="train"),
-        st.Page("pages/inspect.py", title="Inspect", icon="🔍", url_path="inspect"),
-        st.Page("pages/runs.py", title="Runs", icon="🗂️", url_path="runs"),
+        st.Page(
+            "pages/design.py",
+            title="Design",
+            icon=":material/architecture:",
+            url_path="design",
+            default=True,
+        ),
+        st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
+        st.Page(
+            "pages/inspect.py",
+            title="Inspect",
+            icon=":material/search_insights:",
+            url_path="inspect",
+        ),
+        st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:", url_path="runs"),
     ]
 )
 state.sync_url()
