@@ -161,8 +161,8 @@ def inference_copy(model: nn.Module) -> nn.Module:
             continue
         if isinstance(m, nn.Dropout):
             continue
-        if isinstance(m, nn.ReLU) and out:  # never in place on the caller's input
-            m = nn.ReLU(inplace=True)
+        if isinstance(m, nn.ReLU) and isinstance(prev, (nn.Conv2d, nn.Linear, nn.BatchNorm2d)):
+            m = nn.ReLU(inplace=True)  # only on a fresh tensor, never on a view of the input
         out.append(m)
     fast = nn.Sequential(*out) if out else nn.Sequential(nn.Identity())
     return fast.to(memory_format=torch.channels_last)
