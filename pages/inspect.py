@@ -49,7 +49,12 @@ needs_image = ("Feature maps", "Prediction", "Where it looks")
 if chosen is None:
     for name in needs_image:
         with tabs[name]:
-            st.info("Choose an image above: a test image, a mistake, an upload or a drawing.")
+            if inspect_image.is_image_input(subject):
+                st.info("Choose an image above: a test image, a mistake, an upload or a drawing.")
+            else:
+                st.info(
+                    "This network does not take images; the Filters tab still shows its weights."
+                )
     st.stop()
 
 try:

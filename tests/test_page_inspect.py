@@ -309,3 +309,16 @@ def test_confusion_cells_are_clickable_and_clicks_are_read():
     assert clicked_cell({"selection": {"points": [{"customdata": [1, 0]}]}}) == (1, 0)
     assert clicked_cell({"selection": {"points": []}}) is None
     assert clicked_cell(None) is None
+
+
+def test_missing_dataset_files_still_allow_upload_and_drawing(runs_dir: Path):
+    run = next(p for p in runs_dir.iterdir() if p.is_dir())
+    config = json.loads((run / "config.json").read_text())
+    config["dataset"]["name"] = "mnist"  # trained on MNIST, whose files this machine does not have
+    (run / "config.json").write_text(json.dumps(config))
+    at = _open_inspect()
+    assert any("MNIST" in w.value and "upload" in w.value for w in at.warning)
+    assert at.segmented_control(key="inspect.source").options == ["Upload", "Draw"]
+    _open_tab(at, "Evaluation")
+    assert any("test split" in i.value for i in at.info)
+    assert not at.error

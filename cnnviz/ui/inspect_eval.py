@@ -57,7 +57,10 @@ def test_split(subject: Subject) -> tuple[Any, str | None]:
         with st.spinner(f"Loading the {info.title} test split…"):
             bundle = load_dataset(subject.dataset, size=h, channels=c, n_train=1, n_test=n_test)
     except DatasetUnavailable as e:
-        return None, str(e)
+        return (
+            None,
+            f"The test images are not here. {e} (The Download button is on the **Train** page.)",
+        )
     except (ValueError, OSError) as e:
         return None, f"The {info.title} test split could not be loaded: {e}"
     return bundle, None
