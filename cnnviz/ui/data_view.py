@@ -154,10 +154,11 @@ def _mini_batch(
     b = max(1, min(int(batch_size), n))
     order = tr[torch.randperm(n, generator=torch.Generator().manual_seed(seed))] if shuffle else tr
     idx = order[:b]
-    x = normalization.apply(bundle.train_x[idx])  # (B, C, H, W) float32
+    x = bundle.train_x[idx]  # (B, C, H, W) uint8: augmented before normalization, as in training
     x = augment_batch(
         x, flip=flip, crop_padding=crop_padding, generator=torch.Generator().manual_seed(seed)
     )
+    x = normalization.apply(x)  # float32
     y = bundle.train_y[idx]
     steps = iterations_per_epoch(n, int(batch_size))
     st.markdown(
