@@ -153,6 +153,13 @@ def test_decompression_bomb_is_refused() -> None:
         to_model_input(png, channels=1, size=28)
 
 
+def test_zero_size_image_is_refused() -> None:
+    ihdr = struct.pack(">IIBBBBB", 0, 10, 8, 0, 0, 0, 0)  # 0 pixels wide
+    png = b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", ihdr) + _chunk(b"IDAT", zlib.compress(b""))
+    with pytest.raises(ImageError, match="PNG, JPEG"):
+        to_model_input(png + _chunk(b"IEND", b""), channels=1, size=28)
+
+
 def test_truncated_random_empty_and_oversized_files() -> None:
     png = encode(
         Image.fromarray(np.random.default_rng(0).integers(0, 255, (64, 64, 3), dtype=np.uint8))
