@@ -28,7 +28,13 @@ except SpecError as e:  # the design as a whole is malformed (e.g. from an old l
     st.stop()
 
 sel = editor.selected(len(rows))
-st.plotly_chart(design_figure(spec, rows, sel), key="design.diagram", config={"displaylogo": False})
+st.plotly_chart(
+    design_figure(spec, rows, sel),
+    key="design.diagram",
+    config={"displaylogo": False},
+    on_select=editor.select_from_diagram,
+    selection_mode="points",
+)
 
 left, right = st.columns(2, gap="medium")
 with left:

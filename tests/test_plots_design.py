@@ -10,6 +10,7 @@ from cnnviz.plots.design import (
     blocks,
     blocks_figure,
     design_figure,
+    layer_from_selection,
     linear_widths,
     neurons_figure,
     side,
@@ -119,3 +120,22 @@ def test_a_deep_stack_staggers_its_labels() -> None:
     assert len(_boxes(fig)) == 21
     shape_labels = [a for a in fig.layout.annotations if a.text == "<b>8×64×64</b>"]
     assert len({round(a.y, 3) for a in shape_labels}) == 2  # two rows of labels
+
+
+def test_a_click_on_the_diagram_names_its_layer() -> None:
+    rows = summarize(LECTURE, 1)
+    fig = blocks_figure(LECTURE, rows)
+    data = list(fig.data[0].customdata)
+    assert data[0] == -1 and data[1] == 0 and data[2] == 2  # input, Conv2d(+ReLU), MaxPool2d
+    click = {
+        "selection": {"points": [{"curve_number": 0, "point_index": 2, "customdata": data[2]}]}
+    }
+    assert layer_from_selection(click) == 2
+    assert (
+        layer_from_selection({"selection": {"points": [{"customdata": -1}]}}) is None
+    )  # the input
+    assert layer_from_selection({"selection": {"points": []}}) is None
+    assert layer_from_selection(None) is None
+    mlp = neurons_figure(MLP, summarize(MLP))
+    second = next(t for t in mlp.data if t.name == "layer-2")
+    assert set(second.customdata) == {2}  # Linear(3, 3) is layer index 2

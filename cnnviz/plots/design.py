@@ -16,6 +16,8 @@
 
 Every box (a layout shape named ``tensor-<k>``) has an invisible marker at its
 centre carrying the hover text, so the figures are testable without a server.
+Each marker's ``customdata`` is the index of the layer it stands for (-1 for the
+input): ``layer_from_selection`` turns a click on the chart into that index.
 """
 
 from __future__ import annotations
@@ -236,6 +238,7 @@ def blocks_figure(spec: dict, rows: list[dict], selected: int | None = None) -> 
     hover = go.Scatter(
         x=hx, y=[0.0] * len(hx), mode="markers", marker={"size": 28, "opacity": 0},
         hovertext=htext, hoverinfo="text", showlegend=False, name="tensors",
+        customdata=[b.first for b in drawn],
     )  # fmt: skip
     layout = {
         "shapes": shapes,
@@ -310,7 +313,7 @@ def neurons_figure(spec: dict, rows: list[dict], selected: int | None = None) ->
                 x=[k] * w, y=ys[k], mode="markers", name=f"layer-{k}", showlegend=False,
                 marker={"size": 26, "color": color, "line": {"width": 3 if chosen else 1, "color": "#111827"}},
                 hovertext=[f"{labels[k].replace('<br>', ' ')}: unit {j + 1} of {w}" for j in range(w)],
-                hoverinfo="text",
+                hoverinfo="text", customdata=[owners[k][0] if owners[k] else -1] * w,
             )
         )  # fmt: skip
         top = max(ys[k]) + 0.8
@@ -342,3 +345,19 @@ def design_figure(spec: dict, rows: list[dict], selected: int | None = None) -> 
     if linear_widths(spec, rows) is not None:
         return neurons_figure(spec, rows, selected)
     return blocks_figure(spec, rows, selected)
+
+
+def layer_from_selection(selection: object) -> int | None:
+    """The layer index a click on the diagram picked (st.plotly_chart's selection), or None."""
+    points = []
+    try:
+        points = selection["selection"]["points"]  # type: ignore[index]
+    except (KeyError, TypeError, IndexError):
+        return None
+    for point in points or []:
+        data = point.get("customdata") if isinstance(point, dict) else None
+        if isinstance(data, list):
+            data = data[0] if data else None
+        if isinstance(data, (int, float)) and data >= 0:
+            return int(data)
+    return None

@@ -20,6 +20,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.plots.design import layer_from_selection
 from cnnviz.spec import LAYER_KINDS, Param, ParamKind, kind_of
 from cnnviz.ui import design_ops as ops
 from cnnviz.ui import state
@@ -44,6 +45,13 @@ def selected(n_layers: int) -> int | None:
 def _select(i: int | None) -> None:
     if i is None or isinstance(i, int):
         st.session_state[SELECTED] = i
+
+
+def select_from_diagram() -> None:
+    """on_select of the diagram: a click on a box edits the layer that made it."""
+    i = layer_from_selection(st.session_state.get("design.diagram"))
+    if i is not None:
+        _select(i)
 
 
 def _apply(edit: Callable[[], dict], *, select: int | None = None, replace: bool = True) -> None:

@@ -38,3 +38,14 @@ def test_preset_edit_changes_shapes(streamlit_app) -> None:
     streamlit_app.wait()
     layers.get_by_text(re.compile(r"2\. ReLU\(\) → 10×1×1")).wait_for()
     streamlit_app.shot("design-edited")
+
+
+def test_click_a_box_in_the_diagram_to_edit_its_layer(streamlit_app) -> None:
+    page = streamlit_app.page
+    streamlit_app.goto("")  # the default design: the lecture's example
+    page.get_by_text("Activation memory").wait_for()
+    boxes = page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point')
+    assert boxes.count() == 10  # input + 9 boxes (the ReLUs fold into the box before them)
+    boxes.nth(3).click(force=True)  # the second Conv2d (+ ReLU)
+    page.get_by_text("Why this shape? — layer 4, Conv2d(6, 12, kernel_size=3)").wait_for()
+    streamlit_app.shot("design-diagram-click")
