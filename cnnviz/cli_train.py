@@ -18,8 +18,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import queue
 import signal
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -166,7 +169,7 @@ def _train(
     previous = signal.signal(signal.SIGINT, _interrupt(control)) if _main_thread() else None
     end = None
     try:
-        for ev in fit(model, bundle, config, control=control, writer=writer):
+        for ev in _in_thread(fit(model, bundle, config, control=control, writer=writer)):
             out.event(ev)
             if isinstance(ev, FitStarted):
                 out.line(
@@ -202,9 +205,39 @@ def _train(
     return {"finished": 0, "stopped": EXIT_STOPPED, "failed": EXIT_FAILED}[str(end.status)]
 
 
-def _main_thread() -> bool:
-    import threading
+def _in_thread(events: Iterator[Any]) -> Iterator[Any]:
+    """Drive the generator in a worker thread, as the page's Job does, and pass its events on.
 
+    Besides keeping Ctrl-C responsive, this matters for speed: torch's OpenMP threads
+    busy-wait in the main thread's team, which on a crowded CPU (a classroom server, a
+    shared machine) made training several times slower than the same loop in a thread.
+    """
+    q: queue.Queue = queue.Queue(maxsize=1024)
+    done = object()
+
+    def work() -> None:
+        try:
+            for ev in events:
+                q.put(ev)
+        except BaseException as e:  # fit ends every path itself; pass on anything else
+            q.put(e)
+        finally:
+            q.put(done)
+
+    threading.Thread(target=work, name="cnnviz-train", daemon=True).start()
+    while True:
+        try:
+            item = q.get(timeout=0.2)  # short waits: the main thread stays free for Ctrl-C
+        except queue.Empty:
+            continue
+        if item is done:
+            return
+        if isinstance(item, BaseException):
+            raise item
+        yield item
+
+
+def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
 
 

@@ -1,0 +1,242 @@
+"""Training speed, side by side in one run: same network, data, mini-batch size and threads.
+
+(a) a bare PyTorch loop over pre-normalised tensors (the fastest honest loop)
+(b) the loop the course teaches: a torchvision-style Dataset (uint8 array -> PIL ->
+    ToTensor -> Normalize, per item) and a DataLoader
+(c) cnnviz.engine.fit
+(d) cnnviz through a Job thread while a simulated page polls it once a second
+
+Prints images/s (median of interleaved rounds) and the ratios (c)/(a) (target >= 0.95;
+>= 0.9 on a GPU), (c)/(b) (>= 1.5) and (d)/(c) (>= 0.95).
+
+    python3 bench/train.py [--quick] [--device cpu|cuda] [--threads N] [--images N]
+
+Data: the real MNIST test images from ../shared/data/mnist-t10k when present, else
+Shapes at 1x28x28. Network: the mnist-basic preset (``--preset lenet5`` for a lighter one).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The repository root, not bench/, goes first on the path: bench/inspect.py would shadow
+# the standard library's inspect module (which torch imports).
+sys.path[0] = str(Path(__file__).resolve().parents[1])
+
+import argparse  # noqa: E402
+import statistics  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+from cnnviz.datasets import DataBundle  # noqa: E402
+from cnnviz.engine import TrainConfig, build_seeded, fit, prepare  # noqa: E402
+from cnnviz.events import BatchEnded  # noqa: E402
+from cnnviz.jobs import Job  # noqa: E402
+from cnnviz.presets import PRESETS  # noqa: E402
+
+SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
+
+
+def load_images(n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+    if SHARED.is_dir():
+        import gzip
+
+        import numpy as np
+
+        raw = gzip.decompress((SHARED / "t10k-images-idx3-ubyte.gz").read_bytes())[16:]
+        lab = gzip.decompress((SHARED / "t10k-labels-idx1-ubyte.gz").read_bytes())[8:]
+        x = torch.from_numpy(np.frombuffer(raw, np.uint8).copy()).view(-1, 1, 28, 28)
+        y = torch.from_numpy(np.frombuffer(lab, np.uint8).copy()).long()
+        reps = -(-n // len(x))
+        return x.repeat(reps, 1, 1, 1)[:n], y.repeat(reps)[:n], "MNIST t10k"
+    from cnnviz.data_shapes import make_shapes
+
+    x, y = make_shapes(n, size=28, channels=1, seed=0)
+    return x, y, "Shapes 1x28x28"
+
+
+def sync(device: torch.device) -> None:
+    if device.type == "cuda":
+        torch.cuda.synchronize()
+
+
+def bare(
+    spec: dict, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, device: torch.device
+) -> float:
+    mean, std = (x.float() / 255).mean(), (x.float() / 255).std()
+    xf = ((x.float() / 255 - mean) / std).to(device)  # (N, C, H, W) float, on the device once
+    yd = y.to(device)
+    model = build_seeded(spec, 0).to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    g = torch.Generator().manual_seed(0)
+    sync(device)
+    t = time.perf_counter()
+    perm = torch.randperm(len(xf), generator=g).to(device)
+    for idx in perm.split(cfg.batch_size):
+        loss = F.cross_entropy(model(xf[idx]), yd[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    sync(device)
+    return len(xf) / (time.perf_counter() - t)
+
+
+def course(
+    spec: dict, x: torch.Tensor, y: torch.Tensor, cfg: TrainConfig, device: torch.device
+) -> float:
+    from PIL import Image
+    from torch.utils.data import DataLoader, Dataset
+    from torchvision import transforms
+
+    arrays = x[:, 0].numpy()
+    labels = y.tolist()
+    mean, std = float((x.float() / 255).mean()), float((x.float() / 255).std())
+
+    class Digits(Dataset):
+        def __init__(self) -> None:
+            self.transform = transforms.Compose(
+                [transforms.ToTensor(), transforms.Normalize((mean,), (std,))]
+            )
+
+        def __len__(self) -> int:
+            return len(labels)
+
+        def __getitem__(self, i: int):
+            return self.transform(Image.fromarray(arrays[i], mode="L")), labels[i]
+
+    loader = DataLoader(
+        Digits(), batch_size=cfg.batch_size, shuffle=True, pin_memory=device.type == "cuda"
+    )
+    model = build_seeded(spec, 0).to(device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    sync(device)
+    t = time.perf_counter()
+    for xb, yb in loader:
+        xb, yb = xb.to(device, non_blocking=True), yb.to(device, non_blocking=True)
+        loss = F.cross_entropy(model(xb), yb)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+    sync(device)
+    return len(labels) / (time.perf_counter() - t)
+
+
+def engine(spec: dict, data, cfg: TrainConfig) -> float:
+    last = None
+    for ev in fit(build_seeded(spec, 0), data, cfg):
+        if isinstance(ev, BatchEnded):
+            last = ev
+    return last.images_per_s  # over the whole epoch, like the loops above
+
+
+def job_polled(spec: dict, data, cfg: TrainConfig) -> float:
+    import pandas as pd
+
+    job = Job(spec, data, cfg, model=build_seeded(spec, 0), runs_root=_tmp_runs())
+    job.start()
+    while not job.wait(1.0):  # the page's fragment, once a second
+        job.touch()
+        job.progress()
+        frame = pd.DataFrame(job.iter_metrics())
+        if len(frame):
+            frame["loss"].ewm(alpha=0.1).mean()
+        job.epoch_metrics()
+    assert str(job.status) == "finished", job.final
+    return _last_rate(job)
+
+
+def _last_rate(job: Job) -> float:
+    return job._last_batch.images_per_s  # the same measure as (c)
+
+
+def in_thread(fn, *args):
+    """Run one loop in a fresh thread, like the Job (and the CLI) do.
+
+    Every loop gets the same kind of thread: torch's OpenMP threads busy-wait in the
+    main thread's team, which on a crowded CPU slows the main thread several-fold
+    and would make the comparison about threads rather than loops.
+    """
+    out = []
+    t = threading.Thread(target=lambda: out.append(fn(*args)))
+    t.start()
+    t.join()
+    return out[0]
+
+
+_TMP: list = []
+
+
+def _tmp_runs() -> str:
+    import tempfile
+
+    if not _TMP:
+        _TMP.append(tempfile.TemporaryDirectory())
+    return _TMP[0].name
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--device", default="cpu", choices=("cpu", "cuda"))
+    ap.add_argument("--threads", type=int, default=torch.get_num_threads())
+    ap.add_argument("--images", type=int, default=None, help="images per measured epoch")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--batch-size", type=int, default=64)
+    ap.add_argument("--quick", action="store_true", help="fewer images and rounds")
+    ap.add_argument(
+        "--preset", default="mnist-basic", help="a 1x28x28 preset, e.g. mnist-basic or lenet5"
+    )
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    device = torch.device(args.device)
+    n = args.images or (1920 if args.quick else (20_000 if device.type == "cuda" else 6400))
+    rounds = args.rounds or (1 if args.quick else 3)
+    spec = PRESETS[args.preset].spec
+    x, y, source = load_images(n)
+    cfg = TrainConfig(
+        epochs=1, batch_size=args.batch_size, lr=1e-3, device=args.device, val_fraction=0.0
+    )
+    empty = torch.zeros(0, *x.shape[1:], dtype=torch.uint8)
+    bundle = DataBundle(
+        "bench", tuple(str(i) for i in range(10)), x, y, empty, torch.zeros(0, dtype=torch.long)
+    )
+    data = prepare(bundle, cfg)  # on the device once, as the page and CLI do
+    print(
+        f"mnist-basic on {n} {source} images, batch {args.batch_size}, {args.threads} threads, {device}"
+    )
+    in_thread(engine, spec, data, cfg)  # warm-up (allocator, kernels)
+    main_c = engine(spec, data, cfg)
+    print(f"(c) in the main thread instead: {main_c:.0f} images/s (for comparison only)")
+    runs = {k: [] for k in "abcd"}
+    for r in range(rounds):
+        runs["a"].append(in_thread(bare, spec, x, y, cfg, device))
+        runs["b"].append(in_thread(course, spec, x, y, cfg, device))
+        runs["c"].append(in_thread(engine, spec, data, cfg))
+        runs["d"].append(job_polled(spec, data, cfg))
+        print(
+            f"round {r + 1}: " + "  ".join(f"({k}) {v[-1]:.0f}" for k, v in runs.items()),
+            flush=True,
+        )
+    med = {k: statistics.median(v) for k, v in runs.items()}
+    names = {
+        "a": "bare PyTorch loop",
+        "b": "course loop (Dataset+DataLoader)",
+        "c": "cnnviz engine",
+        "d": "cnnviz Job, polled 1/s",
+    }
+    for k, name in names.items():
+        print(f"({k}) {name:34s} {med[k]:8.0f} images/s")
+    target_ca = 0.9 if device.type == "cuda" else 0.95
+    for (num, den), target in (((("c", "a")), target_ca), (("c", "b"), 1.5), (("d", "c"), 0.95)):
+        ratio = med[num] / med[den]
+        print(
+            f"({num})/({den}) = {ratio:.2f}   target >= {target}  {'ok' if ratio >= target else 'BELOW'}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
