@@ -251,5 +251,7 @@ def choose_subject() -> Subject | None:
             st.error(f"{e} Nothing in the run folder was changed.")
             return None
     if subject is not None:
-        st.caption(f"**{subject.title}** — {subject.weights_note}.")
+        shape = "×".join(str(d) for d in subject.input_shape)
+        data = f" · trained on {subject.dataset}" if subject.dataset else ""
+        st.caption(f"**{subject.title}**{data} · input {shape} · {subject.weights_note}.")
     return subject
