@@ -322,3 +322,20 @@ def test_missing_dataset_files_still_allow_upload_and_drawing(runs_dir: Path):
     _open_tab(at, "Evaluation")
     assert any("test split" in i.value for i in at.info)
     assert not at.error
+
+
+def test_upload_fit_and_invert_choices():
+    from cnnviz.ui.inspect_image import convert_upload
+    from cnnviz.ui.inspect_model import Subject
+
+    subject = Subject(
+        "k", "t", torch.nn.Identity(), SPEC, tuple("0123456789"), None, "mnist", (1, 28, 28), ""
+    )
+    wide_white = _png("L", (280, 140), 255)  # a white page, twice as wide as high
+    crop, _ = convert_upload(wide_white, subject, dark=True, fit="crop", invert=False)
+    pad, _ = convert_upload(wide_white, subject, dark=True, fit="pad", invert=False)
+    assert int(crop.x.min()) == 255  # cropped: white everywhere
+    assert int(pad.x.min()) == 0 and int(pad.x.max()) == 255  # padded with the (black) background
+    auto, _ = convert_upload(wide_white, subject, dark=True, fit="crop")
+    assert int(auto.x.max()) == 0  # dark-on-light guessed and inverted for MNIST-like data
+    assert any("invert" in n for n in auto.notes)

@@ -69,14 +69,25 @@ def dark_background(subject: Subject, bundle: Any = None) -> bool:
 
 
 def convert_upload(
-    data: Any, subject: Subject, *, dark: bool = False
+    data: Any,
+    subject: Subject,
+    *,
+    dark: bool = False,
+    fit: str = "crop",
+    invert: bool | None = None,
 ) -> tuple[Chosen | None, str | None]:
-    """An uploaded file as network input, or (None, a message naming the cause and the fix)."""
+    """An uploaded file as network input, or (None, a message naming the cause and the fix).
+
+    ``fit``: "crop" (centre-crop to the network's aspect ratio) or "pad"; ``invert``: None
+    decides from the picture (light-on-dark data only), True/False force it.
+    """
     if not is_image_input(subject):
         return None, f"this network takes a vector of {subject.input_shape}, not an image"
     c, h, w = subject.input_shape
     try:
-        conv = to_model_input(data, channels=c, size=(h, w), dark_background=dark)
+        conv = to_model_input(
+            data, channels=c, size=(h, w), dark_background=dark, fit=fit, invert=invert
+        )
     except ImageError as e:
         return None, f"That file cannot be used: {e}."
     notes = [
@@ -163,7 +174,31 @@ def _upload(subject: Subject, bundle: Any) -> Chosen | None:
     )
     if file is None:
         return None
-    chosen, error = convert_upload(file, subject, dark=dark_background(subject, bundle))
+    dark = dark_background(subject, bundle)
+    a, b = st.columns(2)
+    with a:
+        fit = st.segmented_control(
+            "Fit to the network's size by",
+            ["crop", "pad"],
+            default="crop",
+            format_func=lambda f: "cropping the centre" if f == "crop" else "padding the sides",
+            key="inspect.fit",
+            required=True,
+        )
+    invert = None
+    if dark:
+        with b:
+            pick = st.segmented_control(
+                "Light-on-dark like the training images",
+                ["auto", "invert", "keep"],
+                default="auto",
+                key="inspect.invert",
+                required=True,
+                help="The training images are light strokes on black. Auto inverts a picture "
+                "that is dark on light (e.g. a pen drawing on paper).",
+            )
+            invert = {"auto": None, "invert": True, "keep": False}[pick]
+    chosen, error = convert_upload(file, subject, dark=dark, fit=fit, invert=invert)
     if error:
         st.error(error)
     return chosen
