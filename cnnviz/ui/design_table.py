@@ -30,7 +30,7 @@ def table_frame(rows: list[dict]) -> pd.DataFrame:
         if r["status"] == "error":
             message = f"✗ {r['error']} → {r['fix']}"
         elif r["status"] == "not computed":
-            message = "not computed (fix the error above first)"
+            message = ""
         else:
             message = f"note: {r['note']}" if r.get("note") else ""
         lines.append(
@@ -77,7 +77,21 @@ def _style(row: pd.Series) -> list[str]:
     return [css] * len(row)
 
 
+def error_messages(rows: list[dict]) -> None:
+    """Every invalid layer, named, with what went wrong and the fix (above the table)."""
+    bad = [r for r in rows if r["status"] == "error"]
+    if not bad:
+        return
+    lines = [
+        f"**Layer {r['index'] + 1}, {r['name']}:** {r['error']}. **Fix:** {r['fix']}." for r in bad
+    ]
+    below = sum(r["status"] == "not computed" for r in rows)
+    tail = f"\n\nThe {below} layer(s) below are not computed until then." if below else ""
+    st.error("\n\n".join(lines) + tail)
+
+
 def shape_table(rows: list[dict], selected: int | None = None) -> None:
+    error_messages(rows)
     frame = table_frame(rows)
     styled = frame.style.apply(_style, axis=1)
     if selected is not None and selected < len(rows):
@@ -133,7 +147,7 @@ def why_panel(rows: list[dict], i: int | None) -> None:
         st.latex(GENERAL_FORMULA)
         st.caption(LEGEND)
     if r["formula"]:
-        st.code("\n".join(r["formula"]), language=None)
+        st.code("\n".join(r["formula"]), language=None, wrap_lines=True)
     if r.get("note"):
         st.warning(r["note"])
     if r["params_formula"]:
