@@ -56,4 +56,7 @@ def _image_axes(fig: go.Figure) -> None:
 
 
 def _shown(total: int, cap: int, what: str) -> str:
-    return f"showing {cap} of {total} {what}" if total > cap else f"{total} {what}"
+    """ "showing 32 of 64 feature maps", "64 feature maps" or "1 feature map" (``what`` plural)."""
+    if total > cap:
+        return f"showing {cap} of {total} {what}"
+    return f"1 {what.removesuffix('s')}" if total == 1 else f"{total} {what}"
