@@ -34,6 +34,14 @@ def test_feature_maps_grid_panels_title_and_values() -> None:
     assert np.nanmax(zs) == 8 * 30 - 1 and shared.data[0].zmax == 8 * 30 - 1
 
 
+def test_constant_maps_are_counted() -> None:
+    act = torch.rand(6, 5, 5)
+    act[[1, 4]] = 0.0  # two dead ReLU channels
+    fig = pi.feature_maps_figure(act)
+    assert fig.layout.meta["constant"] == 2 and "2 of 6 constant (all 0)" in fig.layout.title.text
+    assert "constant" not in pi.feature_maps_figure(torch.rand(6, 5, 5)).layout.title.text
+
+
 def test_feature_maps_cap_says_how_many_are_shown() -> None:
     fig = pi.feature_maps_figure(torch.rand(64, 4, 4), max_maps=32)
     assert fig.layout.meta["panels"] == 32

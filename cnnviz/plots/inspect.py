@@ -108,6 +108,12 @@ def feature_maps_figure(
     text = f"{head}output [{c}, {full_h}, {full_w}] · {_shown(c, n, 'feature maps')}"
     if k > 1:
         text += f" · drawn at 1/{k} size ({k}×{k} blocks averaged)"
+    flat = maps.reshape(n, -1)
+    still = flat.max(1) == flat.min(1)  # constant maps, e.g. ReLU channels that never fire
+    constant = int(still.sum())
+    if constant:
+        zero = bool((flat[still] == 0).all())
+        text += f" · {constant} of {n} constant" + (" (all 0)" if zero else "")
     fig = go.Figure(
         go.Heatmap(
             z=z,
@@ -131,6 +137,7 @@ def feature_maps_figure(
             "channels": c,
             "shape": shape,
             "block": k,
+            "constant": constant,
             "grid": [rows, cols],
             "scale": str(scale),
         },
