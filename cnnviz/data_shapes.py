@@ -145,7 +145,7 @@ def _colours(n: int, g: torch.Generator) -> tuple[Tensor, Tensor]:
     return (bg + shift[:, None]).clamp(0, 1), (fg + shift[:, None]).clamp(0, 1)
 
 
-def _draw_chunk(labels: Tensor, size: int, g: torch.Generator) -> Tensor:
+def _draw_chunk(labels: Tensor, size: int, g: torch.Generator, noise: Tensor) -> Tensor:
     """Float images [n, 3, size, size] in 0..1 for the given labels."""
     n = labels.numel()
     lin = (torch.arange(size, dtype=torch.float32) + 0.5) / size * 2 - 1  # pixel centres in -1..1
@@ -205,7 +205,12 @@ def _draw_chunk(labels: Tensor, size: int, g: torch.Generator) -> Tensor:
         alpha[idx] = (0.5 - sd * (s / px)).clamp_(0, 1)
     img.lerp_(fg[:, :, None, None].expand_as(img), alpha[:, None])
 
-    img += torch.randn(n, 1, size, size, generator=g).mul_(_NOISE)  # grain, same in each channel
+    # grain, the same in each channel: one of a bank of noise fields (drawing fresh normal
+    # numbers for every pixel was the slowest step), flipped at random
+    pick = torch.randint(0, len(noise), (n,), generator=g)
+    grain = noise[pick]
+    grain = torch.where(torch.rand(n, 1, 1, 1, generator=g) < 0.5, grain, grain.flip(-1))
+    img += grain
     return img.clamp_(0, 1)
 
 
@@ -216,6 +221,7 @@ _ROTATION = math.pi  # shapes are turned by up to ± this angle (any angle)
 _LIGHT_ON_DARK = True  # True: the shape is always lighter than the background
 _CONTRAST = 0.45  # least luminance difference between shape and background
 _SHIFT = 0.5  # how far from the centre a shape may sit, as a fraction of the room left
+_NOISE_BANK = 256  # distinct noise fields per call
 _NOISE = 0.06  # standard deviation of the pixel noise, in 0..1 units
 
 
@@ -240,9 +246,12 @@ def make_shapes(
     out = torch.empty(n, channels, size, size, dtype=torch.uint8)
     lum = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
     step = max(1, _CHUNK_PIXELS // (size * size))
+    noise = torch.randn(min(n, _NOISE_BANK), 1, size, size, generator=g).mul_(_NOISE)
     for start in range(0, n, step):
-        chunk = _draw_chunk(labels[start : start + step], size, g)
+        chunk = _draw_chunk(labels[start : start + step], size, g, noise)
         if channels == 1:
             chunk = (chunk * lum).sum(1, keepdim=True)
-        out[start : start + step] = (chunk * 255).round_().to(torch.uint8)
+        out[start : start + step] = (
+            chunk.mul_(255).add_(0.5).to(torch.uint8)
+        )  # rounds: values are ≥ 0
     return out, labels
