@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# One-shot device check (GPU machine): CUDA tests, CUDA and CPU benchmarks, Shapes tuning.
+# One-shot device check (GPU machine): CUDA tests, CUDA and CPU benchmarks, Shapes on 2 CPU threads.
 cd "$(dirname "$0")/.."
 export PYTHONDONTWRITEBYTECODE=1
 O=${OUT:-/tmp/out}; mkdir -p "$O"
-{ nvidia-smi -L; python3 -c "import torch, torchvision; print(torch.__version__, torchvision.__version__, torch.cuda.is_available())"; nproc; } > "$O/env.txt" 2>&1
-cat "$O/env.txt"
-timeout 90 python3 -m pytest tests/test_engine_cuda.py -q -p no:cacheprovider > "$O/cuda_tests.txt" 2>&1; tail -3 "$O/cuda_tests.txt"
-timeout 120 python3 bench/train.py --device cuda --rounds 3 > "$O/bench_cuda.txt" 2>&1; cat "$O/bench_cuda.txt"
-timeout 120 python3 bench/train.py --device cpu --threads 2 --rounds 3 > "$O/bench_cpu2.txt" 2>&1; cat "$O/bench_cpu2.txt"
-timeout 60 python3 bench/train.py --device cpu --threads 2 --rounds 2 --preset lenet5 > "$O/bench_cpu2_lenet.txt" 2>&1; cat "$O/bench_cpu2_lenet.txt"
+step() { local name=$1 limit=$2; shift 2; timeout "$limit" "$@" > "$O/$name.txt" 2>&1; tail -12 "$O/$name.txt"; }
+{ nvidia-smi -L; python3 -c "import torch; print(torch.__version__, torch.cuda.is_available())"; nproc; } 2>&1
+step cuda_tests 90 python3 -m pytest tests/test_engine_cuda.py -q -p no:cacheprovider
+[ "${1:-all}" = "all" ] && step bench_cuda 120 python3 bench/train.py --device cuda --rounds 3
+[ "${1:-all}" = "all" ] && step bench_cpu2 120 python3 bench/train.py --device cpu --threads 2 --rounds 3
+step bench_cpu2_lenet 90 python3 bench/train.py --device cpu --threads 2 --rounds 3 --preset lenet5
+step shapes_cpu2 180 python3 bench/shapes_check.py --threads 2 --set device=cpu

@@ -205,7 +205,7 @@ def main() -> int:
     )
     data = prepare(bundle, cfg)  # on the device once, as the page and CLI do
     print(
-        f"mnist-basic on {n} {source} images, batch {args.batch_size}, {args.threads} threads, {device}"
+        f"{args.preset} on {n} {source} images, batch {args.batch_size}, {args.threads} threads, {device}"
     )
     in_thread(engine, spec, data, cfg)  # warm-up (allocator, kernels)
     main_c = engine(spec, data, cfg)

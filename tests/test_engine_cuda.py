@@ -14,7 +14,8 @@ from cnnviz.jobs import Job
 from cnnviz.runs import RunWriter, open_run
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA GPU here")
-CFG = TrainConfig(epochs=2, batch_size=32, device="cuda", augment_flip=True, augment_crop=1)
+# no flips: a flip swaps the classes of tiny_bundle
+CFG = TrainConfig(epochs=3, batch_size=32, lr=0.01, device="cuda", augment_crop=1)
 
 
 def test_data_stays_on_the_gpu_and_every_batch_is_reported(tmp_path: Path):
@@ -24,9 +25,8 @@ def test_data_stays_on_the_gpu_and_every_batch_is_reported(tmp_path: Path):
     writer = RunWriter(TINY_SPEC, root=tmp_path)
     events = list(fit(model, data, CFG, writer=writer))
     batches = [e for e in events if isinstance(e, BatchEnded)]
-    assert [b.iteration for b in batches] == list(
-        range(1, 17)
-    )  # losses read one batch late, none lost
+    # losses are read one batch late on a GPU: none may be lost
+    assert [b.iteration for b in batches] == list(range(1, 25))
     assert events[-1].status == Outcome.FINISHED and events[-1].test_accuracy > 0.5
     assert next(model.parameters()).is_cuda
     loaded = open_run(writer.path).load_model()
