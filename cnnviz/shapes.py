@@ -149,7 +149,22 @@ def summarize(spec: dict, batch: int = 1) -> list[dict]:
             formula=step.formula,
             note="; ".join(notes) if notes else None,
         )
+    _note_heaviest(rows)
     return rows
+
+
+def _note_heaviest(rows: list[dict]) -> None:
+    """Tell the layer that holds most of the parameters (usually the first Linear) so."""
+    weighted = [r for r in rows if r["params"]]
+    total = sum(r["params"] for r in weighted)
+    if len(weighted) < 2 or any(r["status"] != "ok" for r in rows):
+        return
+    top = max(weighted, key=lambda r: r["params"])
+    share = top["params"] / total
+    if share >= 0.5:
+        pct = f"{share:.1%}" if share > 0.995 else f"{share:.0%}"  # never a rounded "100%"
+        msg = f"holds {pct} of all parameters"
+        top["note"] = f"{top['note']}; {msg}" if top["note"] else msg
 
 
 def first_error(rows: list[dict]) -> SpecError | None:

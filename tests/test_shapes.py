@@ -70,6 +70,7 @@ def test_course_example_explains_itself() -> None:
     assert lin["params"] == 864 * 1024 + 1024
     assert lin["weight_shape"] == [1024, 864] and lin["bias_shape"] == [1024]
     assert lin["matmul"] == "(2×864)·(864×1024) → (2×1024)"
+    assert lin["note"] == "holds 99.6% of all parameters"  # the classic: FC layers are heavy
     assert lin["mult_adds"] == 2 * 864 * 1024
     assert rows[0]["mult_adds"] == 2 * 6 * 62 * 62 * 3 * 3 * 3
     assert rows[0]["activation_bytes"] == 4 * 2 * 6 * 62 * 62
