@@ -36,7 +36,7 @@ def section(title: str, *, foldable: bool):
 
 
 with section("1 · Data", foldable=True):
-    bundle, pipeline = train_data.data_section(disabled=running)
+    bundle, pipeline, preview = train_data.data_section(disabled=running)
 
 st.header("2 · Network")
 fits = train_network.network_section(bundle) if bundle is not None else False
@@ -47,6 +47,9 @@ with section("3 · Settings", foldable=True):
     settings = train_config.config_form(
         bundle=bundle, val_fraction=pipeline["val_fraction"], disabled=running
     )
+if bundle is not None:  # drawn up in the data section, now that the settings are known
+    with preview:
+        train_data.preview(bundle, {**settings, **pipeline})
 
 st.header("4 · Training")
 if running:

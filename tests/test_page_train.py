@@ -40,9 +40,11 @@ def _small_data(monkeypatch: pytest.MonkeyPatch):
         job.wait(10)
 
 
-def _train_page(spec: dict | None = None) -> AppTest:
+def _train_page(spec: dict | None = None, *, look: bool = False) -> AppTest:
+    """The Train page; the data preview (slow to draw, tested once) is off unless ``look``."""
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
+    at.session_state["train.data.look"] = look
     if spec is not None:
         at.session_state["cnnviz.spec"] = spec
     at.switch_page("pages/train.py")
@@ -61,7 +63,7 @@ def _texts(at: AppTest) -> str:
 
 
 def test_start_poll_until_finished_shows_charts_and_saves_a_run():
-    at = _train_page(TINY)
+    at = _train_page(TINY, look=True)
     at.selectbox(key="train.data.size.shapes").set_value(28).run()
     at.number_input(key="train.cfg.epochs").set_value(1).run()
     assert "The network fits this data" in _texts(at)
@@ -83,7 +85,12 @@ def test_start_poll_until_finished_shows_charts_and_saves_a_run():
     else:
         pytest.fail("training did not finish in time:\n" + _texts(at))
     assert seen_progress
-    assert len(at.get("plotly_chart")) == 2
+    keys = [c.key for c in at.get("plotly_chart")]
+    assert [k for k in keys if k.startswith("train.chart.")] == [
+        "train.chart.iter",
+        "train.chart.epoch",
+    ]
+    assert "train.data.preview.samples" in keys  # the look at the data (cnnviz.ui.data_view)
     assert "Test accuracy" in _texts(at)
     runs = list_runs()
     assert len(runs) == 1 and runs[0].status == "finished" and runs[0].dataset == "shapes"

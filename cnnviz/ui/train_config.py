@@ -68,28 +68,47 @@ def _apply_defaults() -> None:
         st.session_state[P + key] = value
 
 
-def normalization_values(bundle: Any, kind: str, val_fraction: float, seed: int) -> str:
-    """The normalization the network will see, with mean/std measured on the training split.
+def _fit(bundle: Any, kind: str, val_fraction: float, seed: int) -> tuple[Any, int] | None:
+    """(Normalization, training images it was measured on), as the engine computes it.
 
-    Computed exactly as the engine does (same seeded split, same ``fit_normalization``),
-    remembered in the session so reruns do not measure it again.
+    Same seeded split and ``fit_normalization`` as ``cnnviz.prepared.prepare``;
+    remembered in the session so reruns do not measure it again. None if impossible.
     """
     from cnnviz.datasets import fit_normalization, split_train_val
 
-    if kind != "standardize" or bundle is None:
-        return fit_normalization(kind, bundle.train_x[:1]).describe() if bundle is not None else ""
-    key = (id(bundle), len(bundle.train_y), round(float(val_fraction), 4), int(seed))
+    if bundle is None:
+        return None
+    if kind != "standardize":  # nothing to measure
+        return fit_normalization(kind, bundle.train_x[:1]), 0
+    key = (id(bundle), len(bundle.train_y), kind, round(float(val_fraction), 4), int(seed))
     memo = st.session_state.setdefault(P + "norm_memo", {})
     if key not in memo:
         try:
             tx = split_train_val(bundle.train_x, bundle.train_y, val_fraction, seed)[0]
+            norm = fit_normalization(kind, tx)
+        except ValueError:
+            return None
+        if len(memo) > 4:
             memo.clear()
-            memo[key] = (
-                f"{fit_normalization(kind, tx).describe()}, measured on the {len(tx):,} training images"
-            )
-        except ValueError as e:
-            return f"cannot be measured: {e}"
+        memo[key] = (norm, len(tx))
     return memo[key]
+
+
+def fitted_normalization(bundle: Any, kind: str, val_fraction: float, seed: int) -> Any:
+    """The ``Normalization`` training will use (None if it cannot be measured)."""
+    fit = _fit(bundle, kind, val_fraction, seed)
+    return fit[0] if fit else None
+
+
+def normalization_values(bundle: Any, kind: str, val_fraction: float, seed: int) -> str:
+    """The normalization in words, with the numbers."""
+    fit = _fit(bundle, kind, val_fraction, seed)
+    if fit is None:
+        return "cannot be measured on this split (no training images left?)"
+    norm, n = fit
+    return norm.describe() + (
+        f", measured on the {n:,} training images" if kind == "standardize" else ""
+    )
 
 
 def config_form(

@@ -16,6 +16,7 @@ import os
 from typing import Any
 
 import streamlit as st
+import torch
 
 from cnnviz.datasets import (
     DATASETS,
@@ -27,6 +28,7 @@ from cnnviz.datasets import (
     load_dataset,
 )
 from cnnviz.trainconfig import MAX_BATCH
+from cnnviz.ui import data_view
 
 P = "train.data."
 
@@ -78,17 +80,17 @@ def load_choice(
         return None, f"The images could not be loaded: {e}"
 
 
-def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str, Any]]:
-    names = list(DATASETS)
-    c1, c2, c3 = st.columns([2, 1, 1])
-    name = c1.selectbox(
-        "Dataset",
-        names,
-        index=names.index(DEFAULT_DATASET),
-        format_func=lambda n: DATASETS[n].title,
-        key=P + "name",
-        disabled=disabled,
-    )
+OWN = "own"  # the picker's entry for your own images (cnnviz.ui.data_view)
+
+
+def _title(name: str) -> str:
+    return "Your own images (folder or ZIP)" if name == OWN else DATASETS[name].title
+
+
+def _registered(
+    name: str, c2: Any, c3: Any, disabled: bool
+) -> tuple[DataBundle | None, str | None]:
+    """Size, count, folder and Download for a registered dataset; load it."""
     info = DATASETS[name]
     sizes = list(info.sizes) or [info.size[0]]
     size = c2.selectbox(
@@ -99,12 +101,11 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
         help="Images are resized to size×size before training.",
     )
     full = info.n_train or 10_000
-    default_n = min(_env_images() or full, full)
     n_train = c3.number_input(
         "Training images to use",
         min_value=10,
         max_value=full,
-        value=default_n,
+        value=min(_env_images() or full, full),
         step=500,
         key=P + f"n.{name}",
         disabled=disabled,
@@ -113,7 +114,7 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
     st.caption(info.description)
     data_dir, download = "", False
     if info.source is Source.TORCHVISION:
-        d1, d2 = st.columns([3, 1])
+        d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
         data_dir = d1.text_input(
             "Data folder",
             value=str(default_data_dir()),
@@ -124,13 +125,36 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
         download = d2.button(
             "Download", icon=":material/download:", key=P + "download", disabled=disabled
         )
-    bundle, message = load_choice(
-        name,
-        data_dir=data_dir,
-        size=None if size == info.size[0] else size,
-        n_train=None if n_train >= full else int(n_train),
-        download=download,
+    with st.spinner("Downloading…" if download else "Loading the images…"):
+        return load_choice(
+            name,
+            data_dir=data_dir,
+            size=None if size == info.size[0] else size,
+            n_train=None if n_train >= full else int(n_train),
+            download=download,
+        )
+
+
+def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str, Any], Any]:
+    """The dataset, the pipeline settings, and an empty container for ``data_view.data_preview``.
+
+    The preview is drawn later into the returned container, once the settings
+    (normalization, augmentation, seed) it depends on are known.
+    """
+    names = [*DATASETS, OWN]
+    c1, c2, c3 = st.columns([2, 1, 1])
+    name = c1.selectbox(
+        "Dataset",
+        names,
+        index=names.index(DEFAULT_DATASET),
+        format_func=_title,
+        key=P + "name",
+        disabled=disabled,
     )
+    if name == OWN:
+        bundle, message = data_view.own_images_picker(key="train.own", disabled=disabled), None
+    else:
+        bundle, message = _registered(name, c2, c3, disabled)
     if message:
         st.error(message, icon=":material/folder_off:")
     p1, p2, p3 = st.columns(3)
@@ -157,15 +181,41 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
     shuffle = p3.checkbox("Shuffle every epoch", value=True, key=P + "shuffle", disabled=disabled)
     if bundle is not None:
         n = len(bundle.train_y)
-        n_val = round(n * val_pct / 100)
+        # the engine's stratified split: round(fraction · n_c) of every class
+        n_val = sum(round(val_pct / 100 * int(k)) for k in torch.bincount(bundle.train_y).tolist())
         c, h, w = bundle.shape
         st.markdown(
-            f"Train **{n - n_val:,}** · validation **{n_val:,}** · test **{len(bundle.test_y):,}** images of {c}×{h}×{w}. "
-            f"Iterations per epoch = ⌈{n - n_val:,} / {batch}⌉ = **{math.ceil((n - n_val) / batch):,}**; "
-            f"one mini-batch is a tensor of shape **[{batch}, {c}, {h}, {w}]**."
+            f"Train **{n - n_val:,}** · validation **{n_val:,}** · test **{len(bundle.test_y):,}** "
+            f"images of {c}×{h}×{w}. Iterations per epoch = ⌈{n - n_val:,} / {batch}⌉ = "
+            f"**{math.ceil((n - n_val) / batch):,}**; one mini-batch is a tensor of shape "
+            f"**[{min(batch, n - n_val)}, {c}, {h}, {w}]**."
         )
-    return bundle, {
-        "val_fraction": val_pct / 100,
-        "batch_size": int(batch),
-        "shuffle": bool(shuffle),
-    }
+    pipeline = {"val_fraction": val_pct / 100, "batch_size": int(batch), "shuffle": bool(shuffle)}
+    return bundle, pipeline, st.container()
+
+
+def preview(bundle: DataBundle, settings: dict[str, Any]) -> None:
+    """``data_view.data_preview`` with the settings training will use."""
+    from cnnviz.ui.train_config import fitted_normalization
+
+    kind = str(settings.get("normalize", "div255"))
+    val, seed = float(settings.get("val_fraction", 0.1)), int(settings.get("seed", 0))
+    if not st.toggle(
+        "Look at the data (samples, classes, pixels, one mini-batch)",
+        value=True,
+        key=P + "look",
+        help="Switch off to make the page quicker to redraw while you change settings.",
+    ):
+        return
+    data_view.data_preview(
+        bundle,
+        norm_kind=kind,
+        normalization=fitted_normalization(bundle, kind, val, seed),
+        val_fraction=val,
+        batch_size=int(settings.get("batch_size", 64)),
+        shuffle=bool(settings.get("shuffle", True)),
+        flip=bool(settings.get("augment_flip", False)),
+        crop_padding=int(settings.get("augment_crop", 0)),
+        seed=seed,
+        key="train.data.preview",
+    )
