@@ -43,7 +43,7 @@ NAN_ADVICE = (
     "Lower the learning rate, e.g. {lr:g} → {lower:g}, or add BatchNorm2d after each Conv2d."
 )
 OOM_ADVICE = "Use a smaller mini-batch (e.g. {b} → {half}) or a smaller network (fewer channels, or a MaxPool2d earlier)."
-EVAL_BATCH = 1024
+EVAL_BATCH = 1024  # the most images per forward pass when evaluating
 
 
 class Control(Protocol):
@@ -115,7 +115,12 @@ class _EpochMeter:
 
 
 def evaluate(
-    model: nn.Module, data: Prepared, x: torch.Tensor, y: torch.Tensor, control: Any = None
+    model: nn.Module,
+    data: Prepared,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    control: Any = None,
+    batch_size: int = 256,
 ) -> tuple[float, float]:
     """Mean loss and accuracy over (x, y) under eval mode and no_grad; the model's mode is restored."""
     was_training = model.training
@@ -124,11 +129,11 @@ def evaluate(
     correct = torch.zeros((), device=data.device, dtype=torch.long)
     try:
         with torch.no_grad():
-            for i in range(0, len(x), EVAL_BATCH):
+            for i in range(0, len(x), batch_size):
                 if control is not None and control.stop_requested:
                     raise _Stopped
-                logits = model(data.normalize(x[i : i + EVAL_BATCH]))  # (B, classes)
-                yb = y[i : i + EVAL_BATCH]
+                logits = model(data.normalize(x[i : i + batch_size]))  # (B, classes)
+                yb = y[i : i + batch_size]
                 loss_sum += F.cross_entropy(logits, yb, reduction="sum")
                 correct += (logits.argmax(1) == yb).sum()
     finally:
@@ -178,9 +183,9 @@ def fit(
     try:
         config = config.validated()
         data = data if isinstance(data, Prepared) else prepare(data, config)
-        torch.manual_seed(
-            config.seed
-        )  # dropout; the model's own init is the caller's (see build_seeded)
+        # Dropout draws from torch's global generator; the weights' init is the caller's
+        # (build_seeded). Shuffling and augmentation get their own generators.
+        torch.manual_seed(config.seed)
         model.to(data.device).train()
         opt = make_optimizer(model, config)
         gen = torch.Generator().manual_seed(config.seed)  # shuffling, on the CPU
@@ -189,6 +194,7 @@ def fit(
         lag = data.device.type != "cpu"  # read losses one batch late on a GPU
         n, bsz = data.train_size, config.batch_size
         ipe = math.ceil(n / bsz)
+        eval_bsz = min(EVAL_BATCH, max(2 * bsz, 32))  # no gradients kept: twice the batch fits
         if writer is not None:
             writer.begin(config.to_dict(), data)
         yield record(
@@ -226,11 +232,11 @@ def fit(
                 yield record(meter.ended(item))
             val_loss = val_acc = None
             if data.val_size:
-                val_loss, val_acc = evaluate(model, data, data.val_x, data.val_y, control)
+                val_loss, val_acc = evaluate(model, data, data.val_x, data.val_y, control, eval_bsz)
             yield record(EpochEnded(epoch, *meter.means(), val_loss, val_acc, elapsed()))
         test_loss = test_acc = None
         if data.test_size:
-            test_loss, test_acc = evaluate(model, data, data.test_x, data.test_y, control)
+            test_loss, test_acc = evaluate(model, data, data.test_x, data.test_y, control, eval_bsz)
         end = FitEnded(Outcome.FINISHED, None, None, test_loss, test_acc, elapsed())
     except _Stopped:
         reason = getattr(control, "stop_reason", None) or "Stopped before the last epoch finished."
@@ -279,7 +285,7 @@ def _oom(e: BaseException, config: Any, elapsed_s: float) -> FitEnded:
 
 def _advice_for(e: Exception) -> str | None:
     text = str(e)
-    if "shapes cannot be multiplied" in text or "Expected" in text and "channels" in text:
+    if "shapes cannot be multiplied" in text or ("Expected" in text and "channels" in text):
         return "The network does not fit these images: check its input and last layer on the Design page."
     return None
 

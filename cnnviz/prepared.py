@@ -21,7 +21,10 @@ from cnnviz.trainconfig import ConfigError, DeviceKind, TrainConfig
 
 def resolve_device(kind: str | DeviceKind = "auto") -> torch.device:
     """``auto``: cuda, then mps, then cpu. A device this machine lacks is a ConfigError."""
-    kind = DeviceKind(str(kind).lower()) if str(kind).lower() in set(DeviceKind) else kind
+    try:
+        kind = DeviceKind(str(kind).lower())
+    except ValueError:
+        raise ConfigError(f"device must be auto, cpu, cuda or mps, not {kind!r}.") from None
     mps = getattr(torch.backends, "mps", None)
     has_mps = bool(mps and mps.is_available())
     if kind == DeviceKind.AUTO:
@@ -34,8 +37,6 @@ def resolve_device(kind: str | DeviceKind = "auto") -> torch.device:
         raise ConfigError(
             "device mps was chosen, but this machine has no Apple GPU. Choose auto or cpu."
         )
-    if kind not in set(DeviceKind):
-        raise ConfigError(f"device must be auto, cpu, cuda or mps, not {kind!r}.")
     return torch.device(str(kind))
 
 
