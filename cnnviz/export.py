@@ -109,8 +109,16 @@ def spec_from_json(text: str | bytes) -> dict:
 
 
 def encode_spec(spec: dict) -> str:
-    """The spec as a short URL-safe string (compacted JSON, zlib, base64 without padding)."""
-    data = json.dumps(_clean(spec), separators=(",", ":"), ensure_ascii=False).encode()
+    """The spec as a short URL-safe string (compacted JSON, zlib, base64 without padding).
+
+    Never raises for a dict: a spec that is malformed as a whole (say an input of 0) is
+    packed as it is, and decode_spec explains the problem when the link is opened.
+    """
+    try:
+        clean: Any = _clean(spec)
+    except SpecError:
+        clean = spec
+    data = json.dumps(clean, separators=(",", ":"), ensure_ascii=False, default=str).encode()
     return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode("ascii").rstrip("=")
 
 

@@ -165,6 +165,12 @@ def test_link_keeps_a_design_that_is_being_fixed() -> None:
     assert decode_spec(encode_spec(spec))["layers"] == spec["layers"]
 
 
+def test_a_malformed_design_still_gets_a_link_that_explains_itself() -> None:
+    s = encode_spec({"input": [3, 0, 8], "layers": [{"type": "relu"}]})
+    with pytest.raises(SpecError, match="input must be"):
+        decode_spec(s)
+
+
 def _pack(data: bytes) -> str:
     return base64.urlsafe_b64encode(zlib.compress(data, 9)).decode().rstrip("=")
 
