@@ -13,7 +13,8 @@ folder, size, channels, counts and seed); treat their tensors as read-only.
   Missing files or a failed download raise ``DatasetUnavailable`` saying what to do.
 - Your own images: ``load_image_folder`` / ``extract_zip`` (``cnnviz.data_files``).
 
-Normalization (``NormKind``): ``none`` feeds raw 0..255 floats, ``div255`` gives 0..1,
+Pipeline steps (``cnnviz.data_pipeline``, re-exported here). Normalization (``NormKind``):
+``none`` feeds raw 0..255 floats, ``div255`` gives 0..1,
 ``standardize`` is torchvision's ``Normalize`` after ``ToTensor``: ``(x/255 - mean) / std``
 with per-channel mean/std measured on the training split in 0..1 units (std with torch's
 default Bessel correction).
@@ -21,8 +22,8 @@ default Bessel correction).
 
 from __future__ import annotations
 
-import math
 import os
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
@@ -34,6 +35,14 @@ from torch import Tensor
 
 from cnnviz.data_errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data_files import extract_zip, load_image_folder
+from cnnviz.data_pipeline import (
+    Normalization,
+    NormKind,
+    augment_batch,
+    fit_normalization,
+    iterations_per_epoch,
+    split_train_val,
+)
 from cnnviz.data_shapes import SHAPE_CLASSES, make_shapes
 from cnnviz.data_torchvision import load_torchvision
 
@@ -48,6 +57,7 @@ __all__ = [
     "Source",
     "UnsafeArchive",
     "augment_batch",
+    "clear_cache",
     "convert_images",
     "default_data_dir",
     "extract_zip",
@@ -183,6 +193,7 @@ def convert_images(
 
 _CACHE: OrderedDict[tuple, DataBundle] = OrderedDict()
 _CACHE_SIZE = 4
+_CACHE_LOCK = threading.Lock()  # jobs and sessions load from several threads
 
 
 def _subset(x: Tensor, y: Tensor, n: int | None, seed: int) -> tuple[Tensor, Tensor]:
@@ -230,9 +241,10 @@ def load_dataset(
         n_test,
         seed,
     )
-    if key in _CACHE:
-        _CACHE.move_to_end(key)
-        return _CACHE[key]
+    with _CACHE_LOCK:
+        if key in _CACHE:
+            _CACHE.move_to_end(key)
+            return _CACHE[key]
     if info.source is Source.BUILTIN:
         s = size or info.size[0]
         c = channels or info.channels
@@ -248,156 +260,14 @@ def load_dataset(
             convert_images(tx, size=size, channels=channels), ty,
             convert_images(vx, size=size, channels=channels), vy,
         )  # fmt: skip
-    _CACHE[key] = bundle
-    while len(_CACHE) > _CACHE_SIZE:
-        _CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _CACHE[key] = bundle
+        while len(_CACHE) > _CACHE_SIZE:
+            _CACHE.popitem(last=False)
     return bundle
 
 
 def clear_cache() -> None:
     """Forget loaded bundles (tests; or after files changed on disk)."""
-    _CACHE.clear()
-
-
-# ---------------------------------------------------------------------------- pipeline
-
-
-class NormKind(StrEnum):
-    NONE = "none"  # raw 0..255 as float
-    DIV255 = "div255"  # 0..1
-    STANDARDIZE = "standardize"  # (x/255 - mean) / std, per channel
-
-
-@dataclass(frozen=True)
-class Normalization:
-    kind: NormKind = NormKind.DIV255
-    mean: tuple[float, ...] = ()  # per channel, 0..1 units (standardize only)
-    std: tuple[float, ...] = ()
-
-    def apply(self, x_uint8: Tensor) -> Tensor:
-        """float32 ``[..., C, H, W]`` on the input's device (works on one image or a batch)."""
-        x = x_uint8.to(torch.float32)
-        if self.kind is NormKind.NONE:
-            return x
-        x = x / 255.0
-        if self.kind is NormKind.DIV255:
-            return x
-        c = x.shape[-3]
-        if len(self.mean) != c or len(self.std) != c:
-            raise ValueError(
-                f"normalization has {len(self.mean)} channel(s) of mean/std but the images have {c}: "
-                "compute it again on this data (fit_normalization)"
-            )
-        mean = torch.tensor(self.mean, dtype=torch.float32, device=x.device).view(c, 1, 1)
-        std = torch.tensor(self.std, dtype=torch.float32, device=x.device).view(c, 1, 1)
-        return (x - mean) / std
-
-    def describe(self) -> str:
-        """In the course's words, e.g. ``Normalize(mean=(0.131,), std=(0.308,)) after ÷255``."""
-        if self.kind is NormKind.NONE:
-            return "none: raw pixel values 0–255"
-        if self.kind is NormKind.DIV255:
-            return "÷255: pixel values 0–1 (ToTensor)"
-        m = ", ".join(f"{v:.3f}" for v in self.mean)
-        s = ", ".join(f"{v:.3f}" for v in self.std)
-        return f"ToTensor (÷255) then Normalize(mean=({m}), std=({s}))"
-
-    def to_dict(self) -> dict:
-        return {"kind": str(self.kind), "mean": list(self.mean), "std": list(self.std)}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> Normalization:
-        return cls(
-            NormKind(d.get("kind", "div255")),
-            tuple(map(float, d.get("mean", ()))),
-            tuple(map(float, d.get("std", ()))),
-        )
-
-
-def fit_normalization(kind: NormKind | str, train_x: Tensor, *, chunk: int = 4096) -> Normalization:
-    """The normalization of ``kind``; for standardize, per-channel mean/std of ``train_x``/255."""
-    kind = NormKind(kind)
-    if kind is not NormKind.STANDARDIZE:
-        return Normalization(kind)
-    c = train_x.shape[1]
-    total = torch.zeros(c, dtype=torch.float64)
-    total_sq = torch.zeros(c, dtype=torch.float64)
-    for s in range(0, train_x.shape[0], chunk):
-        part = train_x[s : s + chunk].to(torch.float64) / 255.0
-        total += part.sum(dim=(0, 2, 3))
-        total_sq += (part * part).sum(dim=(0, 2, 3))
-    count = train_x.shape[0] * train_x.shape[2] * train_x.shape[3]
-    mean = total / count
-    var = (total_sq - count * mean * mean) / max(count - 1, 1)
-    std = var.clamp(min=0).sqrt().clamp(min=1e-6)  # a constant channel must not divide by 0
-    return Normalization(kind, tuple(mean.tolist()), tuple(std.tolist()))
-
-
-def split_train_val(
-    x: Tensor, y: Tensor, val_fraction: float, seed: int = 0
-) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Stratified, deterministic split: ``round(val_fraction·n_c)`` of each class to validation.
-
-    Returns ``(train_x, train_y, val_x, val_y)``; both parts in a seeded shuffled order.
-    """
-    if not 0 <= val_fraction < 1:
-        raise ValueError(f"validation fraction must be in [0, 1), got {val_fraction}")
-    g = torch.Generator().manual_seed(seed)
-    val_idx, train_idx = [], []
-    for c in torch.unique(y).tolist():
-        idx = (y == c).nonzero().squeeze(1)
-        idx = idx[torch.randperm(len(idx), generator=g)]
-        k = round(val_fraction * len(idx))
-        val_idx.append(idx[:k])
-        train_idx.append(idx[k:])
-    empty = torch.zeros(0, dtype=torch.long)
-    tr = torch.cat(train_idx) if train_idx else empty
-    va = torch.cat(val_idx) if val_idx else empty
-    tr = tr[torch.randperm(len(tr), generator=g)]
-    va = va[torch.randperm(len(va), generator=g)]
-    return x[tr], y[tr], x[va], y[va]
-
-
-def iterations_per_epoch(n: int, batch_size: int, *, drop_last: bool = False) -> int:
-    """Mini-batches in one epoch: ``ceil(N / B)`` (``floor`` with drop_last)."""
-    return n // batch_size if drop_last else math.ceil(n / batch_size)
-
-
-def augment_batch(
-    x: Tensor,
-    *,
-    flip: bool = False,
-    crop_padding: int = 0,
-    generator: torch.Generator | None = None,
-) -> Tensor:
-    """Random horizontal flip (p=0.5) and random crop after zero padding, per image, vectorised.
-
-    Works on a float (or uint8) batch ``[B, C, H, W]`` on any device; random numbers come
-    from ``generator`` (on the CPU or on the batch's device) and are moved to the batch.
-    Same as torchvision's ``RandomHorizontalFlip()`` + ``RandomCrop(H, padding=p)``.
-    """
-    if not flip and crop_padding <= 0:
-        return x
-    b, _, h, w = x.shape
-    gen_device = generator.device if generator is not None else torch.device("cpu")
-    if flip:
-        mask = (torch.rand(b, generator=generator, device=gen_device) < 0.5).to(x.device)
-        x = torch.where(mask.view(b, 1, 1, 1), x.flip(-1), x)
-    if crop_padding > 0:
-        p = int(crop_padding)
-        padded = F.pad(x, (p, p, p, p))  # (B, C, H+2p, W+2p), zeros like RandomCrop's fill=0
-        oy = torch.randint(0, 2 * p + 1, (b,), generator=generator, device=gen_device).to(x.device)
-        ox = torch.randint(0, 2 * p + 1, (b,), generator=generator, device=gen_device).to(x.device)
-        rows = (
-            (oy[:, None] + torch.arange(h, device=x.device))
-            .view(b, 1, h, 1)
-            .expand(-1, x.shape[1], -1, w + 2 * p)
-        )
-        padded = padded.gather(2, rows)  # (B, C, H, W+2p)
-        cols = (
-            (ox[:, None] + torch.arange(w, device=x.device))
-            .view(b, 1, 1, w)
-            .expand(-1, x.shape[1], h, -1)
-        )
-        x = padded.gather(3, cols)  # (B, C, H, W)
-    return x
+    with _CACHE_LOCK:
+        _CACHE.clear()
