@@ -50,8 +50,14 @@ def _clean(spec: dict) -> dict:
 
 
 def spec_to_json(spec: dict) -> str:
-    """Pretty JSON, one layer per line, parameters at torch's default left out."""
-    spec = _clean(spec)
+    """Pretty JSON, one layer per line, parameters at torch's default left out.
+
+    A spec malformed as a whole is written as it is (spec_from_json will say what is wrong).
+    """
+    try:
+        spec = _clean(spec)
+    except SpecError:
+        return json.dumps(spec, indent=2, ensure_ascii=False, default=str) + "\n"
     head = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in spec.items() if k != "layers"]
     layers = ",\n".join(f"    {json.dumps(layer, ensure_ascii=False)}" for layer in spec["layers"])
     body = ",\n".join([*head, '  "layers": [' + (f"\n{layers}\n  ]" if layers else "]")])

@@ -169,6 +169,8 @@ def test_a_malformed_design_still_gets_a_link_that_explains_itself() -> None:
     s = encode_spec({"input": [3, 0, 8], "layers": [{"type": "relu"}]})
     with pytest.raises(SpecError, match="input must be"):
         decode_spec(s)
+    with pytest.raises(SpecError, match="input must be"):
+        spec_from_json(spec_to_json({"input": [3, 0, 8], "layers": []}))
 
 
 def _pack(data: bytes) -> str:
