@@ -27,6 +27,7 @@ from typing import Any
 import streamlit as st
 from torch import nn
 
+from cnnviz.datasets import DATASETS
 from cnnviz.runs import RunError, RunInfo, list_runs, open_run
 from cnnviz.ui import state
 
@@ -252,6 +253,7 @@ def choose_subject() -> Subject | None:
             return None
     if subject is not None:
         shape = "×".join(str(d) for d in subject.input_shape)
-        data = f" · trained on {subject.dataset}" if subject.dataset else ""
+        info = DATASETS.get(subject.dataset)
+        data = f" · trained on {info.title if info else subject.dataset}" if subject.dataset else ""
         st.caption(f"**{subject.title}**{data} · input {shape} · {subject.weights_note}.")
     return subject
