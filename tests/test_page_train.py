@@ -295,3 +295,11 @@ def test_presenter_mode_folds_data_and_settings():
     labels = [e.label for e in at.expander]
     assert "1 · Data" in labels and "3 · Settings" in labels
     assert not at.button(key="train.start").disabled
+
+
+def test_own_images_choice_waits_for_images():
+    at = _train_page()
+    at.selectbox(key="train.data.name").set_value("own").run()
+    assert not at.exception
+    assert at.button(key="train.start").disabled
+    assert "No training data is loaded" in _texts(at)
