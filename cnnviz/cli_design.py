@@ -74,6 +74,7 @@ def load_spec(name: str, input_: str | None = None) -> dict:
 
     if name in PRESETS:
         spec = PRESETS[name].new_spec()
+        spec.setdefault("name", PRESETS[name].title)
     else:
         path = Path(name)
         if not path.is_file():
