@@ -9,6 +9,24 @@ def _layer_list(page):
     return page.get_by_role("radiogroup").first
 
 
+def test_click_a_box_in_the_diagram_to_edit_its_layer(streamlit_app) -> None:
+    page = streamlit_app.page
+    streamlit_app.goto("")  # the default design: the lecture's example
+    page.get_by_text("Activation memory").wait_for()
+    boxes = page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point')
+    assert boxes.count() == 10  # input + 9 boxes (the ReLUs fold into the box before them)
+    why = page.get_by_text("Why this shape? — layer 4, Conv2d(6, 12, kernel_size=3)")
+    for _ in range(3):  # plotly wires its click handlers a moment after drawing
+        boxes.nth(3).click(force=True)  # the second Conv2d (+ ReLU)
+        try:
+            why.wait_for(timeout=10_000)
+            break
+        except Exception:
+            continue
+    why.wait_for()
+    streamlit_app.shot("design-diagram-click")
+
+
 def test_preset_edit_changes_shapes(streamlit_app) -> None:
     page = streamlit_app.page
     streamlit_app.goto("")  # Design is the default page: it lives at the root URL
@@ -37,15 +55,16 @@ def test_preset_edit_changes_shapes(streamlit_app) -> None:
     kernel.press("Enter")
     streamlit_app.wait()
     layers.get_by_text(re.compile(r"2\. ReLU\(\) → 10×1×1")).wait_for()
+    page.get_by_text(
+        re.compile(r"Layer 3, Conv2d\(10, 10, kernel_size=3\): kernel 3 is larger")
+    ).wait_for()
     streamlit_app.shot("design-edited")
-
-
-def test_click_a_box_in_the_diagram_to_edit_its_layer(streamlit_app) -> None:
-    page = streamlit_app.page
-    streamlit_app.goto("")  # the default design: the lecture's example
-    page.get_by_text("Activation memory").wait_for()
-    boxes = page.locator('[data-testid="stPlotlyChart"] .scatterlayer .point')
-    assert boxes.count() == 10  # input + 9 boxes (the ReLUs fold into the box before them)
-    boxes.nth(3).click(force=True)  # the second Conv2d (+ ReLU)
-    page.get_by_text("Why this shape? — layer 4, Conv2d(6, 12, kernel_size=3)").wait_for()
-    streamlit_app.shot("design-diagram-click")
+    # the share link reopens exactly this design in a fresh session
+    page.get_by_role("tab", name="Share link").click()
+    link = page.get_by_test_id("stCode").filter(has_text="net=").inner_text().strip()
+    other = page.context.browser.new_context().new_page()
+    try:
+        other.goto(link)
+        other.get_by_text("1. Conv2d(3, 10, kernel_size=64) → 10×1×1").wait_for()
+    finally:
+        other.context.close()
