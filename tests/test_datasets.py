@@ -243,3 +243,20 @@ def test_augment_uint8_and_default_generator():
     x = torch.randint(0, 256, (4, 1, 5, 5), dtype=torch.uint8)
     out = D.augment_batch(x, flip=True, crop_padding=1)
     assert out.dtype == torch.uint8 and out.shape == x.shape
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_pipeline_on_cuda_matches_cpu():
+    x = torch.randint(0, 256, (16, 3, 8, 8), dtype=torch.uint8)
+    norm = D.fit_normalization("standardize", x)
+    assert torch.allclose(norm.apply(x.cuda()).cpu(), norm.apply(x), atol=1e-6)
+    for gen in (torch.Generator().manual_seed(0), torch.Generator(device="cuda").manual_seed(0)):
+        out = D.augment_batch(x.cuda().float(), flip=True, crop_padding=2, generator=gen)
+        assert out.device.type == "cuda" and out.shape == x.shape
+    cpu = D.augment_batch(
+        x.float(), flip=True, crop_padding=2, generator=torch.Generator().manual_seed(3)
+    )
+    gpu = D.augment_batch(
+        x.cuda().float(), flip=True, crop_padding=2, generator=torch.Generator().manual_seed(3)
+    )
+    assert torch.equal(cpu, gpu.cpu())  # same CPU random numbers: the same crops and flips
