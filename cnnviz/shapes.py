@@ -43,9 +43,14 @@ HUGE_ACTIVATION = 1 << 30  # 1 GiB for one output tensor: warn
 def check_batch(batch: Any) -> int:
     """The batch size as an int in 1..MAX_BATCH, or SpecError with the fix."""
     if isinstance(batch, bool) or not isinstance(batch, (int, float)) or int(batch) != batch:
-        raise SpecError(f"the batch size must be a whole number, got {batch!r}")
+        raise SpecError(
+            f"the batch size must be a whole number, got {batch!r}", fix="enter e.g. 32"
+        )
     if not 1 <= batch <= MAX_BATCH:
-        raise SpecError(f"the batch size must be between 1 and {MAX_BATCH}, got {int(batch)}")
+        raise SpecError(
+            f"the batch size must be between 1 and {MAX_BATCH}, got {int(batch)}",
+            fix=f"use a batch size from 1 to {MAX_BATCH}",
+        )
     return int(batch)
 
 
