@@ -44,7 +44,7 @@ from cnnviz.data_pipeline import (
     split_train_val,
 )
 from cnnviz.data_shapes import SHAPE_CLASSES, make_shapes
-from cnnviz.data_torchvision import load_torchvision
+from cnnviz.data_torchvision import expected_files, is_present, load_torchvision
 
 __all__ = [
     "DATASETS",
@@ -62,6 +62,7 @@ __all__ = [
     "default_data_dir",
     "extract_zip",
     "fit_normalization",
+    "is_downloaded",
     "iterations_per_epoch",
     "load_dataset",
     "load_image_folder",
@@ -151,6 +152,21 @@ class DataBundle:
 def default_data_dir() -> Path:
     """``$CNNVIZ_DATA_DIR``, else ``./data``."""
     return Path(os.environ.get("CNNVIZ_DATA_DIR") or "data")
+
+
+def is_downloaded(name: str, data_dir: str | os.PathLike | None = None) -> bool:
+    """Whether ``name``'s files seem to be in the data folder (built-in sets: always; no checksum)."""
+    info = DATASETS[name]
+    if info.source is Source.BUILTIN:
+        return True
+    return is_present(name, Path(data_dir) if data_dir is not None else default_data_dir())
+
+
+def files_location(
+    name: str, data_dir: str | os.PathLike | None = None
+) -> tuple[Path, tuple[str, ...]]:
+    """The folder a torchvision set is read from and the file names expected there."""
+    return expected_files(name, Path(data_dir) if data_dir is not None else default_data_dir())
 
 
 # ---------------------------------------------------------------------------- conversion

@@ -295,3 +295,13 @@ def test_zip_symlink_encrypted_and_not_a_zip(tmp_path):
         D.extract_zip(bytes(enc), tmp_path / "out")
     with pytest.raises(D.UnsafeArchive, match="not a ZIP"):
         D.extract_zip(b"GIF89a definitely not a zip", tmp_path / "out")
+
+
+def test_is_downloaded_and_files_location(tmp_path):
+    assert D.is_downloaded("shapes", tmp_path)
+    assert not D.is_downloaded("mnist", tmp_path)
+    folder, files = D.files_location("mnist", tmp_path)
+    assert folder == tmp_path / "MNIST" / "raw" and "t10k-labels-idx1-ubyte" in files
+    _write_mnist(tmp_path, "MNIST", gz=True)
+    assert D.is_downloaded("mnist", tmp_path)
+    assert D.files_location("cifar10", tmp_path)[0] == tmp_path / "cifar-10-batches-py"
