@@ -15,11 +15,9 @@ if subject is None:
     st.stop()
 
 bundle, why_not = inspect_eval.test_split(subject)
-if bundle is None and why_not:
-    st.warning(
-        f"{why_not} You can still upload an image"
-        + (" or draw one." if inspect_image.is_digit_like(subject) else ".")
-    )
+if bundle is None and why_not and inspect_image.is_image_input(subject):
+    draw = " or draw one." if inspect_image.is_digit_like(subject) else "."
+    st.warning(f"{why_not} You can still upload an image{draw}")
 
 left, right = st.columns([3, 2], gap="large")
 with left:

@@ -339,3 +339,28 @@ def test_upload_fit_and_invert_choices():
     auto, _ = convert_upload(wide_white, subject, dark=True, fit="crop")
     assert int(auto.x.max()) == 0  # dark-on-light guessed and inverted for MNIST-like data
     assert any("invert" in n for n in auto.notes)
+
+
+def test_a_network_without_images_shows_its_weights_and_no_error():
+    from cnnviz.build import build_model
+    from cnnviz.presets import PRESETS
+
+    spec = PRESETS["mlp-2-3-3-1"].new_spec()
+    run = Path(os.environ["CNNVIZ_RUNS_DIR"]) / "20000101-000000-mlp-000000"
+    run.mkdir(parents=True)
+    (run / "spec.json").write_text(json.dumps(spec))
+    config = {
+        "train": {"epochs": 1},
+        "dataset": {"name": ""},
+        "classes": ["y"],
+        "normalization": {"kind": "none"},
+    }
+    (run / "config.json").write_text(json.dumps(config))
+    (run / "status.json").write_text(json.dumps({"status": "finished", "epochs_done": 1}))
+    torch.save(build_model(spec).state_dict(), run / "weights.pt")
+    at = _open_inspect()
+    assert any("not an image" in w.value for w in at.warning)
+    _open_tab(at, "Filters")
+    assert any("no Conv2d" in i.value for i in at.info)
+    assert len(at.get("plotly_chart")) == 3  # a weight histogram per Linear layer
+    assert not at.error

@@ -27,8 +27,7 @@ GALLERY = 24
 
 
 def _dataset_key(subject: Subject) -> tuple:
-    c, h, _w = subject.input_shape
-    return (subject.dataset, h, c)
+    return (subject.dataset, *subject.input_shape)
 
 
 def test_split(subject: Subject) -> tuple[Any, str | None]:
