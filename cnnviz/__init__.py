@@ -9,8 +9,9 @@ The core (everything here but ``cnnviz.ui``) never imports streamlit.
 
 from __future__ import annotations
 
+from cnnviz import presets
 from cnnviz.build import build_model
 from cnnviz.shapes import summarize
 from cnnviz.spec import SpecError
 
-__all__ = ["SpecError", "build_model", "summarize"]
+__all__ = ["SpecError", "build_model", "presets", "summarize"]
