@@ -7,7 +7,7 @@ import streamlit as st
 from cnnviz.plots.design import design_figure
 from cnnviz.shapes import summarize, totals
 from cnnviz.spec import SpecError
-from cnnviz.ui import design_input, design_io, design_table, editor, state
+from cnnviz.ui import design_input, design_io, design_params, design_table, editor, state
 
 st.title("Design")
 if msg := state.pop_url_error():
@@ -45,7 +45,7 @@ with right:
     if sel is not None:
         with st.container(border=True):
             editor.layer_actions(spec, sel)
-            editor.layer_detail(spec, rows, sel)
+            design_params.layer_detail(spec, rows, sel)
         with st.container(border=True):
             design_table.why_panel(rows, sel)
 

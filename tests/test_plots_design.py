@@ -11,11 +11,10 @@ from cnnviz.plots.design import (
     blocks_figure,
     design_figure,
     layer_from_selection,
-    linear_widths,
-    neurons_figure,
     side,
     thickness,
 )
+from cnnviz.plots.design_mlp import linear_widths, neurons_figure
 from cnnviz.presets import PRESETS
 from cnnviz.shapes import summarize
 
