@@ -59,9 +59,15 @@ def test_histograms_raw_and_normalized():
     norm = D.fit_normalization("standardize", x)
     fig = P.pixel_histograms(x, norm.apply(x), bins=16)
     assert len(fig.data) == 6  # 3 channels × (raw, normalized)
-    assert abs(sum(fig.data[0].y) - 1) < 1e-6  # shares of pixels
-    assert fig.data[0].x[0] < 10 and fig.data[0].x[-1] > 245  # raw axis spans 0..255
-    assert fig.data[3].x[0] < -1 and fig.data[3].x[-1] > 1  # standardized around 0
+    raw, fed = fig.data[0::2], fig.data[1::2]
+    assert abs(sum(raw[0].y) - 1) < 1e-6  # shares of pixels
+    assert raw[0].x[0] < 10 and raw[0].x[-1] > 245  # raw axis spans 0..255
+    assert abs(sum(raw[0].y[:4]) - (x[:, 0] < 64).float().mean().item()) < 1e-6  # 16 levels per bin
+    for k in range(3):  # the same bars, moved by (v/255 - mean)/std
+        want = [(v / 255 - norm.mean[k]) / norm.std[k] for v in raw[k].x]
+        assert np.allclose(fed[k].x, want, atol=1e-4) and list(fed[k].y) == list(raw[k].y)
+    odd = P.pixel_histograms(x, norm.apply(x).pow(3), bins=8)  # not affine: its own histogram
+    assert abs(sum(odd.data[1].y) - 1) < 1e-6
     stats = P.channel_stats(norm.apply(x))
     assert [s["channel"] for s in stats] == ["red", "green", "blue"]
     assert all(abs(s["mean"]) < 1e-4 and abs(s["std"] - 1) < 1e-3 for s in stats)

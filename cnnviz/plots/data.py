@@ -152,6 +152,18 @@ def channel_stats(x: Tensor) -> list[dict]:
     ]
 
 
+def _affine(raw: Tensor, fed: Tensor) -> tuple[float | None, float | None]:
+    """``(a, b)`` with ``fed = raw·a + b`` for every pixel, or ``(None, None)``."""
+    lo_i, hi_i = int(raw.argmin()), int(raw.argmax())
+    r_lo, r_hi = raw.flatten()[lo_i].item(), raw.flatten()[hi_i].item()
+    f_lo, f_hi = fed.flatten()[lo_i].item(), fed.flatten()[hi_i].item()
+    a = (f_hi - f_lo) / (r_hi - r_lo) if r_hi > r_lo else 1.0
+    b = f_lo - a * r_lo
+    if not torch.allclose(raw * a + b, fed, rtol=1e-4, atol=1e-4):
+        return None, None
+    return a, b
+
+
 def pixel_histograms(
     raw: Tensor, normalized: Tensor, *, bins: int = 64, after_title: str = "after normalization"
 ) -> go.Figure:
@@ -161,20 +173,32 @@ def pixel_histograms(
     colours = CHANNEL_COLOURS.get(c, ("#444444",) * c)
     names = CHANNEL_NAMES.get(c, tuple(str(i) for i in range(c)))
     fig = make_subplots(rows=1, cols=2, subplot_titles=("raw pixels (0–255)", after_title))
-    for col, data in ((1, raw), (2, normalized)):
-        d = data.detach().float().cpu()
-        lo, hi = (0.0, 255.0) if col == 1 else (d.min().item(), d.max().item())
-        if hi <= lo:
-            hi = lo + 1.0
-        edges = torch.linspace(lo, hi, bins + 1)
-        centres = ((edges[:-1] + edges[1:]) / 2).tolist()
-        for k in range(c):
-            counts = torch.histc(d[:, k], bins=bins, min=lo, max=hi)
-            share = (counts / counts.sum().clamp(min=1)).tolist()
-            fig.add_scatter(
-                x=centres, y=share, mode="lines", line={"color": colours[k], "shape": "hvh"},
-                name=names[k], legendgroup=names[k], showlegend=col == 1, row=1, col=col,
-            )  # fmt: skip
+    r = raw.detach().float().cpu()
+    d = normalized.detach().float().cpu()
+    edges = torch.linspace(0.0, 256.0, bins + 1)  # whole pixel levels per bin: no comb pattern
+    centres = (edges[:-1] + edges[1:]) / 2 - 0.5
+    for k in range(c):
+        counts = torch.histc(r[:, k], bins=bins, min=0.0, max=256.0)
+        share = (counts / counts.sum().clamp(min=1)).tolist()
+        line = {"color": colours[k], "shape": "hvh"}
+        fig.add_scatter(
+            x=centres.tolist(), y=share, mode="lines", line=line,
+            name=names[k], legendgroup=names[k], row=1, col=1,
+        )  # fmt: skip
+        # normalization is an affine map per channel (x·a + b): the same bars, moved along x
+        a, b = _affine(r[:, k], d[:, k]) if d.shape == r.shape else (None, None)
+        if a is not None:
+            x2, y2 = (centres * a + b).tolist(), share
+        else:  # not affine (or not the same images): a histogram of its own
+            lo, hi = d[:, k].min().item(), max(d[:, k].max().item(), d[:, k].min().item() + 1e-6)
+            e2 = torch.linspace(lo, hi, bins + 1)
+            x2 = ((e2[:-1] + e2[1:]) / 2).tolist()
+            c2 = torch.histc(d[:, k], bins=bins, min=lo, max=hi)
+            y2 = (c2 / c2.sum().clamp(min=1)).tolist()
+        fig.add_scatter(
+            x=x2, y=y2, mode="lines", line=line, name=names[k], legendgroup=names[k],
+            showlegend=False, row=1, col=2,
+        )  # fmt: skip
     fig.update_yaxes(title_text="share of pixels", row=1, col=1)
     fig.update_xaxes(title_text="pixel value", row=1, col=1)
     fig.update_xaxes(title_text="value fed to the network", row=1, col=2)
@@ -187,14 +211,22 @@ def pixel_histograms(
 
 
 def batch_grid(
-    x: Tensor, y: Tensor, classes: Sequence[str], *, ncols: int = 16, max_images: int = 64
+    x: Tensor,
+    y: Tensor,
+    classes: Sequence[str],
+    *,
+    ncols: int = 16,
+    max_images: int = 64,
+    shape: tuple[int, ...] | None = None,
 ) -> go.Figure:
-    """One mini-batch as the network sees it: ``[B, C, H, W]`` in the title, labels under images."""
+    """One mini-batch: ``[B, C, H, W]`` in the title, labels under the images.
+
+    ``x`` may be the uint8 pictures while ``shape`` names the fed float tensor's shape.
+    """
     b = x.shape[0]
     shown = x[:max_images]
-    title = (
-        f"one mini-batch: tensor of shape [{', '.join(str(int(v)) for v in x.shape)}] (B, C, H, W)"
-    )
+    dims = shape or tuple(x.shape)
+    title = f"one mini-batch: tensor of shape [{', '.join(str(int(v)) for v in dims)}] (B, C, H, W)"
     if b > max_images:
         title += f", first {max_images} shown"
     return image_grid(

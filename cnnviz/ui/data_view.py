@@ -158,6 +158,7 @@ def _mini_batch(
     x = augment_batch(
         x, flip=flip, crop_padding=crop_padding, generator=torch.Generator().manual_seed(seed)
     )
+    pictures = x
     x = normalization.apply(x)  # float32
     y = bundle.train_y[idx]
     steps = iterations_per_epoch(n, int(batch_size))
@@ -187,9 +188,11 @@ def _mini_batch(
         + (f"\naugmentation (training only): {', '.join(aug)}" if aug else ""),
         language="text",
     )
-    st.plotly_chart(plots.batch_grid(x, y, bundle.classes), key=f"{key}.batch")
+    st.plotly_chart(
+        plots.batch_grid(pictures, y, bundle.classes, shape=tuple(x.shape)), key=f"{key}.batch"
+    )
     st.caption(
-        "Shown with its values stretched to black…white; the labels are the classes' names for the label numbers."
+        "Shown as pictures (augmented, before normalization); under each one, the name of its label's class."
     )
 
 
