@@ -296,9 +296,9 @@ def test_the_sessions_training_job_is_inspected_on_a_copy_of_its_weights():
 
 def test_confusion_cells_are_clickable_and_clicks_are_read():
     from cnnviz.plots import inspect as plots
-    from cnnviz.ui.inspect_eval import clickable, clicked_cell
 
-    fig = clickable(plots.confusion_figure(torch.tensor([[3, 1], [2, 4]]), class_names=["a", "b"]))
+    clicked_cell = plots.selected_cell  # what the page reads the click with
+    fig = plots.confusion_figure(torch.tensor([[3, 1], [2, 4]]), class_names=["a", "b"])
     markers = [t for t in fig.data if t.type == "scatter"]
     assert (
         markers and markers[0].hoverinfo != "skip"

@@ -171,43 +171,6 @@ def _upscale(bundle: Any) -> int:
     return max(1, 96 // int(bundle.test_x.shape[-1]))
 
 
-def clickable(fig: Any) -> Any:
-    """Make the confusion figure's cells clickable in the browser.
-
-    Plotly sends clicks only to traces that take hover events: the invisible marker
-    layer (one marker per cell, customdata = [true, pred]) must not have
-    ``hoverinfo="skip"``, and the heatmap under it must not catch the hover instead.
-    """
-    markers = [t for t in fig.data if t.type == "scatter"]
-    if markers and markers[0].hoverinfo == "skip":
-        markers[0].update(
-            hoverinfo=None,
-            hovertemplate="true %{y}, predicted %{x}<br>click to see these images<extra></extra>",
-        )
-        for t in fig.data:
-            if t.type == "heatmap":
-                t.update(hoverinfo="skip", hovertemplate=None)
-    return fig
-
-
-def clicked_cell(event: Any) -> tuple[int, int] | None:
-    """(true, pred) of the clicked cell from st.plotly_chart's selection, or None.
-
-    In the browser a point's customdata arrives as a dict {"0": t, "1": p}; lists are accepted too.
-    """
-    sel = event.get("selection") if isinstance(event, dict) else getattr(event, "selection", None)
-    points = (sel.get("points") if isinstance(sel, dict) else getattr(sel, "points", None)) or []
-    for pt in points:
-        cd = pt.get("customdata") if isinstance(pt, dict) else None
-        if isinstance(cd, dict):
-            cd = [cd.get("0", cd.get(0)), cd.get("1", cd.get(1))]
-        try:
-            return int(cd[0]), int(cd[1])
-        except (TypeError, ValueError, IndexError, KeyError):
-            continue
-    return None
-
-
 def _confusion(ev: Evaluation, bundle: Any, classes: tuple[str, ...], key: str) -> None:
     st.markdown("**Confusion matrix** — row: the true class, column: what the network said")
     normalized = st.toggle(
@@ -215,9 +178,7 @@ def _confusion(ev: Evaluation, bundle: Any, classes: tuple[str, ...], key: str) 
         key=f"{key}.norm",
         help="Counts show how many images; normalised shows which share of each class went where.",
     )
-    fig = clickable(
-        plots.confusion_figure(ev.confusion, class_names=list(classes), normalized=normalized)
-    )
+    fig = plots.confusion_figure(ev.confusion, class_names=list(classes), normalized=normalized)
     event = st.plotly_chart(
         fig,
         key=f"{key}.cm",
@@ -225,7 +186,7 @@ def _confusion(ev: Evaluation, bundle: Any, classes: tuple[str, ...], key: str) 
         selection_mode="points",
         config={"displayModeBar": False},
     )
-    picked = clicked_cell(event)
+    picked = plots.selected_cell(event)
     k = ev.num_classes
     st.caption("Click a cell to see its images, or choose the cell here:")
     a, b = st.columns(2)
