@@ -187,6 +187,8 @@ def fit(
         # (build_seeded). Shuffling and augmentation get their own generators.
         torch.manual_seed(config.seed)
         model.to(data.device).train()
+        if data.channels_last:
+            model.to(memory_format=torch.channels_last)  # conv weights NHWC, like the batches
         opt = make_optimizer(model, config)
         gen = torch.Generator().manual_seed(config.seed)  # shuffling, on the CPU
         aug_gen = torch.Generator(device=data.device).manual_seed(config.seed)
@@ -257,6 +259,8 @@ def fit(
             end = FitEnded(
                 Outcome.FAILED, f"{type(e).__name__}: {e}", _advice_for(e), elapsed_s=elapsed()
             )
+    if isinstance(data, Prepared) and data.channels_last:
+        model.to(memory_format=torch.contiguous_format)  # hand back an ordinary (NCHW) model
     try:
         record(end)
     except Exception as e:  # the disk is full or gone: still report how training ended

@@ -62,9 +62,12 @@ def test_epoch_loss_is_the_mean_of_its_batch_losses_weighted_by_batch_size():
 
 
 def test_it_learns_an_easy_task():
-    end = run(build_seeded(TINY_SPEC, 0), CFG.with_(epochs=4, optimizer="adam"))[-1]
+    model = build_seeded(TINY_SPEC, 0)
+    end = run(model, CFG.with_(epochs=4, optimizer="adam"))[-1]
     assert end.status == Outcome.FINISHED
     assert end.test_accuracy >= 0.9  # chance is 0.25
+    # trained channels-last on the CPU, handed back as an ordinary NCHW model
+    assert all(p.is_contiguous() for p in model.parameters())
 
 
 def test_same_weights_as_a_bare_pytorch_loop():
