@@ -128,6 +128,7 @@ DATASETS: dict[str, DatasetInfo] = {
     )
 }  # fmt: skip
 DEFAULT_DATASET = "shapes"
+MAX_BUNDLE_BYTES = 2 << 30  # a loaded dataset (uint8, both splits) may take this much memory
 MAX_SIZE = 256  # largest image side offered; bigger requests are refused with a message
 
 
@@ -261,6 +262,7 @@ def load_dataset(
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
+    _check_memory(info, size, channels, n_train, n_test)
     if info.source is Source.BUILTIN:
         s = size or info.size[0]
         c = channels or info.channels
@@ -281,6 +283,25 @@ def load_dataset(
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return bundle
+
+
+def _check_memory(
+    info: DatasetInfo,
+    size: int | None,
+    channels: int | None,
+    n_train: int | None,
+    n_test: int | None,
+) -> None:
+    s, c = size or info.size[0], channels or info.channels
+    n = min(n_train or info.n_train, info.n_train if info.source is not Source.BUILTIN else 1 << 62)
+    n += min(n_test or info.n_test, info.n_test if info.source is not Source.BUILTIN else 1 << 62)
+    need = n * c * s * s
+    if need > MAX_BUNDLE_BYTES:
+        gib = 1 << 30
+        raise ValueError(
+            f"{info.title} as {n:,} images of {c}×{s}×{s} would take {need / gib:.1f} GiB of memory "
+            f"(at most {MAX_BUNDLE_BYTES / gib:.0f} GiB): use fewer images or a smaller image size."
+        )
 
 
 def clear_cache() -> None:

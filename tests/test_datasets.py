@@ -94,6 +94,10 @@ def test_load_dataset_refuses_bad_requests():
         D.load_dataset("shapes", channels=4)
     with pytest.raises(ValueError, match="at least 1"):
         D.load_dataset("shapes", n_train=0)
+    with pytest.raises(ValueError, match=r"GiB of memory .* fewer images or a smaller image size"):
+        D.load_dataset("shapes", n_train=10_000_000)  # refused before anything is drawn
+    with pytest.raises(ValueError, match="GiB of memory"):
+        D.load_dataset("cifar10", size=256)  # 60,000 × 3×256×256 is too big: no file is read
 
 
 def test_linear_model_cannot_solve_shapes_but_cnn_can():
