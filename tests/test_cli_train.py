@@ -126,3 +126,31 @@ def test_preset_defaults_fill_unset_options(
         and seen["dataset"] == "shapes"
         and seen["shape"] == (3, 64, 64)
     )
+
+
+def test_ctrl_c_stops_once_then_aborts():
+    from cnnviz.cli_train import _interrupt
+    from cnnviz.jobs import Control
+
+    control = Control()
+    handler = _interrupt(control)
+    handler(2, None)
+    assert control.stop_requested and control.stop_reason == "Stopped with Ctrl-C."
+    with pytest.raises(KeyboardInterrupt):
+        handler(2, None)
+
+
+def test_events_pass_through_the_worker_thread_in_order_and_errors_surface():
+    from cnnviz.cli_train import _in_thread
+
+    assert list(_in_thread(iter(range(2000)))) == list(range(2000))
+
+    def broken():
+        yield 1
+        raise RuntimeError("disk gone")
+
+    got = []
+    with pytest.raises(RuntimeError, match="disk gone"):
+        for item in _in_thread(broken()):
+            got.append(item)
+    assert got == [1]
