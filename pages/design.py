@@ -29,7 +29,7 @@ except SpecError as e:  # the design as a whole is malformed (e.g. from an old l
 
 sel = editor.selected(len(rows))
 st.plotly_chart(
-    design_figure(spec, rows, sel),
+    design_figure(spec, rows, sel, height=440 if state.teaching() else 340),
     key="design.diagram",
     config={"displaylogo": False},
     on_select=editor.select_from_diagram,
@@ -53,10 +53,14 @@ st.subheader("Shapes, layer by layer")
 design_table.shape_table(rows, sel)
 
 ok = totals(rows)["ok"]
-code_tab, json_tab, link_tab = st.tabs(["PyTorch code", "Save / open (JSON)", "Share link"])
-with code_tab:
+if state.teaching():  # presenter mode: the code only, no file or link controls
+    st.subheader("PyTorch code")
     design_io.code_section(spec, batch, ok)
-with json_tab:
-    design_io.json_section(spec)
-with link_tab:
-    design_io.share_link(spec)
+else:
+    code_tab, json_tab, link_tab = st.tabs(["PyTorch code", "Save / open (JSON)", "Share link"])
+    with code_tab:
+        design_io.code_section(spec, batch, ok)
+    with json_tab:
+        design_io.json_section(spec)
+    with link_tab:
+        design_io.share_link(spec)

@@ -266,3 +266,15 @@ def test_adding_past_the_layer_cap_says_so() -> None:
     _click(at, "+ Add below")
     assert len(at.session_state[state.SPEC]["layers"]) == MAX_LAYERS
     assert any(f"already has {MAX_LAYERS} layers" in w.value for w in at.warning)
+
+
+def test_presenter_mode_keeps_the_code_and_hides_file_controls() -> None:
+    at = _app()
+    at.session_state[state.TEACHING] = True
+    at.run()
+    _clean(at)
+    assert not at.tabs and any(h.value == "PyTorch code" for h in at.subheader)
+    import json
+
+    figure = json.loads(at.get("plotly_chart")[0].proto.spec)
+    assert figure["layout"]["height"] == 440  # the diagram is still there, and taller

@@ -163,7 +163,9 @@ def _box_path(x: float, t: float, h: float, d: float) -> str:
     return f"{front} {top} {right}"
 
 
-def blocks_figure(spec: dict, rows: list[dict], selected: int | None = None) -> go.Figure:
+def blocks_figure(
+    spec: dict, rows: list[dict], selected: int | None = None, height: int = 340
+) -> go.Figure:
     """The stack as boxes drawn to scale (see module doc). ``selected``: a row index to outline.
 
     Shapes and annotations are collected as plain dicts and handed to Plotly once:
@@ -250,7 +252,7 @@ def blocks_figure(spec: dict, rows: list[dict], selected: int | None = None) -> 
             "scaleanchor": "x",
             "scaleratio": 1,
         },
-        "height": 340,
+        "height": height,
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "plot_bgcolor": "white",
         "dragmode": "pan",
@@ -259,7 +261,9 @@ def blocks_figure(spec: dict, rows: list[dict], selected: int | None = None) -> 
     return go.Figure(data=[hover], layout=layout)
 
 
-def design_figure(spec: dict, rows: list[dict], selected: int | None = None) -> go.Figure:
+def design_figure(
+    spec: dict, rows: list[dict], selected: int | None = None, height: int = 340
+) -> go.Figure:
     """Circles and lines for a small Linear-only stack, boxes otherwise."""
     from cnnviz.plots.design_mlp import (  # it uses this module's helpers
         linear_widths,
@@ -267,8 +271,8 @@ def design_figure(spec: dict, rows: list[dict], selected: int | None = None) -> 
     )
 
     if linear_widths(spec, rows) is not None:
-        return neurons_figure(spec, rows, selected)
-    return blocks_figure(spec, rows, selected)
+        return neurons_figure(spec, rows, selected, height)
+    return blocks_figure(spec, rows, selected, height)
 
 
 def layer_from_selection(selection: object) -> int | None:

@@ -30,7 +30,9 @@ def linear_widths(spec: dict, rows: list[dict]) -> list[int] | None:
     return widths
 
 
-def neurons_figure(spec: dict, rows: list[dict], selected: int | None = None) -> go.Figure:
+def neurons_figure(
+    spec: dict, rows: list[dict], selected: int | None = None, height: int = 340
+) -> go.Figure:
     """The lecture's circles and lines for a small Linear-only stack."""
     widths = linear_widths(spec, rows)
     if widths is None:
@@ -87,7 +89,7 @@ def neurons_figure(spec: dict, rows: list[dict], selected: int | None = None) ->
     fig.update_yaxes(visible=False, range=[-span, span + 0.6])
     fig.update_layout(
         annotations=notes,
-        height=340,
+        height=height,
         margin={"l": 10, "r": 10, "t": 10, "b": 10},
         plot_bgcolor="white",
     )
