@@ -278,3 +278,16 @@ def test_presenter_mode_keeps_the_code_and_hides_file_controls() -> None:
 
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
     assert figure["layout"]["height"] == 440  # the diagram is still there, and taller
+
+
+def test_flat_input_for_linear_stacks_and_a_conv_on_it_says_why() -> None:
+    at = _app()
+    _load(at, "lecture-7-23")
+    _widget(at.selectbox, "Input (one image)").set_value("Flat features [N] (Linear only)").run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["input"] == [2]
+    assert _lines(at)[0].endswith("error ✗")
+    assert any("Layer 1, Conv2d" in e.value and "Fix:" in e.value for e in at.error)
+    _widget(at.number_input, "N (features)").set_value(20).run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["input"] == [20]
