@@ -68,3 +68,23 @@ def test_preset_edit_changes_shapes(streamlit_app) -> None:
         other.get_by_text("1. Conv2d(3, 10, kernel_size=64) → 10×1×1").wait_for()
     finally:
         other.context.close()
+
+
+def test_open_a_design_file_good_and_bad(streamlit_app, tmp_path) -> None:
+    page = streamlit_app.page
+    streamlit_app.goto("")
+    page.get_by_text("Activation memory").wait_for()
+    page.get_by_role("tab", name="Save / open (JSON)").click()
+    upload = page.locator('[data-testid="stFileUploader"] input[type="file"]')
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"input": [3, 64, 64], "layers": [{"type": "conv2d", "kernel_size": 0}]')
+    upload.set_input_files(str(bad))
+    page.get_by_text(
+        re.compile(r"broken\.json could not be opened: .*Your design is unchanged")
+    ).wait_for()
+    page.get_by_text("1. Conv2d(3, 6, kernel_size=3) → 6×62×62").wait_for()  # kept
+    good = tmp_path / "mlp.json"
+    good.write_text('{"input": [2], "layers": [{"type": "linear", "out_features": 3}]}')
+    upload.set_input_files(str(good))
+    page.get_by_text("1. Linear(2, 3) → 3").wait_for()
+    page.get_by_text("Opened mlp.json.").wait_for()
