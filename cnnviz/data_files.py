@@ -97,6 +97,8 @@ def load_image_folder(
         )
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")
+    if not 4 <= size <= 256:
+        raise ValueError(f"image size must be between 4 and 256 pixels, got {size}")
     files: list[tuple[Path, int]] = []
     for label, d in enumerate(dirs):
         files += [

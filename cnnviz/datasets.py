@@ -49,6 +49,7 @@ from cnnviz.data_torchvision import expected_files, is_present, load_torchvision
 __all__ = [
     "DATASETS",
     "DEFAULT_DATASET",
+    "FOLDER_INFO",
     "DataBundle",
     "DatasetInfo",
     "DatasetUnavailable",
@@ -128,6 +129,13 @@ DATASETS: dict[str, DatasetInfo] = {
     )
 }  # fmt: skip
 DEFAULT_DATASET = "shapes"
+# your own images: not in DATASETS (it has no fixed classes); load_dataset("folder",
+# data_dir=<the folder>, size=..., channels=...) reads it with load_image_folder
+FOLDER_INFO = DatasetInfo(
+    "folder", "Your own images", Source.FOLDER, 3, (64, 64), (),
+    "A folder with one sub-folder per class (ImageFolder layout), or a ZIP of one.",
+    sizes=(64, 32, 28, 96, 128),
+)  # fmt: skip
 MAX_BUNDLE_BYTES = 2 << 30  # a loaded dataset (uint8, both splits) may take this much memory
 MAX_SIZE = 256  # largest image side offered; bigger requests are refused with a message
 
@@ -238,9 +246,11 @@ def load_dataset(
     Raises ``DatasetUnavailable`` (files missing, download failed) and ``ValueError``
     (unknown name, bad size or channels) with messages meant for the user.
     """
-    info = DATASETS.get(name)
+    info = FOLDER_INFO if name == FOLDER_INFO.name else DATASETS.get(name)
     if info is None:
-        raise ValueError(f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)}")
+        raise ValueError(
+            f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)} (or folder)"
+        )
     root = Path(data_dir) if data_dir is not None else default_data_dir()
     if size is not None and not 4 <= size <= MAX_SIZE:
         raise ValueError(f"image size must be between 4 and {MAX_SIZE} pixels, got {size}")
@@ -262,8 +272,20 @@ def load_dataset(
         if key in _CACHE:
             _CACHE.move_to_end(key)
             return _CACHE[key]
-    _check_memory(info, size, channels, n_train, n_test)
-    if info.source is Source.BUILTIN:
+    if info.source is not Source.FOLDER:
+        _check_memory(info, size, channels, n_train, n_test)
+    if info.source is Source.FOLDER:
+        if data_dir is None:
+            raise ValueError(
+                "your own images need their folder: give it as the data folder (--data-dir)"
+            )
+        b = load_image_folder(
+            root, size=size or info.size[0], channels=channels or info.channels, seed=seed
+        )
+        tx, ty = _subset(b.train_x, b.train_y, n_train, seed)
+        vx, vy = _subset(b.test_x, b.test_y, n_test, seed + 1)
+        bundle = DataBundle(b.name, b.classes, tx, ty, vx, vy, b.skipped, b.note)
+    elif info.source is Source.BUILTIN:
         s = size or info.size[0]
         c = channels or info.channels
         tx, ty = make_shapes(n_train or info.n_train, size=s, channels=c, seed=seed)

@@ -305,3 +305,14 @@ def test_is_downloaded_and_files_location(tmp_path):
     _write_mnist(tmp_path, "MNIST", gz=True)
     assert D.is_downloaded("mnist", tmp_path)
     assert D.files_location("cifar10", tmp_path)[0] == tmp_path / "cifar-10-batches-py"
+
+
+def test_load_dataset_folder_by_name(tmp_path):
+    root = _make_folder(tmp_path / "pets")
+    b = D.load_dataset("folder", data_dir=root, size=8, channels=1)
+    assert b.classes == ("cats", "dogs") and b.shape == (1, 8, 8) and b.skipped == 1
+    assert D.FOLDER_INFO.source is D.Source.FOLDER and "folder" not in D.DATASETS
+    with pytest.raises(ValueError, match="their folder"):
+        D.load_dataset("folder")
+    with pytest.raises(ValueError, match="between 4 and 256"):
+        D.load_image_folder(root, size=1000, channels=3)
