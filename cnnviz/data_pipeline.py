@@ -1,5 +1,6 @@
 """The data pipeline in the course's words: normalization, the train/validation split,
-iterations per epoch, augmentation. Pure torch; re-exported by ``cnnviz.datasets``.
+iterations per epoch, augmentation, resizing and channel conversion. Pure torch;
+re-exported by ``cnnviz.datasets``.
 
 Normalization (``NormKind``): ``none`` feeds raw 0..255 floats, ``div255`` gives 0..1,
 ``standardize`` is torchvision's ``Normalize`` after ``ToTensor``: ``(x/255 - mean) / std``
@@ -157,3 +158,36 @@ def augment_batch(
         )
         x = padded.gather(3, cols)  # (B, C, H, W)
     return x
+
+
+def convert_images(
+    x: Tensor, *, size: int | None = None, channels: int | None = None, chunk: int = 2048
+) -> Tensor:
+    """Resize (bilinear, antialiased) to ``size``×``size`` and convert channels, whole-tensor.
+
+    1 → 3 channels repeats the grey value; 3 → 1 takes the luminance (0.299 R + 0.587 G +
+    0.114 B, as PIL's "L"). Returns uint8. Unchanged input is returned as is.
+    """
+    c, h, w = x.shape[1:]
+    if channels is not None and channels not in (1, 3):
+        raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")
+    if size is not None and not 4 <= size <= 256:
+        raise ValueError(f"image size must be between 4 and {256} pixels, got {size}")
+    want_c = channels or c
+    want_hw = (size, size) if size else (h, w)
+    if want_c == c and want_hw == (h, w):
+        return x
+    out = torch.empty(x.shape[0], want_c, *want_hw, dtype=torch.uint8)
+    lum = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
+    for s in range(0, x.shape[0], chunk):
+        part = x[s : s + chunk].float()
+        if want_c == 1 and c == 3:
+            part = (part * lum).sum(1, keepdim=True)
+        elif want_c == 3 and c == 1:
+            part = part.expand(-1, 3, -1, -1)
+        if want_hw != (h, w):
+            part = F.interpolate(
+                part, size=want_hw, mode="bilinear", antialias=True, align_corners=False
+            )
+        out[s : s + chunk] = part.round_().clamp_(0, 255).to(torch.uint8)
+    return out

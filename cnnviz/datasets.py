@@ -30,7 +30,6 @@ from enum import StrEnum
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 from torch import Tensor
 
 from cnnviz.data_errors import DatasetUnavailable, UnsafeArchive
@@ -39,6 +38,7 @@ from cnnviz.data_pipeline import (
     Normalization,
     NormKind,
     augment_batch,
+    convert_images,
     fit_normalization,
     iterations_per_epoch,
     split_train_val,
@@ -176,42 +176,6 @@ def files_location(
 ) -> tuple[Path, tuple[str, ...]]:
     """The folder a torchvision set is read from and the file names expected there."""
     return expected_files(name, Path(data_dir) if data_dir is not None else default_data_dir())
-
-
-# ---------------------------------------------------------------------------- conversion
-
-
-def convert_images(
-    x: Tensor, *, size: int | None = None, channels: int | None = None, chunk: int = 2048
-) -> Tensor:
-    """Resize (bilinear, antialiased) to ``size``×``size`` and convert channels, whole-tensor.
-
-    1 → 3 channels repeats the grey value; 3 → 1 takes the luminance (0.299 R + 0.587 G +
-    0.114 B, as PIL's "L"). Returns uint8. Unchanged input is returned as is.
-    """
-    c, h, w = x.shape[1:]
-    if channels is not None and channels not in (1, 3):
-        raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")
-    if size is not None and not 4 <= size <= MAX_SIZE:
-        raise ValueError(f"image size must be between 4 and {MAX_SIZE} pixels, got {size}")
-    want_c = channels or c
-    want_hw = (size, size) if size else (h, w)
-    if want_c == c and want_hw == (h, w):
-        return x
-    out = torch.empty(x.shape[0], want_c, *want_hw, dtype=torch.uint8)
-    lum = torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1)
-    for s in range(0, x.shape[0], chunk):
-        part = x[s : s + chunk].float()
-        if want_c == 1 and c == 3:
-            part = (part * lum).sum(1, keepdim=True)
-        elif want_c == 3 and c == 1:
-            part = part.expand(-1, 3, -1, -1)
-        if want_hw != (h, w):
-            part = F.interpolate(
-                part, size=want_hw, mode="bilinear", antialias=True, align_corners=False
-            )
-        out[s : s + chunk] = part.round_().clamp_(0, 255).to(torch.uint8)
-    return out
 
 
 # ---------------------------------------------------------------------------- loading
