@@ -172,7 +172,7 @@ def convert_images(
     if channels is not None and channels not in (1, 3):
         raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")
     if size is not None and not 4 <= size <= 256:
-        raise ValueError(f"image size must be between 4 and {256} pixels, got {size}")
+        raise ValueError(f"image size must be between 4 and 256 pixels, got {size}")
     want_c = channels or c
     want_hw = (size, size) if size else (h, w)
     if want_c == c and want_hw == (h, w):
