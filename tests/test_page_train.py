@@ -303,3 +303,18 @@ def test_own_images_choice_waits_for_images():
     assert not at.exception
     assert at.button(key="train.start").disabled
     assert "No training data is loaded" in _texts(at)
+
+
+def test_progress_line_in_the_course_words():
+    from cnnviz.jobs import Progress
+    from cnnviz.ui.train_live import duration, progress_text
+
+    p = Progress(2, 5, 130, 500, 100, 812.4, 30.0, 95.0)
+    frac, text = progress_text(p)
+    assert frac == pytest.approx(130 / 500)
+    assert text == (
+        "Epoch 2/5 · iteration 130/500 (mini-batch 30/100 of this epoch) · 812 images/s · about 1 min 35 s left"
+    )
+    assert "left" not in progress_text(p, live=False)[1]
+    assert progress_text(Progress(0, 5, 0, 0, 0, 0.0, 0.0, None))[1].startswith("Preparing")
+    assert [duration(s) for s in (5, 75, 3725, None)] == ["5 s", "1 min 15 s", "1 h 02 min", "…"]

@@ -43,8 +43,11 @@ def duration(seconds: float | None) -> str:
     return f"{h} h {m:02d} min"
 
 
-def progress_text(p) -> tuple[float, str]:
-    """(fraction done, one line in the course's words) from a job progress snapshot."""
+def progress_text(p, *, live: bool = True) -> tuple[float, str]:
+    """(fraction done, one line in the course's words) from a job progress snapshot.
+
+    The time left is only given while the job is ``live`` (running or paused).
+    """
     total = max(int(p.total_iterations or 0), 1)
     frac = min(max(p.iteration / total, 0.0), 1.0)
     if not p.total_iterations:
@@ -57,7 +60,7 @@ def progress_text(p) -> tuple[float, str]:
     ]
     if p.images_per_s:
         parts.append(f"{p.images_per_s:,.0f} images/s")
-    if p.iteration and p.iteration < total:
+    if live and p.iteration and p.iteration < total:
         parts.append(f"about {duration(p.eta_s)} left")
     return frac, " · ".join(parts)
 
@@ -116,8 +119,11 @@ def _outcome(job: Job) -> None:
             icon=":material/check_circle:",
         )
     elif status == "stopped":
+        done = len(job.epoch_metrics())
+        finished = f"{done} epoch{'s' if done != 1 else ''} finished"
         st.info(
-            f"Training stopped after {duration(end.elapsed_s)}. {end.reason or ''} The finished epochs and their weights are saved.",
+            f"Training stopped after {duration(end.elapsed_s)} ({finished}). {end.reason or ''} "
+            "The weights as they were at the stop are saved, so you can still inspect them.",
             icon=":material/stop_circle:",
         )
     else:
@@ -172,7 +178,7 @@ def _body(job_id: str, was_live: bool) -> None:
     status = _status(job)
     if was_live and status not in LIVE:
         st.rerun()  # the whole page: controls re-enabled, polling off
-    frac, text = progress_text(job.progress())
+    frac, text = progress_text(job.progress(), live=status in LIVE)
     if status in LIVE and job.control.stop_requested:
         status = "stopping"  # the worker ends after the current mini-batch
         text = "Stopping after this mini-batch… — " + text
