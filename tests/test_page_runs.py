@@ -144,3 +144,11 @@ def test_running_run_without_a_live_job_is_flagged():
     infos = [RunInfo("r1", Path("r1"), "x", "shapes", "running", None, 1, 5, 0.0)]
     assert runs_table(infos, live_ids={"r1"})["status"].iloc[0] == "⏳ running"
     assert "interrupted" in runs_table(infos, live_ids=set())["status"].iloc[0]
+
+
+def test_open_in_inspect_sets_the_run():
+    run_id = _write_run()
+    at = _app()
+    at.button(key=f"runs.inspect.{run_id}").click().run()
+    assert at.session_state["cnnviz.run_id"] == run_id
+    assert not at.exception, at.exception  # the Inspect page opened with this run
