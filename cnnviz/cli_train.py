@@ -48,12 +48,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--size", type=int, metavar="PX", help="resize images to PX×PX")
     p.add_argument("--channels", type=int, choices=(1, 3), help="convert images to 1 or 3 channels")
-    p.add_argument("--epochs", type=int, metavar="N")
+    p.add_argument("--epochs", type=int, metavar="N", help="passes over the training set")
     p.add_argument("--batch-size", type=int, metavar="B", help="mini-batch size")
     p.add_argument("--optimizer", choices=[str(o) for o in OptimizerKind])
     p.add_argument("--lr", type=float, metavar="LR", help="learning rate")
-    p.add_argument("--momentum", type=float, help="SGD momentum")
-    p.add_argument("--weight-decay", type=float)
+    p.add_argument("--momentum", type=float, metavar="M", help="SGD momentum, e.g. 0.9")
+    p.add_argument("--weight-decay", type=float, metavar="W", help="L2 penalty, e.g. 0.0001")
     p.add_argument("--normalize", choices=[str(n) for n in NormalizeKind])
     p.add_argument(
         "--val-fraction", type=float, metavar="F", help="share of training images held out"
@@ -64,8 +64,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--augment-crop", type=int, metavar="PX", help="random crop after padding PX pixels"
     )
-    p.add_argument("--device", choices=[str(d) for d in DeviceKind])
-    p.add_argument("--seed", type=int)
+    p.add_argument(
+        "--device", choices=[str(d) for d in DeviceKind], help="auto: cuda, then mps, then cpu"
+    )
+    p.add_argument(
+        "--seed", type=int, metavar="S", help="same seed, same weights, order and result"
+    )
     p.add_argument(
         "--runs-dir", metavar="DIR", help="where runs are saved ($CNNVIZ_RUNS_DIR or ./runs)"
     )
