@@ -1,29 +1,39 @@
-"""cnnviz: the router. Page set-up, navigation and the shared sidebar; nothing else."""
+"""cnnviz: the router. Page set-up, navigation and the shared sidebar; nothing else.
+
+The pages live in ``views/``, not ``pages/``: Streamlit treats a ``pages/`` folder as an
+old-style multipage app until ``st.navigation`` has run once, so a link straight to
+``/train`` on a freshly started server would skip this router.
+"""
 
 import streamlit as st
 
 from cnnviz.ui import sidebar, state
 
-st.set_page_config(page_title="cnnviz", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
+
+DESIGN = st.Page(
+    "views/design.py", title="Design", icon=":material/architecture:", url_path="design"
+)
+
+
+def _home() -> None:
+    """The root URL opens Design at its own address, keeping the link's design (?net=...)."""
+    st.switch_page(DESIGN, query_params=dict(st.query_params))
+
 
 state.init()
 page = st.navigation(
     [
+        st.Page(_home, title="cnnviz", url_path="home", default=True, visibility="hidden"),
+        DESIGN,
+        st.Page("views/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
         st.Page(
-            "pages/design.py",
-            title="Design",
-            icon=":material/architecture:",
-            url_path="design",
-            default=True,
-        ),
-        st.Page("pages/train.py", title="Train", icon=":material/monitoring:", url_path="train"),
-        st.Page(
-            "pages/inspect.py",
+            "views/inspect.py",
             title="Inspect",
             icon=":material/search_insights:",
             url_path="inspect",
         ),
-        st.Page("pages/runs.py", title="Runs", icon=":material/folder_open:", url_path="runs"),
+        st.Page("views/runs.py", title="Runs", icon=":material/folder_open:", url_path="runs"),
     ]
 )
 state.sync_url()

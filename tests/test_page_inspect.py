@@ -65,7 +65,7 @@ def _open_inspect(run_id: str | None = None) -> AppTest:
     if run_id:
         at.query_params["run"] = run_id
     at.run()
-    at.switch_page("pages/inspect.py")
+    at.switch_page("views/inspect.py")
     at.run()
     assert not at.exception, [e.value for e in at.exception]
     return at
@@ -270,7 +270,7 @@ def test_the_sessions_training_job_is_inspected_on_a_copy_of_its_weights():
         at = AppTest.from_file(APP, default_timeout=60)
         at.query_params["job"] = job.id
         at.run()
-        at.switch_page("pages/inspect.py")
+        at.switch_page("views/inspect.py")
         at.run()
         assert not at.exception, [e.value for e in at.exception]
         assert at.selectbox(key="inspect.network").value == "__job__"

@@ -62,7 +62,7 @@ def _write_run(label: str = "tiny", test_accuracy: float = 0.75) -> str:
 def _app() -> AppTest:
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
-    at.switch_page("pages/runs.py")
+    at.switch_page("views/runs.py")
     return at.run()
 
 

@@ -47,7 +47,7 @@ def _train_page(spec: dict | None = None, *, look: bool = False) -> AppTest:
     at.session_state["train.data.look"] = look
     if spec is not None:
         at.session_state["cnnviz.spec"] = spec
-    at.switch_page("pages/train.py")
+    at.switch_page("views/train.py")
     at.run()
     assert not at.exception, at.exception
     return at
@@ -187,7 +187,7 @@ def test_refresh_reattaches_via_url():
     fresh = AppTest.from_file(APP, default_timeout=60)
     fresh.query_params["job"] = job_id
     fresh.run()
-    fresh.switch_page("pages/train.py")
+    fresh.switch_page("views/train.py")
     fresh.run()
     assert not fresh.exception
     assert fresh.session_state["cnnviz.job_id"] == job_id
@@ -199,7 +199,7 @@ def test_unknown_job_in_url_is_explained():
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["job"] = "nosuchjob123"
     at.run()
-    at.switch_page("pages/train.py")
+    at.switch_page("views/train.py")
     at.run()
     assert not at.exception
     assert "not running on this server" in _texts(at)
@@ -244,9 +244,9 @@ def test_switching_pages_keeps_the_job():
     at.number_input(key="train.cfg.epochs").set_value(50).run()
     at.button(key="train.start").click().run()
     job_id = at.session_state["cnnviz.job_id"]
-    at.switch_page("pages/runs.py").run()
+    at.switch_page("views/runs.py").run()
     assert not at.exception
-    at.switch_page("pages/train.py").run()
+    at.switch_page("views/train.py").run()
     assert at.session_state["cnnviz.job_id"] == job_id
     assert at.get("progress") and not at.button(key="train.stop").disabled
     at.button(key="train.stop").click().run()
@@ -277,7 +277,7 @@ def test_failed_run_shows_reason_and_advice():
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["job"] = job.id
     at.run()
-    at.switch_page("pages/train.py")
+    at.switch_page("views/train.py")
     at.run()
     assert not at.exception
     failed = [e.value for e in at.error if e.value.startswith("Training failed")]
@@ -289,7 +289,7 @@ def test_presenter_mode_folds_data_and_settings():
     at = AppTest.from_file(APP, default_timeout=60)
     at.run()
     at.session_state["cnnviz.teaching"] = True
-    at.switch_page("pages/train.py")
+    at.switch_page("views/train.py")
     at.run()
     assert not at.exception
     labels = [e.label for e in at.expander]

@@ -204,7 +204,7 @@ def no_model_message() -> None:
         "There is no trained network to look inside yet. Train one on the **Train** page "
         "(one or two epochs are enough to see something); it is saved as a run and appears here."
     )
-    st.page_link("pages/train.py", label="Go to Train", icon="📈")
+    st.page_link("views/train.py", label="Go to Train", icon="📈")
 
 
 def _remember_choice() -> None:

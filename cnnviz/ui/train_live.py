@@ -143,7 +143,7 @@ def _outcome(job: Job) -> None:
         )
     ):
         state.set_run_id(run_id)
-        st.switch_page("pages/inspect.py")
+        st.switch_page("views/inspect.py")
     if job.run_dir:
         st.caption(f"Saved in `{job.run_dir}` (listed on the Runs page).")
 

@@ -74,7 +74,7 @@ def network_section(data: Any) -> bool:
             )
         else:
             box.page_link(
-                "pages/design.py",
+                "views/design.py",
                 label="Open the Design page to fix this layer",
                 icon=":material/construction:",
             )

@@ -200,7 +200,7 @@ def _actions(run: Run, *, can_inspect: bool) -> None:
         else "This run has no saved weights to inspect.",
     ):
         state.set_run_id(run.id)
-        st.switch_page("pages/inspect.py")
+        st.switch_page("views/inspect.py")
     if row.button(
         "Load design",
         icon=":material/construction:",

@@ -155,7 +155,7 @@ def _router_ready(browser, app_url: str) -> str:
 
     Until a server process has seen ``st.navigation``, Streamlit treats the
     ``pages/`` folder as an old-style multipage app: a first request for
-    ``/design`` would run pages/design.py alone, without app.py's router.
+    ``/design`` would run views/design.py alone, without app.py's router.
     """
     context = browser.new_context()
     try:

@@ -3,9 +3,7 @@
 import streamlit as st
 
 from cnnviz.runs import runs_root
-from cnnviz.ui import state, train_runs
-
-state.init()  # idempotent; see pages/train.py
+from cnnviz.ui import train_runs
 
 st.title("Runs")
 st.caption(
@@ -18,7 +16,7 @@ st.caption(
 runs = train_runs.all_runs()
 if not runs:
     st.info("No runs yet. Train a network on the **Train** page and it will be listed here.")
-    st.page_link("pages/train.py", label="Go to Train", icon="📈")
+    st.page_link("views/train.py", label="Go to Train", icon="📈")
     st.stop()
 
 st.caption("Click a row to see that run.")

@@ -10,10 +10,6 @@ import streamlit as st
 from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state, train_config, train_data, train_live, train_network, train_start
 
-# Idempotent: covers the first request after a server start, which Streamlit may run
-# without app.py (it treats pages/ as an old-style page folder until st.navigation ran).
-state.init()
-
 st.title("Train")
 st.caption(
     "Feed the network real images in mini-batches, let the optimizer follow the gradients of the "
