@@ -12,7 +12,8 @@ Prints images/s (median of interleaved rounds) and the ratios (c)/(a) (target >=
     python3 bench/train.py [--quick] [--device cpu|cuda] [--threads N] [--images N]
 
 Data: the real MNIST test images from ../shared/data/mnist-t10k when present, else
-Shapes at 1x28x28. Network: the mnist-basic preset (``--preset lenet5`` for a lighter one).
+Shapes at 1x28x28, with the mnist-basic preset (``--preset lenet5`` for a lighter one);
+or ``--data shapes64``: the app's default path, Shapes 3x64x64 with lecture-7-23.
 """
 
 from __future__ import annotations
@@ -41,7 +42,12 @@ from cnnviz.presets import PRESETS  # noqa: E402
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
 
 
-def load_images(n: int) -> tuple[torch.Tensor, torch.Tensor, str]:
+def load_images(n: int, data: str = "mnist") -> tuple[torch.Tensor, torch.Tensor, str]:
+    if data == "shapes64":  # the app's default path: Shapes 3x64x64 (lecture-7-23)
+        from cnnviz.data_shapes import make_shapes
+
+        x, y = make_shapes(n, size=64, channels=3, seed=0)
+        return x, y, "Shapes 3x64x64"
     if SHARED.is_dir():
         import gzip
 
@@ -92,21 +98,26 @@ def course(
     from torch.utils.data import DataLoader, Dataset
     from torchvision import transforms
 
-    arrays = x[:, 0].numpy()
+    channels = x.shape[1]
+    # (N, H, W) for greyscale, (N, H, W, 3) for colour: what PIL's Image.fromarray expects
+    arrays = x[:, 0].numpy() if channels == 1 else x.permute(0, 2, 3, 1).contiguous().numpy()
+    mode = "L" if channels == 1 else "RGB"
     labels = y.tolist()
-    mean, std = float((x.float() / 255).mean()), float((x.float() / 255).std())
+    xs = x.float() / 255
+    mean = tuple(xs.mean(dim=(0, 2, 3)).tolist())
+    std = tuple(xs.std(dim=(0, 2, 3)).tolist())
 
     class Digits(Dataset):
         def __init__(self) -> None:
             self.transform = transforms.Compose(
-                [transforms.ToTensor(), transforms.Normalize((mean,), (std,))]
+                [transforms.ToTensor(), transforms.Normalize(mean, std)]
             )
 
         def __len__(self) -> int:
             return len(labels)
 
         def __getitem__(self, i: int):
-            return self.transform(Image.fromarray(arrays[i], mode="L")), labels[i]
+            return self.transform(Image.fromarray(arrays[i], mode=mode)), labels[i]
 
     loader = DataLoader(
         Digits(), batch_size=cfg.batch_size, shuffle=True, pin_memory=device.type == "cuda"
@@ -187,15 +198,24 @@ def main() -> int:
     ap.add_argument("--batch-size", type=int, default=64)
     ap.add_argument("--quick", action="store_true", help="fewer images and rounds")
     ap.add_argument(
-        "--preset", default="mnist-basic", help="a 1x28x28 preset, e.g. mnist-basic or lenet5"
+        "--data",
+        default="mnist",
+        choices=("mnist", "shapes64"),
+        help="mnist: 1x28x28 digits; shapes64: the app's default Shapes 3x64x64",
+    )
+    ap.add_argument(
+        "--preset",
+        default=None,
+        help="default: mnist-basic for mnist, lecture-7-23 for shapes64 (lenet5 is lighter)",
     )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
     n = args.images or (1920 if args.quick else (20_000 if device.type == "cuda" else 6400))
     rounds = args.rounds or (1 if args.quick else 3)
+    args.preset = args.preset or ("lecture-7-23" if args.data == "shapes64" else "mnist-basic")
     spec = PRESETS[args.preset].spec
-    x, y, source = load_images(n)
+    x, y, source = load_images(n, args.data)
     cfg = TrainConfig(
         epochs=1, batch_size=args.batch_size, lr=1e-3, device=args.device, val_fraction=0.0
     )
