@@ -8,9 +8,9 @@ from cnnviz.ui import state
 
 _PRESENTER_CSS = """
 <style>
-html, body, [class*="st-"] { font-size: 1.15rem; }
-h1 { font-size: 2.6rem !important; }
-[data-testid="stDataFrame"] * { font-size: 1.05rem; }
+/* Streamlit sizes its text in rem: a larger root scales body text and headings alike. */
+html { font-size: 20px; }
+[data-testid="stSidebar"] { font-size: 0.9rem; }
 </style>
 """
 
