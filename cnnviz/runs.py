@@ -16,17 +16,21 @@ Root: ``$CNNVIZ_RUNS_DIR`` or ``./runs``. A run folder is named
 CSV rows are flushed at every epoch end, so every finished epoch survives a crash.
 ``open_run(...).load_model()`` uses ``torch.load(weights_only=True)``: a file that
 carries pickled code is refused with a ``RunError``, and nothing in the folder is
-ever modified by reading it.
+ever modified by reading it. A damaged ``weights.pt`` (not a readable zip archive,
+as ``torch.save`` writes) is caught cheaply when listing, by ``weights_problem``,
+without loading any tensors.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import logging
 import os
 import re
 import time
 import uuid
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -36,6 +40,10 @@ from cnnviz.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 ITER_FIELDS = ("epoch", "iteration", "batch", "loss", "accuracy", "images_per_s", "elapsed_s")
 EPOCH_FIELDS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s")
 _FILES = ("spec.json", "config.json", "status.json")
+WEIGHTS_DAMAGED = "weights.pt is damaged and cannot be read"
+WEIGHTS_MISSING = "weights.pt is missing from this run's folder"
+WEIGHTS_NOT_YET = "no weights saved yet (no epoch finished)"
+log = logging.getLogger(__name__)
 
 
 class RunError(ValueError):
@@ -214,8 +222,8 @@ def _info(p: Path) -> RunInfo:
         problem = f"{Path(e.filename).name} is missing: this run stopped before training began"
     except (OSError, ValueError) as e:
         problem = f"unreadable run files ({e})"
-    if not problem and not (p / "weights.pt").exists():
-        problem = "no weights saved yet (no epoch finished)"
+    if not problem:
+        problem = weights_problem(p / "weights.pt", status if isinstance(status, dict) else {})
     epochs = config.get("train", {}).get("epochs") if isinstance(config, dict) else None
     return RunInfo(
         id=p.name,
@@ -229,6 +237,36 @@ def _info(p: Path) -> RunInfo:
         created=created,
         problem=problem,
     )
+
+
+def weights_problem(path: Path, status: dict | None = None) -> str | None:
+    """Why ``weights.pt`` at ``path`` cannot be used, in plain words; None if it looks fine.
+
+    Cheap (no tensor is read): ``torch.save`` writes a zip archive, so the file must be
+    non-empty, a zip, with a readable central directory naming a ``data.pkl``. A missing
+    file is "not yet" while no epoch has finished, else "missing" (deleted).
+    """
+    status = status or {}
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        done = status.get("epochs_done") or 0
+        finished = status.get("status") in ("finished", "stopped", "failed")
+        return WEIGHTS_MISSING if done or finished else WEIGHTS_NOT_YET
+    except OSError as e:
+        log.warning("weights.pt at %s cannot be read: %s", path, e)
+        return WEIGHTS_DAMAGED
+    try:
+        if size == 0 or not zipfile.is_zipfile(path):
+            return WEIGHTS_DAMAGED
+        with zipfile.ZipFile(path) as z:
+            names = z.namelist()
+    except (OSError, zipfile.BadZipFile, ValueError) as e:
+        log.warning("weights.pt at %s is not a readable archive: %s", path, e)
+        return WEIGHTS_DAMAGED
+    if not any(n == "data.pkl" or n.endswith("/data.pkl") for n in names):
+        return WEIGHTS_DAMAGED
+    return None
 
 
 class Run:
@@ -305,10 +343,22 @@ class Run:
         import torch
 
         path = self.path / "weights.pt"
-        if not path.exists():
+        damaged = (
+            f"weights.pt in {self.id} is damaged and cannot be read: "
+            "train again, or delete this run folder."
+        )
+        problem = weights_problem(path, self.status)
+        if problem == WEIGHTS_NOT_YET:
             raise RunError(
                 f"Run {self.id} has no weights.pt yet: no epoch finished. Train it again."
             )
+        if problem == WEIGHTS_MISSING:
+            raise RunError(
+                f"weights.pt is missing from the folder of run {self.id}: train again, "
+                "or delete this run folder."
+            )
+        if problem:
+            raise RunError(damaged)
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as e:
@@ -316,10 +366,9 @@ class Run:
                 f"Run {self.id}: weights.pt carries more than tensors (pickled code), so it was "
                 f"refused for safety ({str(e).splitlines()[0]}). Only load files you trust."
             ) from None
-        except Exception as e:  # truncated / corrupt zip, wrong format
-            raise RunError(
-                f"Run {self.id}: weights.pt is damaged and cannot be read ({e})."
-            ) from None
+        except Exception as e:  # corrupt data inside a well-formed archive
+            log.warning("weights.pt of run %s cannot be loaded: %s", self.id, e)
+            raise RunError(damaged) from None
         if not isinstance(state, dict) or not all(
             isinstance(v, torch.Tensor) for v in state.values()
         ):
@@ -357,4 +406,16 @@ def open_run(run: str | os.PathLike, root: str | os.PathLike | None = None) -> R
     return Run(p)
 
 
-__all__ = ["RunError", "RunInfo", "Run", "RunWriter", "list_runs", "open_run", "runs_root"]
+__all__ = [
+    "WEIGHTS_DAMAGED",
+    "WEIGHTS_MISSING",
+    "WEIGHTS_NOT_YET",
+    "RunError",
+    "RunInfo",
+    "Run",
+    "RunWriter",
+    "list_runs",
+    "open_run",
+    "runs_root",
+    "weights_problem",
+]

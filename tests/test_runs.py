@@ -13,7 +13,17 @@ from train_helpers import TINY_SPEC, tiny_bundle
 
 from cnnviz.engine import TrainConfig, build_seeded, fit
 from cnnviz.events import EpochEnded
-from cnnviz.runs import RunError, RunWriter, list_runs, open_run, runs_root
+from cnnviz.runs import (
+    WEIGHTS_DAMAGED,
+    WEIGHTS_MISSING,
+    WEIGHTS_NOT_YET,
+    RunError,
+    RunWriter,
+    list_runs,
+    open_run,
+    runs_root,
+    weights_problem,
+)
 
 CFG = TrainConfig(epochs=2, batch_size=32, device="cpu", normalize="standardize")
 
@@ -91,8 +101,56 @@ def test_damaged_weights_are_a_clear_error(tmp_path: Path, damage: str):
         w.unlink()
     else:
         torch.save({"0.weight": torch.zeros(3)}, w)
-    with pytest.raises(RunError, match="weights.pt"):
+    with pytest.raises(RunError, match="weights.pt") as err:
         open_run(writer.path).load_model()
+    msg = str(err.value)
+    assert "\n" not in msg and "zip" not in msg.lower() and "pop from" not in msg
+    if damage in ("garbage", "truncated"):
+        assert msg == (
+            f"weights.pt in {writer.id} is damaged and cannot be read: "
+            "train again, or delete this run folder."
+        )
+    if damage == "missing":
+        assert "missing" in msg and "no epoch finished" not in msg
+
+
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "empty", "other zip"])
+def test_damaged_weights_are_flagged_when_listing(tmp_path: Path, damage: str):
+    import zipfile
+
+    _, writer, _ = trained_run(tmp_path)
+    w = writer.path / "weights.pt"
+    if damage == "garbage":
+        w.write_bytes(os.urandom(5000))
+    elif damage == "truncated":
+        w.write_bytes(w.read_bytes()[: w.stat().st_size // 2])
+    elif damage == "empty":
+        w.write_bytes(b"")
+    else:
+        with zipfile.ZipFile(w, "w") as z:
+            z.writestr("notes.txt", "hello")
+    (info,) = list_runs(tmp_path)
+    assert info.problem == WEIGHTS_DAMAGED
+
+
+def test_missing_weights_after_finished_epochs_says_missing(tmp_path: Path):
+    _, writer, _ = trained_run(tmp_path)
+    (writer.path / "weights.pt").unlink()
+    (info,) = list_runs(tmp_path)
+    assert info.problem == WEIGHTS_MISSING
+    fresh = RunWriter(TINY_SPEC, label="fresh", root=tmp_path)  # no epoch finished yet
+    assert weights_problem(fresh.path / "weights.pt", {"status": "running"}) == WEIGHTS_NOT_YET
+
+
+def test_listing_does_not_load_weights(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    trained_run(tmp_path)
+
+    def no_load(*a, **k):
+        raise AssertionError("list_runs must not torch.load weights")
+
+    monkeypatch.setattr(torch, "load", no_load)
+    (info,) = list_runs(tmp_path)
+    assert info.problem is None
 
 
 def test_a_crash_mid_run_leaves_every_finished_epoch_readable(tmp_path: Path):
