@@ -106,11 +106,24 @@ def test_broken_folder_is_listed_with_its_problem():
     df = at.dataframe[0].value
     assert len(df) == 2
     row = df[df["run"] == broken.name].iloc[0]
-    assert row["status"].startswith("⚠️")
+    assert row["status"].startswith("problem: ")
     # the newest (the broken one) is shown by default: a message, not a traceback
     assert at.warning or at.error
     text = " ".join(e.value for e in [*at.warning, *at.error])
     assert "cannot be read" in text or "problem" in text
+
+
+def test_damaged_weights_warn_in_the_table_and_on_the_run_page():
+    run_id = _write_run()
+    w = runs_root() / run_id / "weights.pt"
+    w.write_bytes(w.read_bytes()[:300])  # truncated: still "finished" in status.json
+    at = _app()
+    assert not at.exception, at.exception
+    row = at.dataframe[0].value.iloc[0]
+    assert row["status"] == "problem: weights.pt is damaged and cannot be read"
+    text = " ".join(e.value for e in at.warning)
+    assert "weights.pt is damaged" in text and "delete this run folder" in text
+    assert at.button(key=f"runs.inspect.{run_id}").disabled
 
 
 def test_runs_table_formats_problem_and_accuracy():
@@ -133,8 +146,8 @@ def test_runs_table_formats_problem_and_accuracy():
     ]
     df = runs_table(infos)
     assert df["test accuracy"].iloc[0] == pytest.approx(98.1)
-    assert df["status"].iloc[0] == "✅ finished"
-    assert df["status"].iloc[1] == "⚠️ config.json is missing"
+    assert df["status"].iloc[0] == "finished"
+    assert df["status"].iloc[1] == "problem: config.json is missing"
     assert df["network"].iloc[1] == "—"
 
 
@@ -142,7 +155,7 @@ def test_running_run_without_a_live_job_is_flagged():
     from cnnviz.runs import RunInfo
 
     infos = [RunInfo("r1", Path("r1"), "x", "shapes", "running", None, 1, 5, 0.0)]
-    assert runs_table(infos, live_ids={"r1"})["status"].iloc[0] == "⏳ running"
+    assert runs_table(infos, live_ids={"r1"})["status"].iloc[0] == "running"
     assert "interrupted" in runs_table(infos, live_ids=set())["status"].iloc[0]
 
 

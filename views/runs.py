@@ -16,7 +16,7 @@ st.caption(
 runs = train_runs.all_runs()
 if not runs:
     st.info("No runs yet. Train a network on the **Train** page and it will be listed here.")
-    st.page_link("views/train.py", label="Go to Train", icon="📈")
+    st.page_link("views/train.py", label="Go to Train", icon=":material/show_chart:")
     st.stop()
 
 st.caption("Click a row to see that run.")

@@ -13,24 +13,35 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.plots.train import epoch_metrics_figure, iteration_loss_figure
-from cnnviz.runs import Run, RunError, RunInfo, list_runs, open_run
+from cnnviz.runs import (
+    WEIGHTS_DAMAGED,
+    WEIGHTS_MISSING,
+    Run,
+    RunError,
+    RunInfo,
+    list_runs,
+    open_run,
+)
 from cnnviz.ui import state
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
+# Material icons in markdown (emoji fonts are missing on many classroom machines);
+# the table's cells are plain text.
 STATUS_ICON = {
-    "finished": "✅ finished",
-    "stopped": "⏹️ stopped",
-    "failed": "❌ failed",
-    "running": "⏳ running",
+    "finished": ":material/check_circle: finished",
+    "stopped": ":material/stop_circle: stopped",
+    "failed": ":material/error: failed",
+    "running": ":material/hourglass_top: running",
 }
 
 
 def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
     if r.problem:
-        return f"⚠️ {r.problem}"
+        short = r.problem.split(":")[0].split(" (")[0]
+        return f"problem: {short}"
     if r.status == "running" and live_ids is not None and r.id not in live_ids:
-        return "⏳ running in another process, or interrupted"
-    return STATUS_ICON.get(r.status, r.status)
+        return "running in another process, or interrupted"
+    return r.status
 
 
 def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.DataFrame:
@@ -77,7 +88,10 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
         key="runs.table",
         column_config={
             "test accuracy": st.column_config.NumberColumn(format="%.1f %%"),
-            "run": st.column_config.TextColumn(help="The run's folder name under the runs folder"),
+            "status": st.column_config.TextColumn(width=190),
+            "run": st.column_config.TextColumn(
+                width=330, help="The run's folder name under the runs folder"
+            ),
         },
     )
     picked = event.selection.rows if event is not None else []
@@ -119,6 +133,11 @@ def run_details(info: RunInfo) -> None:
 
 
 def _problem_fix(info: RunInfo) -> str:
+    if info.problem in (WEIGHTS_DAMAGED, WEIGHTS_MISSING):
+        return (
+            "Train again, or delete this run folder; its charts below may still be readable, "
+            "but it cannot be opened in Inspect."
+        )
     if "weights" in (info.problem or ""):
         return "Its charts may still be readable below; train it again to get weights to inspect."
     return f"You can delete the folder `{info.path}` or train again."
