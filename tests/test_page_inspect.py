@@ -201,9 +201,22 @@ def test_broken_run_gets_a_message_and_is_not_touched(runs_dir: Path):
     before = {p.name: p.read_bytes() for p in broken.iterdir()}
     at = _open_inspect(run_id=broken.name)
     assert at.selectbox(key="inspect.network").value == broken.name
-    assert at.error and "weights.pt" in at.error[0].value
+    assert at.error[0].value == (
+        f"weights.pt in {broken.name} is damaged and cannot be read: "
+        "train again, or delete this run folder."
+    )
     assert not at.exception
     assert {p.name: p.read_bytes() for p in broken.iterdir()} == before
+
+
+def test_unknown_run_in_the_url_is_named_and_cleared(runs_dir: Path):
+    at = _open_inspect(run_id="does-not-exist")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "Run 'does-not-exist' was not found in" in warnings and "choose one below" in warnings
+    assert at.session_state["cnnviz.run_id"] is None
+    assert "run" not in at.query_params
+    assert not any("does-not-exist" in c.value for c in at.sidebar.caption)
+    assert not at.error
 
 
 def test_weights_with_pickled_code_are_refused(runs_dir: Path):

@@ -28,12 +28,13 @@ import streamlit as st
 from torch import nn
 
 from cnnviz.datasets import DATASETS
-from cnnviz.runs import RunError, RunInfo, list_runs, open_run
+from cnnviz.runs import WEIGHTS_DAMAGED, RunError, RunInfo, list_runs, open_run, runs_root
 from cnnviz.ui import state
 
 _MODELS = "inspect.models"  # {run_id: (weights mtime, Subject)}
 _SNAPSHOT = "inspect.snapshot"  # {job_id: (job status when taken, Subject)}
 _PICK = "inspect.network"  # the picker's value: a run id or JOB_CHOICE
+_NOT_FOUND = "inspect.not_found"  # message for a ?run= id that names no run folder
 JOB_CHOICE = "__job__"
 
 
@@ -66,7 +67,7 @@ def _percent(acc: Any) -> str:
 def describe_run(info: RunInfo) -> str:
     """One line for the run picker."""
     if info.problem:
-        return f"⚠️ {info.id} — {info.problem}"
+        return f"(cannot be inspected) {info.id} — {info.problem}"
     acc = (
         f", test accuracy {_percent(info.test_accuracy)}" if info.test_accuracy is not None else ""
     )
@@ -204,7 +205,7 @@ def no_model_message() -> None:
         "There is no trained network to look inside yet. Train one on the **Train** page "
         "(one or two epochs are enough to see something); it is saved as a run and appears here."
     )
-    st.page_link("views/train.py", label="Go to Train", icon="📈")
+    st.page_link("views/train.py", label="Go to Train", icon=":material/show_chart:")
 
 
 def _remember_choice() -> None:
@@ -223,11 +224,21 @@ def choose_subject() -> Subject | None:
     options: list[str] = ([JOB_CHOICE] if job is not None else []) + [r.id for r in runs]
     by_id = {r.id: r for r in runs}
     wanted = state.run_id()
+    if wanted and wanted not in by_id:
+        # A stale or mistyped ?run=: say so, and clear it so the sidebar stops naming it
+        # (the sidebar is drawn before this page, hence the rerun).
+        st.session_state[_NOT_FOUND] = (
+            f"Run '{wanted}' was not found in {runs_root().resolve()}; choose one below."
+        )
+        state.set_run_id(None)
+        st.rerun()
+    if msg := st.session_state.pop(_NOT_FOUND, None):
+        st.warning(msg, icon=":material/search_off:")
     if st.session_state.get(_PICK) not in options or (
         wanted in options and st.session_state[_PICK] != wanted
     ):
         st.session_state[_PICK] = wanted if wanted in options else options[0]
-    labels = {JOB_CHOICE: f"⏳ This session's training (job {job.id})" if job is not None else ""}
+    labels = {JOB_CHOICE: f"This session's training (job {job.id})" if job is not None else ""}
     choice = st.selectbox(
         "Network",
         options,
@@ -241,6 +252,12 @@ def choose_subject() -> Subject | None:
         subject = _job_subject(job)
     else:
         info = by_id[choice]
+        if info.problem == WEIGHTS_DAMAGED:
+            st.error(
+                f"weights.pt in {info.id} is damaged and cannot be read: "
+                "train again, or delete this run folder."
+            )
+            return None
         if info.problem:
             st.error(
                 f"This run cannot be inspected: {info.problem}. Pick another run or train again."
