@@ -131,6 +131,16 @@ def test_choose_a_test_image_by_index_class_and_random(runs_dir: Path):
         assert not at.exception
         shown = " ".join(str(i.proto) for i in at.image)
         assert any(f"test image #{i} " in shown for i in of_class)
+    # the slider counts the class's images from 1 and the caption says so
+    name = classes[3]
+    slider = at.slider(key="inspect.class_index")
+    assert slider.min == 1 and slider.max == len(of_class)
+    assert f"among the {len(of_class)} “{name}” test images" in slider.label
+    slider.set_value(2).run()
+    shown = " ".join(str(i.proto) for i in at.image)
+    assert (
+        f"image 2 of the {len(of_class)} “{name}” test images · test image #{of_class[1]} " in shown
+    )
 
 
 def test_prediction_tab_shows_probabilities_summing_to_one(runs_dir: Path):

@@ -31,6 +31,7 @@ SOURCES = ("Test image", "A mistake", "Upload", "Draw")
 DARK_DATASETS = {"mnist", "fashionmnist", "kmnist"}
 _INDEX = "inspect.index"
 _CLASS = "inspect.class"
+_CLASS_POS = "inspect.class_index"  # 1-based position among one class's test images
 MAX_MISTAKES = 100
 
 
@@ -97,40 +98,50 @@ def convert_upload(
     return Chosen(conv.tensor, None, "your upload", tuple(notes)), None
 
 
-def _class_filter(subject: Subject, y: torch.Tensor) -> torch.Tensor:
-    """Indices of the test images in the chosen class (all of them for 'any class')."""
+def _class_filter(subject: Subject) -> int:
+    """The class the test images are narrowed to (-1: any class)."""
     options = [-1, *range(len(subject.classes))]
-    pick = st.selectbox(
+    return st.selectbox(
         "Class",
         options,
         format_func=lambda i: "any class" if i < 0 else f"{i}: {subject.class_name(i)}",
         key=_CLASS,
     )
-    return torch.arange(len(y)) if pick < 0 else (y == pick).nonzero().squeeze(1)
 
 
-def _random_index(n: int) -> None:
-    st.session_state[_INDEX] = int(torch.randint(n, (1,)).item())
+def _random_pick(key: str, n: int, first: int) -> None:
+    st.session_state[key] = first + int(torch.randint(n, (1,)).item())
 
 
 def _test_image(subject: Subject, bundle: Any) -> Chosen | None:
+    """Any class: the slider is the test image's number (#0 …). One class: the slider counts
+    that class's images from 1 ("image 83 of the 200 “heart” test images · test image #893")."""
     y = bundle.test_y
     a, b = st.columns([2, 3])
     with a:
-        idx = _class_filter(subject, y)
-    if len(idx) == 0:
+        cls = _class_filter(subject)
+    idx = torch.arange(len(y)) if cls < 0 else (y == cls).nonzero().squeeze(1)
+    n = len(idx)
+    if n == 0:
         st.info("The test split has no image of this class.")
         return None
-    n = len(idx)
-    if st.session_state.get(_INDEX, 0) >= n:
-        st.session_state[_INDEX] = 0
+    if cls < 0:
+        key, first, label = _INDEX, 0, f"Test image # (0 to {n - 1})"
+    else:
+        key, first = _CLASS_POS, 1
+        label = f"Image (1 to {n}, among the {n} “{subject.class_name(cls)}” test images)"
+    if not first <= st.session_state.get(key, first) < first + n:
+        st.session_state[key] = first
     with b:
-        pos = st.slider(
-            f"Image (of {n} in the test split)", 0, max(n - 1, 1), key=_INDEX, disabled=n == 1
-        )
-    st.button("Random image", icon=":material/casino:", on_click=_random_index, args=(n,))
-    i = int(idx[min(pos, n - 1)])
-    return Chosen(bundle.test_x[i : i + 1], int(y[i]), f"test image #{i}")
+        pos = st.slider(label, first, first + max(n - 1, 1), key=key, disabled=n == 1)
+    st.button("Random image", icon=":material/casino:", on_click=_random_pick, args=(key, n, first))
+    i = int(idx[min(pos - first, n - 1)])
+    source = (
+        f"test image #{i}"
+        if cls < 0
+        else f"image {pos} of the {n} “{subject.class_name(cls)}” test images · test image #{i}"
+    )
+    return Chosen(bundle.test_x[i : i + 1], int(y[i]), source)
 
 
 def _mistake(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
