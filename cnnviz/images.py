@@ -10,7 +10,8 @@ optionally inverted for white-on-black data when the picture is dark-on-light.
 
 Refused with ``ImageError`` (a message naming the cause and the fix): an empty
 file, a file over ``MAX_BYTES``, something that is not an image, a truncated
-image, a decompression bomb (more than ``MAX_PIXELS`` pixels), zero size.
+image, one with more than ``MAX_PIXELS`` pixels (a huge scan, or a decompression
+bomb), zero size. ``LIMITS`` says the limits in words, for upload labels.
 
 API::
 
@@ -45,6 +46,7 @@ from cnnviz.image_steps import (  # noqa: F401  (ImageError and Fit are part of 
 MAX_BYTES = 20 * 2**20  # uploads larger than this are refused
 MAX_PIXELS = 40_000_000  # e.g. 8000×5000; larger is treated as a decompression bomb
 FORMATS = ("PNG", "JPEG", "GIF", "BMP", "WEBP")
+LIMITS = f"up to {MAX_BYTES // 2**20} MB and {MAX_PIXELS // 10**6} million pixels"
 
 
 @dataclass(frozen=True)
@@ -89,6 +91,16 @@ def _read_bytes(source: bytes | bytearray | str | Path | IO[bytes]) -> bytes:
     return data
 
 
+def _too_many_pixels(w: int, h: int) -> str:
+    limit = MAX_PIXELS // 10**6
+    if not w * h:  # Pillow refused it before telling its size
+        return f"the image is too large: more than {limit} million pixels; resize it first"
+    return (
+        f"the image is too large: {w}×{h} is {w * h / 1e6:,.0f} million pixels, "
+        f"the limit is {limit} million; resize it first"
+    )
+
+
 def _too_big(n: int) -> str:
     return (
         f"the file is {n / 2**20:.1f} MiB, more than the {MAX_BYTES // 2**20} MiB accepted: "
@@ -111,10 +123,7 @@ def open_image(
             im = Image.open(io.BytesIO(data))
             w, h = im.size
             if w * h > MAX_PIXELS:
-                raise ImageError(
-                    f"the image claims {w}×{h} pixels, more than the {MAX_PIXELS // 10**6} million "
-                    "accepted (a decompression bomb or a huge scan): use a smaller image"
-                )
+                raise ImageError(_too_many_pixels(w, h))
             if w == 0 or h == 0:
                 raise ImageError(f"the image has zero size ({w}×{h}): choose another file")
             fmt = im.format or ""
@@ -125,13 +134,9 @@ def open_image(
     except ImageError:
         raise
     except UnidentifiedImageError as e:
-        raise ImageError(
-            "this file is not an image Pillow can read: upload a PNG, JPEG, GIF, BMP or WebP"
-        ) from e
+        raise ImageError("this file is not an image (PNG, JPEG, GIF, BMP or WebP)") from e
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
-        raise ImageError(
-            f"refused as a possible decompression bomb ({e}): use a smaller image"
-        ) from e
+        raise ImageError(_too_many_pixels(0, 0)) from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:
         msg = str(e)
         if "truncated" in msg.lower() or isinstance(e, EOFError):

@@ -6,7 +6,7 @@ normalization) or None after saying why:
 
 - a test image: by index (slider), at random (button), narrowed to one class;
 - one of the mistakes (the evaluation's most confident wrong answers first);
-- an upload (PNG/JPEG/GIF/BMP/WebP of any size and mode), converted with
+- an upload (PNG/JPEG/GIF/BMP/WebP of any mode, up to ``cnnviz.images.LIMITS``), converted with
   ``cnnviz.images.to_model_input`` and shown as the network receives it;
 - a drawing on a canvas, for 1×28×28 networks (``cnnviz.ui.inspect_canvas``),
   centred and scaled the way MNIST was (``cnnviz.images.from_drawing``).
@@ -24,7 +24,7 @@ import numpy as np
 import streamlit as st
 import torch
 
-from cnnviz.images import ImageError, from_drawing, to_model_input
+from cnnviz.images import LIMITS, ImageError, from_drawing, to_model_input
 from cnnviz.ui.inspect_model import Subject
 
 SOURCES = ("Test image", "A mistake", "Upload", "Draw")
@@ -177,7 +177,7 @@ def _mistake(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
 def _upload(subject: Subject, bundle: Any) -> Chosen | None:
     c, h, w = subject.input_shape
     file = st.file_uploader(
-        "An image file (PNG, JPEG, GIF, BMP, WebP; any size)",
+        f"An image file (PNG, JPEG, GIF, BMP, WebP; {LIMITS})",
         type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
         key="inspect.upload",
         help=f"It is converted to what this network takes: {c}×{h}×{w} "
