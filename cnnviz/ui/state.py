@@ -28,7 +28,7 @@ def init() -> None:
     """Fill the session from the URL (first run of a session) or from the defaults."""
     if SPEC in st.session_state:
         return
-    from cnnviz.export import decode_spec  # lazy: keeps app start light
+    from cnnviz.export import decode_spec, encode_spec  # lazy: keeps app start light
 
     st.session_state[PRESET] = DEFAULT_PRESET
     st.session_state[SPEC] = PRESETS[DEFAULT_PRESET].new_spec()
@@ -36,10 +36,15 @@ def init() -> None:
     net = st.query_params.get("net")
     if net:
         try:
-            st.session_state[SPEC] = decode_spec(net)
-            st.session_state[PRESET] = ""
+            spec = decode_spec(net)
+            # A link to an unedited preset reopens as that preset (its training defaults too).
+            same = [n for n, p in PRESETS.items() if encode_spec(p.spec) == encode_spec(spec)]
+            st.session_state[PRESET] = same[0] if same else ""
+            st.session_state[SPEC] = PRESETS[same[0]].new_spec() if same else spec
         except ValueError as e:
-            st.session_state[URL_ERROR] = f"The design in this link could not be read ({e}); showing the default."
+            st.session_state[URL_ERROR] = (
+                f"The design in this link could not be read ({e}); showing the default."
+            )
     for key, param in ((JOB, "job"), (RUN, "run")):
         if st.query_params.get(param):
             st.session_state[key] = st.query_params[param]
