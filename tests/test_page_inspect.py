@@ -390,3 +390,20 @@ def test_a_network_without_images_shows_its_weights_and_no_error():
     assert any("no Conv2d" in i.value for i in at.info)
     assert len(at.get("plotly_chart")) == 3  # a weight histogram per Linear layer
     assert not at.error
+
+
+def test_choose_hint_lists_only_the_offered_sources():
+    from cnnviz.ui.inspect_image import choose_hint
+    from cnnviz.ui.inspect_model import Subject
+
+    def subject(shape):
+        return Subject("k", "t", torch.nn.Identity(), SPEC, ("a", "b"), None, "shapes", shape, "")
+
+    bundle = object()
+    assert choose_hint(subject((3, 64, 64)), bundle) == (
+        "Choose an image above: a test image, a mistake or an upload."
+    )
+    assert choose_hint(subject((1, 28, 28)), bundle) == (
+        "Choose an image above: a test image, a mistake, an upload or a drawing."
+    )
+    assert choose_hint(subject((3, 64, 64)), None) == "Choose an image above: an upload."

@@ -48,7 +48,7 @@ if chosen is None:
     for name in needs_image:
         with tabs[name]:
             if inspect_image.is_image_input(subject):
-                st.info("Choose an image above: a test image, a mistake, an upload or a drawing.")
+                st.info(inspect_image.choose_hint(subject, bundle))
             else:
                 st.info(
                     "This network does not take images; the Filters tab still shows its weights."

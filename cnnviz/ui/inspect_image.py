@@ -230,6 +230,29 @@ def _drawing(subject: Subject) -> Chosen | None:
     return Chosen(conv.tensor, None, "your drawing", tuple(conv.notes))
 
 
+def offered_sources(subject: Subject, bundle: Any) -> list[str]:
+    """The image sources this network gets: drawing for 1×28×28 only, test images with a test split."""
+    sources = [s for s in SOURCES if s != "Draw" or is_digit_like(subject)]
+    if bundle is None:
+        sources = [s for s in sources if s not in ("Test image", "A mistake")]
+    return sources
+
+
+_SOURCE_WORDS = {
+    "Test image": "a test image",
+    "A mistake": "a mistake",
+    "Upload": "an upload",
+    "Draw": "a drawing",
+}
+
+
+def choose_hint(subject: Subject, bundle: Any) -> str:
+    """'Choose an image above: a test image, a mistake or an upload.' (only what is offered)"""
+    words = [_SOURCE_WORDS[s] for s in offered_sources(subject, bundle)]
+    listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
+    return f"Choose an image above: {listed}."
+
+
 def choose_image(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
     """The source picker and its widgets; the chosen image or None."""
     if not is_image_input(subject):
@@ -238,9 +261,7 @@ def choose_image(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | Non
             "so there are no images to choose here."
         )
         return None
-    sources = [s for s in SOURCES if s != "Draw" or is_digit_like(subject)]
-    if bundle is None:
-        sources = [s for s in sources if s not in ("Test image", "A mistake")]
+    sources = offered_sources(subject, bundle)
     source = st.segmented_control(
         "Image from", sources, default=sources[0], key="inspect.source", required=True
     )
