@@ -73,17 +73,19 @@ def _window(
     if ceil_mode and (out - 1) * s >= size + p:
         out -= 1
         dropped_last = True
-    text = f"1 + ({size} + 2·{p} − {d}·({k}−1) − 1) / {s}"
+    bracket = ("⌈", "⌉") if ceil_mode else ("⌊", "⌋")  # the LaTeX formula's floor (or ceil)
+    text = f"{bracket[0]}({size} + 2·{p} − {d}·({k}−1) − 1) / {s}{bracket[1]} + 1"
     exact = 1 + num / s
     if num % s == 0:
         text += f" = {out}"
-    elif dropped_last:
-        text += (
-            f" = {n(exact)} → {out + 1} (ceil_mode rounds up) − 1 = {out}: "
-            f"window {out + 1} would start in the right padding, so PyTorch drops it"
-        )
     else:
-        text += f" = {n(exact)} → {out}" + (" (ceil_mode rounds up)" if ceil_mode else "")
+        text += f" = {bracket[0]}{n(num / s)}{bracket[1]} + 1 = {out + dropped_last}"
+        text += " (ceil_mode rounds up)" if ceil_mode else ""
+        if dropped_last:
+            text += (
+                f" − 1 = {out}: window {out + 1} would start in the right padding, "
+                "so PyTorch drops it"
+            )
     uncovered = max(0, p + size - ((out - 1) * s + span)) if out >= 1 else 0
     rounding = "" if num % s == 0 else f"{n(exact)} → {out}"
     return out, text, uncovered, rounding

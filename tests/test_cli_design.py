@@ -29,7 +29,7 @@ def test_summary_table_for_the_course_example(capsys: pytest.CaptureFixture[str]
 def test_summary_explain_shows_the_formulas(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["summary", "lecture-7-23", "--batch", "2", "--explain"]) == 0
     out = capsys.readouterr().out
-    assert "H_out = W_out = 1 + (31 + 2·0 − 1·(3−1) − 1) / 1 = 29" in out
+    assert "H_out = W_out = ⌊(31 + 2·0 − 1·(3−1) − 1) / 1⌋ + 1 = 29" in out
     assert "weights [1024, 864]: (2×864)·(864×1024) → (2×1024)" in out
     assert "receptive field 22 pixels tall, stride product 8" in out
 

@@ -58,10 +58,12 @@ def test_course_example_row_by_row() -> None:
 
 def test_course_example_explains_itself() -> None:
     rows = summarize(LECTURE, batch=2)
-    assert rows[3]["formula"] == ["H_out = W_out = 1 + (31 + 2·0 − 1·(3−1) − 1) / 1 = 29"]
+    assert rows[3]["formula"] == ["H_out = W_out = ⌊(31 + 2·0 − 1·(3−1) − 1) / 1⌋ + 1 = 29"]
     assert rows[0]["params_formula"] == "6·3·3·3 + 6 = 168"
     assert rows[0]["weight_shape"] == [6, 3, 3, 3] and rows[0]["bias_shape"] == [6]
-    assert rows[5]["formula"] == ["H_out = W_out = 1 + (29 + 2·0 − 1·(2−1) − 1) / 2 = 14.5 → 14"]
+    assert rows[5]["formula"] == [
+        "H_out = W_out = ⌊(29 + 2·0 − 1·(2−1) − 1) / 2⌋ + 1 = ⌊13.5⌋ + 1 = 14"
+    ]
     assert rows[5]["note"] == "14.5 → 14: the last row and column are never pooled"
     assert rows[2]["note"] is None  # 62 / 2: nothing dropped
     assert rows[9]["formula"] == ["features = C·H·W = 24·6·6 = 864"]
@@ -114,8 +116,8 @@ def test_padding_pairs_give_one_line_per_axis() -> None:
     row = one(conv(4, [3, 5], padding=[1, 0]), [1, 10, 10])
     assert row["output_shape"] == [1, 4, 10, 6]
     assert row["formula"] == [
-        "H_out = 1 + (10 + 2·1 − 1·(3−1) − 1) / 1 = 10",
-        "W_out = 1 + (10 + 2·0 − 1·(5−1) − 1) / 1 = 6",
+        "H_out = ⌊(10 + 2·1 − 1·(3−1) − 1) / 1⌋ + 1 = 10",
+        "W_out = ⌊(10 + 2·0 − 1·(5−1) − 1) / 1⌋ + 1 = 6",
     ]
     assert row["name"] == "Conv2d(1, 4, kernel_size=(3, 5), padding=(1, 0))"
 
@@ -130,11 +132,16 @@ def test_same_and_valid_padding() -> None:
 def test_ceil_mode_rounds_up_but_the_last_window_starts_inside() -> None:
     row = one(pool(2, ceil_mode=True), [1, 5, 5])
     assert row["output_shape"] == [1, 1, 3, 3]
-    assert "ceil_mode" in row["formula"][0]
-    # 1 + (5 + 2·1 − 2 + 1) / 2 = 4 windows by rounding up, but the 4th would start in the padding
+    assert row["formula"] == [
+        "H_out = W_out = ⌈(5 + 2·0 − 1·(2−1) − 1) / 2⌉ + 1 = ⌈1.5⌉ + 1 = 3 (ceil_mode rounds up)"
+    ]
+    # ⌈(5 + 2·1 − 2) / 2⌉ + 1 = 4 windows by rounding up, but the 4th would start in the padding
     row = one(pool(2, stride=2, padding=1, ceil_mode=True), [1, 5, 5])
     assert row["output_shape"] == [1, 1, 3, 3]
-    assert "padding" in row["formula"][0]
+    assert row["formula"] == [
+        "H_out = W_out = ⌈(5 + 2·1 − 1·(2−1) − 1) / 2⌉ + 1 = ⌈2.5⌉ + 1 = 4 (ceil_mode rounds up)"
+        " − 1 = 3: window 4 would start in the right padding, so PyTorch drops it"
+    ]
 
 
 def test_kernel_larger_than_input_names_the_fix() -> None:

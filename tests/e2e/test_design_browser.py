@@ -46,7 +46,7 @@ def test_preset_edit_changes_shapes(streamlit_app) -> None:
     layers.get_by_text("1. Conv2d(3, 10, kernel_size=5) → 10×60×60").wait_for()
     assert (
         page.get_by_text(
-            re.compile(r"H_out = W_out = 1 \+ \(64 \+ 2·0 − 1·\(5−1\) − 1\) / 1 = 60")
+            re.compile(r"H_out = W_out = ⌊\(64 \+ 2·0 − 1·\(5−1\) − 1\) / 1⌋ \+ 1 = 60")
         ).count()
         >= 1
     )
