@@ -291,3 +291,17 @@ def test_flat_input_for_linear_stacks_and_a_conv_on_it_says_why() -> None:
     _widget(at.number_input, "N (features)").set_value(20).run()
     _clean(at)
     assert at.session_state[state.SPEC]["input"] == [20]
+
+
+def test_linear_without_flatten_says_in_features_is_unknown() -> None:
+    at = _app()
+    _load(at, "lecture-7-23")
+    _select_layer(at, 9)  # Flatten
+    _click(at, "Delete")
+    _select_layer(at, 9)  # now Linear on [2, 24, 6, 6]
+    assert _lines(at)[9].startswith("10. Linear(?, 1024)")
+    captions = " ".join(c.value for c in at.caption)
+    assert "in_features: unknown until the input is flat — add a Flatten above" in captions
+    assert "in_features = 24" not in captions
+    _select_layer(at, 0)  # a valid layer still shows its inferred value
+    assert any(c.value.startswith("in_channels = 3 (taken from") for c in at.caption)

@@ -15,7 +15,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.spec import Param, ParamKind, kind_of
+from cnnviz.spec import LayerKind, Param, ParamKind, Rule, kind_of
 from cnnviz.ui import design_ops as ops
 from cnnviz.ui import state
 from cnnviz.ui.editor import SELECTED, apply_edit
@@ -134,6 +134,24 @@ def _unsplit(i: int, names: tuple[str, ...], split_key: str) -> None:
     st.session_state[SELECTED] = i
 
 
+def inferred_text(name: str, kind: LayerKind, row: dict) -> str:
+    """``in_features = 864 (taken from the layer above ...)``, or why it is not known yet.
+
+    The value is only known when the input has the rank the layer needs (flat [B, N]
+    for Linear, [B, C, H, W] for Conv2d/BatchNorm2d), as in the layer's name in the list.
+    """
+    shape = row.get("input_shape")
+    rank = 2 if kind.rule is Rule.LINEAR else 4
+    if shape and len(shape) == rank:
+        return f"{name} = {shape[1]} (taken from the layer above, never typed)"
+    if not shape:
+        return f"{name}: unknown until the layers above are valid — fix the first ✗ above"
+    if rank == 2:
+        return f"{name}: unknown until the input is flat — add a Flatten above"
+    fix = row.get("fix") or "move this layer above the Flatten"
+    return f"{name}: unknown until the input is images [B, C, H, W] — {fix}"
+
+
 def layer_detail(spec: dict, rows: list[dict], sel: int) -> None:
     """The selected layer's parameters, its inferred inputs and its status."""
     layer = spec["layers"][sel]
@@ -145,8 +163,7 @@ def layer_detail(spec: dict, rows: list[dict], sel: int) -> None:
         return
     st.markdown(f"**{sel + 1}. {kind.torch_name}** — {kind.explain}")
     for name in kind.inferred:
-        src = row["input_shape"][1] if row.get("input_shape") else "?"
-        st.caption(f"{name} = {src} (taken from the layer above, never typed)")
+        st.caption(inferred_text(name, kind, row))
     pairs = [
         p
         for p in kind.params
