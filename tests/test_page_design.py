@@ -305,3 +305,18 @@ def test_linear_without_flatten_says_in_features_is_unknown() -> None:
     assert "in_features = 24" not in captions
     _select_layer(at, 0)  # a valid layer still shows its inferred value
     assert any(c.value.startswith("in_channels = 3 (taken from") for c in at.caption)
+
+
+def test_notes_are_listed_in_full_under_the_table() -> None:
+    import json
+
+    at = _app()
+    _load(at, "lecture-7-23")
+    text = " ".join(m.value for m in at.markdown)
+    assert (
+        "Layer 6, `MaxPool2d(kernel_size=2)`: 14.5 → 14: the last row and column are never pooled"
+        in text
+    )
+    assert "Layer 11, `Linear(864, 1024)`: holds" in text
+    config = json.loads(at.dataframe[0].proto.columns)
+    assert config["Params formula"]["width"] >= 200 and config["Message"]["width"] == "large"

@@ -90,6 +90,16 @@ def error_messages(rows: list[dict]) -> None:
     st.error("\n\n".join(lines) + tail)
 
 
+def notes_list(rows: list[dict]) -> None:
+    """Every valid layer's note in full (under the table, where nothing is cut off)."""
+    notes = [r for r in rows if r["status"] == "ok" and r.get("note")]
+    if notes:
+        st.markdown(
+            "**Notes**\n\n"
+            + "\n".join(f"- Layer {r['index'] + 1}, `{r['name']}`: {r['note']}" for r in notes)
+        )
+
+
 def shape_table(rows: list[dict], selected: int | None = None) -> None:
     error_messages(rows)
     frame = table_frame(rows)
@@ -103,11 +113,14 @@ def shape_table(rows: list[dict], selected: int | None = None) -> None:
         hide_index=True,
         column_order=[c for c in frame.columns if c != "status"],
         height=min(36 * (len(frame) + 1) + 4, 820),
-        column_config={
-            "Layer": st.column_config.TextColumn(width="medium"),
-            "Message": st.column_config.TextColumn(width="large"),
+        column_config={  # wide enough for the text; the table scrolls sideways, # and Layer stay
+            "#": st.column_config.TextColumn(width=40, pinned=True),
+            "Layer": st.column_config.TextColumn(width="medium", pinned=True),
+            "Message": st.column_config.TextColumn(
+                width="large", help="in full above the table (errors) and below it (notes)"
+            ),
             "Params formula": st.column_config.TextColumn(
-                help="weights + biases, as ConvNetJS writes it"
+                width=240, help="weights + biases, as ConvNetJS writes it"
             ),
             "Memory": st.column_config.TextColumn(help="output tensor, float32, whole batch"),
             "Receptive field": st.column_config.TextColumn(
@@ -115,6 +128,7 @@ def shape_table(rows: list[dict], selected: int | None = None) -> None:
             ),
         },
     )
+    notes_list(rows)
     t = totals(rows)
     c = st.columns(4)
     c[0].metric("Parameters", f"{t['params']:,}", help="learned numbers: weights and biases")
