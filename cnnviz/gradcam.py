@@ -22,6 +22,7 @@ API::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -80,21 +81,38 @@ def _pick_target(logits: torch.Tensor, target: int | None) -> int:
     return int(target)
 
 
+def shown_layer(index: int, module: nn.Module) -> str:
+    """How the app names a layer to people: numbered from 1, as on the Design page."""
+    return f"layer {index + 1} ({type(module).__name__})"
+
+
+def _class_words(t: int, classes: Sequence[str] | None) -> str:
+    return f"“{classes[t]}”" if classes and 0 <= t < len(classes) else f"class {t}"
+
+
 def gradcam(
-    model: nn.Module, x: torch.Tensor, target: int | None = None, *, layer: int | None = None
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | None = None,
+    *,
+    layer: int | None = None,
+    classes: Sequence[str] | None = None,
 ) -> Attribution:
     """Grad-CAM of class ``target`` (default: the predicted class) for one image.
 
     ``layer``: the child index to use (default: the last Conv2d). Without any Conv2d
     (and no ``layer``) falls back to ``saliency``. ``x`` is [1, C, H, W] float (a batch
-    of more images uses the first).
+    of more images uses the first). ``classes``: class names, used in the note; the note
+    numbers layers from 1 ("layer 7 (Conv2d)") like the rest of the app.
     """
     _check_input(x)
     x = x[:1]
     if layer is None:
         layer = last_conv_index(model)
         if layer is None:
-            return saliency(model, x, target, note="the network has no Conv2d layer, so ")
+            return saliency(
+                model, x, target, note="the network has no Conv2d layer, so ", classes=classes
+            )
     children = _children(model)
     if not 0 <= layer < len(children):
         raise CaptureError(f"no layer {layer}: the network has layers 0..{len(children) - 1}")
@@ -120,8 +138,8 @@ def gradcam(
             if a is None or a.dim() != 4:
                 shape = list(a.shape) if a is not None else "nothing"
                 raise CaptureError(
-                    f"Grad-CAM needs a layer with feature maps [B, C, H, W]; layer "
-                    f"{layer_name(layer, module)} gives {shape}: choose a conv, ReLU or pooling layer"
+                    f"Grad-CAM needs a layer with feature maps [B, C, H, W]; "
+                    f"{shown_layer(layer, module)} gives {shape}: choose a conv, ReLU or pooling layer"
                 )
             (grad,) = torch.autograd.grad(logits[0, t], a)
     finally:
@@ -131,10 +149,11 @@ def gradcam(
     h, w = x.shape[-2:]
     cam = F.interpolate(cam[None, None], size=(h, w), mode="bilinear", align_corners=False)[0, 0]
     empty = float(cam.max()) <= 0
+    where, who = shown_layer(layer, module), _class_words(t, classes)
     note = (
-        f"no part of the image raises the score of class {t} at this layer"
+        f"no part of the image raises the score of {who} at {where}"
         if empty
-        else f"bright = regions whose feature maps at {layer_name(layer, module)} raise class {t}'s score"
+        else f"bright = regions whose feature maps at {where} raise the score of {who}"
     )
     heat = torch.zeros_like(cam) if empty else cam / cam.max()
     return Attribution(
@@ -149,7 +168,12 @@ def gradcam(
 
 
 def saliency(
-    model: nn.Module, x: torch.Tensor, target: int | None = None, *, note: str = ""
+    model: nn.Module,
+    x: torch.Tensor,
+    target: int | None = None,
+    *,
+    note: str = "",
+    classes: Sequence[str] | None = None,
 ) -> Attribution:
     """|d score / d pixel| (largest over channels) for class ``target``, scaled to 0..1."""
     _check_input(x)
@@ -165,7 +189,10 @@ def saliency(
         (grad,) = torch.autograd.grad(logits[0, t], xi)
     g = grad[0].abs()
     g = g.amax(0) if g.dim() == 3 else g  # (H, W), or (F,) for a flat input
-    msg = f"{note}gradient saliency: bright = pixels whose change most moves class {t}'s score"
+    msg = (
+        f"{note}gradient saliency: bright = pixels whose change most moves the score of "
+        f"{_class_words(t, classes)}"
+    )
     return Attribution(
         _scale01(g).cpu().numpy().astype(np.float32),
         Method.SALIENCY,

@@ -42,6 +42,18 @@ def test_gradcam_follows_the_chosen_class() -> None:
     assert gradcam(model, x).target in (0, 1)  # default: the predicted class
 
 
+def test_gradcam_note_uses_class_names_and_layers_numbered_from_1() -> None:
+    model, x = left_right_model()
+    att = gradcam(model, x, target=1, classes=["left", "right"])
+    assert (
+        att.note
+        == "bright = regions whose feature maps at layer 1 (Conv2d) raise the score of “right”"
+    )
+    assert "class 1" in gradcam(model, x, target=1).note  # no names given: the index
+    flat = nn.Sequential(nn.Flatten(), nn.Linear(128, 2))
+    assert "“left”" in gradcam(flat, x, target=0, classes=["left", "right"]).note  # saliency
+
+
 def test_gradcam_size_range_and_nothing_left_behind() -> None:
     torch.manual_seed(0)
     model = build_model(PRESETS["mnist-basic"].new_spec())

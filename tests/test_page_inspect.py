@@ -186,6 +186,13 @@ def test_filters_and_gradcam_tabs(runs_dir: Path):
     assert any("weights [4, 1, 3, 3]" in t for t in titles)
     _open_tab(at, "Where it looks")
     assert any("Grad-CAM" in c.value for c in at.caption)
+    # class names and layers numbered from 1, as on Design (the last Conv2d is layer 1 here)
+    from cnnviz.datasets import DATASETS
+
+    note = next(c.value for c in at.caption if c.value.startswith("Grad-CAM:"))
+    assert "at layer 1 (Conv2d)" in note and "class " not in note
+    assert any(f"“{name}”" in note for name in DATASETS["shapes"].classes)
+    assert at.selectbox(key="cam.layer").options[0].startswith("Layer 1 · Conv2d")
     assert not at.error
 
 

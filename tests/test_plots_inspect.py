@@ -84,7 +84,11 @@ def test_weight_histograms_per_layer() -> None:
         nn.Conv2d(1, 4, 3), nn.BatchNorm2d(4), nn.ReLU(), nn.Flatten(), nn.Linear(36, 2)
     )
     hists = pi.weight_histograms(model, bins=10)
-    assert [n for n, _ in hists] == ["0 Conv2d", "1 BatchNorm2d", "4 Linear"]
+    assert [n for n, _ in hists] == [
+        "Layer 1 · Conv2d",
+        "Layer 2 · BatchNorm2d",
+        "Layer 5 · Linear",
+    ]
     fig = hists[0][1]
     assert sum(fig.data[0].y) == 36 and len(fig.data[0].x) == 10
 

@@ -162,6 +162,6 @@ def weight_histograms(model: torch.nn.Module, *, bins: int = 50) -> list[tuple[s
     for idx, m in enumerate(model.children()):
         wt = getattr(m, "weight", None)
         if isinstance(wt, torch.Tensor):
-            name = f"{idx} {type(m).__name__}"
+            name = f"Layer {idx + 1} · {type(m).__name__}"  # numbered from 1, as on Design
             out.append((name, weight_histogram(wt, title=name, bins=bins)))
     return out

@@ -24,7 +24,10 @@ ALL = -1
 
 
 def layer_titles(subject: Subject) -> list[str]:
-    """'Layer 3 · Conv2d(6, 12, kernel_size=3)' per layer (the design's names when they can be computed)."""
+    """'Layer 3 · Conv2d(6, 12, kernel_size=3)' per layer (the design's names when they can be computed).
+
+    Numbered from 1 like the Design page; the list index stays 0-based (``titles[i]`` is child i).
+    """
     kids = list(subject.model.children()) or [subject.model]
     names = [type(m).__name__ for m in kids]
     try:
@@ -35,7 +38,7 @@ def layer_titles(subject: Subject) -> list[str]:
             names = [str(r.get("name") or n) for r, n in zip(rows, names, strict=True)]
     except Exception:  # the spec is only used for nicer names
         pass
-    return [f"Layer {i} · {n}" for i, n in enumerate(names)]
+    return [f"Layer {i} · {n}" for i, n in enumerate(names, start=1)]
 
 
 def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> None:

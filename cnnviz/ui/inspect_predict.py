@@ -146,7 +146,7 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
     with c:
         opacity = st.slider("Overlay", 0.0, 1.0, 0.5, 0.05, key=f"{key}.opacity")
     try:
-        att = gradcam(subject.model, x, int(target), layer=layer)
+        att = gradcam(subject.model, x, int(target), layer=layer, classes=subject.classes)
     except CaptureError as e:
         st.error(f"Grad-CAM could not run: {e}")
         return
@@ -157,7 +157,7 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
         title=f"{att.method} for class {subject.class_name(target)}",
     )
     st.plotly_chart(fig, key=f"{key}.fig", config={"displayModeBar": False})
-    st.caption(f"{att.method} at {att.layer_name}: {att.note}.")
+    st.caption(f"{att.method}: {att.note}.")
     st.caption(
         "How: one forward pass, then the gradient of the chosen class's logit with respect to the layer's "
         "feature maps (a backward pass, only for this picture; the weights do not change). Each map is "
