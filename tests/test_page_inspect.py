@@ -107,6 +107,8 @@ def test_feature_maps_of_every_layer_with_their_shapes(runs_dir: Path):
     assert "output [4, 14, 14]" in titles[2]
     assert "output [784]" in titles[3]  # Flatten (4·14·14) as a bar strip
     assert "output [10]" in titles[4]
+    axes = [json.loads(el.proto.spec)["layout"].get("yaxis", {}) for el in at.get("plotly_chart")]
+    assert any(a.get("title", {}).get("text") == "logit (raw score)" for a in axes)  # final Linear
     # one layer only
     at.selectbox(key="fm.layer").set_value(2).run()
     assert [t for t in _figure_titles(at) if "· output [" in t] == [titles[2]]

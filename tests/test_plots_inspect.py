@@ -158,3 +158,25 @@ def test_huge_layers_are_drawn_smaller_with_a_note() -> None:
     assert np.nanmax(z) == 1.0 and np.nanmin(z) == 0.0  # averaging keeps the values' range
     one = pi.channel_figure(torch.rand(1024, 1024))
     assert "1/" in one.layout.title.text and np.asarray(one.data[0].z).size <= pi.MAX_CANVAS
+
+
+def test_probability_labels_are_consistent_and_the_winner_readable() -> None:
+    probs = torch.tensor([0.935, 0.05, 0.012, 0.003])
+    fig = pi.probabilities_figure(probs, torch.log(probs), class_names=list("abcd"))
+    bar = fig.data[0]
+    assert list(bar.text) == ["93.5%", "5.0%", "1.2%", ""]  # none below 1%
+    assert list(bar.textposition) == ["inside", "outside", "outside", "outside"]
+    assert bar.textfont.color[0] == "white" and bar.marker.color[0] == "#ef553b"
+
+
+def test_confusion_axes_hug_the_grid() -> None:
+    fig = pi.confusion_figure(np.array([[5, 1, 0], [0, 4, 2], [1, 0, 3]]), class_names=list("abc"))
+    assert list(fig.layout.xaxis.range) == [-0.5, 2.5] and fig.layout.xaxis.side == "bottom"
+    assert list(fig.layout.yaxis.range) == [2.5, -0.5]  # reversed: first class on top
+    assert fig.layout.xaxis.automargin and fig.layout.yaxis.automargin
+
+
+def test_vector_figure_names_the_values() -> None:
+    assert pi.vector_figure(np.arange(3.0)).layout.yaxis.title.text == "value"
+    fig = pi.vector_figure(np.arange(3.0), names=list("abc"), value_label="logit (raw score)")
+    assert fig.layout.yaxis.title.text == "logit (raw score)"

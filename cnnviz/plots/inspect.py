@@ -179,9 +179,16 @@ def channel_figure(fmap: Any, *, title: str = "", values: bool | None = None) ->
 
 
 def vector_figure(
-    values: Any, *, title: str = "", names: list[str] | None = None, max_bars: int = MAX_BARS
+    values: Any,
+    *,
+    title: str = "",
+    names: list[str] | None = None,
+    max_bars: int = MAX_BARS,
+    value_label: str = "value",
 ) -> go.Figure:
     """A Linear (or Flatten) output as a bar strip: one bar per feature / neuron.
+
+    ``value_label``: the bars' axis title, e.g. "logit (raw score)" for the final Linear.
 
     Longer vectors (a Flatten of thousands of values) become one coloured strip instead
     (red < 0 < blue), which stays light and readable.
@@ -216,7 +223,7 @@ def vector_figure(
         bargap=0.05 if v.size > 50 else 0.2,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         xaxis_title=what,
-        yaxis_title="value" if v.size <= max_bars else None,
+        yaxis_title=value_label if v.size <= max_bars else None,
         meta={"panels": 1, "shape": [v.size]},
     )
     if v.size > max_bars:

@@ -74,8 +74,13 @@ def probabilities_figure(
             y=ylab,
             orientation="h",
             marker={"color": colours, "line": {"width": lines, "color": "#00cc96"}},
-            text=[f"{v:.1%}" for v in p[order]],
-            textposition="auto",
+            # every bar from 1% up is labelled, the same way: inside (white) on a long bar,
+            # just outside on a short one; none below 1% (they would read as clutter)
+            text=[f"{v:.1%}" if v >= 0.01 else "" for v in p[order]],
+            textposition=["inside" if v >= 0.2 else "outside" for v in p[order]],
+            insidetextanchor="end",
+            textfont={"color": ["white" if v >= 0.2 else "#262730" for v in p[order]]},
+            cliponaxis=False,
             hovertemplate="%{y}: %{x:.4f}<extra>probability</extra>",
             name="probability",
         ),
@@ -159,8 +164,25 @@ def confusion_figure(
             name="cells",
         )
     )
-    fig.update_xaxes(title="predicted class", type="category", side="bottom")
-    fig.update_yaxes(title="true class", type="category", autorange="reversed")
+    # fixed ranges: the invisible markers would otherwise pad the autorange and leave
+    # the class labels floating away from the grid
+    fig.update_xaxes(
+        title="predicted class",
+        type="category",
+        side="bottom",
+        range=[-0.5, k - 0.5],
+        automargin=True,
+        showgrid=False,
+        zeroline=False,
+    )
+    fig.update_yaxes(
+        title="true class",
+        type="category",
+        range=[k - 0.5, -0.5],
+        automargin=True,
+        showgrid=False,
+        zeroline=False,
+    )
     total = int(c.sum())
     acc = float(np.trace(c) / total) if total else 0.0
     fig.update_layout(

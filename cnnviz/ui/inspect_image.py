@@ -33,6 +33,7 @@ _INDEX = "inspect.index"
 _CLASS = "inspect.class"
 _CLASS_POS = "inspect.class_index"  # 1-based position among one class's test images
 MAX_MISTAKES = 100
+PREVIEW_WIDTH = 224  # px: the chosen image is always shown this wide
 
 
 @dataclass(frozen=True)
@@ -189,10 +190,12 @@ def _upload(subject: Subject, bundle: Any) -> Chosen | None:
     a, b = st.columns(2)
     with a:
         fit = st.segmented_control(
-            "Fit to the network's size by",
+            "Fit to the network's size",
             ["crop", "pad"],
             default="crop",
-            format_func=lambda f: "cropping the centre" if f == "crop" else "padding the sides",
+            format_func=lambda f: "crop centre" if f == "crop" else "pad sides",
+            help="Crop centre: cut the middle to the network's aspect ratio. "
+            "Pad sides: keep the whole picture and fill the border.",
             key="inspect.fit",
             required=True,
         )
@@ -277,7 +280,7 @@ def choose_image(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | Non
 def show_chosen(chosen: Chosen, subject: Subject) -> None:
     """The image as the network receives it, upscaled without blurring, with its label and notes."""
     c, h, w = chosen.x.shape[1:]
-    scale = max(1, 168 // max(h, w))
+    scale = max(1, -(-PREVIEW_WIDTH // max(h, w)))  # at least as big as shown: no blur
     big = np.kron(
         chosen.preview(), np.ones((scale, scale) + ((1,) if c == 3 else ()), dtype=np.uint8)
     )
@@ -286,7 +289,8 @@ def show_chosen(chosen: Chosen, subject: Subject) -> None:
         if chosen.label is not None
         else "true class: unknown"
     )
-    st.image(big, caption=f"{chosen.source} — {label}")
+    # a fixed width, so the layout does not jump between images of different sizes
+    st.image(big, caption=f"{chosen.source} — {label}", width=PREVIEW_WIDTH)
     st.caption(
         f"What the network receives: a {c}×{h}×{w} tensor, then normalized ({_norm(subject)})."
     )

@@ -41,6 +41,17 @@ def layer_titles(subject: Subject) -> list[str]:
     return [f"Layer {i} · {n}" for i, n in enumerate(names, start=1)]
 
 
+def _value_label(subject: Subject, index: int, names: list[str] | None) -> str:
+    """The bars' axis title: the final Linear gives logits, a final Softmax probabilities."""
+    kids = list(subject.model.children())
+    module = kids[index] if 0 <= index < len(kids) else None
+    if names and isinstance(module, torch.nn.Linear):
+        return "logit (raw score)"
+    if names and isinstance(module, torch.nn.Softmax):
+        return "probability"
+    return "value"
+
+
 def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> None:
     """``x``: the normalized float input [1, C, H, W]."""
     titles = layer_titles(subject)
@@ -86,7 +97,9 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
             names = (
                 list(subject.classes) if cap.index == last and vec.numel() == n_classes else None
             )
-            fig = plots.vector_figure(vec, title=title, names=names)
+            fig = plots.vector_figure(
+                vec, title=title, names=names, value_label=_value_label(subject, cap.index, names)
+            )
         st.plotly_chart(fig, key=f"{key}.fig.{cap.index}", config={"displayModeBar": False})
     maps = [c for c in caps if c.is_map]
     if maps:

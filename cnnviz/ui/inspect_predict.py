@@ -27,13 +27,16 @@ EVAL_NOTE = (
 
 
 def verdict(subject: Subject, chosen: Chosen, probs: torch.Tensor) -> str:
-    """'The network says **circle** (p = 0.93) ✅ right' in markdown."""
+    """'The network says **circle** (p = 0.93) — right' in markdown, with a Material icon
+    (emoji fonts are missing on many classroom machines)."""
     k = int(probs.argmax())
     text = f"The network says **{subject.class_name(k)}** (p = {float(probs[k]):.3f})"
     if chosen.label is not None:
         ok = chosen.label == k
         text += (
-            " — ✅ right" if ok else f" — ❌ wrong: it is a **{subject.class_name(chosen.label)}**"
+            " — :material/check_circle: right"
+            if ok
+            else f" — :material/cancel: wrong: it is a **{subject.class_name(chosen.label)}**"
         )
     return text
 
