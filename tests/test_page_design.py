@@ -320,3 +320,53 @@ def test_notes_are_listed_in_full_under_the_table() -> None:
     assert "Layer 11, `Linear(864, 1024)`: holds" in text
     config = json.loads(at.dataframe[0].proto.columns)
     assert config["Params formula"]["width"] >= 200 and config["Message"]["width"] == "large"
+
+
+def _errors(at: AppTest) -> str:
+    return " ".join(e.value for e in at.error)
+
+
+def test_out_of_range_values_are_accepted_and_explained_on_their_layer() -> None:
+    at = _app()
+    _load(at, "lecture-7-23")
+    _select_layer(at, 0)  # Conv2d(3, 6, 3)
+    _widget(at.number_input, "out_channels").set_value(100000).run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["layers"][0]["out_channels"] == 100000
+    assert "Layer 1, Conv2d:** out_channels is capped at 4096 here (got 100000)" in _errors(at)
+    assert "set out_channels to at most 4096" in _errors(at)
+    assert _lines(at)[0].endswith("error ✗")
+    assert "capped at 4096" in at.dataframe[0].value["Message"].iloc[0]
+    assert any(c.value.startswith("in_channels = 3 (taken from") for c in at.caption)
+    assert any("once every layer is valid" in i.value for i in at.info)  # the code tab waits
+    _widget(at.number_input, "out_channels").set_value(6).run()
+    _clean(at)
+    _widget(at.number_input, "stride").set_value(0).run()
+    _clean(at)
+    assert "Layer 1, Conv2d:** stride must be at least 1, got 0" in _errors(at)
+    assert "set stride to 1 or more" in _errors(at)
+    _widget(at.number_input, "kernel_size").set_value(100).run()  # still editable
+    _clean(at)
+    _widget(at.number_input, "stride").set_value(1).run()
+    _clean(at)
+    assert "kernel_size is capped at 64 here (got 100)" in _errors(at)
+    _widget(at.number_input, "kernel_size").set_value(3).run()
+    _clean(at)
+    assert all(line.endswith("✓") for line in _lines(at)) and not at.error
+    _select_layer(at, 2)  # MaxPool2d: an empty stride takes a typed 0 too
+    _widget(at.number_input, "stride").set_value(-2).run()
+    _clean(at)
+    assert "Layer 3, MaxPool2d:** stride must be at least 1, got -2" in _errors(at)
+
+
+def test_out_of_range_input_and_batch_say_why() -> None:
+    at = _app()
+    _widget(at.selectbox, "Input (one image)").set_value("Custom C×H×W").run()
+    _widget(at.number_input, "C (channels)").set_value(100000).run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["input"][0] == 3  # the design keeps its input
+    assert any("capped at" in w.value and "100000" in w.value for w in at.warning)
+    _widget(at.number_input, "Batch size (for the shapes)").set_value(0).run()
+    _clean(at)
+    assert any("Batch size" in w.value and "at least 1" in w.value for w in at.warning)
+    assert at.dataframe[0].value["Output shape"].iloc[0].startswith("[1, ")

@@ -42,7 +42,17 @@ def dataset_shapes() -> dict[str, list[int]]:
 
 
 def batch_size() -> int:
-    return int(st.session_state.get(BATCH, DEFAULT_BATCH))
+    """The batch size for the shapes, kept in 1..MAX_BATCH; a value outside says so."""
+    raw = st.session_state.get(BATCH, DEFAULT_BATCH)
+    b = DEFAULT_BATCH if raw is None else int(raw)
+    if 1 <= b <= MAX_BATCH:
+        return b
+    used = min(max(b, 1), MAX_BATCH)
+    st.warning(
+        f"Batch size must be at least 1 and is capped at {MAX_BATCH} here (got {b}): "
+        f"the shapes use {used}. Fix: type a batch size from 1 to {MAX_BATCH}."
+    )
+    return used
 
 
 def _load_preset(key: str) -> None:
@@ -85,7 +95,8 @@ def _store_input(dims: list[int]) -> None:
     try:
         check_input(dims)
     except SpecError as e:
-        st.session_state["design.flash"] = str(e)
+        keep = "×".join(str(d) for d in state.get_spec().get("input", []))
+        st.session_state["design.flash"] = f"{e}. The design keeps its input {keep} until then."
         return
     state.set_spec(ops.set_input(state.get_spec(), dims), replace=False)
 
@@ -123,7 +134,7 @@ def input_picker() -> None:
     with c2:
         st.session_state.setdefault(BATCH, DEFAULT_BATCH)
         st.number_input(
-            "Batch size (for the shapes)", min_value=1, max_value=MAX_BATCH, step=1, key=BATCH,
+            "Batch size (for the shapes)", step=1, key=BATCH,
             help="Shapes are shown batch-first: [B, C, H, W]. Only for display here.",
         )  # fmt: skip
     if current in (CUSTOM, FLAT):
@@ -136,13 +147,17 @@ def _custom_dims(dims: list[int], v: int) -> None:
     keys = [f"design.dim{j}.{v}" for j in range(len(dims))]
 
     def on_dim() -> None:
-        _store_input([int(st.session_state[k]) for k in keys])
+        typed = [st.session_state[k] for k in keys]
+        if any(t is None for t in typed):
+            st.session_state["design.flash"] = "Type a whole number in every size of the input."
+            return
+        _store_input([int(t) for t in typed])
 
     cols = st.columns(len(dims))
     for col, name, cap, k, d in zip(cols, names, caps, keys, dims, strict=True):
         col.number_input(
-            name, min_value=1, max_value=cap, value=min(max(int(d), 1), cap), step=1, key=k,
-            on_change=on_dim, help=f"capped at {cap} here",
+            name, value=int(d), step=1, key=k, on_change=on_dim,
+            help=f"at least 1, capped at {cap} here",
         )  # fmt: skip
 
 

@@ -1,11 +1,15 @@
 """The selected layer's parameters, each with the widget its ``ParamKind`` calls for.
 
-int → number_input with the registry's limits; pair → one number, or height and
-width when "Different height and width" is ticked; optional pair (pool stride)
-→ a number_input that may be empty (= kernel_size); padding → a mode (number,
-"same", "valid") and a number; float → number_input; bool → checkbox. A value
-a widget cannot show (out of range, wrong type: from a hand-edited link) is
-shown as its nearest good value while the shape table reports the real one.
+int → number_input; pair → one number, or height and width when "Different
+height and width" is ticked; optional pair (pool stride) → a number_input that
+may be empty (= kernel_size); padding → a mode (number, "same", "valid") and a
+number; float → number_input; bool → checkbox.
+
+The number widgets have no min/max: any number typed (0, −3, 100,000 channels)
+is stored, and the shape engine reports it on that layer's row (red in the
+list, named above the table, with the limit and the fix), so the reason is
+visible instead of a widget tooltip. A value a widget cannot show (wrong type,
+from a hand-edited link) is shown as the default while the table reports it.
 """
 
 from __future__ import annotations
@@ -25,21 +29,17 @@ def _key(i: int, name: str, part: str = "") -> str:
     return f"design.p{state.spec_version()}.{i}.{name}{part}"
 
 
-def _clamp(v: Any, p: Param, fallback: Any) -> Any:
-    """A value a number_input can show: in range (a bad value is shown as its nearest good one)."""
-    if isinstance(v, bool) or not isinstance(v, (int, float)):
-        v = fallback
-    lo = p.minimum if p.minimum is not None else v
-    hi = p.maximum if p.maximum is not None else v
-    return min(max(v, lo), hi)
+def _shown(v: Any, fallback: Any) -> Any:
+    """A value a number_input can show: the number itself, or ``fallback`` for a non-number."""
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v != v:
+        return fallback
+    return v
 
 
 def _int_input(label: str, p: Param, value: Any, key: str, on_change: Callable[[], None]) -> None:
-    lo = int(p.minimum) if p.minimum is not None else None
-    hi = int(p.maximum) if p.maximum is not None else None
     st.number_input(
-        label, min_value=lo, max_value=hi, value=int(_clamp(value, p, p.default or lo or 1)),
-        step=1, key=key, help=p.help, on_change=on_change,
+        label, value=int(_shown(value, p.default or 1)), step=1, key=key, help=p.help,
+        on_change=on_change,
     )  # fmt: skip
 
 
@@ -63,18 +63,17 @@ def param_widget(i: int, p: Param, value: Any, split: bool) -> None:
                     on_change=lambda: store(st.session_state[k]))  # fmt: skip
     elif p.kind is ParamKind.FLOAT:
         st.number_input(
-            p.name, min_value=p.minimum, max_value=p.maximum, step=0.05, format="%.3f",
-            value=float(_clamp(value, p, p.default)), key=k, help=p.help,
+            p.name, step=0.05, format="%.3f", value=float(_shown(value, p.default)), key=k,
+            help=p.help,
             on_change=lambda: store(float(st.session_state[k])),
         )  # fmt: skip
     elif p.kind is ParamKind.INT:
-        _int_input(p.name, p, value, k, lambda: store(int(st.session_state[k])))
+        _int_input(p.name, p, value, k, lambda: store(st.session_state[k]))
     elif p.kind is ParamKind.PADDING:
         _padding_widget(i, p, value, split, store)
     elif p.kind is ParamKind.OPTIONAL_PAIR and value is None and not split:
         st.number_input(
-            p.name, min_value=int(p.minimum or 1), max_value=int(p.maximum or 64), value=None,
-            step=1, key=k, help=p.help, placeholder="empty = kernel_size",
+            p.name, value=None, step=1, key=k, help=p.help, placeholder="empty = kernel_size",
             on_change=lambda: store(st.session_state[k]),
         )  # fmt: skip
     else:
@@ -134,13 +133,12 @@ def _unsplit(i: int, names: tuple[str, ...], split_key: str) -> None:
     st.session_state[SELECTED] = i
 
 
-def inferred_text(name: str, kind: LayerKind, row: dict) -> str:
+def inferred_text(name: str, kind: LayerKind, row: dict, shape: list[int] | None) -> str:
     """``in_features = 864 (taken from the layer above ...)``, or why it is not known yet.
 
     The value is only known when the input has the rank the layer needs (flat [B, N]
     for Linear, [B, C, H, W] for Conv2d/BatchNorm2d), as in the layer's name in the list.
     """
-    shape = row.get("input_shape")
     rank = 2 if kind.rule is Rule.LINEAR else 4
     if shape and len(shape) == rank:
         return f"{name} = {shape[1]} (taken from the layer above, never typed)"
@@ -162,8 +160,10 @@ def layer_detail(spec: dict, rows: list[dict], sel: int) -> None:
         st.error(f"Layer {sel + 1}: {row.get('error')}. Fix: {row.get('fix')}.")
         return
     st.markdown(f"**{sel + 1}. {kind.torch_name}** — {kind.explain}")
+    # the row has no input shape when its own values are bad: then it is the output above
+    above = rows[sel - 1]["output_shape"] if sel else [1, *spec.get("input", [])]
     for name in kind.inferred:
-        st.caption(inferred_text(name, kind, row))
+        st.caption(inferred_text(name, kind, row, row.get("input_shape") or above))
     pairs = [
         p
         for p in kind.params
