@@ -121,6 +121,41 @@ def test_pause_resume_and_stop():
     assert not at.exception
 
 
+def _job(at: AppTest):
+    from cnnviz.ui.jobs import registry
+
+    return registry().get(at.session_state["cnnviz.job_id"])
+
+
+def test_start_uses_the_value_typed_in_the_same_run_as_the_click():
+    """A value typed into Epochs and sent with the Start click (no Enter first) is the one used."""
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.number_input(key="train.cfg.epochs").set_value(8)
+    at.number_input(key="train.cfg.lr").set_value(0.005)
+    at.button(key="train.start").click()
+    at.run()
+    assert not at.exception, at.exception
+    job = _job(at)
+    assert job.config.epochs == 8
+    assert job.config.lr == pytest.approx(0.005)
+    assert any("Epoch" in p.proto.text or "Preparing" in p.proto.text for p in at.get("progress"))
+    at.button(key="train.stop").click().run()
+    assert job.wait(30)
+    at.run()
+    at.button(key="train.new").click().run()
+    assert "cnnviz.job_id" not in at.session_state or not at.session_state["cnnviz.job_id"]
+    at.number_input(key="train.cfg.epochs").set_value(12)
+    at.button(key="train.start").click()
+    at.run()
+    assert not at.exception, at.exception
+    second = _job(at)
+    assert second.id != job.id
+    assert second.config.epochs == 12
+    second.stop()
+    assert second.wait(30)
+
+
 def test_network_that_does_not_fit_is_explained_and_fixed_in_one_click():
     wrong_input = {**TINY, "input": [1, 28, 28]}
     at = _train_page(wrong_input)

@@ -17,8 +17,6 @@ from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.train_config import device_problem
 
-_MSG = "train.start.message"
-
 
 def build_config(settings: dict[str, Any]) -> tuple[TrainConfig | None, list[str]]:
     """``(config, [])`` or ``(None, problems)`` from the page's settings (pure)."""
@@ -33,12 +31,6 @@ def build_config(settings: dict[str, Any]) -> tuple[TrainConfig | None, list[str
     return (config if not problems else None), problems
 
 
-def _start(spec: dict, bundle: Any, config: TrainConfig) -> None:
-    job, message = jobs_ui.start(spec, bundle, config)
-    if message:
-        st.session_state[_MSG] = message
-
-
 def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
     """Start button (disabled with the reasons when training cannot start)."""
     config, problems = build_config(settings)
@@ -51,18 +43,22 @@ def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
             "or change it on the Design page."
         )
     reasons += problems
-    st.button(
+    # Started here in the script, not in an on_click callback: a callback would get the
+    # settings of the previous run, and a value typed into a box just before the click
+    # (sent with the click, drawn above in this run) would be ignored.
+    clicked = st.button(
         "Start training",
         icon=":material/rocket_launch:",
         key="train.start",
         type="primary",
         disabled=bool(reasons),
-        on_click=_start,
-        args=(state.get_spec(), bundle, config),
         help=" ".join(reasons) or "Train this network on this data in the background.",
     )
     for r in reasons:
         st.caption(f"Start is off: {r}")
-    message = st.session_state.pop(_MSG, None)
-    if message:
-        st.error(message)
+    if clicked and config is not None:
+        job, message = jobs_ui.start(state.get_spec(), bundle, config)
+        if message:
+            st.error(message)
+        else:
+            st.rerun()  # draw the page again with the settings locked and the live view
