@@ -337,7 +337,18 @@ def test_own_images_choice_waits_for_images():
     at.selectbox(key="train.data.name").set_value("own").run()
     assert not at.exception
     assert at.button(key="train.start").disabled
-    assert "No training data is loaded" in _texts(at)
+    assert "Load the data first" in _texts(at)
+
+
+def test_missing_dataset_files_say_load_the_data_not_fix_the_network(tmp_path: Path, monkeypatch):
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", os.fspath(tmp_path))  # no MNIST files there
+    at = _train_page()
+    at.selectbox(key="train.data.name").set_value("mnist").run()
+    assert not at.exception, at.exception
+    assert at.button(key="train.start").disabled
+    reasons = [c.value for c in at.caption if c.value.startswith("Start is off")]
+    assert reasons == ["Start is off: Load the data first (see **Data** above)."]
+    assert "fix buttons" not in _texts(at)
 
 
 def test_progress_line_in_the_course_words():

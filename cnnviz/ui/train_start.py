@@ -35,9 +35,9 @@ def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
     """Start button (disabled with the reasons when training cannot start)."""
     config, problems = build_config(settings)
     reasons = []
-    if bundle is None:
-        reasons.append("No training data is loaded: choose or load a dataset under **Data** above.")
-    if not fits:
+    if bundle is None:  # nothing to check the network against yet: no word about fix buttons
+        reasons.append("Load the data first (see **Data** above).")
+    elif not fits:
         reasons.append(
             "The network does not fit the data yet: use the fix buttons under **Network** above, "
             "or change it on the Design page."
