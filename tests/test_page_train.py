@@ -108,9 +108,11 @@ def test_pause_resume_and_stop():
     from cnnviz.ui.jobs import registry
 
     job = registry().get(at.session_state["cnnviz.job_id"])
+    assert _buttons(at) == {"train.pause", "train.stop"}
     at.button(key="train.pause").click().run()
     assert str(job.status) == "paused"
     assert any("Paused" in p.proto.text for p in at.get("progress"))
+    assert _buttons(at) == {"train.resume", "train.stop"}
     at.button(key="train.resume").click().run()
     assert str(job.status) == "running"
     at.button(key="train.stop").click().run()
@@ -118,6 +120,23 @@ def test_pause_resume_and_stop():
     at.run()
     assert str(job.status) == "stopped"
     assert "Training stopped" in _texts(at)
+    # an ended run: only New training and Open in Inspect (no Start, no greyed Pause/Stop)
+    assert _buttons(at) == {"train.new", "train.inspect"}
+    at.button(key="train.new").click().run()
+    assert _buttons(at) == {"train.start"}
+
+
+def _buttons(at: AppTest) -> set[str]:
+    """Keys of the Train page's own buttons (Start and the run's controls) on show."""
+    ours = (
+        "train.start",
+        "train.pause",
+        "train.resume",
+        "train.stop",
+        "train.new",
+        "train.inspect",
+    )
+    return {b.key for b in at.button if b.key in ours}
     assert not at.exception
 
 
@@ -317,6 +336,8 @@ def test_failed_run_shows_reason_and_advice():
     assert not at.exception
     failed = [e.value for e in at.error if e.value.startswith("Training failed")]
     assert failed and "learning rate" in failed[0].lower()
+    assert _buttons(at) == {"train.new"}  # no weights worth inspecting; retry via New training
+    at.button(key="train.new").click().run()
     assert not at.button(key="train.start").disabled  # a failed run can be retried
 
 

@@ -50,8 +50,12 @@ if bundle is not None:  # drawn up in the data section, now that the settings ar
 st.header("4 · Training")
 if running:
     st.caption("Settings are locked while this training runs. Pause or stop it below.")
-else:
+elif job is None:
     train_start.start_panel(bundle, fits, {**settings, **pipeline})
+else:  # an ended run is on show: New training (below) brings Start back
+    st.caption(
+        "To train again, press **New training** below; change the settings above first if you like."
+    )
 job = jobs_ui.current_job()  # Start may have created one just now
 if job is not None:
     train_live.live_view(job)

@@ -66,7 +66,11 @@ def progress_text(p, *, live: bool = True) -> tuple[float, str]:
 
 
 def _controls(job: Job, status: str) -> None:
-    """Buttons act in their callbacks, before the (fragment) rerun draws the new state."""
+    """Only the buttons that make sense now: running → Pause, Stop; paused → Resume, Stop.
+
+    They act in their callbacks, before the (fragment) rerun draws the new state. Once the
+    job has ended, ``_outcome`` draws New training and Open in Inspect instead.
+    """
     row = st.container(horizontal=True)
     if status == "paused":
         row.button(
@@ -76,12 +80,11 @@ def _controls(job: Job, status: str) -> None:
             type="primary",
             on_click=job.resume,
         )
-    else:
+    elif status != "stopping":
         row.button(
             "Pause",
             icon=":material/pause:",
             key="train.pause",
-            disabled=status not in LIVE,
             on_click=job.pause,
             help="Hold training after this mini-batch; Resume carries on where it stopped.",
         )
@@ -89,15 +92,32 @@ def _controls(job: Job, status: str) -> None:
         "Stop",
         icon=":material/stop:",
         key="train.stop",
-        disabled=status not in LIVE,
+        disabled=status == "stopping",
         on_click=job.stop,
         help="End training now. Finished epochs and the weights so far are kept.",
     )
-    if status not in (*LIVE, "stopping") and row.button(
+
+
+def _after(job: Job, status: str) -> None:
+    """The ended run's buttons: Open in Inspect (when there are weights) and New training."""
+    row = st.container(horizontal=True)
+    if (
+        job.run_id
+        and status != "failed"
+        and row.button(
+            "Open this run in Inspect",
+            icon=":material/search:",
+            key="train.inspect",
+            type="primary",
+        )
+    ):
+        state.set_run_id(job.run_id)
+        st.switch_page("views/inspect.py")
+    if row.button(
         "New training",
         icon=":material/restart_alt:",
         key="train.new",
-        help="Hide this run's results and set up another one.",
+        help="Hide this run's results and set up another one with the settings above.",
     ):
         jobs_ui.forget()
         st.rerun()  # the whole page, not just this fragment
@@ -131,19 +151,7 @@ def _outcome(job: Job) -> None:
         st.error(
             f"Training failed: {end.reason or 'unknown error'}{advice}", icon=":material/error:"
         )
-    run_id = job.run_id
-    if (
-        run_id
-        and status != "failed"
-        and st.button(
-            "Open this run in Inspect",
-            icon=":material/search:",
-            key="train.inspect",
-            type="primary",
-        )
-    ):
-        state.set_run_id(run_id)
-        st.switch_page("views/inspect.py")
+    _after(job, status)
     if job.run_dir:
         st.caption(f"Saved in `{job.run_dir}` (listed on the Runs page).")
 
@@ -185,7 +193,8 @@ def _body(job_id: str, was_live: bool) -> None:
     elif status == "paused":
         text = "Paused — " + text
     st.progress(frac, text=text)
-    _controls(job, status)
+    if status in (*LIVE, "stopping"):
+        _controls(job, status)
     _outcome(job)
     _charts(job)
 

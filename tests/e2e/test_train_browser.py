@@ -139,4 +139,9 @@ def test_pause_resume_stop_respond(streamlit_app) -> None:
     took += _wait_text(page, "Training stopped", 30)
     print(f"Stopped (worker ended, page redrawn) after {took:.2f} s")
     streamlit_app.shot("train-stopped")
+    # an ended run shows New training and Open in Inspect, not Start or greyed Pause/Stop
+    assert page.get_by_role("button", name="Start training").count() == 0
+    assert page.get_by_role("button", name="Pause").count() == 0
+    page.get_by_role("button", name="New training").click()
+    page.get_by_role("button", name="Start training").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Start training").is_enabled()
