@@ -79,7 +79,8 @@ def probabilities_figure(
             text=[f"{v:.1%}" if v >= 0.01 else "" for v in p[order]],
             textposition=["inside" if v >= 0.2 else "outside" for v in p[order]],
             insidetextanchor="end",
-            textfont={"color": ["white" if v >= 0.2 else "#262730" for v in p[order]]},
+            textfont={"color": ["white" if v >= 0.2 else "#262730" for v in p[order]], "size": 12},
+            constraintext="none",  # the same size on every bar (plotly shrinks inside text)
             cliponaxis=False,
             hovertemplate="%{y}: %{x:.4f}<extra>probability</extra>",
             name="probability",

@@ -107,7 +107,9 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
 
 
 def _one_channel(maps: list, titles: list[str], key: str) -> None:
-    with st.expander("🔎 One channel, large, with its values", expanded=False):
+    with st.expander(
+        "One channel, large, with its values", icon=":material/zoom_in:", expanded=False
+    ):
         a, b = st.columns(2)
         by_index = {c.index: c for c in maps}
         with a:
