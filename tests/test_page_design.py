@@ -277,7 +277,9 @@ def test_presenter_mode_keeps_the_code_and_hides_file_controls() -> None:
     import json
 
     figure = json.loads(at.get("plotly_chart")[0].proto.spec)
-    assert figure["layout"]["height"] == 440  # the diagram is still there, and taller
+    assert figure["layout"]["height"] == 460  # the diagram is still there, and taller
+    sizes = {a["font"]["size"] for a in figure["layout"]["annotations"] if "font" in a}
+    assert min(sizes) >= 16  # labels a projector shows (12 and 11 otherwise)
 
 
 def test_flat_input_for_linear_stacks_and_a_conv_on_it_says_why() -> None:

@@ -118,7 +118,7 @@ def test_a_deep_stack_staggers_its_labels() -> None:
     fig = blocks_figure(spec, rows)
     assert len(_boxes(fig)) == 21
     shape_labels = [a for a in fig.layout.annotations if a.text == "<b>8×64×64</b>"]
-    assert len({round(a.y, 3) for a in shape_labels}) == 2  # two rows of labels
+    assert len({(round(a.y, 3), a.yshift) for a in shape_labels}) == 2  # two rows of labels
 
 
 def test_a_click_on_the_diagram_names_its_layer() -> None:
@@ -138,3 +138,18 @@ def test_a_click_on_the_diagram_names_its_layer() -> None:
     mlp = neurons_figure(MLP, summarize(MLP))
     second = next(t for t in mlp.data if t.name == "layer-2")
     assert set(second.customdata) == {2}  # Linear(3, 3) is layer index 2
+
+
+def test_presenter_scale_makes_labels_and_boxes_larger() -> None:
+    rows = summarize(LECTURE, 2)
+    small, large = blocks_figure(LECTURE, rows), design_figure(LECTURE, rows, scale=1.5)
+    assert {a.font.size for a in large.layout.annotations if a.text} == {17, 18}
+    assert {a.font.size for a in small.layout.annotations if a.text} == {11, 12}
+
+    def height(fig: go.Figure) -> float:
+        ys = [float(t.split(",")[1]) for t in _boxes(fig)[0].path.split() if "," in t]
+        return max(ys) - min(ys)
+
+    assert abs(height(large) - 1.5 * height(small)) < 1e-6
+    mlp = design_figure(MLP, summarize(MLP, 1), scale=1.5)
+    assert mlp.data[1].marker.size == 39 and mlp.layout.annotations[0].font.size == 18

@@ -29,14 +29,22 @@ except SpecError as e:  # the design as a whole is malformed (e.g. from an old l
 
 sel = editor.selected(len(rows))
 st.plotly_chart(
-    design_figure(spec, rows, sel, height=440 if state.teaching() else 340),
+    design_figure(
+        spec,
+        rows,
+        sel,
+        height=460 if state.teaching() else 340,
+        scale=1.5 if state.teaching() else 1.0,
+    ),  # presenter: larger for a projector
     key="design.diagram",
     config={"displaylogo": False},
     on_select=editor.select_from_diagram,
     selection_mode="points",
 )
 
-left, right = st.columns(2, gap="medium")
+editor.stack_when_narrow()
+with st.container(key=editor.COLUMNS_KEY):
+    left, right = st.columns(2, gap="medium")
 with left:
     st.subheader("Layers")
     sel = editor.layer_list(spec, rows)

@@ -142,15 +142,17 @@ def blocks(spec: dict, rows: list[dict]) -> list[Block]:
     return out
 
 
-def _box_geometry(block: Block) -> tuple[float, float, float]:
-    """(thickness, height, depth) of a block's box."""
+def _box_geometry(block: Block, scale: float = 1.0) -> tuple[float, float, float]:
+    """(thickness, height, depth) of a block's box, times ``scale``."""
     shape = block.shape
     if shape is None:
-        return 14.0, 60.0, 20.0
-    if len(shape) == 2:  # flat [B, N]
-        return 8.0, bar_height(shape[1]), 8.0
-    _, c, h, w = shape
-    return thickness(c), side(h), side(w) * 0.45
+        t, h, d = 14.0, 60.0, 20.0
+    elif len(shape) == 2:  # flat [B, N]
+        t, h, d = 8.0, bar_height(shape[1]), 8.0
+    else:
+        _, c, hh, w = shape
+        t, h, d = thickness(c), side(hh), side(w) * 0.45
+    return t * scale, h * scale, d * scale
 
 
 def _box_path(x: float, t: float, h: float, d: float) -> str:
@@ -164,9 +166,16 @@ def _box_path(x: float, t: float, h: float, d: float) -> str:
 
 
 def blocks_figure(
-    spec: dict, rows: list[dict], selected: int | None = None, height: int = 340
+    spec: dict,
+    rows: list[dict],
+    selected: int | None = None,
+    height: int = 340,
+    scale: float = 1.0,
 ) -> go.Figure:
     """The stack as boxes drawn to scale (see module doc). ``selected``: a row index to outline.
+
+    ``scale`` (presenter mode: 1.5) makes the boxes, the labels' fonts and their
+    spacing that much larger, so a projector shows them; the gaps stay as they are.
 
     Shapes and annotations are collected as plain dicts and handed to Plotly once:
     adding them one by one costs Plotly a validation pass each (10× slower).
@@ -177,12 +186,20 @@ def blocks_figure(
     x = 0.0
     hx, htext = [], []
     top = 0.0
-    stagger = len(drawn) > 9
+    stagger = len(drawn) > (6 if scale > 1 else 9)
+    geometry = [_box_geometry(b, scale) for b in drawn]
+    # staggered labels sit on two common rows (above the tallest box, below the lowest),
+    # so a label never runs into its neighbour's, whatever their boxes' heights
+    roof = max((h / 2 + d * 0.5 for _, h, d in geometry), default=0.0)
+    floor = -max((h for _, h, _ in geometry), default=0.0) / 2
     label_lines = max((b.label.count(" + ") + 1 for b in drawn), default=1)
-    lift = 14 * label_lines + 4  # how far the staggered labels sit above the others
-    font = 11 if len(drawn) > 12 else 12
+    # label offsets are pixels (yshift), the boxes the diagram's units: the figure may be
+    # drawn at any width, and a label must clear its box and its staggered neighbour
+    line_h = 14 * scale  # room for one label line in the diagram's units (at ~1 px per unit)
+    lift = line_h * label_lines + 4 * scale
+    font = round((11 if len(drawn) > 12 else 12) * scale)
     for k, block in enumerate(drawn):
-        t, h, d = _box_geometry(block)
+        t, h, d = geometry[k]
         faded = block.status == "not computed"
         chosen = selected is not None and selected in block.indices
         line = {
@@ -211,21 +228,25 @@ def blocks_figure(
         red = block.status == "error"
         notes.append(
             {
-                "x": cx, "y": -h / 2 - 6 - (16 if low else 0), "text": f"<b>{under}</b>",
-                "showarrow": False, "yanchor": "top",
+                "x": cx, "y": floor if stagger else -h / 2, "text": f"<b>{under}</b>",
+                "yshift": -6 - (round(font * 1.35) if low else 0), "showarrow": False,
+                "yanchor": "top",
                 "font": {"size": font, "color": "#d62728" if red else "#111827"},
             }
         )  # fmt: skip
         notes.append(
             {
-                "x": cx, "y": h / 2 + d * 0.5 + 6 + (lift if low else 0),
+                "x": cx, "y": roof if stagger else h / 2 + d * 0.5,
+                "yshift": 6 + (round(font * 1.25 * label_lines) + 4 if low else 0),
                 "text": block.label.replace(" + ", "<br>+ "), "showarrow": False,
                 "yanchor": "bottom", "font": {"size": font - 1, "color": "#374151"},
             }
         )  # fmt: skip
         hx.append(cx)
         htext.append(block.hover)
-        top = max(top, h / 2 + d * 0.5 + 14 * label_lines + 16 + (lift if stagger else 0))
+        top = max(
+            top, h / 2 + d * 0.5 + line_h * label_lines + 16 * scale + (lift if stagger else 0)
+        )
         width = t + d * 0.7
         if k + 1 < len(drawn):
             notes.append(
@@ -236,9 +257,9 @@ def blocks_figure(
                 }
             )  # fmt: skip
         x += width + GAP
-    bottom = -max((_box_geometry(b)[1] for b in drawn), default=60) / 2 - (50 if stagger else 34)
+    bottom = (floor if drawn else -30 * scale) - (50 if stagger else 34) * scale
     hover = go.Scatter(
-        x=hx, y=[0.0] * len(hx), mode="markers", marker={"size": 28, "opacity": 0},
+        x=hx, y=[0.0] * len(hx), mode="markers", marker={"size": 28 * scale, "opacity": 0},
         hovertext=htext, hoverinfo="text", showlegend=False, name="tensors",
         customdata=[b.first for b in drawn],
     )  # fmt: skip
@@ -248,7 +269,7 @@ def blocks_figure(
         "xaxis": {"visible": False, "range": [-20, max(x, 200)]},
         "yaxis": {
             "visible": False,
-            "range": [bottom, top + 30],
+            "range": [bottom, top + 30 * scale],
             "scaleanchor": "x",
             "scaleratio": 1,
         },
@@ -262,17 +283,22 @@ def blocks_figure(
 
 
 def design_figure(
-    spec: dict, rows: list[dict], selected: int | None = None, height: int = 340
+    spec: dict,
+    rows: list[dict],
+    selected: int | None = None,
+    height: int = 340,
+    scale: float = 1.0,
 ) -> go.Figure:
-    """Circles and lines for a small Linear-only stack, boxes otherwise."""
+    """Circles and lines for a small Linear-only stack, boxes otherwise; ``scale`` > 1 for
+    presenter mode (larger fonts and shapes)."""
     from cnnviz.plots.design_mlp import (  # it uses this module's helpers
         linear_widths,
         neurons_figure,
     )
 
     if linear_widths(spec, rows) is not None:
-        return neurons_figure(spec, rows, selected, height)
-    return blocks_figure(spec, rows, selected, height)
+        return neurons_figure(spec, rows, selected, height, scale)
+    return blocks_figure(spec, rows, selected, height, scale)
 
 
 def layer_from_selection(selection: object) -> int | None:

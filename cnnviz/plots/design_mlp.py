@@ -31,7 +31,11 @@ def linear_widths(spec: dict, rows: list[dict]) -> list[int] | None:
 
 
 def neurons_figure(
-    spec: dict, rows: list[dict], selected: int | None = None, height: int = 340
+    spec: dict,
+    rows: list[dict],
+    selected: int | None = None,
+    height: int = 340,
+    scale: float = 1.0,
 ) -> go.Figure:
     """The lecture's circles and lines for a small Linear-only stack."""
     widths = linear_widths(spec, rows)
@@ -57,8 +61,9 @@ def neurons_figure(
             for y1 in ys[k + 1]:
                 lx += [float(k), float(k + 1), None]
                 ly += [y0, y1, None]
+    font = {"size": round(FONT["size"] * scale)}
     fig.add_trace(
-        go.Scatter(x=lx, y=ly, mode="lines", line={"color": "#94a3b8", "width": 1},
+        go.Scatter(x=lx, y=ly, mode="lines", line={"color": "#94a3b8", "width": scale},
                    hoverinfo="skip", showlegend=False, name="weights")
     )  # fmt: skip
     for k, w in enumerate(widths):
@@ -67,13 +72,13 @@ def neurons_figure(
         fig.add_trace(
             go.Scatter(
                 x=[k] * w, y=ys[k], mode="markers", name=f"layer-{k}", showlegend=False,
-                marker={"size": 26, "color": color, "line": {"width": 3 if chosen else 1, "color": "#111827"}},
+                marker={"size": 26 * scale, "color": color, "line": {"width": 3 if chosen else 1, "color": "#111827"}},
                 hovertext=[f"{labels[k].replace('<br>', ' ')}: unit {j + 1} of {w}" for j in range(w)],
                 hoverinfo="text", customdata=[owners[k][0] if owners[k] else -1] * w,
             )
         )  # fmt: skip
         top = max(ys[k]) + 0.8
-        notes.append(dict(x=k, y=top, text=labels[k], showarrow=False, yanchor="bottom", font=FONT))
+        notes.append(dict(x=k, y=top, text=labels[k], showarrow=False, yanchor="bottom", font=font))
         notes.append(
             dict(
                 x=k,
@@ -81,7 +86,7 @@ def neurons_figure(
                 text=f"<b>[{w}]</b>",
                 showarrow=False,
                 yanchor="top",
-                font=FONT,
+                font=font,
             )
         )
     span = max(widths) / 2 + 1.8

@@ -67,7 +67,7 @@ def preset_picker() -> None:
     names = list(PRESETS)
     current = state.current_preset()
     key = f"design.preset.{state.spec_version()}"
-    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    c1, c2 = st.columns([3, 1], vertical_alignment="bottom")  # room for "↺ Reset" on a projector
     c1.selectbox(
         "Start from a preset",
         names,

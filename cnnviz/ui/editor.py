@@ -152,3 +152,24 @@ def layer_actions(spec: dict, sel: int) -> None:
             disabled=disabled,
             key=f"design.act.{label}",
         )
+
+
+COLUMNS_KEY = "design_cols"  # the st.container around the list and the editor columns
+_STACK_CSS = f"""
+<style>
+/* The list and the editor side by side need ~760px; narrower (a 1024×768 projector with
+   the sidebar open, or presenter mode's larger text) they stack, each at full width. */
+.st-key-{COLUMNS_KEY} {{ container-type: inline-size; }}
+@container (max-width: 760px) {{
+  .st-key-{COLUMNS_KEY} > * > [data-testid="stHorizontalBlock"] {{ flex-direction: column; }}
+  .st-key-{COLUMNS_KEY} > * > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+    width: 100% !important; flex: 1 1 auto !important; min-width: 100% !important;
+  }}
+}}
+</style>
+"""
+
+
+def stack_when_narrow() -> None:
+    """Stack the list/editor columns when the page is narrow (see ``_STACK_CSS``)."""
+    st.markdown(_STACK_CSS, unsafe_allow_html=True)
