@@ -39,6 +39,7 @@ from typing import Any
 from torch import nn
 
 from cnnviz.engine import build_seeded, fit
+from cnnviz.eta import Eta
 from cnnviz.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted, Outcome
 from cnnviz.runs import RunWriter
 from cnnviz.trainconfig import TrainConfig
@@ -132,9 +133,9 @@ class Progress:
     iteration: int  # iterations done
     total_iterations: int
     iterations_per_epoch: int
-    images_per_s: float
+    images_per_s: float  # recent training speed (0 while estimating)
     elapsed_s: float
-    eta_s: float | None  # None until the first iteration
+    eta_s: float | None  # None while estimating (warm-up, too few iterations yet)
 
     @property
     def fraction(self) -> float:
@@ -204,6 +205,7 @@ class Job:
         self._iter = _Downsampled(max_points)
         self._epochs: list[dict] = []
         self._last_batch: BatchEnded | None = None
+        self._eta = Eta()  # speed and time left from recent iterations (cnnviz.eta)
         self.started: FitStarted | None = None
         self.final: FitEnded | None = None
         self.writer = RunWriter(self.spec, label=label, root=runs_root)
@@ -238,7 +240,9 @@ class Job:
             if isinstance(ev, BatchEnded):
                 self._iter.add(ev)
                 self._last_batch = ev
+                self._eta.batch(ev.iteration, ev.elapsed_s, self.config.batch_size)
             elif isinstance(ev, EpochEnded):
+                self._eta.epoch_end(ev.elapsed_s)
                 self._epochs.append({k: v for k, v in ev.to_dict().items() if k != "event"})
             elif isinstance(ev, FitStarted):
                 self.started = ev
@@ -290,11 +294,13 @@ class Job:
     def progress(self) -> Progress:
         with self._lock:
             s, b = self.started, self._last_batch
-        if s is None:
-            return Progress(0, self.config.epochs, 0, 0, 0, 0.0, 0.0, None)
-        it = b.iteration if b else 0
-        elapsed = b.elapsed_s if b else 0.0
-        eta = (s.total_iterations - it) * elapsed / it if it else None
+            if s is None:
+                return Progress(0, self.config.epochs, 0, 0, 0, 0.0, 0.0, None)
+            it = b.iteration if b else 0
+            elapsed = b.elapsed_s if b else 0.0
+            # from recent iterations, warm-up left out; None ("estimating") until there are enough
+            eta = self._eta.seconds_left(s.total_iterations - it, s.epochs - len(self._epochs))
+            rate = self._eta.images_per_s() or 0.0
         if self.final is not None:
             eta, elapsed = 0.0, self.final.elapsed_s
         return Progress(
@@ -303,7 +309,7 @@ class Job:
             it,
             s.total_iterations,
             s.iterations_per_epoch,
-            b.images_per_s if b else 0.0,
+            rate,
             elapsed,
             eta,
         )

@@ -160,3 +160,50 @@ def test_control_checkpoint_runs_tasks_while_paused():
     assert result == [False]
     c.stop("enough")
     assert c.checkpoint() is True and c.stop_reason == "enough"
+
+
+def test_eta_leaves_out_warm_up_and_waits_for_enough_iterations():
+    """Slow first iterations (warm-up) must not make the time left far too long."""
+    from cnnviz.eta import Eta
+
+    eta = Eta(warmup=3, window=20, min_points=5, horizon_s=0.0)
+    t = 0.0
+    for it in range(1, 4):  # warm-up: 2 s each
+        t += 2.0
+        eta.batch(it, t, 64)
+        assert eta.seconds_left(100 - it, 1) is None  # "estimating…"
+    for it in range(4, 8):  # 4 settled iterations: still too few
+        t += 0.05
+        eta.batch(it, t, 64)
+    assert eta.seconds_left(93, 1) is None
+    for it in range(8, 40):
+        t += 0.05
+        eta.batch(it, t, 64)
+    assert eta.seconds_per_iteration() == pytest.approx(0.05)
+    assert eta.images_per_s() == pytest.approx(64 / 0.05)
+    # 61 iterations left at 0.05 s each (the average since the start would be about 0.2 s)
+    assert eta.seconds_left(61, 1) == pytest.approx(61 * 0.05)
+
+
+def test_eta_adds_the_validation_pass_once_per_epoch_left_without_slowing_the_rate():
+    from cnnviz.eta import Eta
+
+    eta = Eta(warmup=0, window=20, min_points=5, horizon_s=0.0)
+    t = 0.0
+    for it in range(1, 11):
+        t += 0.1
+        eta.batch(it, t, 32)
+    eta.epoch_end(t + 3.0)  # validation after epoch 1
+    t += 3.0
+    for it in range(11, 16):  # the window now spans the epoch's end
+        t += 0.1
+        eta.batch(it, t, 32)
+    assert eta.seconds_per_iteration() == pytest.approx(0.1)
+    assert eta.seconds_left(15, 2) == pytest.approx(15 * 0.1 + 2 * 3.0)
+
+
+def test_job_progress_estimates_from_recent_iterations():
+    job = Job(TINY_SPEC, tiny_bundle(), CFG).start()
+    assert job.wait(30)
+    p = job.progress()
+    assert p.eta_s == 0 and p.images_per_s > 0  # 30 iterations: enough after warm-up

@@ -383,5 +383,9 @@ def test_progress_line_in_the_course_words():
         "Epoch 2/5 · iteration 130/500 (mini-batch 30/100 of this epoch) · 812 images/s · about 1 min 35 s left"
     )
     assert "left" not in progress_text(p, live=False)[1]
+    warming_up = Progress(1, 5, 4, 500, 100, 0.0, 3.0, None)  # cnnviz.eta: too few iterations yet
+    assert progress_text(warming_up)[1] == (
+        "Epoch 1/5 · iteration 4/500 (mini-batch 4/100 of this epoch) · estimating time left…"
+    )
     assert progress_text(Progress(0, 5, 0, 0, 0, 0.0, 0.0, None))[1].startswith("Preparing")
     assert [duration(s) for s in (5, 75, 3725, None)] == ["5 s", "1 min 15 s", "1 h 02 min", "…"]

@@ -46,7 +46,8 @@ def duration(seconds: float | None) -> str:
 def progress_text(p, *, live: bool = True) -> tuple[float, str]:
     """(fraction done, one line in the course's words) from a job progress snapshot.
 
-    The time left is only given while the job is ``live`` (running or paused).
+    The time left is only given while the job is ``live`` (running or paused), and
+    reads "estimating…" until ``cnnviz.eta`` has enough iterations after warm-up.
     """
     total = max(int(p.total_iterations or 0), 1)
     frac = min(max(p.iteration / total, 0.0), 1.0)
@@ -60,8 +61,11 @@ def progress_text(p, *, live: bool = True) -> tuple[float, str]:
     ]
     if p.images_per_s:
         parts.append(f"{p.images_per_s:,.0f} images/s")
-    if live and p.iteration and p.iteration < total:
-        parts.append(f"about {duration(p.eta_s)} left")
+    if live and p.iteration < total:
+        # the first iterations are slow (warm-up): no guess until the speed has settled
+        parts.append(
+            "estimating time left…" if p.eta_s is None else f"about {duration(p.eta_s)} left"
+        )
     return frac, " · ".join(parts)
 
 
