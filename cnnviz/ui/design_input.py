@@ -45,10 +45,11 @@ def batch_size() -> int:
     """The batch size for the shapes, kept in 1..MAX_BATCH; a value outside says so."""
     raw = st.session_state.get(BATCH, DEFAULT_BATCH)
     b = DEFAULT_BATCH if raw is None else int(raw)
+    box = st.empty()  # always there, so the elements (and the open tab) below keep their place
     if 1 <= b <= MAX_BATCH:
         return b
     used = min(max(b, 1), MAX_BATCH)
-    st.warning(
+    box.warning(
         f"Batch size must be at least 1 and is capped at {MAX_BATCH} here (got {b}): "
         f"the shapes use {used}. Fix: type a batch size from 1 to {MAX_BATCH}."
     )

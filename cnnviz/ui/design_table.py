@@ -93,8 +93,9 @@ def error_messages(rows: list[dict]) -> None:
 def notes_list(rows: list[dict]) -> None:
     """Every valid layer's note in full (under the table, where nothing is cut off)."""
     notes = [r for r in rows if r["status"] == "ok" and r.get("note")]
+    box = st.container()  # always there: the tabs below keep their place (and open tab)
     if notes:
-        st.markdown(
+        box.markdown(
             "**Notes**\n\n"
             + "\n".join(f"- Layer {r['index'] + 1}, `{r['name']}`: {r['note']}" for r in notes)
         )
