@@ -131,7 +131,8 @@ def shape_table(rows: list[dict], selected: int | None = None) -> None:
     )
     notes_list(rows)
     t = totals(rows)
-    c = st.columns(4)
+    with st.container(key="design_totals"):  # editor.TOTALS_KEY: two rows when narrow
+        c = st.columns(4)
     c[0].metric("Parameters", f"{t['params']:,}", help="learned numbers: weights and biases")
     c[1].metric("Mult-adds (forward pass)", format_count(t["mult_adds"]))
     c[2].metric(

@@ -155,6 +155,7 @@ def layer_actions(spec: dict, sel: int) -> None:
 
 
 COLUMNS_KEY = "design_cols"  # the st.container around the list and the editor columns
+TOTALS_KEY = "design_totals"  # the st.container around the four totals (two rows when narrow)
 _STACK_CSS = f"""
 <style>
 /* The list and the editor side by side need ~760px; narrower (a 1024×768 projector with
@@ -164,6 +165,13 @@ _STACK_CSS = f"""
   .st-key-{COLUMNS_KEY} > * > [data-testid="stHorizontalBlock"] {{ flex-direction: column; }}
   .st-key-{COLUMNS_KEY} > * > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
     width: 100% !important; flex: 1 1 auto !important; min-width: 100% !important;
+  }}
+}}
+.st-key-{TOTALS_KEY} {{ container-type: inline-size; }}
+@container (max-width: 760px) {{
+  .st-key-{TOTALS_KEY} > * > [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
+  .st-key-{TOTALS_KEY} > * > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+    width: 45% !important; flex: 1 1 45% !important; min-width: 45% !important;
   }}
 }}
 </style>
