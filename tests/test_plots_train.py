@@ -72,7 +72,12 @@ def test_iteration_figure_has_raw_smoothed_and_boundaries():
     assert len(fig.data[0].x) == 60
     vlines = [s for s in fig.layout.shapes if s.type == "line"]
     assert [s.x0 for s in vlines] == [20.5, 40.5]
-    assert any("end of epoch 1" in a.text for a in fig.layout.annotations)
+    labels = [a.text for a in fig.layout.annotations]
+    assert labels == ["epoch 1", "epoch 2", "epoch 3"]  # above the plot, one per epoch
+    assert all(
+        a.yref == "paper" and a.y == 1.0 and a.yanchor == "bottom" for a in fig.layout.annotations
+    )
+    assert [a.x for a in fig.layout.annotations] == [10.5, 30.5, 50.5]
 
 
 def test_iteration_figure_downsamples_long_runs():

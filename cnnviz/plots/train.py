@@ -30,6 +30,8 @@ VAL_COLOUR = "rgb(255, 127, 14)"
 TEST_COLOUR = "rgb(44, 160, 44)"
 MAX_POINTS = 1500
 MAX_BOUNDARY_LABELS = 12
+ITER_TITLE = "Loss per iteration (one mini-batch each)"
+EPOCH_TITLE = "Per epoch: training vs validation"
 
 
 def ema(values: Sequence[float], weight: float = 0.9) -> np.ndarray:
@@ -91,8 +93,9 @@ def iteration_loss_figure(
     *,
     smoothing: float = 0.9,
     max_points: int = MAX_POINTS,
-    title: str = "Loss per iteration (one mini-batch each)",
+    title: str | None = ITER_TITLE,
     points_per_iteration: int = 1,
+    font_size: int = 12,
 ) -> go.Figure:
     """Raw loss per iteration (faint) and its smoothed curve, epoch boundaries as dashed lines.
 
@@ -101,12 +104,13 @@ def iteration_loss_figure(
     is built in one go (no ``add_vline``): the page rebuilds it every second.
     """
     layout: dict = {
-        "title": {"text": title},
-        "xaxis": {"title": {"text": "iteration (mini-batches seen)"}},
-        "yaxis": {"title": {"text": "cross-entropy loss"}, "rangemode": "tozero"},
-        "legend": {"orientation": "h", "y": -0.25},
-        "margin": {"l": 60, "r": 20, "t": 50, "b": 40},
-        "height": 360,
+        **_frame(title, font_size),
+        "xaxis": {"title": {"text": "iteration (mini-batches seen)"}, "automargin": True},
+        "yaxis": {
+            "title": {"text": "cross-entropy loss"},
+            "rangemode": "tozero",
+            "automargin": True,
+        },
         "uirevision": "iteration-loss",
     }
     if iter_df is None or iter_df.empty:
@@ -129,7 +133,6 @@ def iteration_loss_figure(
         ),
     ]
     ends = epoch_ends(df)
-    label_every = max(1, math.ceil(len(ends) / MAX_BOUNDARY_LABELS))
     layout["shapes"] = [
         {
             "type": "line",
@@ -143,21 +146,25 @@ def iteration_loss_figure(
         }
         for _, it in ends
     ]
+    # one label per epoch, centred on its stretch of iterations, above the plot: never on the
+    # curve, never on each other (every k-th epoch when there are many)
+    starts = [0.5] + [it + 0.5 for _, it in ends]
+    stops = [it + 0.5 for _, it in ends] + [float(df["iteration"].max()) + 0.5]
+    labels = [*(e for e, _ in ends), (ends[-1][0] + 1) if ends else int(df["epoch"].max())]
+    every = max(1, math.ceil(len(labels) / MAX_BOUNDARY_LABELS))
     layout["annotations"] = [
         {
-            "x": it + 0.5,
-            "y": 0.02,
+            "x": (a + b) / 2,
+            "y": 1.0,
             "xref": "x",
             "yref": "paper",
-            "text": f"end of epoch {epoch}",
+            "text": f"epoch {e}" if len(labels) <= 4 else str(e),
             "showarrow": False,
-            "xanchor": "right",
             "yanchor": "bottom",
-            "font": {"size": 11, "color": "grey"},
-            "textangle": -90,
+            "font": {"size": font_size - 1, "color": "grey"},
         }
-        for i, (epoch, it) in enumerate(ends)
-        if i % label_every == 0
+        for i, (a, b, e) in enumerate(zip(starts, stops, labels, strict=True))
+        if i % every == 0 and len(ends) > 0
     ]
     return go.Figure(data=data, layout=layout)
 
@@ -167,24 +174,23 @@ def epoch_metrics_figure(
     *,
     test_accuracy: float | None = None,
     test_loss: float | None = None,
-    title: str = "Per epoch: training vs validation",
+    title: str | None = EPOCH_TITLE,
+    font_size: int = 12,
 ) -> go.Figure:
     """Two panels: loss and accuracy (%) per epoch, train vs validation, test result if known."""
     panel_titles = [
         {"text": t, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "showarrow": False,
-         "xanchor": "center", "yanchor": "bottom", "font": {"size": 14}}
-        for t, x in (("Loss", 0.22), ("Accuracy (%)", 0.78))
+         "xanchor": "center", "yanchor": "bottom", "font": {"size": font_size + 2}}
+        for t, x in (("Loss", 0.23), ("Accuracy (%)", 0.77))
     ]  # fmt: skip
     layout: dict = {
-        "title": {"text": title},
-        "xaxis": {"domain": [0.0, 0.44], "anchor": "y"},
-        "yaxis": {"anchor": "x", "rangemode": "tozero"},
-        "xaxis2": {"domain": [0.56, 1.0], "anchor": "y2"},
-        "yaxis2": {"anchor": "x2", "range": [0, 101]},
+        **_frame(title, font_size),
+        "xaxis": {"domain": [0.0, 0.46], "anchor": "y"},
+        "yaxis": {"anchor": "x", "rangemode": "tozero", "automargin": True},
+        "xaxis2": {"domain": [0.54, 1.0], "anchor": "y2"},
+        # the accuracy ticks on the right, so they never run into the loss panel
+        "yaxis2": {"anchor": "x2", "range": [0, 101], "side": "right", "automargin": True},
         "annotations": panel_titles,
-        "legend": {"orientation": "h", "y": -0.25},
-        "margin": {"l": 60, "r": 20, "t": 70, "b": 40},
-        "height": 360,
         "uirevision": "epoch-metrics",
     }
     if epoch_df is None or epoch_df.empty:
@@ -229,7 +235,9 @@ def epoch_metrics_figure(
                     showlegend=axis == 2 or test_accuracy is None,
                     marker={"color": TEST_COLOUR, "size": 12, "symbol": "star"},
                     text=[f"test {value * scale:.1f}%" if scale > 1 else f"test {value:.3f}"],
-                    textposition="bottom left",
+                    # towards the middle of the panel: loss is near 0, accuracy near 100
+                    textposition="top left" if axis == 1 else "bottom left",
+                    cliponaxis=False,
                     xaxis="x" if axis == 1 else "x2",
                     yaxis="y" if axis == 1 else "y2",
                 )
@@ -237,6 +245,22 @@ def epoch_metrics_figure(
     for ax in ("xaxis", "xaxis2"):
         layout[ax] = {**layout[ax], "title": {"text": "epoch"}, "dtick": 1 if last <= 20 else None}
     return go.Figure(data=data, layout=layout)
+
+
+def _frame(title: str | None, font_size: int) -> dict:
+    """Title (or none: the page writes it above the chart), fonts, margins and the legend.
+
+    The legend sits at the bottom of the figure (``yref="container"``) below the
+    axis titles, which ``automargin`` keeps clear of the tick labels.
+    """
+    top = 30 + (28 + font_size if title else 0)
+    return {
+        "title": {"text": title or "", "font": {"size": font_size + 4}},
+        "font": {"size": font_size},
+        "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
+        "margin": {"l": 60, "r": 20, "t": top, "b": 50 + 3 * font_size},
+        "height": 340 + 10 * font_size,
+    }
 
 
 def _empty_layout(text: str) -> dict:

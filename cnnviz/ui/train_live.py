@@ -17,11 +17,18 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.jobs import Job
-from cnnviz.plots.train import epoch_metrics_figure, iteration_loss_figure
+from cnnviz.plots.train import (
+    EPOCH_TITLE,
+    ITER_TITLE,
+    epoch_metrics_figure,
+    iteration_loss_figure,
+)
 from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 
 POLL_S = 1.0
+# no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
+CHART_CONFIG = {"displayModeBar": False}
 LIVE = ("starting", "running", "paused")
 
 
@@ -164,18 +171,31 @@ def _charts(job: Job) -> None:
     it = pd.DataFrame(job.iter_metrics(), columns=["iteration", "epoch", "loss"])
     ep = pd.DataFrame(job.epoch_metrics())
     end = job.final
-    left, right = st.columns(2)
+    teaching = state.teaching()
+    font = 16 if teaching else 12  # presenter mode: readable from the back row
+    # presenter mode: one chart under the other, full width, so the big fonts have the room
+    left, right = (st.container(), st.container()) if teaching else st.columns(2)
+    # the titles are page text, not in the figures: they wrap instead of being cut off,
+    # and Plotly's toolbar (shown on hover) cannot cover them
+    left.markdown(f"**{ITER_TITLE}**")
     left.plotly_chart(
-        iteration_loss_figure(it, points_per_iteration=job.points_per_iteration),
+        iteration_loss_figure(
+            it, points_per_iteration=job.points_per_iteration, title=None, font_size=font
+        ),
         key="train.chart.iter",
+        config=CHART_CONFIG,
     )
+    right.markdown(f"**{EPOCH_TITLE}**")
     right.plotly_chart(
         epoch_metrics_figure(
             ep,
             test_accuracy=getattr(end, "test_accuracy", None),
             test_loss=getattr(end, "test_loss", None),
+            title=None,
+            font_size=font,
         ),
         key="train.chart.epoch",
+        config=CHART_CONFIG,
     )
 
 

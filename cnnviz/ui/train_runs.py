@@ -12,7 +12,7 @@ import datetime as dt
 import pandas as pd
 import streamlit as st
 
-from cnnviz.plots.train import epoch_metrics_figure, iteration_loss_figure
+from cnnviz.plots.train import EPOCH_TITLE, ITER_TITLE, epoch_metrics_figure, iteration_loss_figure
 from cnnviz.runs import (
     WEIGHTS_DAMAGED,
     WEIGHTS_MISSING,
@@ -119,12 +119,24 @@ def run_details(info: RunInfo) -> None:
         st.error(str(e))
         return
     left, right = st.columns(2)
-    left.plotly_chart(iteration_loss_figure(it), key=f"runs.iter.{run.id}")
+    font = 16 if state.teaching() else 12
+    left.markdown(f"**{ITER_TITLE}**")  # page text: wraps, and the chart's toolbar cannot cover it
+    left.plotly_chart(
+        iteration_loss_figure(it, title=None, font_size=font),
+        key=f"runs.iter.{run.id}",
+        config={"displayModeBar": False},  # the toolbar covered the epoch labels on hover
+    )
+    right.markdown(f"**{EPOCH_TITLE}**")
     right.plotly_chart(
         epoch_metrics_figure(
-            ep, test_accuracy=run.status.get("test_accuracy"), test_loss=run.status.get("test_loss")
+            ep,
+            test_accuracy=run.status.get("test_accuracy"),
+            test_loss=run.status.get("test_loss"),
+            title=None,
+            font_size=font,
         ),
         key=f"runs.epoch.{run.id}",
+        config={"displayModeBar": False},
     )
     with st.expander("Configuration as saved (config.json)"):
         st.json(run.config, expanded=False)
