@@ -389,3 +389,38 @@ def test_progress_line_in_the_course_words():
     )
     assert progress_text(Progress(0, 5, 0, 0, 0, 0.0, 0.0, None))[1].startswith("Preparing")
     assert [duration(s) for s in (5, 75, 3725, None)] == ["5 s", "1 min 15 s", "1 h 02 min", "…"]
+
+
+def test_settings_rows_have_no_blank_slot_without_momentum():
+    """Adam has no momentum box: Weight decay moves to the first column instead of a gap."""
+    at = _train_page()
+
+    at.selectbox(key="train.cfg.optimizer").set_value("adam").run()
+    firsts = _first_column_keys(at)
+    assert "train.cfg.weight_decay" in firsts and "train.cfg.momentum" not in firsts
+    at.selectbox(key="train.cfg.optimizer").set_value("sgd").run()
+    assert "train.cfg.momentum" in _first_column_keys(at)
+
+
+def _first_column_keys(at: AppTest) -> set[str]:
+    """Widget keys in the first column of each row of columns on the page."""
+    keys: set[str] = set()
+
+    def walk(node) -> None:
+        kids = list(getattr(node, "children", {}).values())
+        cols = [k for k in kids if k.type == "column"]
+        if cols:
+            keys.update(e.key for e in _leaves(cols[0]) if getattr(e, "key", None) is not None)
+        for k in kids:
+            walk(k)
+
+    walk(at._tree)
+    return keys
+
+
+def _leaves(node):
+    kids = list(getattr(node, "children", {}).values())
+    if not kids:
+        yield node
+    for k in kids:
+        yield from _leaves(k)

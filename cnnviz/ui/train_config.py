@@ -145,9 +145,10 @@ def config_form(
         disabled=disabled,
         help="Step size of each update. Adam: about 0.001; SGD: about 0.01 to 0.1.",
     )
-    c1, c2, c3 = st.columns(3)
+    # momentum only for SGD: the row fills from the left, so no blank slot under Epochs
+    slots = iter(st.columns(3))
     if d[P + "optimizer"] == "sgd":
-        c1.number_input(
+        next(slots).number_input(
             "Momentum",
             min_value=0.0,
             max_value=0.999,
@@ -157,7 +158,7 @@ def config_form(
             disabled=disabled,
             help="How much of the previous update SGD keeps; 0.9 is usual.",
         )
-    c2.number_input(
+    next(slots).number_input(
         "Weight decay",
         min_value=0.0,
         max_value=1.0,
@@ -167,7 +168,7 @@ def config_form(
         disabled=disabled,
         help="Pulls every weight a little towards 0 at each step (L2 regularization). 0 = off.",
     )
-    c3.number_input(
+    next(slots).number_input(
         "Seed",
         min_value=0,
         max_value=2**31 - 1,
