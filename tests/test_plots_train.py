@@ -126,3 +126,18 @@ def test_epoch_figure_without_validation_columns():
 def test_iteration_figure_names_averaging_done_by_the_job():
     fig = iteration_loss_figure(_iters(2, 10), points_per_iteration=4)
     assert fig.data[0].name == "loss (mean of 4 iterations)"
+
+
+def test_titles_can_move_to_the_page_and_fonts_grow_for_presenter_mode():
+    it, ep = _iters(3, 20), pd.DataFrame({"epoch": [1, 2], "train_loss": [1.0, 0.5]})
+    for fig in (
+        iteration_loss_figure(it, title=None, font_size=16),
+        epoch_metrics_figure(ep, title=None, font_size=16),
+    ):
+        assert not fig.layout.title.text  # the page writes it (wraps; no toolbar over it)
+        assert fig.layout.font.size == 16
+        assert fig.layout.legend.yref == "container"  # below the axis titles, not on them
+    assert iteration_loss_figure(it).layout.title.text.startswith("Loss per iteration")
+    fig = epoch_metrics_figure(ep, test_loss=0.089, test_accuracy=0.97)
+    assert fig.layout.yaxis2.side == "right"  # accuracy ticks clear of the loss panel
+    assert all(t.cliponaxis is False for t in fig.data if t.name.startswith("test"))
