@@ -158,6 +158,10 @@ def test_start_uses_the_value_typed_in_the_same_run_as_the_click():
     job = _job(at)
     assert job.config.epochs == 8
     assert job.config.lr == pytest.approx(0.005)
+    at.run()  # the locked settings show what the job really runs with
+    assert at.number_input(key="train.cfg.epochs").disabled
+    assert at.number_input(key="train.cfg.epochs").value == 8
+    assert at.number_input(key="train.cfg.lr").value == pytest.approx(0.005)
     assert any("Epoch" in p.proto.text or "Preparing" in p.proto.text for p in at.get("progress"))
     at.button(key="train.stop").click().run()
     assert job.wait(30)

@@ -41,7 +41,10 @@ if bundle is None:
 
 with section("3 · Settings", foldable=True):
     settings = train_config.config_form(
-        bundle=bundle, val_fraction=pipeline["val_fraction"], disabled=running
+        bundle=bundle,
+        val_fraction=pipeline["val_fraction"],
+        disabled=running,
+        shown=job.config.to_dict() if running else None,
     )
 if bundle is not None:  # drawn up in the data section, now that the settings are known
     with preview:

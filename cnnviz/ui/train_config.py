@@ -112,10 +112,20 @@ def normalization_values(bundle: Any, kind: str, val_fraction: float, seed: int)
 
 
 def config_form(
-    *, bundle: Any = None, val_fraction: float = 0.1, disabled: bool = False
+    *,
+    bundle: Any = None,
+    val_fraction: float = 0.1,
+    disabled: bool = False,
+    shown: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Draw the training settings; return them as a dict (not yet validated)."""
+    """Draw the training settings; return them as a dict (not yet validated).
+
+    ``shown``: the config of the job that is running (``TrainConfig.to_dict()``); the
+    locked widgets then show what it really runs with, whatever the widgets held before.
+    """
     _apply_defaults()
+    for key, value in (shown or {}).items():
+        st.session_state[P + key] = value
     d = st.session_state
     c1, c2, c3 = st.columns(3)
     c1.number_input(
