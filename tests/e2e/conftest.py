@@ -86,13 +86,9 @@ def _healthy(url: str) -> bool:
         return False
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of a running ``streamlit run app.py`` (stopped at the end of the session)."""
-    reason = _skip_reason()
-    if reason:
-        pytest.skip(reason)
-    base = tmp_path_factory.mktemp("e2e")
+@contextlib.contextmanager
+def serve_app(base: Path) -> Iterator[str]:
+    """Start ``streamlit run app.py`` with runs/data under ``base``; yield its URL; stop it."""
     port = _free_port()
     env = dict(os.environ)
     env["CNNVIZ_RUNS_DIR"] = os.fspath(base / "runs")
@@ -132,6 +128,16 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Base URL of a running ``streamlit run app.py`` (stopped at the end of the session)."""
+    reason = _skip_reason()
+    if reason:
+        pytest.skip(reason)
+    with serve_app(tmp_path_factory.mktemp("e2e")) as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
 def browser() -> Iterator[object]:
     """One headless chromium for the whole session."""
     reason = _skip_reason()
@@ -153,9 +159,8 @@ def browser() -> Iterator[object]:
 def _router_ready(browser, app_url: str) -> str:
     """Open the app's root once, so the server has run app.py's ``st.navigation``.
 
-    Until a server process has seen ``st.navigation``, Streamlit treats the
-    ``pages/`` folder as an old-style multipage app: a first request for
-    ``/design`` would run views/design.py alone, without app.py's router.
+    Warms the server up (imports, first script run) before the timed waits of the tests.
+    Deep links on a fresh server are tested on their own in test_routing.py.
     """
     context = browser.new_context()
     try:
@@ -241,3 +246,14 @@ class StreamlitApp:
 def streamlit_app(browser_page, app_url: str) -> StreamlitApp:
     """The page and the server together: the handiest fixture for a browser test."""
     return StreamlitApp(browser_page, app_url)
+
+
+@pytest.fixture
+def fresh_app(browser, tmp_path: Path) -> Iterator[StreamlitApp]:
+    """A page on a server of its own that nobody has opened yet (for first-request tests)."""
+    with serve_app(tmp_path) as url:
+        context = browser.new_context(viewport={"width": 1400, "height": 900})
+        try:
+            yield StreamlitApp(context.new_page(), url)
+        finally:
+            context.close()
