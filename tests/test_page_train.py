@@ -428,3 +428,20 @@ def _leaves(node):
         yield node
     for k in kids:
         yield from _leaves(k)
+
+
+def test_out_of_range_settings_are_messages_at_start_not_silent_limits():
+    """Epochs 1000 or a negative learning rate are kept as typed and Start says why it is off."""
+    at = _train_page(TINY)
+    at.selectbox(key="train.data.size.shapes").set_value(28).run()
+    at.number_input(key="train.cfg.epochs").set_value(1000).run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="train.cfg.epochs").value == 1000
+    assert at.button(key="train.start").disabled
+    assert "epochs must be between 1 and 500, not 1000" in _texts(at)
+    at.number_input(key="train.cfg.epochs").set_value(2)
+    at.number_input(key="train.cfg.lr").set_value(-0.1).run()
+    assert at.button(key="train.start").disabled
+    assert "lr must be above 0.0" in _texts(at)
+    at.number_input(key="train.cfg.lr").set_value(0.001).run()
+    assert not at.button(key="train.start").disabled

@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 from cnnviz.presets import PRESETS
-from cnnviz.trainconfig import MAX_CROP, MAX_EPOCHS, TrainConfig
+from cnnviz.trainconfig import MAX_CROP, TrainConfig
 from cnnviz.ui import state
 
 P = "train.cfg."  # widget-key prefix
@@ -130,8 +130,6 @@ def config_form(
     c1, c2, c3 = st.columns(3)
     c1.number_input(
         "Epochs",
-        min_value=1,
-        max_value=MAX_EPOCHS,
         step=1,
         key=P + "epochs",
         disabled=disabled,
@@ -147,8 +145,6 @@ def config_form(
     )
     c3.number_input(
         "Learning rate",
-        min_value=1e-6,
-        max_value=10.0,
         step=1e-4,
         format="%g",
         key=P + "lr",
@@ -160,8 +156,6 @@ def config_form(
     if d[P + "optimizer"] == "sgd":
         next(slots).number_input(
             "Momentum",
-            min_value=0.0,
-            max_value=0.999,
             step=0.05,
             format="%g",
             key=P + "momentum",
@@ -170,8 +164,6 @@ def config_form(
         )
     next(slots).number_input(
         "Weight decay",
-        min_value=0.0,
-        max_value=1.0,
         step=1e-4,
         format="%g",
         key=P + "weight_decay",
@@ -180,8 +172,6 @@ def config_form(
     )
     next(slots).number_input(
         "Seed",
-        min_value=0,
-        max_value=2**31 - 1,
         step=1,
         key=P + "seed",
         disabled=disabled,
@@ -224,7 +214,7 @@ def config_form(
     )
     c2.number_input(
         "Random crop: padding (pixels, 0 = off)",
-        min_value=0,
+        min_value=0,  # the data preview augments with it as drawn
         max_value=MAX_CROP,
         step=1,
         key=P + "augment_crop",
