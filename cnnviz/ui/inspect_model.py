@@ -143,14 +143,6 @@ def _job() -> Any:
     return current_job()
 
 
-def _progress(job: Any) -> tuple[int, int]:
-    """(epoch, iteration) the job has reached."""
-    p = getattr(job, "progress", None)
-    p = p() if callable(p) else p
-    get = p.get if isinstance(p, dict) else (lambda k, d=0: getattr(p, k, d))
-    return int(get("epoch", 0) or 0), int(get("iteration", 0) or 0)
-
-
 def snapshot_job(job: Any) -> Subject:
     """A Subject on a copy of the job's current weights. Raises RunError if it cannot be taken."""
     run_dir = getattr(job, "run_dir", None)
@@ -163,7 +155,8 @@ def snapshot_job(job: Any) -> Subject:
         model = job.snapshot_model()
     except Exception as e:  # the job may be between states; say so instead of a traceback
         raise RunError(f"Could not copy the training job's weights ({e}); try again.") from None
-    epoch, iteration = _progress(job)
+    reached = job.progress()  # a cnnviz.jobs.Progress
+    epoch, iteration = reached.epoch, reached.iteration
     status = str(getattr(job, "status", "running"))
     note = f"weights as of epoch {epoch}, iteration {iteration}"
     note += (
