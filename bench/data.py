@@ -43,7 +43,8 @@ def main() -> int:
     from torch.utils.data import DataLoader, Dataset
     from torchvision import transforms as T
 
-    from cnnviz.datasets import augment_batch, fit_normalization, make_shapes
+    from cnnviz.data.pipeline import augment_batch, fit_normalization
+    from cnnviz.data.shapes_set import make_shapes
 
     n = args.n
     make_shapes(100)  # warm up

@@ -69,7 +69,7 @@ def report(name: str, seconds: float, target: float) -> None:
 
 
 def bench_shapes(repeats: int) -> None:
-    from cnnviz.shapes import summarize
+    from cnnviz.design.shapes import summarize
 
     spec = stack(100)
     rows = summarize(spec, 2)
@@ -87,10 +87,10 @@ def bench_shapes(repeats: int) -> None:
 def bench_rerun(edits: int) -> None:
     from streamlit.testing.v1 import AppTest
 
-    from cnnviz.export import encode_spec
-    from cnnviz.plots.design import design_figure
-    from cnnviz.shapes import summarize
-    from cnnviz.ui.design_table import table_frame
+    from cnnviz.design.export import encode_spec
+    from cnnviz.design.shapes import summarize
+    from cnnviz.plots.design.diagram import design_figure
+    from cnnviz.ui.design.table import table_frame
 
     spec = stack(20)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)

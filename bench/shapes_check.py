@@ -31,10 +31,11 @@ def main() -> int:
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    from cnnviz.datasets import load_dataset
-    from cnnviz.engine import TrainConfig, build_seeded, fit
-    from cnnviz.events import EpochEnded, FitEnded
-    from cnnviz.presets import PRESETS
+    from cnnviz.data.registry import load_dataset
+    from cnnviz.design.presets import PRESETS
+    from cnnviz.train.config import TrainConfig
+    from cnnviz.train.engine import build_seeded, fit
+    from cnnviz.train.events import EpochEnded, FitEnded
 
     preset = PRESETS[args.preset]
     overrides = {
@@ -53,7 +54,7 @@ def main() -> int:
         f"data: {len(bundle.train_y)} training + {len(bundle.test_y)} test images made in {load_s:.1f} s"
     )
     end = None
-    from cnnviz.cli_train import _in_thread  # a worker thread, as the page and the CLI use
+    from cnnviz.cli.train import _in_thread  # a worker thread, as the page and the CLI use
 
     for ev in _in_thread(fit(build_seeded(preset.spec, config.seed), bundle, config)):
         if isinstance(ev, EpochEnded):

@@ -33,18 +33,20 @@ import time  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-from cnnviz.datasets import DataBundle  # noqa: E402
-from cnnviz.engine import TrainConfig, build_seeded, fit, prepare  # noqa: E402
-from cnnviz.events import BatchEnded  # noqa: E402
-from cnnviz.jobs import Job  # noqa: E402
-from cnnviz.presets import PRESETS  # noqa: E402
+from cnnviz.data.bundle import DataBundle  # noqa: E402
+from cnnviz.design.presets import PRESETS  # noqa: E402
+from cnnviz.train.config import TrainConfig
+from cnnviz.train.engine import build_seeded, fit
+from cnnviz.train.events import BatchEnded  # noqa: E402
+from cnnviz.train.jobs import Job  # noqa: E402
+from cnnviz.train.prepared import prepare  # noqa: E402
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
 
 
 def load_images(n: int, data: str = "mnist") -> tuple[torch.Tensor, torch.Tensor, str]:
     if data == "shapes64":  # the app's default path: Shapes 3x64x64 (lecture-7-23)
-        from cnnviz.data_shapes import make_shapes
+        from cnnviz.data.shapes_set import make_shapes
 
         x, y = make_shapes(n, size=64, channels=3, seed=0)
         return x, y, "Shapes 3x64x64"
@@ -59,7 +61,7 @@ def load_images(n: int, data: str = "mnist") -> tuple[torch.Tensor, torch.Tensor
         y = torch.from_numpy(np.frombuffer(lab, np.uint8).copy()).long()
         reps = -(-n // len(x))
         return x.repeat(reps, 1, 1, 1)[:n], y.repeat(reps)[:n], "MNIST t10k"
-    from cnnviz.data_shapes import make_shapes
+    from cnnviz.data.shapes_set import make_shapes
 
     x, y = make_shapes(n, size=28, channels=1, seed=0)
     return x, y, "Shapes 1x28x28"

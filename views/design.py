@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.plots.design import design_figure
-from cnnviz.shapes import summarize, totals
-from cnnviz.spec import SpecError
-from cnnviz.ui import design_input, design_io, design_params, design_table, editor, state
+from cnnviz.design.shapes import summarize, totals
+from cnnviz.design.spec import SpecError
+from cnnviz.plots.design.diagram import design_figure
+from cnnviz.ui import state
+from cnnviz.ui.design import editor
+from cnnviz.ui.design import inputs as design_input
+from cnnviz.ui.design import params as design_params
+from cnnviz.ui.design import save_open as design_io
+from cnnviz.ui.design import table as design_table
 
 st.title("Design")
 if msg := state.pop_url_error():

@@ -2,7 +2,11 @@
 
 import streamlit as st
 
-from cnnviz.ui import inspect_eval, inspect_image, inspect_layers, inspect_model, inspect_predict
+from cnnviz.ui.inspect import evaluation as inspect_eval
+from cnnviz.ui.inspect import image as inspect_image
+from cnnviz.ui.inspect import layers as inspect_layers
+from cnnviz.ui.inspect import model as inspect_model
+from cnnviz.ui.inspect import predict as inspect_predict
 
 st.title("Inspect")
 st.caption(

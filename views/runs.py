@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from cnnviz.runs import runs_root
-from cnnviz.ui import train_runs
+from cnnviz.train.store import runs_root
+from cnnviz.ui.runs import listing as train_runs
 
 st.title("Runs")
 st.caption(

@@ -7,8 +7,13 @@ and a browser refresh never stop or lose it.
 
 import streamlit as st
 
-from cnnviz.ui import jobs as jobs_ui
-from cnnviz.ui import state, train_config, train_data, train_live, train_network, train_start
+from cnnviz.ui import state
+from cnnviz.ui.train import data as train_data
+from cnnviz.ui.train import live as train_live
+from cnnviz.ui.train import network as train_network
+from cnnviz.ui.train import session_job as jobs_ui
+from cnnviz.ui.train import settings as train_config
+from cnnviz.ui.train import start as train_start
 
 st.title("Train")
 st.caption(

@@ -13,9 +13,9 @@ import copy
 
 import streamlit as st
 
-from cnnviz.presets import DEFAULT_PRESET, PRESETS
+from cnnviz.design.presets import DEFAULT_PRESET, PRESETS
 
-SPEC = "cnnviz.spec"  # the current design: a spec dict
+SPEC = "cnnviz.design.spec"  # the current design: a spec dict
 SPEC_VERSION = "cnnviz.spec_version"  # bumped on every replace: editors rebuild their widgets
 PRESET = "cnnviz.preset"  # name of the preset the design started from ("" if custom)
 JOB = "cnnviz.job_id"  # id of the training job this session watches
@@ -28,7 +28,7 @@ def init() -> None:
     """Fill the session from the URL (first run of a session) or from the defaults."""
     if SPEC in st.session_state:
         return
-    from cnnviz.export import decode_spec, encode_spec  # lazy: keeps app start light
+    from cnnviz.design.export import decode_spec, encode_spec  # lazy: keeps app start light
 
     st.session_state[PRESET] = DEFAULT_PRESET
     st.session_state[SPEC] = PRESETS[DEFAULT_PRESET].new_spec()
@@ -100,7 +100,7 @@ def teaching() -> bool:
 
 
 def _write_url() -> None:
-    from cnnviz.export import encode_spec
+    from cnnviz.design.export import encode_spec
 
     wanted = {"net": encode_spec(get_spec())} if SPEC in st.session_state else {}
     if st.session_state.get(JOB):

@@ -1,0 +1,170 @@
+"""Does this network fit this data? Checked before training, each problem with a one-click fix.
+
+``check_fit(spec, data) -> list[Problem]``; ``data`` is a DataBundle, a DatasetInfo,
+or ``(name, [C, H, W], n_classes)``. Each ``Problem`` has a ``message`` in the
+course's words, a ``fix`` (a small dict, or None when only the Design page can
+help) and ``blocking`` (False: training works but is worse). Fixes, applied by
+``apply_fix(spec, fix) -> new spec``:
+
+- ``{"set_input": [C, H, W]}``  input shape to the images' shape (a Flatten is put
+  first when the network starts with a Linear)
+- ``{"set_last_out": n}``       the last Linear's out_features to the number of classes
+- ``{"append_linear": n}``      add Flatten (if needed) and Linear(n) at the end
+- ``{"remove_last": "softmax"}`` drop a trailing Softmax (cross-entropy applies it itself)
+
+Apply one fix, then check again: fixes are independent of one another.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnnviz.design.spec import SpecError
+
+_SOFTMAX = ("softmax", "logsoftmax")
+
+
+@dataclass(frozen=True)
+class Problem:
+    message: str
+    fix: dict[str, Any] | None = None
+    fix_label: str = ""  # a button label, e.g. "Set the input to [1, 28, 28]"
+    blocking: bool = True
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def data_facts(data: Any) -> tuple[str, list[int], int]:
+    """(dataset name, [C, H, W], number of classes) from a bundle, an info or a tuple."""
+    if isinstance(data, tuple | list):
+        name, shape, n = data
+        return str(name), [int(s) for s in shape], int(n)
+    name = str(getattr(data, "title", None) or getattr(data, "name", "the data"))
+    if getattr(data, "train_x", None) is not None:
+        return name, [int(s) for s in data.train_x.shape[1:]], len(data.classes)
+    size = data.size
+    h, w = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
+    return name, [int(data.channels), h, w], len(data.classes)
+
+
+def _last_type(spec: dict) -> str | None:
+    layers = spec.get("layers") or []
+    return str(layers[-1].get("type", "")).lower() if layers else None
+
+
+def apply_fix(spec: dict, fix: dict[str, Any]) -> dict:
+    """A new spec with ``fix`` applied (the input spec is not changed)."""
+    new = copy.deepcopy(spec)
+    layers = new.setdefault("layers", [])
+    for key, value in fix.items():
+        if key == "set_input":
+            new["input"] = [int(v) for v in value]
+            first = next((lay for lay in layers if lay.get("type") != "dropout"), None)
+            if len(value) == 3 and first is not None and first.get("type") == "linear":
+                layers.insert(0, {"type": "flatten"})
+        elif key == "set_last_out":
+            for lay in reversed(layers):
+                if lay.get("type") == "linear":
+                    lay["out_features"] = int(value)
+                    break
+        elif key == "append_linear":
+            if _needs_flatten(new):
+                layers.append({"type": "flatten"})
+            layers.append({"type": "linear", "out_features": int(value)})
+        elif key == "remove_last":
+            if layers and str(layers[-1].get("type")).lower() in _SOFTMAX:
+                layers.pop()
+        else:
+            raise ValueError(f"unknown fix {key!r}")
+    return new
+
+
+def _needs_flatten(spec: dict) -> bool:
+    from cnnviz.design.shapes import summarize
+
+    if not spec.get("layers"):
+        return len(spec.get("input", [])) != 1
+    try:
+        rows = summarize(spec)
+    except SpecError:
+        return True
+    out = rows[-1].get("output_shape")
+    return out is None or len(out) != 2
+
+
+def check_fit(spec: dict, data: Any) -> list[Problem]:
+    """Everything that stops ``spec`` from training on ``data``; empty when it fits."""
+    from cnnviz.design.shapes import summarize
+
+    name, shape, n = data_facts(data)
+    problems: list[Problem] = []
+    given = [int(v) for v in spec.get("input") or []]
+    if given != shape:
+        what = f"vectors of {given[0]} numbers" if len(given) == 1 else f"input {given}"
+        problems.append(
+            Problem(
+                f"The network expects {what}, but {name} images are {shape} (channels × height × width).",
+                {"set_input": shape},
+                f"Set the input to {shape}",
+            )
+        )
+        spec = apply_fix(spec, {"set_input": shape})
+    if not spec.get("layers"):
+        return problems + [
+            Problem(
+                f"The network has no layers. A classifier needs at least a Linear layer with {n} outputs.",
+                {"append_linear": n},
+                f"Add Flatten and Linear(…, {n})",
+            )
+        ]
+    try:
+        rows = summarize(spec)
+    except SpecError as e:
+        return problems + [Problem(f"{e} Fix it on the Design page.")]
+    for i, row in enumerate(rows):
+        if row.get("error"):
+            fix = f" Fix: {row['fix']}." if row.get("fix") else ""
+            problems.append(Problem(f"Layer {i + 1} ({row.get('name')}): {row['error']}.{fix}"))
+            return problems
+    last = _last_type(spec)
+    if last in _SOFTMAX:
+        problems.append(
+            Problem(
+                "The network ends in a Softmax, but the cross-entropy loss applies softmax itself: "
+                "a second one squashes the logits and slows learning. Remove it (Inspect still shows "
+                "the softmax probabilities).",
+                {"remove_last": "softmax"},
+                "Remove the last Softmax",
+                blocking=False,
+            )
+        )
+        rows = rows[:-1]
+        last = str(spec["layers"][-2].get("type")) if len(spec["layers"]) > 1 else None
+    out = rows[-1]["output_shape"] if rows else None
+    if out is None:
+        return problems
+    if len(out) != 2:
+        problems.append(
+            Problem(
+                f"The network's output is {out} (batch first), but a classifier must end in one number per "
+                f"class: [B, {n}] for the {n} classes of {name}.",
+                {"append_linear": n},
+                f"Add Flatten and Linear(…, {n})",
+            )
+        )
+    elif out[1] != n:
+        fix = {"set_last_out": n} if last == "linear" else {"append_linear": n}
+        label = f"Set the last Linear to {n} outputs" if last == "linear" else f"Add Linear(…, {n})"
+        problems.append(
+            Problem(
+                f"The network ends with {out[1]} outputs, but {name} has {n} classes: "
+                f"the last layer must give one score (logit) per class.",
+                fix,
+                label,
+            )
+        )
+    return problems
+
+
+__all__ = ["Problem", "apply_fix", "check_fit", "data_facts"]

@@ -1,0 +1,183 @@
+"""The layer editor: a compact one-line-per-layer list, one selected layer edited in detail.
+
+Why this shape of editor: on a projector a 20-layer stack must fit; so the list
+is a radio of one line per layer (``#  Conv2d(3, 6, kernel_size=3)  → 6×62×62  ✓``)
+and only the selected layer's parameters are shown, each with the widget its
+``ParamKind`` calls for. Every change goes through an ``on_change`` callback
+that writes a new spec with ``state.set_spec`` before the script reruns, so the
+table, the diagram and the code below are recomputed in the same rerun.
+
+The selected layer's parameter widgets live in ``design_params``.
+
+Widget keys carry ``state.spec_version()``: a structural edit (add, insert,
+delete, duplicate, move) or a new design stores the spec with
+``replace=True``, which bumps the version and rebuilds every widget from the
+spec. A parameter edit keeps the version, so the widget keeps its value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import streamlit as st
+
+from cnnviz.design import edits as ops
+from cnnviz.plots.design.diagram import layer_from_selection
+from cnnviz.ui import state
+
+SELECTED = "design.selected"  # index of the layer edited in detail
+NEW_KIND = "design.new_kind"  # the kind the "add" buttons insert
+STATUS_ICON = {
+    "ok": "✓",
+    "error": "✗",
+    "not computed": "·",
+}  # plain glyphs: projectors lack emoji fonts
+
+
+def selected(n_layers: int) -> int | None:
+    """The selected layer index, clamped to the stack (None for an empty stack)."""
+    if n_layers == 0:
+        return None
+    i = st.session_state.get(SELECTED, 0)
+    return min(max(i if isinstance(i, int) else 0, 0), n_layers - 1)
+
+
+def _select(i: int | None) -> None:
+    if i is None or isinstance(i, int):
+        st.session_state[SELECTED] = i
+
+
+def select_from_diagram() -> None:
+    """on_select of the diagram: a click on a box edits the layer that made it."""
+    i = layer_from_selection(st.session_state.get("design.diagram"))
+    if i is not None:
+        _select(i)
+
+
+def apply_edit(
+    edit: Callable[[], dict], *, select: int | None = None, replace: bool = True
+) -> None:
+    """Run an edit; store its spec (or show why it could not be done)."""
+    try:
+        spec = edit()
+    except ops.DesignLimit as e:
+        st.session_state["design.flash"] = str(e)
+        return
+    state.set_spec(spec, replace=replace)
+    if select is not None:
+        _select(select)
+
+
+def _shape(shape: list[int] | None) -> str:
+    return "×".join(str(d) for d in shape[1:]) if shape else "?"
+
+
+def layer_line(row: dict) -> str:
+    """One line of the layer list: number, layer, output shape, status."""
+    out = _shape(row["output_shape"]) if row["status"] == "ok" else row["status"]
+    return f"{row['index'] + 1}. {row['name']} → {out} {STATUS_ICON.get(row['status'], '')}"
+
+
+def layer_list(spec: dict, rows: list[dict]) -> int | None:
+    """The one-line-per-layer list; returns the selected index (None when empty)."""
+    n = len(rows)
+    if n == 0:
+        st.info("No layers yet: pick a kind below and press **Add layer**.")
+        return None
+    sel = selected(n)
+    lines = [layer_line(r) for r in rows]
+    # The key follows the lines: a radio whose labels changed (a shape changed) is a new
+    # widget that starts at the selected layer, never one holding a stale label.
+    key = f"design.list.{state.spec_version()}.{hash(tuple(lines))}"
+    st.radio(
+        "Layers (click one to edit it)",
+        options=list(range(n)),
+        index=sel,
+        format_func=lines.__getitem__,
+        key=key,
+        on_change=lambda: _select(st.session_state[key]),
+    )
+    return sel
+
+
+def add_controls(spec: dict, sel: int | None) -> None:
+    """Pick a kind; add it below the selected layer (or at the end), or above it."""
+    kinds = ops.kinds_by_category()
+    labels = dict(kinds)
+    n = len(spec.get("layers", []))
+    kind = st.selectbox(
+        "New layer", [k for k, _ in kinds], format_func=labels.__getitem__, key=NEW_KIND
+    )
+    below = n if sel is None else sel + 1
+    row = st.container(horizontal=True, gap="small")
+    row.button(
+        "+ Add below" if sel is not None else "+ Add layer",
+        on_click=apply_edit,
+        args=(lambda: ops.insert_layer(state.get_spec(), below, kind),),
+        kwargs={"select": below},
+        key="design.add",
+        type="primary",
+    )
+    if sel is not None:
+        row.button(
+            "+ Insert above",
+            on_click=apply_edit,
+            args=(lambda: ops.insert_layer(state.get_spec(), sel, kind),),
+            kwargs={"select": sel},
+            key="design.insert",
+        )
+
+
+def layer_actions(spec: dict, sel: int) -> None:
+    """Move, duplicate and delete the selected layer."""
+    n = len(spec["layers"])
+    row = st.container(horizontal=True, gap="small")
+    actions = [
+        ("↑ Up", lambda: ops.move_layer(state.get_spec(), sel, -1), max(sel - 1, 0), sel == 0),
+        (
+            "↓ Down",
+            lambda: ops.move_layer(state.get_spec(), sel, 1),
+            min(sel + 1, n - 1),
+            sel == n - 1,
+        ),
+        ("Duplicate", lambda: ops.duplicate_layer(state.get_spec(), sel), sel + 1, False),
+        ("Delete", lambda: ops.delete_layer(state.get_spec(), sel), max(min(sel, n - 2), 0), False),
+    ]
+    for label, edit, goes_to, disabled in actions:
+        row.button(
+            label,
+            on_click=apply_edit,
+            args=(edit,),
+            kwargs={"select": goes_to},
+            disabled=disabled,
+            key=f"design.act.{label}",
+        )
+
+
+COLUMNS_KEY = "design_cols"  # the st.container around the list and the editor columns
+TOTALS_KEY = "design_totals"  # the st.container around the four totals (two rows when narrow)
+_STACK_CSS = f"""
+<style>
+/* The list and the editor side by side need ~760px; narrower (a 1024×768 projector with
+   the sidebar open, or presenter mode's larger text) they stack, each at full width. */
+.st-key-{COLUMNS_KEY} {{ container-type: inline-size; }}
+@container (max-width: 760px) {{
+  .st-key-{COLUMNS_KEY} > * > [data-testid="stHorizontalBlock"] {{ flex-direction: column; }}
+  .st-key-{COLUMNS_KEY} > * > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+    width: 100% !important; flex: 1 1 auto !important; min-width: 100% !important;
+  }}
+}}
+.st-key-{TOTALS_KEY} {{ container-type: inline-size; }}
+@container (max-width: 760px) {{
+  .st-key-{TOTALS_KEY} > * > [data-testid="stHorizontalBlock"] {{ flex-wrap: wrap; }}
+  .st-key-{TOTALS_KEY} > * > [data-testid="stHorizontalBlock"] > [data-testid="stColumn"] {{
+    width: 45% !important; flex: 1 1 45% !important; min-width: 45% !important;
+  }}
+}}
+</style>
+"""
+
+
+def stack_when_narrow() -> None:
+    """Stack the list/editor columns when the page is narrow (see ``_STACK_CSS``)."""
+    st.markdown(_STACK_CSS, unsafe_allow_html=True)

@@ -1,0 +1,176 @@
+"""The Inspect page's "Feature maps" and "Filters" tabs.
+
+Feature maps: every layer's output for the chosen image (``cnnviz.capture``,
+hooks always removed, mode restored), a grid of channels per conv-like layer with
+the layer's shape in the title, Linear/Flatten outputs as bar strips, and one
+channel large with its values. A layer picker (all layers, or one) keeps the
+page light for big networks.
+
+Filters: the first Conv2d's kernels as images (colour when it reads 3 channels),
+a deeper Conv2d's kernels per input channel, and a weight histogram per layer.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+import torch
+from torch import nn
+
+from cnnviz.inspect.capture import CaptureError, capture
+from cnnviz.plots.inspect import maps as plots
+from cnnviz.plots.inspect import weights
+from cnnviz.ui.inspect.model import Subject
+
+ALL = -1
+
+
+def layer_titles(subject: Subject) -> list[str]:
+    """'Layer 3 · Conv2d(6, 12, kernel_size=3)' per layer (the design's names when they can be computed).
+
+    Numbered from 1 like the Design page; the list index stays 0-based (``titles[i]`` is child i).
+    """
+    kids = list(subject.model.children()) or [subject.model]
+    names = [type(m).__name__ for m in kids]
+    try:
+        from cnnviz.design.shapes import summarize
+
+        rows = summarize(subject.spec)
+        if len(rows) == len(kids):
+            names = [str(r.get("name") or n) for r, n in zip(rows, names, strict=True)]
+    except Exception:  # the spec is only used for nicer names
+        pass
+    return [f"Layer {i} · {n}" for i, n in enumerate(names, start=1)]
+
+
+def _value_label(subject: Subject, index: int, names: list[str] | None) -> str:
+    """The bars' axis title: the final Linear gives logits, a final Softmax probabilities."""
+    kids = list(subject.model.children())
+    module = kids[index] if 0 <= index < len(kids) else None
+    if names and isinstance(module, torch.nn.Linear):
+        return "logit (raw score)"
+    if names and isinstance(module, torch.nn.Softmax):
+        return "probability"
+    return "value"
+
+
+def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> None:
+    """``x``: the normalized float input [1, C, H, W]."""
+    titles = layer_titles(subject)
+    a, b = st.columns([3, 2])
+    with a:
+        which = st.selectbox(
+            "Layers",
+            [ALL, *range(len(titles))],
+            format_func=lambda i: "All layers" if i == ALL else titles[i],
+            key=f"{key}.layer",
+            help="One layer at a time is quicker for big networks.",
+        )
+    with b:
+        scale = st.segmented_control(
+            "Colour scale",
+            list(plots.Scale),
+            default=plots.Scale.PER_MAP,
+            format_func=lambda s: (
+                "per map" if s == plots.Scale.PER_MAP else "shared across the layer"
+            ),
+            key=f"{key}.scale",
+            required=True,
+            help="Per map: each map uses all colours, to show its pattern. Shared: one scale for the "
+            "layer, to compare which maps respond strongly.",
+        )
+    try:
+        caps = capture(subject.model, x, None if which == ALL else [which])
+    except CaptureError as e:
+        st.error(f"The forward pass could not run: {e}")
+        return
+    st.caption(
+        "Each tile is one channel of the layer's output for this image (bright = high value). "
+        "Captured with forward hooks during one forward pass under `model.eval()` and `torch.no_grad()`."
+    )
+    n_classes = len(subject.classes)
+    last = caps[-1].index if caps else -1
+    for cap in caps:
+        title = titles[cap.index] if cap.index < len(titles) else cap.name
+        if cap.is_map:
+            fig = plots.feature_maps_figure(cap.output[0], title=title, scale=scale)
+        else:
+            vec = cap.output[0].reshape(-1)
+            names = (
+                list(subject.classes) if cap.index == last and vec.numel() == n_classes else None
+            )
+            fig = plots.vector_figure(
+                vec, title=title, names=names, value_label=_value_label(subject, cap.index, names)
+            )
+        st.plotly_chart(fig, key=f"{key}.fig.{cap.index}", config={"displayModeBar": False})
+    maps = [c for c in caps if c.is_map]
+    if maps:
+        _one_channel(maps, titles, key)
+
+
+def _one_channel(maps: list, titles: list[str], key: str) -> None:
+    with st.expander(
+        "One channel, large, with its values", icon=":material/zoom_in:", expanded=False
+    ):
+        a, b = st.columns(2)
+        by_index = {c.index: c for c in maps}
+        with a:
+            i = st.selectbox(
+                "Layer", list(by_index), format_func=lambda j: titles[j], key=f"{key}.one.layer"
+            )
+        cap = by_index[i]
+        channels = int(cap.shape[1])
+        with b:
+            ch = st.number_input(
+                f"Channel (0–{channels - 1})", 0, channels - 1, 0, step=1, key=f"{key}.one.ch.{i}"
+            )
+        fig = plots.channel_figure(cap.output[0, int(ch)], title=f"{titles[i]} · channel {int(ch)}")
+        st.plotly_chart(fig, key=f"{key}.one.fig", config={"displayModeBar": False})
+
+
+def conv_layers(model: nn.Module) -> list[tuple[int, nn.Conv2d]]:
+    kids = list(model.children()) or [model]
+    return [(i, m) for i, m in enumerate(kids) if isinstance(m, nn.Conv2d)]
+
+
+def filters_tab(subject: Subject, *, key: str = "flt") -> None:
+    titles = layer_titles(subject)
+    convs = conv_layers(subject.model)
+    if not convs:
+        st.info(
+            "This network has no Conv2d layer, so there are no filters to show. Its weight histograms are below."
+        )
+    else:
+        i0, first = convs[0]
+        st.markdown(f"**First convolution — {titles[i0]}**")
+        st.caption(
+            "Each small image is one filter's kernel: the weights it multiplies with every "
+            f"{first.kernel_size[0]}×{first.kernel_size[1]} patch of the input. First-layer filters "
+            "look at pixels directly, so after training they often look like edge, stripe or colour detectors."
+        )
+        w = first.weight.detach()
+        st.plotly_chart(
+            weights.filters_figure(w, title=titles[i0]),
+            key=f"{key}.first",
+            config={"displayModeBar": False},
+        )
+        if len(convs) > 1:
+            st.markdown("**Deeper convolutions: one kernel per filter and input channel**")
+            options = [i for i, _ in convs[1:]]
+            i = st.selectbox("Layer", options, format_func=lambda j: titles[j], key=f"{key}.deep")
+            w = dict(convs)[i].weight.detach()
+            st.caption(
+                f"Row = filter (output channel), column = input channel: each filter has "
+                f"{w.shape[1]} kernels of {w.shape[2]}×{w.shape[3]}, one per channel of the previous layer's "
+                "output, and adds up what they find. Red < 0 < blue."
+            )
+            st.plotly_chart(
+                weights.kernels_figure(w, title=titles[i]),
+                key=f"{key}.deepfig",
+                config={"displayModeBar": False},
+            )
+    st.markdown("**How the weights are spread, per layer**")
+    hists = weights.weight_histograms(subject.model)
+    cols = st.columns(2)
+    for k, (_name, fig) in enumerate(hists):
+        with cols[k % 2]:
+            st.plotly_chart(fig, key=f"{key}.hist.{k}", config={"displayModeBar": False})

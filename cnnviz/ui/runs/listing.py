@@ -1,0 +1,238 @@
+"""The Runs page's pieces: the table of saved runs and one run's details.
+
+Runs come from the run store (``cnnviz.runs``), so runs trained from the
+command line show up too. A broken folder is a row with its problem, never a
+traceback.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz.plots.train.curves import EPOCH_TITLE, ITER_TITLE, epoch_metrics_figure, iteration_loss_figure
+from cnnviz.train.store import WEIGHTS_DAMAGED, WEIGHTS_MISSING, Run, RunError, RunInfo, list_runs, open_run
+from cnnviz.ui import state
+
+MAX_ROWS = 200  # newest first; older runs stay on disk
+# Material icons in markdown (emoji fonts are missing on many classroom machines);
+# the table's cells are plain text.
+STATUS_ICON = {
+    "finished": ":material/check_circle: finished",
+    "stopped": ":material/stop_circle: stopped",
+    "failed": ":material/error: failed",
+    "running": ":material/hourglass_top: running",
+}
+
+
+def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
+    if r.problem:
+        short = r.problem.split(":")[0].split(" (")[0]
+        return f"problem: {short}"
+    if r.status == "running" and live_ids is not None and r.id not in live_ids:
+        return "running in another process, or interrupted"
+    return r.status
+
+
+def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.DataFrame:
+    """One row per run in the course's words (pure: testable without a server).
+
+    ``live_ids``: run ids of the jobs training on this server; a "running" run not
+    among them was trained elsewhere (the command line) or cut off by a server stop.
+    """
+    rows = []
+    for r in runs:
+        epochs = (
+            f"{r.epochs_done}/{r.epochs}"
+            if r.epochs
+            else (str(r.epochs_done) if r.epochs_done else "")
+        )
+        rows.append(
+            {
+                "date": dt.datetime.fromtimestamp(r.created).strftime("%Y-%m-%d %H:%M"),
+                "network": r.label or "—",
+                "dataset": r.dataset or "—",
+                "epochs": epochs,
+                "test accuracy": None
+                if r.test_accuracy is None
+                else 100.0 * float(r.test_accuracy),
+                "status": _status_text(r, live_ids),
+                "run": r.id,
+            }
+        )
+    return pd.DataFrame(
+        rows, columns=["date", "network", "dataset", "epochs", "test accuracy", "status", "run"]
+    )
+
+
+def pick_run(runs: list[RunInfo]) -> RunInfo | None:
+    """Show the table; return the selected run (default: the session's open run, else the newest)."""
+    from cnnviz.ui.train.session_job import registry
+
+    table = runs_table(runs, {job.run_id for job in registry().live()})
+    event = st.dataframe(
+        table,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        key="runs.table",
+        column_config={
+            "test accuracy": st.column_config.NumberColumn(format="%.1f %%"),
+            "status": st.column_config.TextColumn(width=190),
+            "run": st.column_config.TextColumn(
+                width=330, help="The run's folder name under the runs folder"
+            ),
+        },
+    )
+    picked = event.selection.rows if event is not None else []
+    if picked:
+        return runs[picked[0]]
+    by_id = {r.id: r for r in runs}
+    return by_id.get(state.run_id() or "") or runs[0]
+
+
+def run_details(info: RunInfo) -> None:
+    """Config, charts and the actions for one run."""
+    st.subheader(f"Run `{info.id}`")
+    if info.problem:
+        st.warning(f"This run folder has a problem: {info.problem}. {_problem_fix(info)}")
+    try:
+        run = open_run(info.path)
+    except RunError as e:
+        st.error(str(e))
+        return
+    _summary(run)
+    _actions(run, can_inspect=not info.problem)
+    try:
+        it, ep = run.metrics_iter, run.metrics_epoch
+    except RunError as e:
+        st.error(str(e))
+        return
+    left, right = st.columns(2)
+    font = 16 if state.teaching() else 12
+    left.markdown(f"**{ITER_TITLE}**")  # page text: wraps, and the chart's toolbar cannot cover it
+    left.plotly_chart(
+        iteration_loss_figure(it, title=None, font_size=font),
+        key=f"runs.iter.{run.id}",
+        config={"displayModeBar": False},  # the toolbar covered the epoch labels on hover
+    )
+    right.markdown(f"**{EPOCH_TITLE}**")
+    right.plotly_chart(
+        epoch_metrics_figure(
+            ep,
+            test_accuracy=run.status.get("test_accuracy"),
+            test_loss=run.status.get("test_loss"),
+            title=None,
+            font_size=font,
+        ),
+        key=f"runs.epoch.{run.id}",
+        config={"displayModeBar": False},
+    )
+    with st.expander("Configuration as saved (config.json)"):
+        st.json(run.config, expanded=False)
+    with st.expander("Network as saved (spec.json)"):
+        st.json(run.spec, expanded=False)
+
+
+def _problem_fix(info: RunInfo) -> str:
+    if info.problem in (WEIGHTS_DAMAGED, WEIGHTS_MISSING):
+        return (
+            "Train again, or delete this run folder; its charts below may still be readable, "
+            "but it cannot be opened in Inspect."
+        )
+    if "weights" in (info.problem or ""):
+        return "Its charts may still be readable below; train it again to get weights to inspect."
+    return f"You can delete the folder `{info.path}` or train again."
+
+
+def _summary(run: Run) -> None:
+    tc, ds, st_ = run.train_config, run.dataset, run.status
+    status = str(st_.get("status", "unknown"))
+    acc = st_.get("test_accuracy")
+    line = STATUS_ICON.get(status, status)
+    if acc is not None:
+        line += f" · test accuracy **{100 * float(acc):.1f}%**"
+    st.markdown(line)
+    if st_.get("reason"):
+        (st.error if status == "failed" else st.info)(
+            f"{st_['reason']}"
+            + (f"\n\n**What to try:** {st_['advice']}" if st_.get("advice") else "")
+        )
+    size = "×".join(str(v) for v in [ds.get("channels", "?"), *ds.get("size", [])])
+    norm = run.config.get("normalization") or {}
+    facts = {
+        "dataset": f"{ds.get('name', '?')} ({size}), train {ds.get('train_size', '?')} / "
+        f"validation {ds.get('val_size', '?')} / test {ds.get('test_size', '?')} images",
+        "epochs": f"{st_.get('epochs_done', '?')} done of {tc.get('epochs', '?')}",
+        "mini-batch size": tc.get("batch_size"),
+        "optimizer": _optimizer_text(tc),
+        "weight decay": tc.get("weight_decay"),
+        "normalization": _norm_text(norm),
+        "augmentation": _aug_text(tc),
+        "seed": tc.get("seed"),
+        "device": tc.get("device"),
+        "loss": "cross-entropy",
+    }
+    st.table(
+        pd.DataFrame({"setting": list(facts), "value": [str(v) for v in facts.values()]}).set_index(
+            "setting"
+        )
+    )
+
+
+def _optimizer_text(tc: dict) -> str:
+    opt = str(tc.get("optimizer", "?"))
+    text = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}.get(opt, opt)
+    text += f", learning rate {tc.get('lr', '?')}"
+    if opt == "sgd" and tc.get("momentum") is not None:
+        text += f", momentum {tc['momentum']}"
+    return text
+
+
+def _norm_text(norm: dict) -> str:
+    kind = str(norm.get("kind", "none"))
+    if kind == "div255":
+        return "÷255 (pixels 0..1)"
+    if kind == "standardize":
+        mean = ", ".join(f"{m:.3f}" for m in norm.get("mean") or [])
+        std = ", ".join(f"{s:.3f}" for s in norm.get("std") or [])
+        return f"(x/255 − mean) / std, mean [{mean}], std [{std}]"
+    return "none (raw 0..255)"
+
+
+def _aug_text(tc: dict) -> str:
+    parts = []
+    if tc.get("augment_flip"):
+        parts.append("random horizontal flip")
+    if tc.get("augment_crop"):
+        parts.append(f"random crop with {tc['augment_crop']} px padding")
+    return ", ".join(parts) or "none"
+
+
+def _actions(run: Run, *, can_inspect: bool) -> None:
+    row = st.container(horizontal=True)
+    if row.button(
+        "Open in Inspect",
+        icon=":material/search:",
+        key=f"runs.inspect.{run.id}",
+        disabled=not can_inspect,
+        help="Look at feature maps, filters, predictions and mistakes of this trained network."
+        if can_inspect
+        else "This run has no saved weights to inspect.",
+    ):
+        state.set_run_id(run.id)
+        st.switch_page("views/inspect.py")
+    if row.button(
+        "Load design",
+        icon=":material/construction:",
+        key=f"runs.design.{run.id}",
+        help="Replace the current design with this run's network.",
+    ):
+        state.set_spec(run.spec, preset="", replace=True)
+        st.success("Design loaded: it is now the network on the Design and Train pages.")
+
+
+def all_runs() -> list[RunInfo]:
+    return list_runs()[:MAX_ROWS]

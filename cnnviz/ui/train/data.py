@@ -1,0 +1,215 @@
+"""The Train page's data section: which images, how many, and the pipeline into mini-batches.
+
+``data_section(disabled) -> (bundle | None, pipeline)`` returns the loaded
+``DataBundle`` (None with a message when it cannot be loaded) and the pipeline
+settings ``{"val_fraction", "batch_size", "shuffle"}`` for ``TrainConfig``.
+
+The environment variable ``CNNVIZ_TRAIN_IMAGES`` sets the default number of
+training images (tests and quick demos use a few hundred); the page also has a
+widget for it.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import streamlit as st
+import torch
+
+from cnnviz.data.bundle import DataBundle
+from cnnviz.data.errors import DatasetUnavailable
+from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, Source, default_data_dir, load_dataset
+from cnnviz.train.config import MAX_BATCH
+from cnnviz.ui.train import data_view
+
+P = "train.data."
+
+
+@st.cache_resource(show_spinner="Loading the images…", max_entries=4)
+def _load(
+    name: str,
+    data_dir: str,
+    size: int | None,
+    channels: int | None,
+    n_train: int | None,
+    n_test: int | None,
+) -> DataBundle:
+    return load_dataset(
+        name,
+        data_dir=data_dir or None,
+        size=size,
+        channels=channels,
+        n_train=n_train,
+        n_test=n_test,
+    )
+
+
+def _env_images() -> int | None:
+    raw = os.environ.get("CNNVIZ_TRAIN_IMAGES", "")
+    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+
+
+def load_choice(
+    name: str,
+    *,
+    data_dir: str = "",
+    size: int | None = None,
+    n_train: int | None = None,
+    download: bool = False,
+) -> tuple[DataBundle | None, str | None]:
+    """``(bundle, None)`` or ``(None, message)``: never raises for what a user can get wrong."""
+    info = DATASETS[name]
+    n_test = None
+    if n_train and info.n_train:
+        n_test = max(1, round(n_train * info.n_test / info.n_train))
+    try:
+        if download:
+            load_dataset(name, data_dir=data_dir or None, download=True, n_train=1, n_test=1)
+        return _load(name, data_dir, size, None, n_train, n_test), None
+    except DatasetUnavailable as e:
+        return None, str(e)
+    except (ValueError, OSError) as e:
+        return None, f"The images could not be loaded: {e}"
+
+
+OWN = "own"  # the picker's entry for your own images (cnnviz.ui.data_view)
+
+
+def _title(name: str) -> str:
+    return "Your own images (folder or ZIP)" if name == OWN else DATASETS[name].title
+
+
+def _registered(
+    name: str, c2: Any, c3: Any, disabled: bool
+) -> tuple[DataBundle | None, str | None]:
+    """Size, count, folder and Download for a registered dataset; load it."""
+    info = DATASETS[name]
+    sizes = list(info.sizes) or [info.size[0]]
+    size = c2.selectbox(
+        "Image size (pixels)",
+        sizes,
+        key=P + f"size.{name}",
+        disabled=disabled,
+        help="Images are resized to size×size before training.",
+    )
+    full = info.n_train or 10_000
+    n_train = c3.number_input(
+        "Training images to use",
+        min_value=10,
+        max_value=full,
+        value=min(_env_images() or full, full),
+        step=500,
+        key=P + f"n.{name}",
+        disabled=disabled,
+        help="Fewer images train faster; all of them train better.",
+    )
+    st.caption(info.description)
+    data_dir, download = "", False
+    if info.source is Source.TORCHVISION:
+        d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
+        data_dir = d1.text_input(
+            "Data folder",
+            value=str(default_data_dir()),
+            key=P + "dir",
+            disabled=disabled,
+            help=f"torchvision's root: the files go in <folder>/{info.folder}.",
+        )
+        download = d2.button(
+            "Download", icon=":material/download:", key=P + "download", disabled=disabled
+        )
+    with st.spinner("Downloading…" if download else "Loading the images…"):
+        return load_choice(
+            name,
+            data_dir=data_dir,
+            size=None if size == info.size[0] else size,
+            n_train=None if n_train >= full else int(n_train),
+            download=download,
+        )
+
+
+def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str, Any], Any]:
+    """The dataset, the pipeline settings, and an empty container for ``data_view.data_preview``.
+
+    The preview is drawn later into the returned container, once the settings
+    (normalization, augmentation, seed) it depends on are known.
+    """
+    names = [*DATASETS, OWN]
+    c1, c2, c3 = st.columns([2, 1, 1])
+    name = c1.selectbox(
+        "Dataset",
+        names,
+        index=names.index(DEFAULT_DATASET),
+        format_func=_title,
+        key=P + "name",
+        disabled=disabled,
+    )
+    if name == OWN:
+        bundle, message = data_view.own_images_picker(key="train.own", disabled=disabled), None
+    else:
+        bundle, message = _registered(name, c2, c3, disabled)
+    if message:
+        st.error(message, icon=":material/folder_off:")
+    p1, p2, p3 = st.columns(3)
+    val_pct = p1.slider(
+        "Validation split (% of training images)",
+        0,
+        50,
+        10,
+        step=5,
+        key=P + "val",
+        disabled=disabled,
+        help="Held out to check on images the network does not learn from, after every epoch.",
+    )
+    batch = p2.number_input(
+        "Mini-batch size B",
+        min_value=1,
+        max_value=MAX_BATCH,
+        value=64,
+        step=16,
+        key=P + "batch",
+        disabled=disabled,
+        help="Images per iteration (one forward and backward pass).",
+    )
+    shuffle = p3.checkbox("Shuffle every epoch", value=True, key=P + "shuffle", disabled=disabled)
+    if bundle is not None:
+        n = len(bundle.train_y)
+        # the engine's stratified split: round(fraction · n_c) of every class
+        n_val = sum(round(val_pct / 100 * int(k)) for k in torch.bincount(bundle.train_y).tolist())
+        c, h, w = bundle.shape
+        st.markdown(
+            f"Train **{n - n_val:,}** · validation **{n_val:,}** · test **{len(bundle.test_y):,}** "
+            f"images of {c}×{h}×{w}. Iterations per epoch = ⌈{n - n_val:,} / {batch}⌉ = "
+            f"**{math.ceil((n - n_val) / batch):,}**; one mini-batch is a tensor of shape "
+            f"**[{min(batch, n - n_val)}, {c}, {h}, {w}]**."
+        )
+    pipeline = {"val_fraction": val_pct / 100, "batch_size": int(batch), "shuffle": bool(shuffle)}
+    return bundle, pipeline, st.container()
+
+
+def preview(bundle: DataBundle, settings: dict[str, Any]) -> None:
+    """``data_view.data_preview`` with the settings training will use."""
+    from cnnviz.ui.train.settings import fitted_normalization
+
+    kind = str(settings.get("normalize", "div255"))
+    val, seed = float(settings.get("val_fraction", 0.1)), int(settings.get("seed", 0))
+    if not st.toggle(
+        "Look at the data (samples, classes, pixels, one mini-batch)",
+        value=True,
+        key=P + "look",
+        help="Switch off to make the page quicker to redraw while you change settings.",
+    ):
+        return
+    data_view.data_preview(
+        bundle,
+        norm_kind=kind,
+        normalization=fitted_normalization(bundle, kind, val, seed),
+        val_fraction=val,
+        batch_size=int(settings.get("batch_size", 64)),
+        shuffle=bool(settings.get("shuffle", True)),
+        flip=bool(settings.get("augment_flip", False)),
+        crop_padding=int(settings.get("augment_crop", 0)),
+        seed=seed,
+        key="train.data.preview",
+    )

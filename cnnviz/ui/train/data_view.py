@@ -1,0 +1,304 @@
+"""The Train page's "look at the data" widgets: they draw, and return what the user chose.
+
+Two functions for the page (TRAINPAGE's ``train_data.data_section`` picks the dataset):
+
+``data_preview(bundle, *, norm_kind="div255", normalization=None, val_fraction=0.1,
+batch_size=64, shuffle=True, flip=False, crop_padding=0, seed=0, key="data_view") -> None``
+    Four tabs in the course's words: *Samples* (a labelled grid, a few per class),
+    *Classes* (images per class in train / validation / test), *Pixels* (raw 0–255 and
+    normalized ranges, per-channel mean/std, histograms before/after) and *One mini-batch*
+    (the first mini-batch of epoch 1 as its ``[B, C, H, W]`` tensor and an image grid,
+    augmentation applied as in training). The split is the engine's (``split_train_val``
+    with the same seed); ``normalization`` is the one training will use when given,
+    else it is measured here on (at most 10,000 of) the training images.
+
+``own_images_picker(*, key="own", disabled=False) -> DataBundle | None``
+    Your own images: a folder path (ImageFolder layout) or an uploaded ZIP of one, the
+    size and channels to resize to, and the share kept for testing. Errors (unsafe ZIP,
+    missing folder, too few classes) are shown as messages; returns None until loaded.
+    Bundles are cached across sessions (``st.cache_resource``), keyed by the choice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+import torch
+
+from cnnviz.data.bundle import DataBundle
+from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
+from cnnviz.data.folders import extract_zip, load_image_folder
+from cnnviz.data.pipeline import (
+    Normalization,
+    augment_batch,
+    fit_normalization,
+    iterations_per_epoch,
+    split_train_val,
+)
+from cnnviz.data.registry import default_data_dir
+from cnnviz.plots.data import figures as plots
+
+MAX_UPLOAD_BYTES = 200 * 1024 * 1024
+OWN_SIZES = (64, 32, 28, 96, 128)
+_SAMPLE = 2_000  # images used for pixel histograms
+_FIT_SAMPLE = 10_000  # images used to measure mean/std when the caller gives none
+
+
+def _split_indices(
+    bundle: DataBundle, val_fraction: float, seed: int
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Indices of the training and validation images (no image is copied)."""
+    idx = torch.arange(len(bundle.train_y))
+    tr, _, va, _ = split_train_val(idx, bundle.train_y, val_fraction, seed)
+    return tr, va
+
+
+def _stats_table(x: torch.Tensor) -> pd.DataFrame:
+    return pd.DataFrame(plots.channel_stats(x)).set_index("channel").round(3)
+
+
+def data_preview(
+    bundle: DataBundle,
+    *,
+    norm_kind: str = "div255",
+    normalization: Normalization | None = None,
+    val_fraction: float = 0.1,
+    batch_size: int = 64,
+    shuffle: bool = True,
+    flip: bool = False,
+    crop_padding: int = 0,
+    seed: int = 0,
+    key: str = "data_view",
+) -> None:
+    """Draw the look at the data (see the module docstring)."""
+    try:
+        tr, va = _split_indices(bundle, val_fraction, seed)
+    except ValueError as e:
+        st.error(f"The validation split cannot be made: {e}")
+        return
+    c, h, w = bundle.shape
+    samples, classes, pixels, batch = st.tabs(["Samples", "Classes", "Pixels", "One mini-batch"])
+    with samples:
+        per_class = 6 if len(bundle.classes) <= 12 else 3
+        st.plotly_chart(
+            plots.sample_grid(
+                bundle.train_x, bundle.train_y, bundle.classes, per_class=per_class, seed=seed
+            ),
+            key=f"{key}.samples",
+        )
+        st.caption(
+            f"Each image is a {c}×{h}×{w} tensor of uint8 values (0–255): {c} channel(s), {h} rows, {w} columns."
+        )
+    with classes:
+        st.plotly_chart(
+            plots.class_counts(
+                bundle.classes,
+                {
+                    "train": bundle.train_y[tr],
+                    "validation": bundle.train_y[va],
+                    "test": bundle.test_y,
+                },
+            ),
+            key=f"{key}.counts",
+        )
+        st.caption(
+            "The validation images are held out of the training set (same share of every class); "
+            "the test images are the dataset's own test split, used once at the end."
+        )
+    g = torch.Generator().manual_seed(seed)
+    if normalization is None:
+        fit_idx = (
+            tr[torch.randperm(len(tr), generator=g)[:_FIT_SAMPLE]] if len(tr) > _FIT_SAMPLE else tr
+        )
+        normalization = fit_normalization(norm_kind, bundle.train_x[fit_idx])
+    with pixels:
+        pick = tr[torch.randperm(len(tr), generator=g)[:_SAMPLE]]
+        raw = bundle.train_x[pick]
+        try:
+            fed = normalization.apply(raw)
+        except ValueError as e:
+            st.error(str(e))
+            return
+        st.markdown(f"**Normalization:** {normalization.describe()}")
+        left, right = st.columns(2)
+        left.markdown("Raw pixels (uint8)")
+        left.dataframe(_stats_table(raw))
+        right.markdown("After normalization (float32, what the network is fed)")
+        right.dataframe(_stats_table(fed))
+        st.plotly_chart(plots.pixel_histograms(raw, fed), key=f"{key}.hist")
+        st.caption(f"Measured on {len(pick):,} training images.")
+    with batch:
+        _mini_batch(bundle, tr, normalization, batch_size, shuffle, flip, crop_padding, seed, key)
+
+
+def _mini_batch(
+    bundle: DataBundle,
+    tr: torch.Tensor,
+    normalization: Normalization,
+    batch_size: int,
+    shuffle: bool,
+    flip: bool,
+    crop_padding: int,
+    seed: int,
+    key: str,
+) -> None:
+    n = len(tr)
+    if n == 0:
+        st.info("No training images left after the validation split: lower the validation share.")
+        return
+    b = max(1, min(int(batch_size), n))
+    order = tr[torch.randperm(n, generator=torch.Generator().manual_seed(seed))] if shuffle else tr
+    idx = order[:b]
+    x = bundle.train_x[idx]  # (B, C, H, W) uint8: augmented before normalization, as in training
+    x = augment_batch(
+        x, flip=flip, crop_padding=crop_padding, generator=torch.Generator().manual_seed(seed)
+    )
+    pictures = x
+    x = normalization.apply(x)  # float32
+    y = bundle.train_y[idx]
+    steps = iterations_per_epoch(n, int(batch_size))
+    st.markdown(
+        f"The DataLoader cuts the {n:,} training images into mini-batches of B = {int(batch_size)}"
+        f"{' after shuffling them' if shuffle else ' in their stored order'}: "
+        f"**{steps:,} iterations per epoch** (⌈{n:,} / {int(batch_size)}⌉"
+        + (
+            f", the last one holds {n - (steps - 1) * int(batch_size)}"
+            if n % int(batch_size)
+            else ""
+        )
+        + ")."
+    )
+    aug = [
+        s
+        for s, on in (
+            ("random horizontal flip", flip),
+            (f"random crop with padding {crop_padding}", crop_padding > 0),
+        )
+        if on
+    ]
+    st.code(
+        f"images: tensor of shape {list(x.shape)}, dtype {str(x.dtype).removeprefix('torch.')}, "
+        f"values {x.min().item():.3f} … {x.max().item():.3f}\n"
+        f"labels: tensor of shape {list(y.shape)}, dtype int64, e.g. {y[:8].tolist()}"
+        + (f"\naugmentation (training only): {', '.join(aug)}" if aug else ""),
+        language="text",
+    )
+    st.plotly_chart(
+        plots.batch_grid(pictures, y, bundle.classes, shape=tuple(x.shape)), key=f"{key}.batch"
+    )
+    st.caption(
+        "Shown as pictures (augmented, before normalization); under each one, the name of its label's class."
+    )
+
+
+# ---------------------------------------------------------------------------- own images
+
+
+@st.cache_resource(show_spinner="Reading your images…", max_entries=4)
+def _load_folder(
+    path: str, size: int, channels: int, test_fraction: float, signature: str
+) -> DataBundle:
+    del signature  # part of the cache key only: a changed folder is read again
+    return load_image_folder(path, size=size, channels=channels, test_fraction=test_fraction)
+
+
+def _signature(path: Path) -> str:
+    """Cheap fingerprint of a folder's files (names, sizes, times), for the cache key."""
+    h = hashlib.sha256()
+    for p in sorted(path.rglob("*"))[:50_000]:
+        if p.is_file():
+            s = p.stat()
+            h.update(f"{p}:{s.st_size}:{s.st_mtime_ns}".encode())
+    return h.hexdigest()
+
+
+def _unpack(data: bytes) -> Path:
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    dest = default_data_dir() / "uploads" / digest
+    done = dest / ".unpacked"
+    if done.is_file():
+        return Path(done.read_text())
+    root = extract_zip(data, dest)
+    done.write_text(str(root))
+    return root
+
+
+def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle | None:
+    """Your own images from a folder or a ZIP (see the module docstring)."""
+    how = st.radio(
+        "Where are the images?",
+        ["Upload a ZIP", "A folder on the server"],
+        horizontal=True,
+        key=f"{key}.how",
+        disabled=disabled,
+    )
+    st.caption(
+        "One sub-folder per class, images inside: `cats/001.jpg`, `dogs/002.png`, … (torchvision's ImageFolder layout)."
+    )
+    c1, c2, c3 = st.columns(3)
+    size = c1.selectbox("Resize to (pixels)", OWN_SIZES, key=f"{key}.size", disabled=disabled)
+    channels = c2.selectbox(
+        "Channels",
+        (3, 1),
+        format_func=lambda c: "3 (colour, RGB)" if c == 3 else "1 (greyscale)",
+        key=f"{key}.ch",
+        disabled=disabled,
+    )
+    test_pct = c3.slider("Test split (%)", 5, 50, 20, step=5, key=f"{key}.test", disabled=disabled)
+    root: Path | None = None
+    if how == "Upload a ZIP":
+        up = st.file_uploader(
+            "ZIP of the class folders", type=["zip"], key=f"{key}.zip", disabled=disabled
+        )
+        if up is None:
+            return None
+        if up.size > MAX_UPLOAD_BYTES:
+            st.error(
+                f"The ZIP is {up.size / 2**20:,.0f} MiB; at most {MAX_UPLOAD_BYTES / 2**20:,.0f} MiB are accepted: use fewer or smaller images."
+            )
+            return None
+        try:
+            root = _unpack(up.getvalue())
+        except UnsafeArchive as e:
+            st.error(str(e), icon=":material/gpp_bad:")
+            return None
+        except OSError as e:
+            st.error(
+                f"The ZIP could not be unpacked into {default_data_dir() / 'uploads'} ({e}): check the data folder is writable."
+            )
+            return None
+    else:
+        text = st.text_input(
+            "Folder",
+            value="",
+            placeholder="/path/to/my_images",
+            key=f"{key}.dir",
+            disabled=disabled,
+        )
+        if not text.strip():
+            return None
+        root = Path(text.strip()).expanduser()
+    try:
+        bundle = _load_folder(
+            str(root),
+            int(size),
+            int(channels),
+            test_pct / 100,
+            _signature(root) if root.is_dir() else "",
+        )
+    except DatasetUnavailable as e:
+        st.error(str(e), icon=":material/folder_off:")
+        return None
+    except (OSError, ValueError) as e:
+        st.error(f"The images could not be read from {root}: {e}")
+        return None
+    st.success(
+        f"{len(bundle.classes)} classes ({', '.join(bundle.classes[:8])}{'…' if len(bundle.classes) > 8 else ''}): "
+        f"{len(bundle.train_y):,} training and {len(bundle.test_y):,} test images."
+    )
+    if bundle.note:
+        st.warning(bundle.note)
+    return bundle

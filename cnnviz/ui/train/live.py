@@ -1,0 +1,229 @@
+"""The Train page's live view: progress, Pause / Resume / Stop, charts, the outcome.
+
+``live_view(job)`` draws everything inside an ``st.fragment`` that reruns about
+once a second while the job is running or paused (``run_every``), and not at
+all once it has ended: when the fragment sees the job end, it reruns the whole
+page once, which re-creates the fragment without ``run_every``. Every poll calls
+``job.touch()`` so the registry knows someone is watching. The buttons live in
+the fragment, so a click reruns only the fragment and acts within a second.
+The job thread never calls streamlit; the page only reads the job's snapshot.
+"""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz.plots.train.curves import (
+    EPOCH_TITLE,
+    ITER_TITLE,
+    epoch_metrics_figure,
+    iteration_loss_figure,
+)
+from cnnviz.train.jobs import Job
+from cnnviz.ui import state
+from cnnviz.ui.train import session_job as jobs_ui
+
+POLL_S = 1.0
+# no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
+CHART_CONFIG = {"displayModeBar": False}
+LIVE = ("starting", "running", "paused")
+
+
+def _status(job: Job) -> str:
+    return str(job.status)
+
+
+def duration(seconds: float | None) -> str:
+    """``75`` → ``1 min 15 s``; None/inf → ``…``."""
+    if seconds is None or not math.isfinite(seconds) or seconds < 0:
+        return "…"
+    s = int(round(seconds))
+    if s < 60:
+        return f"{s} s"
+    m, s = divmod(s, 60)
+    if m < 60:
+        return f"{m} min {s:02d} s"
+    h, m = divmod(m, 60)
+    return f"{h} h {m:02d} min"
+
+
+def progress_text(p, *, live: bool = True) -> tuple[float, str]:
+    """(fraction done, one line in the course's words) from a job progress snapshot.
+
+    The time left is only given while the job is ``live`` (running or paused), and
+    reads "estimating…" until ``cnnviz.eta`` has enough iterations after warm-up.
+    """
+    total = max(int(p.total_iterations or 0), 1)
+    frac = min(max(p.iteration / total, 0.0), 1.0)
+    if not p.total_iterations:
+        return 0.0, "Preparing the data and the network…"
+    ipe = max(p.iterations_per_epoch, 1)
+    batch = p.iteration - (p.epoch - 1) * ipe
+    parts = [
+        f"Epoch {p.epoch}/{p.epochs}",
+        f"iteration {p.iteration:,}/{total:,} (mini-batch {batch}/{ipe} of this epoch)",
+    ]
+    if p.images_per_s:
+        parts.append(f"{p.images_per_s:,.0f} images/s")
+    if live and p.iteration < total:
+        # the first iterations are slow (warm-up): no guess until the speed has settled
+        parts.append(
+            "estimating time left…" if p.eta_s is None else f"about {duration(p.eta_s)} left"
+        )
+    return frac, " · ".join(parts)
+
+
+def _controls(job: Job, status: str) -> None:
+    """Only the buttons that make sense now: running → Pause, Stop; paused → Resume, Stop.
+
+    They act in their callbacks, before the (fragment) rerun draws the new state. Once the
+    job has ended, ``_outcome`` draws New training and Open in Inspect instead.
+    """
+    row = st.container(horizontal=True)
+    if status == "paused":
+        row.button(
+            "Resume",
+            icon=":material/play_arrow:",
+            key="train.resume",
+            type="primary",
+            on_click=job.resume,
+        )
+    elif status != "stopping":
+        row.button(
+            "Pause",
+            icon=":material/pause:",
+            key="train.pause",
+            on_click=job.pause,
+            help="Hold training after this mini-batch; Resume carries on where it stopped.",
+        )
+    row.button(
+        "Stop",
+        icon=":material/stop:",
+        key="train.stop",
+        disabled=status == "stopping",
+        on_click=job.stop,
+        help="End training now. Finished epochs and the weights so far are kept.",
+    )
+
+
+def _after(job: Job, status: str) -> None:
+    """The ended run's buttons: Open in Inspect (when there are weights) and New training."""
+    row = st.container(horizontal=True)
+    if (
+        job.run_id
+        and status != "failed"
+        and row.button(
+            "Open this run in Inspect",
+            icon=":material/search:",
+            key="train.inspect",
+            type="primary",
+        )
+    ):
+        state.set_run_id(job.run_id)
+        st.switch_page("views/inspect.py")
+    if row.button(
+        "New training",
+        icon=":material/restart_alt:",
+        key="train.new",
+        help="Hide this run's results and set up another one with the settings above.",
+    ):
+        jobs_ui.forget()
+        st.rerun()  # the whole page, not just this fragment
+
+
+def _outcome(job: Job) -> None:
+    end = job.final
+    if end is None:
+        return
+    status = str(end.status)
+    if status == "finished":
+        acc = (
+            ""
+            if end.test_accuracy is None
+            else f" Test accuracy: **{100 * end.test_accuracy:.1f}%**"
+        )
+        st.success(
+            f"Training finished in {duration(end.elapsed_s)}.{acc} (on test images the network never saw while training).",
+            icon=":material/check_circle:",
+        )
+    elif status == "stopped":
+        done = len(job.epoch_metrics())
+        finished = f"{done} epoch{'s' if done != 1 else ''} finished"
+        st.info(
+            f"Training stopped after {duration(end.elapsed_s)} ({finished}). {end.reason or ''} "
+            "The weights as they were at the stop are saved, so you can still inspect them.",
+            icon=":material/stop_circle:",
+        )
+    else:
+        advice = f"\n\n**What to try:** {end.advice}" if end.advice else ""
+        st.error(
+            f"Training failed: {end.reason or 'unknown error'}{advice}", icon=":material/error:"
+        )
+    _after(job, status)
+    if job.run_dir:
+        st.caption(f"Saved in `{job.run_dir}` (listed on the Runs page).")
+
+
+def _charts(job: Job) -> None:
+    it = pd.DataFrame(job.iter_metrics(), columns=["iteration", "epoch", "loss"])
+    ep = pd.DataFrame(job.epoch_metrics())
+    end = job.final
+    teaching = state.teaching()
+    font = 16 if teaching else 12  # presenter mode: readable from the back row
+    # presenter mode: one chart under the other, full width, so the big fonts have the room
+    left, right = (st.container(), st.container()) if teaching else st.columns(2)
+    # the titles are page text, not in the figures: they wrap instead of being cut off,
+    # and Plotly's toolbar (shown on hover) cannot cover them
+    left.markdown(f"**{ITER_TITLE}**")
+    left.plotly_chart(
+        iteration_loss_figure(
+            it, points_per_iteration=job.points_per_iteration, title=None, font_size=font
+        ),
+        key="train.chart.iter",
+        config=CHART_CONFIG,
+    )
+    right.markdown(f"**{EPOCH_TITLE}**")
+    right.plotly_chart(
+        epoch_metrics_figure(
+            ep,
+            test_accuracy=getattr(end, "test_accuracy", None),
+            test_loss=getattr(end, "test_loss", None),
+            title=None,
+            font_size=font,
+        ),
+        key="train.chart.epoch",
+        config=CHART_CONFIG,
+    )
+
+
+def _body(job_id: str, was_live: bool) -> None:
+    job = jobs_ui.registry().get(job_id)
+    if job is None:
+        st.warning(
+            "This training job is gone from the server; its saved epochs are on the Runs page."
+        )
+        return
+    job.touch()
+    status = _status(job)
+    if was_live and status not in LIVE:
+        st.rerun()  # the whole page: controls re-enabled, polling off
+    frac, text = progress_text(job.progress(), live=status in LIVE)
+    if status in LIVE and job.control.stop_requested:
+        status = "stopping"  # the worker ends after the current mini-batch
+        text = "Stopping after this mini-batch… — " + text
+    elif status == "paused":
+        text = "Paused — " + text
+    st.progress(frac, text=text)
+    if status in (*LIVE, "stopping"):
+        _controls(job, status)
+    _outcome(job)
+    _charts(job)
+
+
+def live_view(job: Job) -> None:
+    """The live section for ``job``; polls about once a second only while it runs."""
+    live = _status(job) in LIVE
+    st.fragment(_body, run_every=POLL_S if live else None)(job.id, live)

@@ -1,0 +1,75 @@
+"""The server's training jobs, seen from a page.
+
+One ``JobRegistry`` per server process, from ``st.cache_resource``: every
+session (browser tab) shares it, so a refresh or a second tab finds the same
+job by its id (kept in the session and in ``?job=``, see ``cnnviz.ui.state``).
+When the cache entry is released (``st.cache_resource.clear()``), the live
+jobs are stopped so that no training thread is left running unseen.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from cnnviz.design.spec import SpecError
+from cnnviz.train.config import ConfigError, TrainConfig
+from cnnviz.train.jobs import Busy, Job, JobRegistry
+from cnnviz.train.store import runs_root
+from cnnviz.ui import state
+
+_LOST = "cnnviz.job_lost"  # id of a job named in the URL/session that this server does not know
+
+
+def _stop_all(reg: JobRegistry) -> None:
+    for job in reg.live():  # no waiting here: on_release must return quickly
+        job.stop("Stopped because the server's job list was cleared.")
+
+
+@st.cache_resource(show_spinner=False, on_release=_stop_all)
+def registry() -> JobRegistry:
+    """The process-wide registry (cap from CNNVIZ_MAX_JOBS, idle timeout from the environment)."""
+    return JobRegistry()
+
+
+def current_job() -> Job | None:
+    """The job this session watches, or None. A stale id (server restarted) is dropped with a note."""
+    jid = state.job_id()
+    if not jid:
+        return None
+    job = registry().get(jid)
+    if job is None:
+        st.session_state[_LOST] = jid
+        state.set_job_id(None)
+    return job
+
+
+def lost_job_notice() -> str | None:
+    """A one-time message when the session named a job this server no longer has."""
+    jid = st.session_state.pop(_LOST, None)
+    if not jid:
+        return None
+    return (
+        f"Training job `{jid}` is not running on this server any more (the server was restarted, "
+        "or the job was cleaned up). Its saved epochs, if any, are on the **Runs** page."
+    )
+
+
+def start(spec: dict, bundle: Any, config: TrainConfig) -> tuple[Job | None, str | None]:
+    """Start a job for this session: ``(job, None)``, or ``(None, message)`` (server busy, bad spec/config)."""
+    try:
+        job = registry().start(
+            spec, bundle, config, runs_root(), label=state.current_preset() or "custom"
+        )
+    except Busy as e:
+        return None, f"⏳ {e}"
+    except (SpecError, ConfigError) as e:
+        return None, str(e)
+    state.set_job_id(job.id)
+    return job, None
+
+
+def forget() -> None:
+    """Stop watching the job (it keeps its saved run); the page shows the config again."""
+    state.set_job_id(None)

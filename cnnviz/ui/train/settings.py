@@ -1,0 +1,249 @@
+"""The Train page's settings in the course's words: epochs, optimizer, learning rate, ...
+
+``config_form(...)`` draws the widgets and returns the chosen settings as a
+dict for ``TrainConfig.from_dict`` (the pipeline values from the data section,
+batch size, validation split and shuffle, are passed in). Defaults come from
+the preset the design started from (``PRESETS[state.current_preset()].train``)
+and are re-applied when the design switches to another preset.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+import torch
+
+from cnnviz.design.presets import PRESETS
+from cnnviz.train.config import MAX_CROP, TrainConfig
+from cnnviz.ui import state
+
+P = "train.cfg."  # widget-key prefix
+OPTIMIZERS = {"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
+DEVICES = {"auto": "auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
+NORMALIZE = {
+    "none": "none: raw pixels 0..255",
+    "div255": "÷255: pixels 0..1",
+    "standardize": "per-channel mean/std of the training split",
+}
+LOSS_NOTE = (
+    "**Loss: cross-entropy.** Softmax is inside it: the network outputs raw scores (logits), "
+    "one per class, and `nn.CrossEntropyLoss` applies softmax and takes −log of the right class's probability."
+)
+
+
+def available_devices() -> dict[str, bool]:
+    mps = getattr(torch.backends, "mps", None)
+    return {
+        "auto": True,
+        "cpu": True,
+        "cuda": torch.cuda.is_available(),
+        "mps": bool(mps and mps.is_available()),
+    }
+
+
+def auto_device() -> str:
+    """What "auto" picks here: cuda, then mps, then cpu."""
+    avail = available_devices()
+    return next(d for d in ("cuda", "mps", "cpu") if avail[d])
+
+
+def defaults() -> dict[str, Any]:
+    """TrainConfig defaults, overridden by the current preset's ``train=`` values."""
+    base = TrainConfig().to_dict()
+    preset = PRESETS.get(state.current_preset() or "")
+    if preset is not None:
+        base.update(preset.train)
+    return base
+
+
+def _apply_defaults() -> None:
+    """Reset the widgets to the preset's defaults when the design's preset changes."""
+    marker = P + "preset"
+    preset = state.current_preset() or ""
+    if st.session_state.get(marker) == preset and P + "epochs" in st.session_state:
+        return
+    st.session_state[marker] = preset
+    for key, value in defaults().items():
+        st.session_state[P + key] = value
+
+
+def _fit(bundle: Any, kind: str, val_fraction: float, seed: int) -> tuple[Any, int] | None:
+    """(Normalization, training images it was measured on), as the engine computes it.
+
+    Same seeded split and ``fit_normalization`` as ``cnnviz.prepared.prepare``;
+    remembered in the session so reruns do not measure it again. None if impossible.
+    """
+    from cnnviz.data.pipeline import fit_normalization, split_train_val
+
+    if bundle is None:
+        return None
+    if kind != "standardize":  # nothing to measure
+        return fit_normalization(kind, bundle.train_x[:1]), 0
+    key = (id(bundle), len(bundle.train_y), kind, round(float(val_fraction), 4), int(seed))
+    memo = st.session_state.setdefault(P + "norm_memo", {})
+    if key not in memo:
+        try:
+            tx = split_train_val(bundle.train_x, bundle.train_y, val_fraction, seed)[0]
+            norm = fit_normalization(kind, tx)
+        except ValueError:
+            return None
+        if len(memo) > 4:
+            memo.clear()
+        memo[key] = (norm, len(tx))
+    return memo[key]
+
+
+def fitted_normalization(bundle: Any, kind: str, val_fraction: float, seed: int) -> Any:
+    """The ``Normalization`` training will use (None if it cannot be measured)."""
+    fit = _fit(bundle, kind, val_fraction, seed)
+    return fit[0] if fit else None
+
+
+def normalization_values(bundle: Any, kind: str, val_fraction: float, seed: int) -> str:
+    """The normalization in words, with the numbers."""
+    fit = _fit(bundle, kind, val_fraction, seed)
+    if fit is None:
+        return "cannot be measured on this split (no training images left?)"
+    norm, n = fit
+    return norm.describe() + (
+        f", measured on the {n:,} training images" if kind == "standardize" else ""
+    )
+
+
+def config_form(
+    *,
+    bundle: Any = None,
+    val_fraction: float = 0.1,
+    disabled: bool = False,
+    shown: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Draw the training settings; return them as a dict (not yet validated).
+
+    ``shown``: the config of the job that is running (``TrainConfig.to_dict()``); the
+    locked widgets then show what it really runs with, whatever the widgets held before.
+    """
+    _apply_defaults()
+    for key, value in (shown or {}).items():
+        st.session_state[P + key] = value
+    d = st.session_state
+    c1, c2, c3 = st.columns(3)
+    c1.number_input(
+        "Epochs",
+        step=1,
+        key=P + "epochs",
+        disabled=disabled,
+        help="One epoch = one pass over every training image, in mini-batches.",
+    )
+    c2.selectbox(
+        "Optimizer",
+        list(OPTIMIZERS),
+        format_func=OPTIMIZERS.get,
+        key=P + "optimizer",
+        disabled=disabled,
+        help="How the weights are changed from their gradients after each mini-batch's backward pass.",
+    )
+    c3.number_input(
+        "Learning rate",
+        step=1e-4,
+        format="%g",
+        key=P + "lr",
+        disabled=disabled,
+        help="Step size of each update. Adam: about 0.001; SGD: about 0.01 to 0.1.",
+    )
+    # momentum only for SGD: the row fills from the left, so no blank slot under Epochs
+    slots = iter(st.columns(3))
+    if d[P + "optimizer"] == "sgd":
+        next(slots).number_input(
+            "Momentum",
+            step=0.05,
+            format="%g",
+            key=P + "momentum",
+            disabled=disabled,
+            help="How much of the previous update SGD keeps; 0.9 is usual.",
+        )
+    next(slots).number_input(
+        "Weight decay",
+        step=1e-4,
+        format="%g",
+        key=P + "weight_decay",
+        disabled=disabled,
+        help="Pulls every weight a little towards 0 at each step (L2 regularization). 0 = off.",
+    )
+    next(slots).number_input(
+        "Seed",
+        step=1,
+        key=P + "seed",
+        disabled=disabled,
+        help="Fixes the random start weights, shuffling and augmentation: same seed, same run.",
+    )
+    c1, c2 = st.columns([1, 2])
+    avail = available_devices()
+    c1.selectbox(
+        "Device",
+        list(DEVICES),
+        key=P + "device",
+        disabled=disabled,
+        format_func=lambda k: (
+            f"auto (here: {auto_device()})"
+            if k == "auto"
+            else DEVICES[k] + ("" if avail[k] else " — not available")
+        ),
+        help="Where the forward and backward passes run. auto picks cuda, then mps, then cpu.",
+    )
+    c2.radio(
+        "Normalization",
+        list(NORMALIZE),
+        format_func=NORMALIZE.get,
+        key=P + "normalize",
+        disabled=disabled,
+        horizontal=True,
+        help="What the network sees instead of raw 0..255 pixels.",
+    )
+    if bundle is not None:
+        c2.caption(
+            "Normalization: "
+            + normalization_values(bundle, d[P + "normalize"], val_fraction, d[P + "seed"])
+        )
+    c1, c2 = st.columns([1, 2])
+    c1.checkbox(
+        "Random horizontal flip",
+        key=P + "augment_flip",
+        disabled=disabled,
+        help="Training mini-batches only: each image is mirrored left-right with probability ½.",
+    )
+    c2.number_input(
+        "Random crop: padding (pixels, 0 = off)",
+        min_value=0,  # the data preview augments with it as drawn
+        max_value=MAX_CROP,
+        step=1,
+        key=P + "augment_crop",
+        disabled=disabled,
+        help="Training mini-batches only: pad each image by this many pixels, then cut a random "
+        "window of the original size (shifts the image a little).",
+    )
+    st.markdown(LOSS_NOTE)
+    keys = (
+        "epochs",
+        "optimizer",
+        "lr",
+        "momentum",
+        "weight_decay",
+        "seed",
+        "device",
+        "normalize",
+        "augment_flip",
+        "augment_crop",
+    )
+    return {k: d[P + k] for k in keys}
+
+
+def device_problem(device: str) -> str | None:
+    """A message when the chosen device is not on this server, else None."""
+    if available_devices().get(device, False):
+        return None
+    what = {
+        "cuda": "No NVIDIA GPU (CUDA) is available",
+        "mps": "No Apple GPU (MPS) is available",
+    }.get(device, device)
+    return f"{what} on this server. Choose **auto** or **CPU** under Device."

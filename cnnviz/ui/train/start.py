@@ -1,0 +1,64 @@
+"""The Train page's Start button: enabled only when everything is ready, else the reasons.
+
+``start_panel(bundle, fits, settings)`` validates the settings into a
+``TrainConfig`` (every problem listed in words), checks the device, and starts a
+job in the server's registry when Start is pressed. "Busy" (the server's job
+cap) and any refusal from the job are shown as messages, never tracebacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import streamlit as st
+
+from cnnviz.train.config import ConfigError, TrainConfig
+from cnnviz.ui import state
+from cnnviz.ui.train import session_job as jobs_ui
+from cnnviz.ui.train.settings import device_problem
+
+
+def build_config(settings: dict[str, Any]) -> tuple[TrainConfig | None, list[str]]:
+    """``(config, [])`` or ``(None, problems)`` from the page's settings (pure)."""
+    try:
+        config = TrainConfig.from_dict(settings)
+    except ConfigError as e:
+        return None, [str(e)]
+    problems = []
+    dev = device_problem(str(config.device))
+    if dev:
+        problems.append(dev)
+    return (config if not problems else None), problems
+
+
+def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
+    """Start button (disabled with the reasons when training cannot start)."""
+    config, problems = build_config(settings)
+    reasons = []
+    if bundle is None:  # nothing to check the network against yet: no word about fix buttons
+        reasons.append("Load the data first (see **Data** above).")
+    elif not fits:
+        reasons.append(
+            "The network does not fit the data yet: use the fix buttons under **Network** above, "
+            "or change it on the Design page."
+        )
+    reasons += problems
+    # Started here in the script, not in an on_click callback: a callback would get the
+    # settings of the previous run, and a value typed into a box just before the click
+    # (sent with the click, drawn above in this run) would be ignored.
+    clicked = st.button(
+        "Start training",
+        icon=":material/rocket_launch:",
+        key="train.start",
+        type="primary",
+        disabled=bool(reasons),
+        help=" ".join(reasons) or "Train this network on this data in the background.",
+    )
+    for r in reasons:
+        st.caption(f"Start is off: {r}")
+    if clicked and config is not None:
+        job, message = jobs_ui.start(state.get_spec(), bundle, config)
+        if message:
+            st.error(message)
+        else:
+            st.rerun()  # draw the page again with the settings locked and the live view

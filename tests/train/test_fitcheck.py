@@ -1,0 +1,92 @@
+"""check_fit finds networks that do not fit the data, and each fix makes them fit."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from cnnviz.design.build import build_model
+from cnnviz.design.presets import PRESETS
+from cnnviz.train.fitcheck import apply_fix, check_fit
+from tests.helpers import TINY_SPEC, tiny_bundle
+
+MNIST = ("MNIST", [1, 28, 28], 10)
+
+
+def fixed_until_clean(spec: dict, data) -> dict:
+    for _ in range(5):
+        blocking = [p for p in check_fit(spec, data) if p.blocking]
+        if not blocking:
+            return spec
+        assert blocking[0].fix is not None, blocking[0].message
+        spec = apply_fix(spec, blocking[0].fix)
+    raise AssertionError("fixes did not converge")
+
+
+def test_a_fitting_network_has_no_problems():
+    assert check_fit(TINY_SPEC, tiny_bundle()) == []
+    assert check_fit(PRESETS["mnist-basic"].spec, MNIST) == []
+
+
+def test_wrong_input_is_fixed_by_setting_it():
+    spec = PRESETS["lecture-7-23"].spec  # [3, 64, 64], 10 classes
+    problems = check_fit(spec, MNIST)
+    assert problems[0].fix == {"set_input": [1, 28, 28]}
+    assert "[1, 28, 28]" in problems[0].message and "channels" in problems[0].message
+    new = apply_fix(spec, problems[0].fix)
+    assert check_fit(new, MNIST) == []
+    assert spec["input"] == [3, 64, 64]  # the original is untouched
+    assert build_model(new)(torch.zeros(2, 1, 28, 28)).shape == (2, 10)
+
+
+def test_wrong_number_of_classes_is_fixed_on_the_last_linear():
+    problems = check_fit(TINY_SPEC, ("Ten", [1, 8, 8], 10))
+    assert [p.fix for p in problems] == [{"set_last_out": 10}]
+    assert "4 outputs" in problems[0].message and "10 classes" in problems[0].message
+
+
+def test_conv_output_gets_flatten_and_linear():
+    spec = {"input": [1, 8, 8], "layers": [{"type": "conv2d", "out_channels": 4, "kernel_size": 3}]}
+    (p,) = check_fit(spec, tiny_bundle())
+    assert p.fix == {"append_linear": 4}
+    new = apply_fix(spec, p.fix)
+    assert [lay["type"] for lay in new["layers"]] == ["conv2d", "flatten", "linear"]
+    assert build_model(new)(torch.zeros(1, 1, 8, 8)).shape == (1, 4)
+
+
+def test_empty_network_and_vector_input():
+    blank = {"input": [3, 64, 64], "layers": []}
+    assert build_model(fixed_until_clean(blank, MNIST))(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+    mlp = PRESETS["mlp-2-3-3-1"].spec  # takes 2 numbers, gives 1
+    fixed = fixed_until_clean(mlp, MNIST)
+    assert fixed["layers"][0]["type"] == "flatten"
+    assert build_model(fixed)(torch.zeros(1, 1, 28, 28)).shape == (1, 10)
+
+
+def test_trailing_softmax_is_a_warning_with_a_fix():
+    spec = {**TINY_SPEC, "layers": TINY_SPEC["layers"] + [{"type": "softmax"}]}
+    problems = check_fit(spec, tiny_bundle())
+    assert len(problems) == 1 and not problems[0].blocking
+    assert "softmax itself" in problems[0].message
+    assert apply_fix(spec, problems[0].fix)["layers"] == TINY_SPEC["layers"]
+
+
+def test_a_shape_error_inside_the_network_is_reported_without_a_fix():
+    spec = {
+        "input": [1, 8, 8],
+        "layers": [{"type": "conv2d", "out_channels": 4, "kernel_size": 20}],
+    }
+    problems = check_fit(spec, tiny_bundle())
+    assert problems and problems[-1].fix is None and "Layer 1" in problems[-1].message
+
+
+def test_dataset_info_works_as_well_as_a_bundle():
+    from cnnviz.data.registry import DATASETS
+
+    problems = check_fit(PRESETS["lecture-7-23"].spec, DATASETS["mnist"])
+    assert problems[0].fix == {"set_input": [1, 28, 28]}
+
+
+def test_unknown_fix_is_refused():
+    with pytest.raises(ValueError, match="unknown fix"):
+        apply_fix(TINY_SPEC, {"teleport": 1})
