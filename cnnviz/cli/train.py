@@ -29,7 +29,7 @@ from typing import Any
 
 from cnnviz.cli.exits import ExitCode, UsageError
 from cnnviz.cli.specs import load_spec
-from cnnviz.train.config import DeviceKind, NormalizeKind, OptimizerKind
+from cnnviz.train.config import DeviceKind, LrSchedule, NormalizeKind, OptimizerKind
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -56,6 +56,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--momentum", type=float, metavar="M", help="SGD momentum, e.g. 0.9")
     p.add_argument("--weight-decay", type=float, metavar="W", help="L2 penalty, e.g. 0.0001")
     p.add_argument("--normalize", choices=[str(n) for n in NormalizeKind])
+    p.add_argument(
+        "--lr-schedule",
+        choices=[str(s) for s in LrSchedule],
+        help="step: ×0.1 at ½ and ¾ of the epochs; cosine: down to 0 at the last epoch",
+    )
+    p.add_argument(
+        "--patience",
+        type=int,
+        metavar="N",
+        help="early stopping: stop after N epochs without a better validation accuracy (0 = off)",
+    )
     p.add_argument(
         "--val-fraction", type=float, metavar="F", help="share of training images held out"
     )
@@ -207,6 +218,14 @@ def _train(
             else f"{end.status}: {end.reason}"
         )
         print(f"{text} after {end.elapsed_s:.1f} s", flush=True)
+        if end.status == "finished" and end.reason:
+            print(end.reason, flush=True)
+        if end.best_epoch is not None and end.best_test_accuracy is not None:
+            print(
+                f"best validation epoch {end.best_epoch}: test accuracy "
+                f"{_pct(end.best_test_accuracy)} with its weights (best.pt)",
+                flush=True,
+            )
         if end.advice:
             print(f"advice: {end.advice}", flush=True)
         print(f"run saved in {writer.path}", flush=True)

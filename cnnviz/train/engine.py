@@ -34,7 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from cnnviz.train.config import ConfigError, OptimizerKind, TrainConfig
+from cnnviz.train.config import ConfigError, LrSchedule, OptimizerKind, TrainConfig
 from cnnviz.train.events import (
     BatchEnded,
     EpochEnded,
@@ -92,6 +92,36 @@ class _Diverged(Exception):
     pass
 
 
+class _Best:
+    """The best validation epoch so far (its weights kept in memory) and early stopping."""
+
+    def __init__(self, patience: int) -> None:
+        self.patience = patience
+        self.epoch: int | None = None
+        self.accuracy: float | None = None
+        self.state: dict[str, torch.Tensor] | None = None
+        self.since = 0  # epochs since the best one
+
+    def epoch_ended(self, epoch: int, val_accuracy: float | None, model: nn.Module) -> None:
+        if val_accuracy is None:
+            return
+        if self.accuracy is None or val_accuracy > self.accuracy:
+            self.epoch, self.accuracy, self.since = epoch, val_accuracy, 0
+            self.state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        else:
+            self.since += 1
+
+    def out_of_patience(self) -> bool:
+        return bool(self.patience) and self.since >= self.patience
+
+    def early_reason(self, epoch: int) -> str:
+        return (
+            f"Early stopping after epoch {epoch}: the validation accuracy has not improved for "
+            f"{self.patience} epoch{'s' if self.patience != 1 else ''} (best: epoch {self.epoch}, "
+            f"{100 * (self.accuracy or 0):.1f}%, kept as best.pt)."
+        )
+
+
 class _EpochMeter:
     """Turns one epoch's per-batch (loss, correct) tensors into BatchEnded events and epoch means."""
 
@@ -128,8 +158,13 @@ def evaluate(
     y: torch.Tensor,
     control: Any = None,
     batch_size: int = 256,
+    confusion: torch.Tensor | None = None,
 ) -> tuple[float, float]:
-    """Mean loss and accuracy over (x, y) under eval mode and no_grad; the model's mode is restored."""
+    """Mean loss and accuracy over (x, y) under eval mode and no_grad; the model's mode is restored.
+
+    ``confusion``: a (classes, classes) int64 tensor on the device; each image adds 1 at
+    [true class, predicted class].
+    """
     was_training = model.training
     model.eval()
     loss_sum = torch.zeros((), device=data.device)
@@ -142,11 +177,38 @@ def evaluate(
                 logits = model(data.normalize(x[i : i + batch_size]))  # (B, classes)
                 yb = y[i : i + batch_size]
                 loss_sum += F.cross_entropy(logits, yb, reduction="sum")
-                correct += (logits.argmax(1) == yb).sum()
+                pred = logits.argmax(1)
+                correct += (pred == yb).sum()
+                k = confusion.shape[0] if confusion is not None else 0
+                if confusion is not None and logits.shape[1] == k:
+                    confusion += torch.bincount(yb * k + pred, minlength=k * k).view(k, k)
     finally:
         model.train(was_training)
     n = max(len(x), 1)
     return loss_sum.item() / n, correct.item() / n
+
+
+def make_scheduler(opt: torch.optim.Optimizer, config: TrainConfig) -> Any:
+    """The learning-rate schedule, stepped once per epoch (None for a constant rate).
+
+    step: ×0.1 after half of the epochs and again after three quarters; cosine: from the
+    learning rate down to 0 along half a cosine, the last epoch running at the smallest rate.
+    """
+    if config.lr_schedule == LrSchedule.STEP:
+        marks = sorted({max(1, config.epochs // 2), max(1, (3 * config.epochs) // 4)})
+        return torch.optim.lr_scheduler.MultiStepLR(opt, milestones=marks, gamma=0.1)
+    if config.lr_schedule == LrSchedule.COSINE:
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=config.epochs)
+    return None
+
+
+def _test(
+    model: nn.Module, data: Prepared, control: Any, eval_bsz: int
+) -> tuple[float, float, list[list[int]]]:
+    k = len(data.classes)
+    conf = torch.zeros((k, k), dtype=torch.long, device=data.device)
+    loss, acc = evaluate(model, data, data.test_x, data.test_y, control, eval_bsz, conf)
+    return loss, acc, conf.cpu().tolist()
 
 
 def _augment(xb: torch.Tensor, config: TrainConfig, gen: torch.Generator) -> torch.Tensor:
@@ -197,6 +259,8 @@ def fit(
         if data.channels_last:
             model.to(memory_format=torch.channels_last)  # conv weights NHWC, like the batches
         opt = make_optimizer(model, config)
+        schedule = make_scheduler(opt, config)
+        best = _Best(config.patience)
         gen = torch.Generator().manual_seed(config.seed)  # shuffling, on the CPU
         aug_gen = torch.Generator(device=data.device).manual_seed(config.seed)
         augment = config.augment_flip or config.augment_crop > 0
@@ -242,11 +306,37 @@ def fit(
             val_loss = val_acc = None
             if data.val_size:
                 val_loss, val_acc = evaluate(model, data, data.val_x, data.val_y, control, eval_bsz)
-            yield record(EpochEnded(epoch, *meter.means(), val_loss, val_acc, elapsed()))
-        test_loss = test_acc = None
+            lr = opt.param_groups[0]["lr"]
+            yield record(EpochEnded(epoch, *meter.means(), val_loss, val_acc, elapsed(), lr))
+            best.epoch_ended(epoch, val_acc, model)
+            if schedule is not None:
+                schedule.step()
+            if best.out_of_patience():
+                break
+        test_loss = test_acc = best_acc = conf = best_conf = None
         if data.test_size:
-            test_loss, test_acc = evaluate(model, data, data.test_x, data.test_y, control, eval_bsz)
-        end = FitEnded(Outcome.FINISHED, None, None, test_loss, test_acc, elapsed())
+            test_loss, test_acc, conf = _test(model, data, control, eval_bsz)
+            if best.state is not None and best.epoch != epoch:
+                last = {k: v.detach().clone() for k, v in model.state_dict().items()}
+                model.load_state_dict(best.state)
+                _, best_acc, best_conf = _test(model, data, control, eval_bsz)
+                model.load_state_dict(last)  # the run ends with the last epoch's weights
+            elif best.state is not None:
+                best_acc, best_conf = test_acc, conf
+        early = best.out_of_patience() and epoch < config.epochs
+        end = FitEnded(
+            Outcome.FINISHED,
+            best.early_reason(epoch) if early else None,
+            None,
+            test_loss,
+            test_acc,
+            elapsed(),
+            best.epoch,
+            best_acc,
+            early,
+            conf,
+            best_conf,
+        )
     except _Stopped:
         reason = getattr(control, "stop_reason", None) or "Stopped before the last epoch finished."
         end = FitEnded(Outcome.STOPPED, reason, None, elapsed_s=elapsed())
@@ -310,4 +400,4 @@ def build_seeded(spec: dict, seed: int) -> nn.Module:
         return build_model(spec)
 
 
-__all__ = ["build_seeded", "evaluate", "fit", "make_optimizer"]
+__all__ = ["build_seeded", "evaluate", "fit", "make_optimizer", "make_scheduler"]

@@ -93,6 +93,7 @@ class EpochEnded(_Event):
     val_loss: float | None
     val_accuracy: float | None
     elapsed_s: float
+    lr: float | None = None  # the learning rate this epoch's updates used (see lr_schedule)
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,14 @@ class FitEnded(_Event):
     test_loss: float | None = None
     test_accuracy: float | None = None
     elapsed_s: float = 0.0
+    # The epoch with the best validation accuracy (its weights are kept as best.pt) and
+    # the test accuracy of those weights; None without a validation split.
+    best_epoch: int | None = None
+    best_test_accuracy: float | None = None
+    stopped_early: bool = False  # early stopping ended it (patience ran out); still "finished"
+    # confusion[true][predicted] counts on the test split, for the last and the best weights
+    confusion: list[list[int]] | None = None
+    best_confusion: list[list[int]] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         d = super().to_dict()

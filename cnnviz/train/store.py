@@ -10,6 +10,8 @@ Root: ``$CNNVIZ_RUNS_DIR`` or ``./runs``. A run folder is named
 - ``metrics_iter.csv``   epoch, iteration, batch, loss, accuracy, images_per_s, elapsed_s
 - ``metrics_epoch.csv``  epoch, train_loss, train_accuracy, val_loss, val_accuracy, elapsed_s
 - ``weights.pt``         a state_dict, replaced atomically after every epoch and at the end
+- ``best.pt``            the weights of the epoch with the best validation accuracy, written
+                          (atomically, like weights.pt) whenever an epoch beats the best so far
 - ``status.json``        {status: running|finished|stopped|failed, reason, advice,
                           test_loss, test_accuracy, epochs_done, updated}
 
@@ -38,11 +40,14 @@ from typing import Any
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 
 ITER_FIELDS = ("epoch", "iteration", "batch", "loss", "accuracy", "images_per_s", "elapsed_s")
-EPOCH_FIELDS = ("epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s")
+EPOCH_FIELDS = (
+    "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s", "lr"
+)  # fmt: skip
 _FILES = ("spec.json", "config.json", "status.json")
 WEIGHTS_DAMAGED = "weights.pt is damaged and cannot be read"
 WEIGHTS_MISSING = "weights.pt is missing from this run's folder"
 WEIGHTS_NOT_YET = "no weights saved yet (no epoch finished)"
+BEST_WEIGHTS = "best.pt"  # the best validation epoch's weights, beside weights.pt
 log = logging.getLogger(__name__)
 
 
@@ -91,6 +96,7 @@ class RunWriter:
         self.label = label
         self._iter_rows: list[dict] = []
         self._epochs_done = 0
+        self._best: tuple[int, float] | None = None  # (epoch, val accuracy) of best.pt
         _write_json_atomic(self.path / "spec.json", spec)
         self._status({"status": "running"})
 
@@ -133,6 +139,10 @@ class RunWriter:
             self._append("metrics_epoch.csv", EPOCH_FIELDS, [event.to_dict()])
             if model is not None:
                 self.save_weights(model)
+                acc = event.val_accuracy
+                if acc is not None and (self._best is None or acc > self._best[1]):
+                    self.save_weights(model, BEST_WEIGHTS)
+                    self._best = (event.epoch, acc)
             self._epochs_done = event.epoch
             self._status({"status": "running"})
         elif isinstance(event, FitEnded):
@@ -146,13 +156,13 @@ class RunWriter:
         elif isinstance(event, FitStarted):
             self._status({"status": "running", "started": event.to_dict()})
 
-    def save_weights(self, model: Any) -> None:
+    def save_weights(self, model: Any, name: str = "weights.pt") -> None:
         import torch
 
         state = {k: v.detach().to("cpu") for k, v in model.state_dict().items()}
-        tmp = self.path / "weights.pt.tmp"
+        tmp = self.path / f"{name}.tmp"
         torch.save(state, tmp)
-        os.replace(tmp, self.path / "weights.pt")
+        os.replace(tmp, self.path / name)
 
     def _flush_iters(self) -> None:
         if self._iter_rows:
@@ -167,6 +177,11 @@ class RunWriter:
             os.fsync(f.fileno())
 
     def _status(self, d: dict) -> None:
+        if self._best is not None:  # the writer's own record wins over a final event's None
+            d = {**d}
+            for key, value in zip(("best_epoch", "best_val_accuracy"), self._best, strict=True):
+                if d.get(key) is None:
+                    d[key] = value
         d = {**d, "epochs_done": self._epochs_done, "updated": time.strftime("%Y-%m-%d %H:%M:%S")}
         _write_json_atomic(self.path / "status.json", d)
 
@@ -337,24 +352,25 @@ class Run:
     def metrics_epoch(self) -> Any:
         return self._csv("metrics_epoch.csv", EPOCH_FIELDS)
 
-    def load_state_dict(self) -> dict:
+    def load_state_dict(self, weights: str = "weights.pt") -> dict:
+        """The saved state_dict: ``weights.pt`` (the last epoch) or ``best.pt`` (best validation)."""
         import pickle
 
         import torch
 
-        path = self.path / "weights.pt"
+        path = self.path / weights
         damaged = (
-            f"weights.pt in {self.id} is damaged and cannot be read: "
+            f"{weights} in {self.id} is damaged and cannot be read: "
             "train again, or delete this run folder."
         )
         problem = weights_problem(path, self.status)
         if problem == WEIGHTS_NOT_YET:
             raise RunError(
-                f"Run {self.id} has no weights.pt yet: no epoch finished. Train it again."
+                f"Run {self.id} has no {weights} yet: no epoch finished. Train it again."
             )
         if problem == WEIGHTS_MISSING:
             raise RunError(
-                f"weights.pt is missing from the folder of run {self.id}: train again, "
+                f"{weights} is missing from the folder of run {self.id}: train again, "
                 "or delete this run folder."
             )
         if problem:
@@ -363,11 +379,11 @@ class Run:
             state = torch.load(path, map_location="cpu", weights_only=True)
         except pickle.UnpicklingError as e:
             raise RunError(
-                f"Run {self.id}: weights.pt carries more than tensors (pickled code), so it was "
+                f"Run {self.id}: {weights} carries more than tensors (pickled code), so it was "
                 f"refused for safety ({str(e).splitlines()[0]}). Only load files you trust."
             ) from None
         except Exception as e:  # corrupt data inside a well-formed archive
-            log.warning("weights.pt of run %s cannot be loaded: %s", self.id, e)
+            log.warning("%s of run %s cannot be loaded: %s", weights, self.id, e)
             raise RunError(damaged) from None
         if not isinstance(state, dict) or not all(
             isinstance(v, torch.Tensor) for v in state.values()
@@ -375,8 +391,13 @@ class Run:
             raise RunError(f"Run {self.id}: weights.pt does not hold a state_dict of tensors.")
         return state
 
-    def load_model(self) -> Any:
-        """The network with the saved weights, on the CPU, in eval mode."""
+    @property
+    def has_best(self) -> bool:
+        """Whether the run kept its best validation epoch's weights (best.pt)."""
+        return (self.path / BEST_WEIGHTS).is_file()
+
+    def load_model(self, weights: str = "weights.pt") -> Any:
+        """The network with the saved weights (``weights.pt`` or ``best.pt``), on the CPU, in eval mode."""
         from cnnviz.design.build import build_model
         from cnnviz.design.spec import SpecError
 
@@ -385,7 +406,7 @@ class Run:
         except SpecError as e:
             raise RunError(f"Run {self.id}: its spec.json no longer builds ({e}).") from None
         try:
-            model.load_state_dict(self.load_state_dict())
+            model.load_state_dict(self.load_state_dict(weights))
         except RuntimeError as e:
             raise RunError(
                 f"Run {self.id}: weights.pt does not match spec.json ({str(e).splitlines()[0]})."
@@ -407,6 +428,7 @@ def open_run(run: str | os.PathLike, root: str | os.PathLike | None = None) -> R
 
 
 __all__ = [
+    "BEST_WEIGHTS",
     "WEIGHTS_DAMAGED",
     "WEIGHTS_MISSING",
     "WEIGHTS_NOT_YET",

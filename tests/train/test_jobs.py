@@ -52,6 +52,7 @@ def test_pause_holds_progress_then_resume_finishes():
         "val_loss",
         "val_accuracy",
         "elapsed_s",
+        "lr",
     }
     assert json.loads((job.run_dir / "status.json").read_text())["status"] == "finished"
 

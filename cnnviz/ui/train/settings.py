@@ -15,7 +15,7 @@ import streamlit as st
 import torch
 
 from cnnviz.design.presets import PRESETS
-from cnnviz.train.config import MAX_CROP, TrainConfig
+from cnnviz.train.config import MAX_CROP, LrSchedule, TrainConfig
 from cnnviz.ui import state
 
 P = "train.cfg."  # widget-key prefix
@@ -25,6 +25,11 @@ NORMALIZE = {
     "none": "none: raw pixels 0..255",
     "div255": "÷255: pixels 0..1",
     "standardize": "per-channel mean/std of the training split",
+}
+SCHEDULES = {
+    LrSchedule.NONE: "none: the same every epoch",
+    LrSchedule.STEP: "step: ×0.1 at ½ and ¾ of the epochs",
+    LrSchedule.COSINE: "cosine: down to 0 at the last epoch",
 }
 LOSS_NOTE = (
     "**Loss: cross-entropy.** Softmax is inside it: the network outputs raw scores (logits), "
@@ -222,6 +227,23 @@ def config_form(
         help="Training mini-batches only: pad each image by this many pixels, then cut a random "
         "window of the original size (shifts the image a little).",
     )
+    c1, c2 = st.columns([1, 2])
+    c1.selectbox(
+        "Learning-rate schedule",
+        [str(k) for k in SCHEDULES],
+        format_func=lambda k: SCHEDULES[LrSchedule(k)],
+        key=P + "lr_schedule",
+        disabled=disabled,
+        help="Smaller steps later in training often settle the loss lower. The charts show the rate.",
+    )
+    c2.number_input(
+        "Early stopping: patience (epochs, 0 = off)",
+        step=1,
+        key=P + "patience",
+        disabled=disabled,
+        help="Stop when the validation accuracy has not improved for this many epochs. "
+        "Every run keeps its best validation epoch's weights as best.pt either way.",
+    )
     st.markdown(LOSS_NOTE)
     keys = (
         "epochs",
@@ -234,6 +256,8 @@ def config_form(
         "normalize",
         "augment_flip",
         "augment_crop",
+        "lr_schedule",
+        "patience",
     )
     return {k: d[P + k] for k in keys}
 
