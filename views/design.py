@@ -13,6 +13,7 @@ from cnnviz.ui.design import inputs as design_input
 from cnnviz.ui.design import params as design_params
 from cnnviz.ui.design import save_open as design_io
 from cnnviz.ui.design import table as design_table
+from cnnviz.ui.figures import show
 
 st.title("Design")
 if msg := state.pop_url_error():
@@ -33,7 +34,7 @@ except SpecError as e:  # the design as a whole is malformed (e.g. from an old l
     st.stop()
 
 sel = editor.selected(len(rows))
-st.plotly_chart(
+show(
     design_figure(
         spec,
         rows,
@@ -41,8 +42,9 @@ st.plotly_chart(
         height=460 if state.teaching() else 340,
         scale=1.5 if state.teaching() else 1.0,
     ),  # presenter: larger for a projector
+    name="network-diagram",
     key="design.diagram",
-    config={"displaylogo": False},
+    full_toolbar=True,
     on_select=editor.select_from_diagram,
     selection_mode="points",
 )

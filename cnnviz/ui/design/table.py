@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz.design.layer_kinds import LAYER_KINDS, Rule
 from cnnviz.design.shapes import format_bytes, format_count, totals
+from cnnviz.ui.figures import subject
 
 TOTAL = "Total"
 SIZE_RULES = {Rule.CONV, Rule.POOL}
@@ -101,6 +102,42 @@ def notes_list(rows: list[dict]) -> None:
         )
 
 
+def table_csv(rows: list[dict]) -> str:
+    """The shape table as CSV, numbers as numbers (params, mult-adds, bytes), for a spreadsheet."""
+    lines = []
+    for r in rows:
+        ok = r["status"] == "ok"
+        lines.append(
+            {
+                "#": r["index"] + 1,
+                "Layer": r["name"],
+                "Output shape": _shape(r["output_shape"]) if ok else r["status"],
+                "Params": r["params"] if ok else None,
+                "Params formula": r["params_formula"] if ok else "",
+                "Mult-adds": r["mult_adds"] if ok else None,
+                "Memory (bytes)": r["activation_bytes"] if ok else None,
+                "Receptive field": r.get("receptive_field") if ok else None,
+                "Message": r.get("error") or r.get("note") or "",
+            }
+        )
+    t = totals(rows)
+    lines.append(
+        {
+            "#": "",
+            "Layer": TOTAL,
+            "Params": t["params"],
+            "Mult-adds": t["mult_adds"],
+            "Memory (bytes)": t["activation_bytes"],
+        }
+    )
+    columns = ["#", "Layer", "Output shape", "Params", "Params formula", "Mult-adds"]
+    columns += ["Memory (bytes)", "Receptive field", "Message"]
+    frame = pd.DataFrame(lines, columns=columns)
+    for col in ("Params", "Mult-adds", "Memory (bytes)", "Receptive field"):
+        frame[col] = frame[col].astype("Int64")  # whole numbers, blank where none
+    return frame.to_csv(index=False)
+
+
 def shape_table(rows: list[dict], selected: int | None = None) -> None:
     error_messages(rows)
     frame = table_frame(rows)
@@ -128,6 +165,14 @@ def shape_table(rows: list[dict], selected: int | None = None) -> None:
                 help="input pixels one output pixel sees"
             ),
         },
+    )
+    st.download_button(
+        "Download the table (CSV)",
+        table_csv(rows),
+        file_name=f"{subject()}_shape-table.csv",
+        mime="text/csv",
+        icon=":material/download:",
+        key="design.table.csv",
     )
     notes_list(rows)
     t = totals(rows)

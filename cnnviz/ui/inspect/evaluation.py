@@ -21,6 +21,7 @@ from cnnviz.data.registry import DATASETS, load_dataset
 from cnnviz.inspect.capture import CaptureError
 from cnnviz.inspect.evaluate import Evaluation, evaluate
 from cnnviz.plots.inspect import results
+from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.model import Subject
 
 _EVALS = "inspect.evaluations"  # {(subject.key, dataset key): Evaluation}
@@ -180,12 +181,13 @@ def _confusion(ev: Evaluation, bundle: Any, classes: tuple[str, ...], key: str) 
         help="Counts show how many images; normalised shows which share of each class went where.",
     )
     fig = results.confusion_figure(ev.confusion, class_names=list(classes), normalized=normalized)
-    event = st.plotly_chart(
+    event = show(
         fig,
+        name="confusion-matrix",
+        presenter=True,
         key=f"{key}.cm",
         on_select="rerun",
         selection_mode="points",
-        config={"displayModeBar": False},
     )
     picked = results.selected_cell(event)
     k = ev.num_classes

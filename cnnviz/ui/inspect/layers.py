@@ -19,6 +19,7 @@ from torch import nn
 from cnnviz.inspect.capture import CaptureError, capture
 from cnnviz.plots.inspect import maps as plots
 from cnnviz.plots.inspect import weights
+from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.model import Subject
 
 ALL = -1
@@ -101,7 +102,12 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
             fig = plots.vector_figure(
                 vec, title=title, names=names, value_label=_value_label(subject, cap.index, names)
             )
-        st.plotly_chart(fig, key=f"{key}.fig.{cap.index}", config={"displayModeBar": False})
+        show(
+            fig,
+            name=f"{title}-" + ("feature-maps" if cap.is_map else "outputs"),
+            presenter=True,
+            key=f"{key}.fig.{cap.index}",
+        )
     maps = [c for c in caps if c.is_map]
     if maps:
         _one_channel(maps, titles, key)
@@ -124,7 +130,12 @@ def _one_channel(maps: list, titles: list[str], key: str) -> None:
                 f"Channel (0–{channels - 1})", 0, channels - 1, 0, step=1, key=f"{key}.one.ch.{i}"
             )
         fig = plots.channel_figure(cap.output[0, int(ch)], title=f"{titles[i]} · channel {int(ch)}")
-        st.plotly_chart(fig, key=f"{key}.one.fig", config={"displayModeBar": False})
+        show(
+            fig,
+            name=f"{titles[i]}-channel-{int(ch)}",
+            presenter=True,
+            key=f"{key}.one.fig",
+        )
 
 
 def conv_layers(model: nn.Module) -> list[tuple[int, nn.Conv2d]]:
@@ -148,10 +159,11 @@ def filters_tab(subject: Subject, *, key: str = "flt") -> None:
             "look at pixels directly, so after training they often look like edge, stripe or colour detectors."
         )
         w = first.weight.detach()
-        st.plotly_chart(
+        show(
             weights.filters_figure(w, title=titles[i0]),
+            name=f"{titles[i0]}-filters",
+            presenter=True,
             key=f"{key}.first",
-            config={"displayModeBar": False},
         )
         if len(convs) > 1:
             st.markdown("**Deeper convolutions: one kernel per filter and input channel**")
@@ -163,14 +175,15 @@ def filters_tab(subject: Subject, *, key: str = "flt") -> None:
                 f"{w.shape[1]} kernels of {w.shape[2]}×{w.shape[3]}, one per channel of the previous layer's "
                 "output, and adds up what they find. Red < 0 < blue."
             )
-            st.plotly_chart(
+            show(
                 weights.kernels_figure(w, title=titles[i]),
+                name=f"{titles[i]}-kernels",
+                presenter=True,
                 key=f"{key}.deepfig",
-                config={"displayModeBar": False},
             )
     st.markdown("**How the weights are spread, per layer**")
     hists = weights.weight_histograms(subject.model)
     cols = st.columns(2)
     for k, (_name, fig) in enumerate(hists):
         with cols[k % 2]:
-            st.plotly_chart(fig, key=f"{key}.hist.{k}", config={"displayModeBar": False})
+            show(fig, name=f"{_name}-weights-histogram", presenter=True, key=f"{key}.hist.{k}")

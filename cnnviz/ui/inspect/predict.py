@@ -15,6 +15,7 @@ import torch
 from cnnviz.inspect.capture import CaptureError, predict
 from cnnviz.inspect.gradcam import gradcam
 from cnnviz.plots.inspect import results
+from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.image import Chosen
 from cnnviz.ui.inspect.layers import layer_titles
 from cnnviz.ui.inspect.model import Subject
@@ -67,7 +68,7 @@ def prediction_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: st
         temperature=t,
         true_class=chosen.label,
     )
-    st.plotly_chart(fig, key=f"{key}.fig", config={"displayModeBar": False})
+    show(fig, name="softmax-probabilities", presenter=True, key=f"{key}.fig")
     a, b, c = st.columns(3)
     a.metric("Σ p (all classes)", f"{float(probs.sum()):.3f}")
     b.metric("largest p", f"{float(probs.max()):.3f}")
@@ -159,7 +160,7 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
         opacity=opacity,
         title=f"{att.method} for class {subject.class_name(target)}",
     )
-    st.plotly_chart(fig, key=f"{key}.fig", config={"displayModeBar": False})
+    show(fig, name=f"{att.method}-{subject.class_name(target)}", presenter=True, key=f"{key}.fig")
     st.caption(f"{att.method}: {att.note}.")
     st.caption(
         "How: one forward pass, then the gradient of the chosen class's logit with respect to the layer's "

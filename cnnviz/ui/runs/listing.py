@@ -15,6 +15,7 @@ import streamlit as st
 from cnnviz.plots.train.curves import EPOCH_TITLE, ITER_TITLE, epoch_metrics_figure, iteration_loss_figure
 from cnnviz.train.store import WEIGHTS_DAMAGED, WEIGHTS_MISSING, Run, RunError, RunInfo, list_runs, open_run
 from cnnviz.ui import state
+from cnnviz.ui.figures import run_label, show
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
@@ -113,23 +114,27 @@ def run_details(info: RunInfo) -> None:
     left, right = st.columns(2)
     font = 16 if state.teaching() else 12
     left.markdown(f"**{ITER_TITLE}**")  # page text: wraps, and the chart's toolbar cannot cover it
-    left.plotly_chart(
-        iteration_loss_figure(it, title=None, font_size=font),
-        key=f"runs.iter.{run.id}",
-        config={"displayModeBar": False},  # the toolbar covered the epoch labels on hover
-    )
+    with left:
+        show(
+            iteration_loss_figure(it, title=None, font_size=font),
+            name="loss-per-iteration",
+            prefix=run_label(run.id),
+            key=f"runs.iter.{run.id}",
+        )
     right.markdown(f"**{EPOCH_TITLE}**")
-    right.plotly_chart(
-        epoch_metrics_figure(
-            ep,
-            test_accuracy=run.status.get("test_accuracy"),
-            test_loss=run.status.get("test_loss"),
-            title=None,
-            font_size=font,
-        ),
-        key=f"runs.epoch.{run.id}",
-        config={"displayModeBar": False},
-    )
+    with right:
+        show(
+            epoch_metrics_figure(
+                ep,
+                test_accuracy=run.status.get("test_accuracy"),
+                test_loss=run.status.get("test_loss"),
+                title=None,
+                font_size=font,
+            ),
+            name="loss-and-accuracy-per-epoch",
+            prefix=run_label(run.id),
+            key=f"runs.epoch.{run.id}",
+        )
     with st.expander("Configuration as saved (config.json)"):
         st.json(run.config, expanded=False)
     with st.expander("Network as saved (spec.json)"):

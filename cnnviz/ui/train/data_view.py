@@ -40,6 +40,7 @@ from cnnviz.data.pipeline import (
 )
 from cnnviz.data.registry import default_data_dir
 from cnnviz.plots.data import figures as plots
+from cnnviz.ui.figures import show
 
 MAX_UPLOAD_BYTES = 200 * 1024 * 1024
 OWN_SIZES = (64, 32, 28, 96, 128)
@@ -83,17 +84,18 @@ def data_preview(
     samples, classes, pixels, batch = st.tabs(["Samples", "Classes", "Pixels", "One mini-batch"])
     with samples:
         per_class = 6 if len(bundle.classes) <= 12 else 3
-        st.plotly_chart(
+        show(
             plots.sample_grid(
                 bundle.train_x, bundle.train_y, bundle.classes, per_class=per_class, seed=seed
             ),
+            name="sample-images",
             key=f"{key}.samples",
         )
         st.caption(
             f"Each image is a {c}×{h}×{w} tensor of uint8 values (0–255): {c} channel(s), {h} rows, {w} columns."
         )
     with classes:
-        st.plotly_chart(
+        show(
             plots.class_counts(
                 bundle.classes,
                 {
@@ -102,6 +104,7 @@ def data_preview(
                     "test": bundle.test_y,
                 },
             ),
+            name="class-counts",
             key=f"{key}.counts",
         )
         st.caption(
@@ -128,7 +131,7 @@ def data_preview(
         left.dataframe(_stats_table(raw))
         right.markdown("After normalization (float32, what the network is fed)")
         right.dataframe(_stats_table(fed))
-        st.plotly_chart(plots.pixel_histograms(raw, fed), key=f"{key}.hist")
+        show(plots.pixel_histograms(raw, fed), name="pixel-histograms", key=f"{key}.hist")
         st.caption(f"Measured on {len(pick):,} training images.")
     with batch:
         _mini_batch(bundle, tr, normalization, batch_size, shuffle, flip, crop_padding, seed, key)
@@ -186,8 +189,10 @@ def _mini_batch(
         + (f"\naugmentation (training only): {', '.join(aug)}" if aug else ""),
         language="text",
     )
-    st.plotly_chart(
-        plots.batch_grid(pictures, y, bundle.classes, shape=tuple(x.shape)), key=f"{key}.batch"
+    show(
+        plots.batch_grid(pictures, y, bundle.classes, shape=tuple(x.shape)),
+        name="mini-batch",
+        key=f"{key}.batch",
     )
     st.caption(
         "Shown as pictures (augmented, before normalization); under each one, the name of its label's class."

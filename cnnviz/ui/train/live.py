@@ -24,11 +24,11 @@ from cnnviz.plots.train.curves import (
 )
 from cnnviz.train.jobs import Job
 from cnnviz.ui import state
+from cnnviz.ui.figures import show
 from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
 # no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
-CHART_CONFIG = {"displayModeBar": False}
 LIVE = ("starting", "running", "paused")
 
 
@@ -178,25 +178,27 @@ def _charts(job: Job) -> None:
     # the titles are page text, not in the figures: they wrap instead of being cut off,
     # and Plotly's toolbar (shown on hover) cannot cover them
     left.markdown(f"**{ITER_TITLE}**")
-    left.plotly_chart(
-        iteration_loss_figure(
-            it, points_per_iteration=job.points_per_iteration, title=None, font_size=font
-        ),
-        key="train.chart.iter",
-        config=CHART_CONFIG,
-    )
+    with left:
+        show(
+            iteration_loss_figure(
+                it, points_per_iteration=job.points_per_iteration, title=None, font_size=font
+            ),
+            name="loss-per-iteration",
+            key="train.chart.iter",
+        )
     right.markdown(f"**{EPOCH_TITLE}**")
-    right.plotly_chart(
-        epoch_metrics_figure(
-            ep,
-            test_accuracy=getattr(end, "test_accuracy", None),
-            test_loss=getattr(end, "test_loss", None),
-            title=None,
-            font_size=font,
-        ),
-        key="train.chart.epoch",
-        config=CHART_CONFIG,
-    )
+    with right:
+        show(
+            epoch_metrics_figure(
+                ep,
+                test_accuracy=getattr(end, "test_accuracy", None),
+                test_loss=getattr(end, "test_loss", None),
+                title=None,
+                font_size=font,
+            ),
+            name="loss-and-accuracy-per-epoch",
+            key="train.chart.epoch",
+        )
 
 
 def _body(job_id: str, was_live: bool) -> None:
