@@ -119,8 +119,9 @@ class Job:
         model: nn.Module | None = None,
         idle_timeout_s: float = 1800.0,
         max_points: int = 2000,
+        job_id: str | None = None,
     ) -> None:
-        self.id = uuid.uuid4().hex[:12]
+        self.id = job_id or uuid.uuid4().hex[:12]  # a queue names its jobs before they start
         self.spec = copy.deepcopy(spec)
         self.config = config.validated()
         self.dataset = str(getattr(bundle, "name", ""))
@@ -293,6 +294,7 @@ class JobRegistry:
         runs_root: Any = None,
         *,
         label: str = "",
+        job_id: str | None = None,
     ) -> Job:
         with self._lock:
             self._reap_locked()
@@ -310,6 +312,7 @@ class JobRegistry:
                 runs_root=runs_root,
                 label=label,
                 idle_timeout_s=self.idle_timeout_s,
+                job_id=job_id,
             )
             self._jobs[job.id] = job
         return job.start()
