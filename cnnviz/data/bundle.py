@@ -11,7 +11,7 @@ from torch import Tensor
 class DataBundle:
     name: str
     classes: tuple[str, ...]
-    train_x: Tensor  # uint8 (N, C, H, W)
+    train_x: Tensor  # uint8 (N, C, H, W), or (N, F) for points
     train_y: Tensor  # int64 (N,)
     test_x: Tensor  # uint8 (M, C, H, W)
     test_y: Tensor  # int64 (M,)
@@ -19,7 +19,11 @@ class DataBundle:
     note: str = ""  # anything the user should know (e.g. files capped)
 
     @property
-    def shape(self) -> tuple[int, int, int]:
-        """One image's (C, H, W)."""
-        c, h, w = self.train_x.shape[1:]
-        return (int(c), int(h), int(w))
+    def shape(self) -> tuple[int, ...]:
+        """One item's shape: an image's (C, H, W), or (N,) for flat points (toy 2-D sets)."""
+        return tuple(int(d) for d in self.train_x.shape[1:])
+
+    @property
+    def is_flat(self) -> bool:
+        """True for points (``[N, features]``), False for images (``[N, C, H, W]``)."""
+        return self.train_x.dim() == 2

@@ -32,21 +32,26 @@ class Normalization:
     std: tuple[float, ...] = ()
 
     def apply(self, x_uint8: Tensor) -> Tensor:
-        """float32 ``[..., C, H, W]`` on the input's device (works on one image or a batch)."""
+        """float32 ``[..., C, H, W]`` on the input's device (works on one image or a batch).
+
+        A 1-D or 2-D tensor is points (``[F]`` or ``[B, F]``): each feature is a channel.
+        """
         x = x_uint8.to(torch.float32)
         if self.kind is NormKind.NONE:
             return x
         x = x / 255.0
         if self.kind is NormKind.DIV255:
             return x
-        c = x.shape[-3]
+        flat = x.dim() <= 2
+        c = x.shape[-1] if flat else x.shape[-3]
         if len(self.mean) != c or len(self.std) != c:
             raise ValueError(
                 f"normalization has {len(self.mean)} channel(s) of mean/std but the images have {c}: "
                 "compute it again on this data (fit_normalization)"
             )
-        mean = torch.tensor(self.mean, dtype=torch.float32, device=x.device).view(c, 1, 1)
-        std = torch.tensor(self.std, dtype=torch.float32, device=x.device).view(c, 1, 1)
+        view = (c,) if flat else (c, 1, 1)
+        mean = torch.tensor(self.mean, dtype=torch.float32, device=x.device).view(view)
+        std = torch.tensor(self.std, dtype=torch.float32, device=x.device).view(view)
         return (x - mean) / std
 
     def describe(self) -> str:
@@ -77,13 +82,14 @@ def fit_normalization(kind: NormKind | str, train_x: Tensor, *, chunk: int = 409
     if kind is not NormKind.STANDARDIZE:
         return Normalization(kind)
     c = train_x.shape[1]
+    dims = (0, 2, 3) if train_x.dim() == 4 else (0,)  # points [N, F]: per feature
     total = torch.zeros(c, dtype=torch.float64)
     total_sq = torch.zeros(c, dtype=torch.float64)
     for s in range(0, train_x.shape[0], chunk):
         part = train_x[s : s + chunk].to(torch.float64) / 255.0
-        total += part.sum(dim=(0, 2, 3))
-        total_sq += (part * part).sum(dim=(0, 2, 3))
-    count = train_x.shape[0] * train_x.shape[2] * train_x.shape[3]
+        total += part.sum(dim=dims)
+        total_sq += (part * part).sum(dim=dims)
+    count = train_x[:, 0].numel()
     mean = total / count
     var = (total_sq - count * mean * mean) / max(count - 1, 1)
     std = var.clamp(min=0).sqrt().clamp(min=1e-6)  # a constant channel must not divide by 0

@@ -8,6 +8,9 @@ folder, size, channels, counts and seed); treat their tensors as read-only.
 
 - ``shapes`` (default): built in, procedural, no network (``cnnviz.data_shapes``).
   Train images from ``seed``, test images from a different seed.
+- ``blobs``, ``xor``, ``circles``, ``spiral``: toy 2-D points (``cnnviz.data.toy``), two
+  classes, for a network with a flat ``[2]`` input; stored as uint8 ``[N, 2]``
+  (``DatasetInfo.features == 2``), so every pipeline step treats them like pixels.
 - ``mnist``, ``fashionmnist``, ``kmnist``, ``cifar10``: torchvision's classes with
   ``root=data_dir`` (MNIST lives in ``<data_dir>/MNIST/raw``); ``download=True`` fetches.
   Missing files or a failed download raise ``DatasetUnavailable`` saying what to do.
@@ -35,11 +38,30 @@ from torch import Tensor
 from cnnviz.data.bundle import DataBundle
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.folders import extract_zip, load_image_folder
-from cnnviz.data.pipeline import Normalization, NormKind, augment_batch, convert_images, fit_normalization, iterations_per_epoch, split_train_val
+from cnnviz.data.pipeline import (
+    Normalization,
+    NormKind,
+    augment_batch,
+    convert_images,
+    fit_normalization,
+    iterations_per_epoch,
+    split_train_val,
+)
 from cnnviz.data.shapes_set import SHAPE_CLASSES, make_shapes
+from cnnviz.data.toy import TOY_CLASSES, TOY_TITLES, TOY_WORDS, ToyKind, make_toy, to_uint8
 from cnnviz.data.torchvision_sets import expected_files, is_present, load_torchvision
 
-__all__ = ["DATASETS", "DEFAULT_DATASET", "FOLDER_INFO", "DatasetInfo", "Source", "clear_cache", "default_data_dir", "is_downloaded", "load_dataset"]
+__all__ = [
+    "DATASETS",
+    "DEFAULT_DATASET",
+    "FOLDER_INFO",
+    "DatasetInfo",
+    "Source",
+    "clear_cache",
+    "default_data_dir",
+    "is_downloaded",
+    "load_dataset",
+]
 
 
 class Source(StrEnum):
@@ -61,6 +83,12 @@ class DatasetInfo:
     n_train: int = 0  # images in the full training split
     n_test: int = 0
     folder: str = ""  # where torchvision keeps it under the data folder ("" for built in)
+    features: int = 0  # points, not images: each item is a flat vector of this many numbers
+
+    @property
+    def item_shape(self) -> list[int]:
+        """One item as the network's input: ``[C, H, W]`` for images, ``[N]`` for points."""
+        return [self.features] if self.features else [self.channels, *self.size]
 
 
 _DIGITS = tuple(str(i) for i in range(10))
@@ -95,6 +123,15 @@ DATASETS: dict[str, DatasetInfo] = {
             ("airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"),
             "Small colour photos 32×32 in 10 classes (Krizhevsky): a real challenge for a small CNN.",
             sizes=(32, 64, 28), n_train=50_000, n_test=10_000, folder="cifar-10-batches-py",
+        ),
+        *(
+            DatasetInfo(
+                str(kind), f"Toy 2-D: {TOY_TITLES[kind]}", Source.BUILTIN, 0, (0, 0), TOY_CLASSES,
+                f"{TOY_WORDS[kind]} Points (x₁, x₂) in the plane, two classes, for a network with a "
+                "flat [2] input (the mlp-2-3-3-1 preset).",
+                n_train=1_000, n_test=400, features=2,
+            )
+            for kind in ToyKind
         ),
     )
 }  # fmt: skip
@@ -201,6 +238,10 @@ def load_dataset(
         tx, ty = _subset(b.train_x, b.train_y, n_train, seed)
         vx, vy = _subset(b.test_x, b.test_y, n_test, seed + 1)
         bundle = DataBundle(b.name, b.classes, tx, ty, vx, vy, b.skipped, b.note)
+    elif info.features:  # toy points: one byte per coordinate, like an image's pixels
+        tp, ty = make_toy(name, n_train or info.n_train, seed=seed)
+        vp, vy = make_toy(name, n_test or info.n_test, seed=seed + 1_000_003)
+        bundle = DataBundle(name, info.classes, to_uint8(tp), ty, to_uint8(vp), vy)
     elif info.source is Source.BUILTIN:
         s = size or info.size[0]
         c = channels or info.channels
@@ -233,7 +274,7 @@ def _check_memory(
     s, c = size or info.size[0], channels or info.channels
     n = min(n_train or info.n_train, info.n_train if info.source is not Source.BUILTIN else 1 << 62)
     n += min(n_test or info.n_test, info.n_test if info.source is not Source.BUILTIN else 1 << 62)
-    need = n * c * s * s
+    need = n * (info.features or c * s * s)
     if need > MAX_BUNDLE_BYTES:
         gib = 1 << 30
         raise ValueError(

@@ -43,6 +43,8 @@ def data_facts(data: Any) -> tuple[str, list[int], int]:
     name = str(getattr(data, "title", None) or getattr(data, "name", "the data"))
     if getattr(data, "train_x", None) is not None:
         return name, [int(s) for s in data.train_x.shape[1:]], len(data.classes)
+    if getattr(data, "features", 0):
+        return name, [int(data.features)], len(data.classes)
     size = data.size
     h, w = (size, size) if isinstance(size, int) else (int(size[0]), int(size[1]))
     return name, [int(data.channels), h, w], len(data.classes)
@@ -102,9 +104,14 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
     given = [int(v) for v in spec.get("input") or []]
     if given != shape:
         what = f"vectors of {given[0]} numbers" if len(given) == 1 else f"input {given}"
+        items = (
+            f"points are vectors of {shape[0]} numbers {shape}"
+            if len(shape) == 1
+            else f"images are {shape} (channels × height × width)"
+        )
         problems.append(
             Problem(
-                f"The network expects {what}, but {name} images are {shape} (channels × height × width).",
+                f"The network expects {what}, but {name} {items}.",
                 {"set_input": shape},
                 f"Set the input to {shape}",
             )

@@ -46,16 +46,16 @@ class Prepared:
 
     dataset: str
     classes: list[str]
-    input_shape: tuple[int, int, int]  # (C, H, W)
+    input_shape: tuple[int, ...]  # (C, H, W), or (F,) for points
     normalization: Any  # cnnviz.datasets.Normalization, fitted on the training split only
     device: torch.device
-    train_x: torch.Tensor  # (N, C, H, W) uint8
+    train_x: torch.Tensor  # (N, C, H, W) uint8, or (N, F) for points
     train_y: torch.Tensor  # (N,) int64
     val_x: torch.Tensor
     val_y: torch.Tensor
     test_x: torch.Tensor
     test_y: torch.Tensor
-    scale: torch.Tensor  # (1, C, 1, 1) float32: normalize(x) = x * scale + shift
+    scale: torch.Tensor  # (1, C, 1, 1), or (1, F), float32: normalize(x) = x * scale + shift
     shift: torch.Tensor
     # Channels-last (NHWC) mini-batches and conv weights: on the CPU, oneDNN's NHWC
     # convolutions trained the presets 1.1-1.8x faster than NCHW. Same values either way.
@@ -71,14 +71,17 @@ class Prepared:
         return out.contiguous(memory_format=torch.channels_last) if self.channels_last else out
 
 
-def _affine(norm: Any, channels: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """Per-channel scale and shift equal to ``norm.apply`` (every kind is affine), checked on a probe."""
-    lo = norm.apply(torch.zeros(1, channels, 1, 1, dtype=torch.uint8)).float()
-    hi = norm.apply(torch.full((1, channels, 1, 1), 255, dtype=torch.uint8)).float()
+def _affine(norm: Any, channels: int, *, flat: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Per-channel scale and shift equal to ``norm.apply`` (every kind is affine), checked on a probe.
+
+    ``flat``: points ``[B, F]``, each feature a channel; scale and shift are ``(1, F)``.
+    """
+    one = (1, channels) if flat else (1, channels, 1, 1)
+    lo = norm.apply(torch.zeros(one, dtype=torch.uint8)).float()
+    hi = norm.apply(torch.full(one, 255, dtype=torch.uint8)).float()
     scale, shift = (hi - lo) / 255.0, lo
-    probe = (
-        torch.arange(0, 256, 5, dtype=torch.uint8).repeat(channels, 1).reshape(1, channels, 1, -1)
-    )
+    probe = torch.arange(0, 256, 5, dtype=torch.uint8).repeat(channels, 1)  # (C, 52)
+    probe = probe.T if flat else probe.reshape(1, channels, 1, -1)
     if not torch.allclose(
         probe.float() * scale + shift, norm.apply(probe).float(), rtol=1e-4, atol=1e-4
     ):
@@ -100,9 +103,15 @@ def prepare(bundle: Any, config: TrainConfig) -> Prepared:
             f"No training images are left after holding out {config.val_fraction:.0%} for validation. "
             "Lower the validation fraction or use a bigger dataset."
         )
+    flat = tx.dim() == 2  # toy 2-D points (N, F), not images
+    if flat and (config.augment_flip or config.augment_crop > 0):
+        raise ConfigError(
+            "Augmentation (flip, random crop) works on images; these are 2-D points. "
+            "Switch augmentation off in the settings."
+        )
     norm = fit_normalization(str(config.normalize), tx)
-    c, h, w = (int(s) for s in tx.shape[1:])
-    scale, shift = _affine(norm, c)
+    c = int(tx.shape[1])
+    scale, shift = _affine(norm, c, flat=flat)
 
     def dev(t: torch.Tensor) -> torch.Tensor:
         return t.to(device, non_blocking=True).contiguous()
@@ -110,7 +119,7 @@ def prepare(bundle: Any, config: TrainConfig) -> Prepared:
     return Prepared(
         dataset=str(bundle.name),
         classes=[str(k) for k in bundle.classes],
-        input_shape=(c, h, w),
+        input_shape=tuple(int(s) for s in tx.shape[1:]),
         normalization=norm,
         device=device,
         train_x=dev(tx),
@@ -121,7 +130,7 @@ def prepare(bundle: Any, config: TrainConfig) -> Prepared:
         test_y=dev(bundle.test_y.long()),
         scale=dev(scale),
         shift=dev(shift),
-        channels_last=device.type == "cpu",
+        channels_last=device.type == "cpu" and not flat,
     )
 
 

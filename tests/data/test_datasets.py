@@ -22,9 +22,13 @@ def _fresh_cache():
 
 def test_registry_facts():
     assert D.DEFAULT_DATASET == "shapes"
-    assert set(D.DATASETS) == {"shapes", "mnist", "fashionmnist", "kmnist", "cifar10"}
+    images = {"shapes", "mnist", "fashionmnist", "kmnist", "cifar10"}
+    assert set(D.DATASETS) == images | {"blobs", "xor", "circles", "spiral"}
     for name, info in D.DATASETS.items():
         assert info.name == name
+        if name not in images:  # toy 2-D points: two classes, a flat [2] input
+            assert info.features == 2 and info.item_shape == [2] and len(info.classes) == 2
+            continue
         assert len(info.classes) == 10  # every preset's last Linear(…, 10) fits every set
         assert info.sizes[0] == info.size[0]
         assert info.channels in (1, 3)

@@ -36,6 +36,9 @@ def dataset_shapes() -> dict[str, list[int]]:
         return dict(FALLBACK_SHAPES)
     out: dict[str, list[int]] = {}
     for info in DATASETS.values():
+        if info.features:  # the toy 2-D sets share one entry: a flat [2] input
+            out[f"Toy 2-D points · [{info.features}]"] = [info.features]
+            continue
         sizes = getattr(info, "sizes", None) or (info.size[0],)
         for s in sizes:
             out[f"{info.title} · {info.channels}×{s}×{s}"] = [info.channels, s, s]

@@ -86,6 +86,8 @@ def _registered(
 ) -> tuple[DataBundle | None, str | None]:
     """Size, count, folder and Download for a registered dataset; load it."""
     info = DATASETS[name]
+    if info.features:  # toy 2-D points: no image size, a few hundred points
+        return _points(name, c3, disabled)
     sizes = list(info.sizes) or [info.size[0]]
     size = c2.selectbox(
         "Image size (pixels)",
@@ -127,6 +129,22 @@ def _registered(
             n_train=None if n_train >= full else int(n_train),
             download=download,
         )
+
+
+def _points(name: str, c3: Any, disabled: bool) -> tuple[DataBundle | None, str | None]:
+    """A toy 2-D dataset (``cnnviz.data.toy``): how many points, and load it."""
+    info = DATASETS[name]
+    n_train = c3.number_input(
+        "Training points to use",
+        min_value=10,
+        max_value=info.n_train,
+        value=info.n_train,
+        step=100,
+        key=P + f"n.{name}",
+        disabled=disabled,
+    )
+    st.caption(info.description)
+    return load_choice(name, n_train=None if n_train >= info.n_train else int(n_train))
 
 
 def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str, Any], Any]:
@@ -177,12 +195,14 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
         n = len(bundle.train_y)
         # the engine's stratified split: round(fraction · n_c) of every class
         n_val = sum(round(val_pct / 100 * int(k)) for k in torch.bincount(bundle.train_y).tolist())
-        c, h, w = bundle.shape
+        dims = ", ".join(str(d) for d in bundle.shape)
+        items = "points of " if bundle.is_flat else "images of "
         st.markdown(
             f"Train **{n - n_val:,}** · validation **{n_val:,}** · test **{len(bundle.test_y):,}** "
-            f"images of {c}×{h}×{w}. Iterations per epoch = ⌈{n - n_val:,} / {batch}⌉ = "
+            f"{items}{'×'.join(str(d) for d in bundle.shape)}"
+            f"{' numbers' if bundle.is_flat else ''}. Iterations per epoch = ⌈{n - n_val:,} / {batch}⌉ = "
             f"**{math.ceil((n - n_val) / batch):,}**; one mini-batch is a tensor of shape "
-            f"**[{min(batch, n - n_val)}, {c}, {h}, {w}]**."
+            f"**[{min(batch, n - n_val)}, {dims}]**."
         )
     pipeline = {"val_fraction": val_pct / 100, "batch_size": int(batch), "shuffle": bool(shuffle)}
     return bundle, pipeline, st.container()
@@ -192,6 +212,20 @@ def preview(bundle: DataBundle, settings: dict[str, Any]) -> None:
     """``data_view.data_preview`` with the settings training will use."""
     from cnnviz.ui.train.settings import fitted_normalization
 
+    if bundle.is_flat:  # toy 2-D points: a scatter plot instead of image samples
+        from cnnviz.data.toy import from_uint8
+        from cnnviz.plots.learn.toy import toy_figure
+
+        st.plotly_chart(
+            toy_figure(from_uint8(bundle.train_x), bundle.train_y, height=320),
+            key=P + "points",
+        )
+        st.page_link(
+            "views/learn.py",
+            label="Learn: train it live and watch the decision regions",
+            icon=":material/school:",
+        )
+        return
     kind = str(settings.get("normalize", "div255"))
     val, seed = float(settings.get("val_fraction", 0.1)), int(settings.get("seed", 0))
     if not st.toggle(
