@@ -1,41 +1,102 @@
-"""``cnnviz export SPEC``: the design as runnable PyTorch code, spec JSON or a share-link value."""
+"""``cnnviz export SPEC``: the design as runnable PyTorch code, spec JSON or a share-link value.
+
+``cnnviz export RUN --format script`` writes a saved run's whole training as one runnable
+``train.py`` (data, DataLoader, model, loss, optimizer, loop, evaluation; torchrun-ready).
+RUN is a run folder or a run's name under the runs folder; the other formats accept one
+too (they use the network the run trained).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
-from cnnviz.cli.exits import ExitCode
+from cnnviz.cli.exits import ExitCode, UsageError
 from cnnviz.cli.specs import guard, prepare, spec_arg
-from cnnviz.design.shapes import first_error
+from cnnviz.design.presets import PRESETS
+from cnnviz.design.shapes import first_error, summarize
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
     spec_arg(p)
     p.add_argument(
         "--format",
-        choices=("pytorch", "json", "url"),
+        choices=("pytorch", "json", "url", "script"),
         default="pytorch",
-        help="pytorch code (default), the spec as JSON, or the ?net= value of a share link",
+        help="pytorch code (default), the spec as JSON, the ?net= value of a share link, "
+        "or (for a saved RUN) the whole training as a runnable train.py",
+    )
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of printing")
+    p.add_argument(
+        "--runs-dir", metavar="D", help="where the runs are (default $CNNVIZ_RUNS_DIR or ./runs)"
     )
     p.set_defaults(batch_default=2)
 
 
+def _run(args: argparse.Namespace):
+    from cnnviz.train.store import RunError, open_run
+
+    try:
+        return open_run(args.spec, args.runs_dir)
+    except RunError as e:
+        raise UsageError(
+            f"{e} (--format script exports a saved run: give its folder or its name)"
+        ) from None
+
+
+def _is_run(args: argparse.Namespace) -> bool:
+    if args.spec in PRESETS or Path(args.spec).is_file():
+        return False
+    from cnnviz.train.store import runs_root
+
+    p = Path(args.spec)
+    return p.is_dir() or (runs_root(args.runs_dir) / p.name).is_dir()
+
+
+def _emit(text: str, output: str | None) -> None:
+    if not output:
+        print(text, end="" if text.endswith("\n") else "\n")
+        return
+    try:
+        Path(output).write_text(text, encoding="utf-8")
+    except OSError as e:
+        raise UsageError(f"cannot write {output}: {e.strerror}") from None
+    print(f"wrote {output}", file=sys.stderr)
+
+
 @guard
 def run(args: argparse.Namespace) -> int:
-    """Print PyTorch code, spec JSON or the URL value; exit 1 if the design is invalid."""
+    """Print PyTorch code, spec JSON, the URL value or a run's train.py; exit 1 if the design is invalid."""
     from cnnviz.design.export import encode_spec, spec_to_json, to_pytorch_code
+    from cnnviz.design.spec import SpecError
 
-    spec, batch, rows = prepare(args)
+    if args.format == "script":
+        from cnnviz.train.script import training_script
+
+        try:
+            _emit(training_script(_run(args)), args.output)
+        except (SpecError, ValueError) as e:
+            print(f"cnnviz: this run cannot be exported as a script: {e}", file=sys.stderr)
+            return ExitCode.INVALID
+        return 0
+    if _is_run(args):
+        spec, batch = _run(args).spec, args.batch or args.batch_default
+        try:
+            rows = summarize(spec, batch)
+        except SpecError as e:
+            raise UsageError(str(e)) from e
+    else:
+        spec, batch, rows = prepare(args)
     if args.format == "json":
-        print(spec_to_json(spec), end="")
+        _emit(spec_to_json(spec), args.output)
         return 0
     if args.format == "url":
-        print(encode_spec(spec))
+        _emit(encode_spec(spec), args.output)
         return 0
     err = first_error(rows)
     if err:
         print(f"cnnviz: {err}", file=sys.stderr)
         return ExitCode.INVALID
-    print(to_pytorch_code(spec, batch=batch), end="")
+    _emit(to_pytorch_code(spec, batch=batch), args.output)
     return 0

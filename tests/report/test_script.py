@@ -1,0 +1,105 @@
+"""The training exported as train.py: it runs alone and under torchrun, and lands on the run's test accuracy."""
+
+from __future__ import annotations
+
+import ast
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from cnnviz.__main__ import main
+from cnnviz.train.script import training_script
+from cnnviz.train.store import open_run
+
+TOLERANCE = 0.08  # 400 test images: one standard error of the accuracy is about 0.025
+COURSE_ORDER = [
+    "class ImageDataset(Dataset)",
+    "DataLoader(train_set",
+    "model = Net()",
+    "loss_fn = nn.CrossEntropyLoss()",
+    "for epoch in range(1, EPOCHS + 1)",
+    "logits = model(x)  # forward pass",
+    "loss.backward()  # backward pass",
+    "test_loss, test_acc = evaluate(",
+]
+
+
+def _accuracy(out: str) -> float:
+    found = re.findall(r"^test accuracy: (\d\.\d{4})$", out, flags=re.M)
+    assert found, out[-2000:]
+    return float(found[-1])
+
+
+def _clean_env(tmp: Path) -> dict[str, str]:
+    # the script needs only torch: no PYTHONPATH to this checkout, run from elsewhere
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    env["OMP_NUM_THREADS"] = "1"
+    env["HOME"] = os.fspath(tmp)
+    return env
+
+
+def test_script_has_the_course_pieces_in_order_and_the_run_settings(shapes_run: Path) -> None:
+    run = open_run(shapes_run)
+    text = training_script(run)
+    ast.parse(text)
+    at = [text.index(piece) for piece in COURSE_ORDER]
+    assert at == sorted(at)
+    cfg = run.train_config
+    assert f"EPOCHS = {cfg['epochs']}" in text and f"SEED = {cfg['seed']}" in text
+    assert f"LEARNING_RATE = {float(cfg['lr'])!r}" in text
+    mean = [round(v, 6) for v in run.config["normalization"]["mean"]]
+    assert f"MEAN = {mean}" in text
+    assert "torch.optim.Adam(" in text and "import cnnviz" not in text
+    assert os.fspath(shapes_run.parent) not in text  # no server path in a file to share
+
+
+def test_script_reproduces_the_test_accuracy(shapes_run: Path, tmp_path: Path) -> None:
+    script = tmp_path / "train.py"
+    assert main(["export", os.fspath(shapes_run), "--format", "script", "-o", str(script)]) == 0
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "epoch 3/3" in done.stdout
+    expected = open_run(shapes_run).status["test_accuracy"]
+    got = _accuracy(done.stdout)
+    print(f"run: test accuracy {expected:.4f}; python train.py: {got:.4f}")
+    assert abs(got - expected) <= TOLERANCE
+
+
+def test_script_runs_data_parallel_under_torchrun(shapes_run: Path, tmp_path: Path) -> None:
+    torchrun = shutil.which("torchrun")
+    if torchrun is None:
+        pytest.skip("torchrun is not on PATH")
+    script = tmp_path / "train.py"
+    script.write_text(training_script(open_run(shapes_run)))
+    done = subprocess.run(
+        [torchrun, "--standalone", "--nproc_per_node=2", str(script)],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
+    assert "on each of 2 processes" in done.stdout  # it really split the work
+    assert done.stdout.count("test accuracy:") == 1  # printed once, by process 0
+    expected = open_run(shapes_run).status["test_accuracy"]
+    got = _accuracy(done.stdout)
+    print(f"run: test accuracy {expected:.4f}; torchrun x2: {got:.4f}")
+    assert abs(got - expected) <= TOLERANCE
+
+
+def test_export_script_needs_a_run(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["export", "lecture-7-23", "--format", "script"]) == 2
+    assert "exports a saved run" in capsys.readouterr().err
