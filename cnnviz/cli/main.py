@@ -32,6 +32,21 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "train a design on a dataset and save the run",
         "Train a design.",
     ),
+    "runs": (
+        "cnnviz.cli.runs",
+        "list the saved runs",
+        "List the saved runs, newest first (what the Runs page lists).",
+    ),
+    "compare": (
+        "cnnviz.cli.compare",
+        "what differs between runs: settings, layers, accuracies",
+        "Compare saved runs: the settings and layers that differ, and their accuracies.",
+    ),
+    "experiment": (
+        "cnnviz.cli.experiment",
+        "change one thing, train each variant, read the result",
+        "Run an experiment: normalization, learning-rate, batchnorm or batch-size.",
+    ),
 }
 
 

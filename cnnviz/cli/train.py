@@ -100,7 +100,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit-test", type=int, help=argparse.SUPPRESS)
 
 
-def _config(args: argparse.Namespace, defaults: dict) -> Any:
+def config_from_args(args: argparse.Namespace, defaults: dict) -> Any:
     from cnnviz.train.config import ConfigError, TrainConfig
 
     given = {f.name: getattr(args, f.name) for f in fields(TrainConfig) if hasattr(args, f.name)}
@@ -110,7 +110,7 @@ def _config(args: argparse.Namespace, defaults: dict) -> Any:
         raise UsageError(str(e)) from None
 
 
-def _load(args: argparse.Namespace, spec: dict, dataset: str, seed: int) -> Any:
+def load_data(args: argparse.Namespace, spec: dict, dataset: str, seed: int) -> Any:
     from cnnviz.data.errors import DatasetUnavailable
     from cnnviz.data.registry import DATASETS, Source, load_dataset
 
@@ -148,12 +148,30 @@ def run(args: argparse.Namespace) -> int:
         spec = load_spec(args.spec)
         preset = PRESETS.get(args.spec)
         label = preset.name if preset else Path(args.spec).stem
-        config = _config(args, dict(preset.train) if preset else {})
+        config = config_from_args(args, dict(preset.train) if preset else {})
         dataset = args.dataset or (preset.dataset if preset and preset.dataset else "shapes")
-        bundle = _load(args, spec, dataset, config.seed)
+        bundle = load_data(args, spec, dataset, config.seed)
     except UsageError as e:
         return out.error(str(e), ExitCode.USAGE)
     return _train(spec, bundle, config, label, args, out)
+
+
+def fit_spec(spec: dict, bundle: Any, fix: bool, note: Any = print) -> tuple[dict, str | None]:
+    """``(spec, None)`` when the network fits the data (after ``--fix``'s fixes), else why not."""
+    from cnnviz.train.fitcheck import apply_fix, check_fit
+
+    for _ in range(5):
+        problems = [p for p in check_fit(spec, bundle) if p.blocking]
+        if not problems or not fix or problems[0].fix is None:
+            break
+        note(f"fix: {problems[0].fix_label} ({problems[0].message})")
+        spec = apply_fix(spec, problems[0].fix)
+    if not problems:
+        return spec, None
+    hint = " Run again with --fix to apply the fixes." if any(p.fix for p in problems) else ""
+    return spec, (
+        " ".join(p.message + (f" Fix: {p.fix_label}." if p.fix else "") for p in problems) + hint
+    )
 
 
 def _train(
@@ -163,22 +181,11 @@ def _train(
     from cnnviz.train.control import Control
     from cnnviz.train.engine import build_seeded, fit
     from cnnviz.train.events import EpochEnded, FitEnded, FitStarted
-    from cnnviz.train.fitcheck import apply_fix, check_fit
     from cnnviz.train.store import RunWriter
 
-    for _ in range(5):
-        problems = [p for p in check_fit(spec, bundle) if p.blocking]
-        if not problems or not args.fix or problems[0].fix is None:
-            break
-        out.note(f"fix: {problems[0].fix_label} ({problems[0].message})")
-        spec = apply_fix(spec, problems[0].fix)
-    if problems:
-        hint = " Run again with --fix to apply the fixes." if any(p.fix for p in problems) else ""
-        return out.error(
-            " ".join(p.message + (f" Fix: {p.fix_label}." if p.fix else "") for p in problems)
-            + hint,
-            ExitCode.INVALID,
-        )
+    spec, problem = fit_spec(spec, bundle, args.fix, out.note)
+    if problem:
+        return out.error(problem, ExitCode.INVALID)
     try:
         model = build_seeded(spec, config.seed)
     except SpecError as e:
@@ -313,4 +320,4 @@ class _Output:
         return code
 
 
-__all__ = ["add_arguments", "run"]
+__all__ = ["add_arguments", "config_from_args", "fit_spec", "load_data", "run"]

@@ -1,0 +1,256 @@
+"""Running an experiment: every arm × seed as a normal training job, one after the other.
+
+``ExperimentRun`` submits one job at a time through ``start_job`` (the page passes
+the server's ``JobRegistry.start``, the command line its own), waits for it to
+end, then submits the next. When the server is at its job cap (``Busy``) it waits
+and tries again, so an experiment never holds more than one slot nor skips the
+queue. While waiting it touches the job, as a watching page would. Every run is
+saved as a normal run; at the end a small manifest (``.experiments/<id>.json``
+under the runs root) records the arms, their runs and the reading, so the Runs
+page can name the runs by their arm.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cnnviz.compare.experiments import Arm, ArmResult, ExperimentKind, make_arms, reading
+from cnnviz.train.config import TrainConfig
+from cnnviz.train.jobs import Busy
+from cnnviz.train.store import runs_root
+
+MANIFESTS = ".experiments"
+
+
+@dataclass(frozen=True)
+class RunResult:
+    arm: str
+    seed: int
+    run_id: str
+    run_dir: str
+    status: str
+    test_accuracy: float | None
+    epochs: tuple[dict, ...] = ()
+
+
+StartJob = Callable[[dict, Any, TrainConfig, str], Any]  # (spec, bundle, config, label) -> Job
+
+
+class ExperimentRun:
+    """One experiment in a background thread (``start()``), or in the caller's (``run()``)."""
+
+    def __init__(
+        self,
+        kind: ExperimentKind | str,
+        spec: dict,
+        bundle: Any,
+        config: TrainConfig,
+        start_job: StartJob,
+        *,
+        repeats: int = 1,
+        root: str | os.PathLike | None = None,
+        poll_s: float = 0.5,
+        on_run: Callable[[RunResult], None] | None = None,
+        parent: str | None = None,
+    ) -> None:
+        self.id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        self.kind = ExperimentKind(kind)
+        self.config = config.validated()
+        self.arms: list[Arm] = make_arms(self.kind, spec, self.config)  # ExperimentError here
+        self.seeds = [self.config.seed + i for i in range(max(int(repeats), 1))]
+        self.root = root
+        self.parent = parent  # the run it was started from, if any
+        self._bundle, self._start_job, self._poll, self._on_run = bundle, start_job, poll_s, on_run
+        self.results: list[RunResult] = []
+        self.reading: str | None = None
+        self.variant: dict | None = None
+        self.error: str | None = None
+        self.current: Any = None  # the job now training
+        self.waiting = False  # the server is at its job cap
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self.run, name=f"cnnviz-exp-{self.id}", daemon=True)
+
+    @property
+    def total(self) -> int:
+        return len(self.arms) * len(self.seeds)
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    @property
+    def run_ids(self) -> list[str]:
+        return [r.run_id for r in self.results]
+
+    def start(self) -> ExperimentRun:
+        self._thread.start()
+        return self
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        job = self.current
+        if job is not None:
+            job.stop("Stopped with the experiment.")
+
+    def wait(self, timeout_s: float | None = None) -> bool:
+        return self._done.wait(timeout_s)
+
+    def run(self) -> None:
+        try:
+            for arm in self.arms:
+                for seed in self.seeds:
+                    if self._cancel.is_set():
+                        return
+                    self._one(arm, seed)
+            self.reading, self.variant = reading(self.kind, self.arm_results(), self.config)
+            self._save()
+        except Exception as e:  # the page shows it; the thread never dies silently
+            self.error = f"{type(e).__name__}: {e}"
+        finally:
+            self.current = None
+            self._done.set()
+
+    def _one(self, arm: Arm, seed: int) -> None:
+        config = arm.config.with_(seed=seed)
+        label = f"{self.kind}-{arm.slug or arm.label}"
+        while True:
+            try:
+                job = self._start_job(arm.spec, self._bundle, config, label)
+                break
+            except Busy:
+                self.waiting = True
+                if self._cancel.wait(self._poll * 4):
+                    return
+        self.waiting = False
+        self.current = job
+        while not job.wait(self._poll):
+            job.touch()
+            if self._cancel.is_set():
+                job.stop("Stopped with the experiment.")
+        final = job.final
+        result = RunResult(
+            arm.label,
+            seed,
+            str(job.run_id),
+            str(job.run_dir),
+            str(final.status) if final is not None else "failed",
+            getattr(final, "test_accuracy", None),
+            tuple(job.epoch_metrics()),
+        )
+        self.results.append(result)
+        if self._on_run is not None:
+            self._on_run(result)
+
+    def arm_results(self) -> list[ArmResult]:
+        out = []
+        for arm in self.arms:
+            runs = [r for r in self.results if r.arm == arm.label]
+            accs = tuple(
+                r.test_accuracy
+                for r in runs
+                if r.status == "finished" and r.test_accuracy is not None
+            )
+            loss: tuple[float, ...] = ()
+            val: tuple[float, ...] = ()
+            if arm.mark_epoch is not None:
+                loss, val = _at_mark(runs, arm.mark_epoch)
+            out.append(
+                ArmResult(
+                    arm.label,
+                    accs,
+                    sum(r.status == "failed" for r in runs),
+                    train_loss=loss,
+                    val_accuracy=val,
+                )
+            )
+        return out
+
+    def manifest(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": str(self.kind),
+            "parent": self.parent,
+            "seeds": self.seeds,
+            "arms": [
+                {
+                    "label": a.label,
+                    "mark_epoch": a.mark_epoch,
+                    "runs": [r.run_id for r in self.results if r.arm == a.label],
+                }
+                for a in self.arms
+            ],
+            "runs": [
+                {
+                    "run_dir": r.run_dir,
+                    "label": r.arm,
+                    "seed": r.seed,
+                    "test_accuracy": r.test_accuracy,
+                }
+                for r in self.results
+            ],
+            "reading": self.reading,
+            "variant": self.variant,
+        }
+
+    def _save(self) -> None:
+        folder = runs_root(self.root) / MANIFESTS
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"{self.id}.json.tmp"
+        tmp.write_text(json.dumps(self.manifest(), indent=2))
+        os.replace(tmp, folder / f"{self.id}.json")
+
+
+def _at_mark(runs: list[RunResult], mark: int) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """Mean training loss and validation accuracy at the mark and at the end, over the seeds."""
+    pairs_l, pairs_v = [], []
+    for r in runs:
+        ep = {int(e["epoch"]): e for e in r.epochs}
+        if mark in ep and ep:
+            last = ep[max(ep)]
+            if max(ep) > mark:
+                pairs_l.append((ep[mark]["train_loss"], last["train_loss"]))
+                pairs_v.append(
+                    (ep[mark].get("val_accuracy") or 0.0, last.get("val_accuracy") or 0.0)
+                )
+    if not pairs_l:
+        return (), ()
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    return (
+        (mean([a for a, _ in pairs_l]), mean([b for _, b in pairs_l])),
+        (mean([a for a, _ in pairs_v]), mean([b for _, b in pairs_v])),
+    )
+
+
+def manifests(root: str | os.PathLike | None = None) -> list[dict]:
+    """Every saved experiment's manifest, newest first (unreadable ones are skipped)."""
+    folder = runs_root(root) / MANIFESTS
+    out = []
+    for p in sorted(folder.glob("*.json"), reverse=True) if folder.is_dir() else []:
+        try:
+            data = json.loads(p.read_text())
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            out.append(data)
+    return out
+
+
+def experiment_of(run_ids: list[str], root: str | os.PathLike | None = None) -> dict | None:
+    """The experiment whose runs are exactly these (in any order), if there is one."""
+    want = set(run_ids)
+    for m in manifests(root):
+        if {Path(r["run_dir"]).name for r in m.get("runs", [])} == want:
+            return m
+    return None
+
+
+__all__ = ["ExperimentRun", "RunResult", "experiment_of", "manifests"]
