@@ -176,8 +176,14 @@ def epoch_metrics_figure(
     test_loss: float | None = None,
     title: str | None = EPOCH_TITLE,
     font_size: int = 12,
+    best_epoch: int | None = None,
 ) -> go.Figure:
-    """Two panels: loss and accuracy (%) per epoch, train vs validation, test result if known."""
+    """Two panels: loss and accuracy (%) per epoch, train vs validation, test result if known.
+
+    ``best_epoch``: the best validation epoch (its weights are best.pt), marked on the
+    accuracy panel. A varying learning rate (an ``lr`` column, from a schedule) is shown
+    in the hover text and under the epoch axis.
+    """
     panel_titles = [
         {"text": t, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "showarrow": False,
          "xanchor": "center", "yanchor": "bottom", "font": {"size": font_size + 2}}
@@ -201,6 +207,10 @@ def epoch_metrics_figure(
         return go.Figure(layout={**layout, **empty})
     df = epoch_df.sort_values("epoch")
     e = df["epoch"].to_numpy()
+    lrs = df["lr"].to_numpy(dtype=float) if "lr" in df and df["lr"].notna().all() else None
+    hover = (
+        [f"learning rate {v:.3g}" for v in lrs] if lrs is not None and len(set(lrs)) > 1 else None
+    )
     data = []
     for col, name, colour, axis, scale in (
         ("train_loss", "training", TRAIN_COLOUR, 1, 1.0),
@@ -220,9 +230,26 @@ def epoch_metrics_figure(
                     line={"color": colour, "dash": "solid" if name == "training" else "dot"},
                     xaxis="x" if axis == 1 else "x2",
                     yaxis="y" if axis == 1 else "y2",
+                    text=hover,
+                    hovertemplate=None if hover is None else "%{y:.3f}<br>%{text}",
                 )
             )
     last = float(e.max())
+    if best_epoch is not None and "val_accuracy" in df:
+        row = df[df["epoch"] == best_epoch]
+        if len(row) and row["val_accuracy"].notna().all():
+            data.append(
+                go.Scatter(
+                    x=[best_epoch],
+                    y=[float(row["val_accuracy"].iloc[0]) * 100],
+                    mode="markers",
+                    name="best validation (best.pt)",
+                    marker={"color": VAL_COLOUR, "size": 14, "symbol": "circle-open",
+                            "line": {"width": 3}},
+                    xaxis="x2",
+                    yaxis="y2",
+                )
+            )  # fmt: skip
     for value, axis, scale in ((test_loss, 1, 1.0), (test_accuracy, 2, 100.0)):
         if value is not None and math.isfinite(value):
             data.append(
@@ -242,8 +269,15 @@ def epoch_metrics_figure(
                     yaxis="y" if axis == 1 else "y2",
                 )
             )
+    axis_title = "epoch"
+    if hover is not None:  # a schedule: say how the rate went
+        axis_title += f" (learning rate {lrs[0]:.3g} → {lrs[-1]:.3g})"
     for ax in ("xaxis", "xaxis2"):
-        layout[ax] = {**layout[ax], "title": {"text": "epoch"}, "dtick": 1 if last <= 20 else None}
+        layout[ax] = {
+            **layout[ax],
+            "title": {"text": axis_title},
+            "dtick": 1 if last <= 20 else None,
+        }
     return go.Figure(data=data, layout=layout)
 
 
