@@ -14,8 +14,10 @@ from cnnviz.ui.design import params as design_params
 from cnnviz.ui.design import save_open as design_io
 from cnnviz.ui.design import table as design_table
 from cnnviz.ui.figures import show
+from cnnviz.ui.runs import change as run_change
 
 st.title("Design")
+run_change.change_banner()
 if msg := state.pop_url_error():
     st.warning(msg)
 

@@ -1,8 +1,10 @@
-"""Runs: every saved training run (from this page or the command line); reopen one."""
+"""Runs: every saved training run (from this page or the command line); reopen or compare them."""
 
 import streamlit as st
 
 from cnnviz.train.store import runs_root
+from cnnviz.ui.runs import compare_view, picker
+from cnnviz.ui.runs import experiments as exp_ui
 from cnnviz.ui.runs import listing as train_runs
 
 st.title("Runs")
@@ -12,12 +14,19 @@ st.caption(
     "per iteration and per epoch, and the trained weights. "
     "Runs trained with `python -m cnnviz train` appear here too."
 )
+exp_ui.progress_panel()
 
 runs = train_runs.all_runs()
 if not runs:
     st.info("No runs yet. Train a network on the **Train** page and it will be listed here.")
     st.page_link("views/train.py", label="Go to Train", icon=":material/show_chart:")
     st.stop()
+
+chosen = picker.compare_picker(runs)
+if len(chosen) >= 2:
+    exp_ui.finished_notice()
+    compare_view.comparison_view(chosen)
+    st.header("One run")
 
 st.caption("Click a row to see that run.")
 picked = train_runs.pick_run(runs)

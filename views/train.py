@@ -8,6 +8,8 @@ and a browser refresh never stop or lose it.
 import streamlit as st
 
 from cnnviz.ui import state
+from cnnviz.ui.runs import change as run_change
+from cnnviz.ui.runs import extras as run_extras
 from cnnviz.ui.train import data as train_data
 from cnnviz.ui.train import live as train_live
 from cnnviz.ui.train import network as train_network
@@ -26,6 +28,7 @@ notice = jobs_ui.lost_job_notice()
 if notice:
     st.warning(notice, icon=":material/link_off:")
 running = job is not None and str(job.status) in train_live.LIVE
+run_change.change_banner()
 
 
 def section(title: str, *, foldable: bool):
@@ -67,3 +70,4 @@ else:  # an ended run is on show: New training (below) brings Start back
 job = jobs_ui.current_job()  # Start may have created one just now
 if job is not None:
     train_live.live_view(job)
+run_extras.after_training(job, bundle)

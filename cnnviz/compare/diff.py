@@ -227,20 +227,16 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
                         _with(f"− {_short(la[i])} (layer {i + 1})", facts),
                         dp,
                         dm,
+                        _name(la[i]),
                     )
                 )
         if op in ("insert", "replace"):
             for j in range(j1, j2):
-                # where it goes, in A's numbering: after the A layer just before it
-                before = i1 + (j - j1) if op == "insert" else i2 + (j - j1)
-                before = min(before, i2) if op == "replace" else i1
-                where = f"after layer {before}" if before else "at the start"
+                # where it goes, in A's numbering: after A's layer i1 (the last one kept before it)
+                where = f"after layer {i1}" if i1 else "at the start"
                 facts, dp, dm = _facts(None, row(rows_b, j))
-                out.append(
-                    LayerChange(
-                        ChangeKind.INSERT, _with(f"+ {_short(lb[j])} {where}", facts), dp, dm
-                    )
-                )
+                text = _with(f"+ {_short(lb[j])} {where}", facts)
+                out.append(LayerChange(ChangeKind.INSERT, text, dp, dm, _name(lb[j])))
     if out:
         ta, tb = totals(rows_a), totals(rows_b)
         parts = [_delta(ta["params"], tb["params"], "params")]

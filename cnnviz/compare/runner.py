@@ -64,6 +64,7 @@ class ExperimentRun:
         self.id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
         self.kind = ExperimentKind(kind)
         self.config = config.validated()
+        self.spec = spec  # the starting point the arms change
         self.arms: list[Arm] = make_arms(self.kind, spec, self.config)  # ExperimentError here
         self.seeds = [self.config.seed + i for i in range(max(int(repeats), 1))]
         self.root = root
@@ -78,6 +79,11 @@ class ExperimentRun:
         self._cancel = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self.run, name=f"cnnviz-exp-{self.id}", daemon=True)
+
+    @property
+    def bundle(self) -> Any:
+        """The data every arm trains on."""
+        return self._bundle
 
     @property
     def total(self) -> int:

@@ -22,6 +22,8 @@ JOB = "cnnviz.job_id"  # id of the training job this session watches
 RUN = "cnnviz.run_id"  # id of the saved run the session has open (Inspect, Runs)
 URL_ERROR = "cnnviz.url_error"  # message when ?net= could not be read
 TEACHING = "cnnviz.teaching"  # presenter mode: bigger text, fewer controls
+COMPARE = "cnnviz.compare"  # run ids open side by side on the Runs page (?compare=a,b)
+CHANGE_OF = "cnnviz.change_of"  # (run id, time): Design and Train hold a change of that run
 
 
 def init() -> None:
@@ -48,6 +50,8 @@ def init() -> None:
     for key, param in ((JOB, "job"), (RUN, "run")):
         if st.query_params.get(param):
             st.session_state[key] = st.query_params[param]
+    if st.query_params.get("compare"):
+        st.session_state[COMPARE] = [r for r in st.query_params["compare"].split(",") if r]
 
 
 def get_spec() -> dict:
@@ -91,6 +95,24 @@ def set_run_id(run_id: str | None) -> None:
     _write_url()
 
 
+def compare_ids() -> list[str]:
+    return list(st.session_state.get(COMPARE) or [])
+
+
+def set_compare_ids(run_ids: list[str]) -> None:
+    st.session_state[COMPARE] = list(run_ids)
+    _write_url()
+
+
+def change_of() -> tuple[str, float] | None:
+    """The run that Design and Train hold a change of, and when it was loaded; None if none."""
+    return st.session_state.get(CHANGE_OF)
+
+
+def set_change_of(run_id: str | None, since: float = 0.0) -> None:
+    st.session_state[CHANGE_OF] = (run_id, since) if run_id else None
+
+
 def pop_url_error() -> str | None:
     return st.session_state.pop(URL_ERROR, None)
 
@@ -107,7 +129,9 @@ def _write_url() -> None:
         wanted["job"] = st.session_state[JOB]
     if st.session_state.get(RUN):
         wanted["run"] = st.session_state[RUN]
-    for key in ("net", "job", "run"):
+    if st.session_state.get(COMPARE):
+        wanted["compare"] = ",".join(st.session_state[COMPARE])
+    for key in ("net", "job", "run", "compare"):
         if key in wanted:
             if st.query_params.get(key) != wanted[key]:
                 st.query_params[key] = wanted[key]

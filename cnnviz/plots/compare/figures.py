@@ -52,10 +52,11 @@ def loss_overlay(
     smoothing: float = 0.6,
     marks: Sequence[float] = (),
     font_size: int = 12,
+    cols: Sequence[str] | None = None,
 ) -> go.Figure:
     """Loss per iteration of every run on the shared x-axis: faint raw, bold smoothed."""
     axis = XAxis(axis)
-    cols = colours(len(runs))
+    cols = list(cols) if cols else colours(len(runs))
     length = unit(runs[0], axis) if runs else 1.0  # one smoothing length for all
     data = []
     for r, label, c in zip(runs, labels, cols, strict=True):
@@ -88,6 +89,7 @@ def accuracy_overlay(
     best: bool = False,
     marks: Sequence[float] = (),
     font_size: int = 12,
+    cols: Sequence[str] | None = None,
 ) -> go.Figure:
     """Training (dotted) and validation (solid) accuracy per epoch; each run's test accuracy as a star.
 
@@ -96,7 +98,7 @@ def accuracy_overlay(
     """
     axis = XAxis(axis)
     data = []
-    for r, label, c in zip(runs, labels, colours(len(runs)), strict=True):
+    for r, label, c in zip(runs, labels, cols or colours(len(runs)), strict=True):
         ep = r.epochs
         if not len(ep):
             continue
@@ -141,13 +143,17 @@ def accuracy_overlay(
 
 
 def lr_overlay(
-    runs: Sequence[Any], labels: Sequence[str], *, font_size: int = 12
+    runs: Sequence[Any],
+    labels: Sequence[str],
+    *,
+    font_size: int = 12,
+    cols: Sequence[str] | None = None,
 ) -> go.Figure | None:
     """Learning rate per epoch when any run used a schedule (None otherwise)."""
     if not any(str(r.train.get("lr_schedule", "none")) != "none" for r in runs):
         return None
     data = []
-    for r, label, c in zip(runs, labels, colours(len(runs)), strict=True):
+    for r, label, c in zip(runs, labels, cols or colours(len(runs)), strict=True):
         if "lr" in r.epochs and r.epochs["lr"].notna().any():
             data.append(go.Scatter(x=r.epochs["epoch"], y=r.epochs["lr"], mode="lines+markers",
                                    line={"color": c, "shape": "hv"}, name=label))  # fmt: skip
@@ -157,7 +163,11 @@ def lr_overlay(
 
 
 def per_class_figure(
-    per_class: dict[str, list[float | None]], labels: Sequence[str], *, font_size: int = 12
+    per_class: dict[str, list[float | None]],
+    labels: Sequence[str],
+    *,
+    font_size: int = 12,
+    cols: Sequence[str] | None = None,
 ) -> go.Figure:
     """Test accuracy per class, one bar per run in each class's group."""
     classes = list(per_class)
@@ -169,7 +179,7 @@ def per_class_figure(
             marker={"color": c},
             hovertemplate="%{x}: %{y:.1f}%",
         )
-        for i, (label, c) in enumerate(zip(labels, colours(len(labels)), strict=True))
+        for i, (label, c) in enumerate(zip(labels, cols or colours(len(labels)), strict=True))
     ]
     layout = {**_frame(font_size, 260), "barmode": "group", "hovermode": "closest",
               "yaxis": {"title": {"text": "test accuracy (%)"}, "range": [0, 101]},

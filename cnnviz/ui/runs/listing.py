@@ -15,6 +15,7 @@ import streamlit as st
 from cnnviz.plots.train.curves import EPOCH_TITLE, ITER_TITLE, epoch_metrics_figure, iteration_loss_figure
 from cnnviz.train.store import WEIGHTS_DAMAGED, WEIGHTS_MISSING, Run, RunError, RunInfo, list_runs, open_run
 from cnnviz.ui import state
+from cnnviz.ui.runs import extras as run_extras
 from cnnviz.ui.figures import run_label, show
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
@@ -130,11 +131,13 @@ def run_details(info: RunInfo) -> None:
                 test_loss=run.status.get("test_loss"),
                 title=None,
                 font_size=font,
+                best_epoch=run.status.get("best_epoch"),
             ),
             name="loss-and-accuracy-per-epoch",
             prefix=run_label(run.id),
             key=f"runs.epoch.{run.id}",
         )
+    run_extras.after_charts(run)
     with st.expander("Configuration as saved (config.json)"):
         st.json(run.config, expanded=False)
     with st.expander("Network as saved (spec.json)"):
@@ -176,6 +179,9 @@ def _summary(run: Run) -> None:
         "weight decay": tc.get("weight_decay"),
         "normalization": _norm_text(norm),
         "augmentation": _aug_text(tc),
+        "learning-rate schedule": tc.get("lr_schedule", "none"),
+        "early stopping": f"patience {tc['patience']} epochs" if tc.get("patience") else "off",
+        "best validation epoch": _best_text(st_),
         "seed": tc.get("seed"),
         "device": tc.get("device"),
         "loss": "cross-entropy",
@@ -185,6 +191,14 @@ def _summary(run: Run) -> None:
             "setting"
         )
     )
+
+
+def _best_text(st_: dict) -> str:
+    if st_.get("best_epoch") is None:
+        return "—"
+    acc = st_.get("best_test_accuracy")
+    test = f", test accuracy {100 * float(acc):.1f}% with its weights" if acc is not None else ""
+    return f"epoch {st_['best_epoch']} (kept as best.pt){test}"
 
 
 def _optimizer_text(tc: dict) -> str:
@@ -237,6 +251,8 @@ def _actions(run: Run, *, can_inspect: bool) -> None:
     ):
         state.set_spec(run.spec, preset="", replace=True)
         st.success("Design loaded: it is now the network on the Design and Train pages.")
+    with row:
+        run_extras.change_button(run, key=run.id)
 
 
 def all_runs() -> list[RunInfo]:

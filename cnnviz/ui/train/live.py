@@ -25,6 +25,7 @@ from cnnviz.plots.train.curves import (
 from cnnviz.train.jobs import Job
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
+from cnnviz.ui.runs import readings as run_readings
 from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
@@ -222,6 +223,7 @@ def _body(job_id: str, was_live: bool) -> None:
     if status in (*LIVE, "stopping"):
         _controls(job, status)
     _outcome(job)
+    run_readings.live(job)  # what the curves show so far, with the next step
     _charts(job)
 
 
