@@ -9,6 +9,7 @@ class ExitCode(IntEnum):
     OK = 0  # done (a training: finished)
     INVALID = 1  # the design is invalid or does not fit the data; a training failed
     USAGE = 2  # a bad argument, file, preset or run name
+    UNAVAILABLE = 3  # the Ray cluster (--ray-address) cannot be reached
     STOPPED = 130  # interrupted (Ctrl-C): what was done is kept
 
 

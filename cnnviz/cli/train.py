@@ -10,8 +10,10 @@ Output: a line per epoch and the run folder at the end; with ``--json`` one JSON
 object per line (every event, each with ``"event"``), the last one
 ``{"event": "finished" | "stopped" | "failed", "test_accuracy": ..., "run_dir": ...}``.
 Ctrl-C stops cleanly after the current mini-batch (the run is kept); a second one aborts.
+``--executor ray [--ray-address ADDR]`` trains in an actor on a Ray cluster (see
+``cnnviz.train.executors``); the run is saved here all the same.
 Exit codes: 0 finished, 1 training failed or the network does not fit, 2 bad
-argument / file / dataset, 130 stopped by Ctrl-C.
+argument / file / dataset, 3 the Ray cluster cannot be reached, 130 stopped by Ctrl-C.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from typing import Any
 from cnnviz.cli.exits import ExitCode, UsageError
 from cnnviz.cli.specs import load_spec
 from cnnviz.train.config import DeviceKind, LrSchedule, NormalizeKind, OptimizerKind
+from cnnviz.train.executors.settings import ExecutorKind
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -94,6 +97,16 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument(
         "--fix", action="store_true", help="adapt the network to the data when it does not fit"
+    )
+    p.add_argument(
+        "--executor",
+        choices=[str(k) for k in ExecutorKind],
+        help="where to train: thread (this process, the default) or ray ($CNNVIZ_EXECUTOR)",
+    )
+    p.add_argument(
+        "--ray-address",
+        metavar="ADDR",
+        help="with --executor ray: auto, ray://host:10001, host:6379 or local ($CNNVIZ_RAY_ADDRESS)",
     )
     p.add_argument("--json", action="store_true", help="one JSON object per line")
     p.add_argument("--limit-train", type=int, help=argparse.SUPPRESS)  # tests and quick tries
@@ -178,24 +191,49 @@ def _train(
     spec: dict, bundle: Any, config: Any, label: str, args: argparse.Namespace, out: _Output
 ) -> int:
     from cnnviz.design.spec import SpecError
+    from cnnviz.train.config import ConfigError
     from cnnviz.train.control import Control
     from cnnviz.train.engine import build_seeded, fit
     from cnnviz.train.events import EpochEnded, FitEnded, FitStarted
+    from cnnviz.train.executors import (
+        ClusterUnreachable,
+        ExecutorSettings,
+        SettingError,
+        make_executor,
+    )
     from cnnviz.train.store import RunWriter
 
     spec, problem = fit_spec(spec, bundle, args.fix, out.note)
     if problem:
         return out.error(problem, ExitCode.INVALID)
     try:
+        settings = ExecutorSettings.from_env(kind=args.executor, address=args.ray_address)
+    except SettingError as e:
+        return out.error(str(e), ExitCode.USAGE)
+    try:
         model = build_seeded(spec, config.seed)
+        if settings.kind == ExecutorKind.RAY:  # the worker builds the same seeded network
+            job = make_executor(settings).create(
+                spec, bundle, config, runs_root=args.runs_dir, label=label
+            )
+            if job.note:
+                out.note(job.note)
     except SpecError as e:
         return out.error(str(e), ExitCode.INVALID)
-    writer = RunWriter(spec, label=label, root=args.runs_dir)
-    control = Control()
+    except ClusterUnreachable as e:
+        return out.error(str(e), ExitCode.UNAVAILABLE)
+    except ConfigError as e:
+        return out.error(str(e), ExitCode.USAGE)
+    if settings.kind == ExecutorKind.RAY:
+        control, run_dir, events = job.control, job.run_dir, _job_events(job, out)
+    else:
+        writer = RunWriter(spec, label=label, root=args.runs_dir)
+        control, run_dir = Control(), writer.path
+        events = _in_thread(fit(model, bundle, config, control=control, writer=writer))
     previous = signal.signal(signal.SIGINT, _interrupt(control)) if _main_thread() else None
     end = None
     try:
-        for ev in _in_thread(fit(model, bundle, config, control=control, writer=writer)):
+        for ev in events:
             out.event(ev)
             if isinstance(ev, FitStarted):
                 out.line(
@@ -215,7 +253,7 @@ def _train(
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
     assert end is not None
-    summary = {**end.to_dict(), "run_dir": str(writer.path)}
+    summary = {**end.to_dict(), "run_dir": str(run_dir)}
     if args.json:
         print(json.dumps(summary), flush=True)
     else:
@@ -235,7 +273,7 @@ def _train(
             )
         if end.advice:
             print(f"advice: {end.advice}", flush=True)
-        print(f"run saved in {writer.path}", flush=True)
+        print(f"run saved in {run_dir}", flush=True)
     return {"finished": ExitCode.OK, "stopped": ExitCode.STOPPED, "failed": ExitCode.INVALID}[
         str(end.status)
     ]
@@ -271,6 +309,32 @@ def _in_thread(events: Iterator[Any]) -> Iterator[Any]:
         if isinstance(item, BaseException):
             raise item
         yield item
+
+
+def _job_events(job: Any, out: _Output) -> Iterator[Any]:
+    """Start ``job`` (an executor's Job) and pass on its events as they are recorded."""
+    from cnnviz.train.events import FitEnded
+    from cnnviz.train.jobs import Placement
+
+    q: queue.Queue = queue.Queue()
+    job.on_event = q.put
+    job.start()
+    said_waiting = False
+    while True:
+        try:
+            ev = q.get(timeout=0.2)  # short waits: the main thread stays free for Ctrl-C
+        except queue.Empty:
+            if not said_waiting and job.placement == Placement.PENDING:
+                place = job.queue_place
+                out.note(
+                    f"waiting for a worker on {job.where}"
+                    + (f" (place {place} in the queue)" if place else "")
+                )
+                said_waiting = True
+            continue
+        yield ev
+        if isinstance(ev, FitEnded):
+            return
 
 
 def _main_thread() -> bool:

@@ -60,6 +60,7 @@ __all__ = [
     "clear_cache",
     "default_data_dir",
     "is_downloaded",
+    "load_arguments",
     "load_dataset",
 ]
 
@@ -262,6 +263,22 @@ def load_dataset(
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
     return bundle
+
+
+def load_arguments(bundle: DataBundle) -> dict | None:
+    """The ``load_dataset`` keyword arguments that made ``bundle`` (still in the cache), else None.
+
+    Lets another machine make the same data itself (the built-in Shapes set is drawn
+    from its seed) instead of receiving every image.
+    """
+    with _CACHE_LOCK:
+        for (name, _root, size, channels, n_train, n_test, seed), b in _CACHE.items():
+            if b is bundle:
+                return {
+                    "name": name, "size": size, "channels": channels,
+                    "n_train": n_train, "n_test": n_test, "seed": seed,
+                }  # fmt: skip
+    return None
 
 
 def _check_memory(

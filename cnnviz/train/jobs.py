@@ -31,6 +31,7 @@ import os
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -55,6 +56,14 @@ class JobStatus(StrEnum):
     FINISHED = "finished"
     STOPPED = "stopped"
     FAILED = "failed"
+
+
+class Placement(StrEnum):
+    """Where a job is, as far as its executor is concerned (a queue can show it)."""
+
+    PENDING = "pending"  # waiting for a worker (a Ray cluster with no free resources)
+    RUNNING = "running"  # a worker has it (the thread here, or an actor on the cluster)
+    ENDED = "ended"
 
 
 @dataclass(frozen=True)
@@ -143,6 +152,8 @@ class Job:
         self.writer = RunWriter(self.spec, label=label, root=runs_root)
         self.run_dir = self.writer.path
         self.run_id = self.writer.id
+        self.note: str | None = None  # what the user should know about where it runs
+        self.on_event: Callable[[Event], None] | None = None  # called in the worker, per event
         self._thread = threading.Thread(
             target=self._work, name=f"cnnviz-job-{self.id}", daemon=True
         )
@@ -180,6 +191,8 @@ class Job:
                 self.started = ev
             elif isinstance(ev, FitEnded):
                 self.final = ev
+        if self.on_event is not None:
+            self.on_event(ev)
         if time.time() - self.last_seen > self.idle_timeout_s and not self.control.stop_requested:
             minutes = self.idle_timeout_s / 60
             self.control.stop(f"Stopped because nobody watched it for {minutes:.0f} minutes.")
@@ -208,6 +221,20 @@ class Job:
     @property
     def done(self) -> bool:
         return self.final is not None
+
+    @property
+    def placement(self) -> Placement:
+        """Pending (waiting for a worker), running, or ended; a thread job never waits."""
+        return Placement.ENDED if self.done else Placement.RUNNING
+
+    @property
+    def queue_place(self) -> int | None:
+        """1-based place among the jobs waiting for a worker; None when not waiting."""
+        return None
+
+    @property
+    def where(self) -> str:
+        return "this server"
 
     @property
     def points_per_iteration(self) -> int:
@@ -277,9 +304,24 @@ class Job:
 class JobRegistry:
     """All jobs of this server process. Thread-safe; pages share one through ``st.cache_resource``."""
 
-    def __init__(self, max_live: int | None = None, idle_timeout_s: float | None = None) -> None:
+    def __init__(
+        self,
+        max_live: int | None = None,
+        idle_timeout_s: float | None = None,
+        *,
+        executor: Any = None,
+    ) -> None:
+        from cnnviz.train.executors import executor_from_env
+
+        # where trainings run (cnnviz.train.executors): a thread here, or a Ray cluster
+        self.executor = executor if executor is not None else executor_from_env()
+        env_cap = os.environ.get("CNNVIZ_MAX_JOBS")
         self.max_live = (
-            max_live if max_live is not None else int(os.environ.get("CNNVIZ_MAX_JOBS", "2"))
+            max_live
+            if max_live is not None
+            else int(env_cap)
+            if env_cap
+            else self.executor.default_max_live
         )
         env_idle = float(os.environ.get("CNNVIZ_JOB_IDLE_S", "1800"))
         self.idle_timeout_s = idle_timeout_s if idle_timeout_s is not None else env_idle
@@ -305,7 +347,7 @@ class JobRegistry:
                     f"{n} training{'s are' if n != 1 else ' is'} already running on this server "
                     f"(the limit is {self.max_live}); wait for one to finish or stop one."
                 )
-            job = Job(
+            job = self.executor.create(
                 spec,
                 bundle,
                 config,
@@ -313,7 +355,7 @@ class JobRegistry:
                 label=label,
                 idle_timeout_s=self.idle_timeout_s,
                 job_id=job_id,
-            )
+            )  # ClusterUnreachable when the Ray cluster is down and no fallback is allowed
             self._jobs[job.id] = job
         return job.start()
 
@@ -358,4 +400,4 @@ class JobRegistry:
             job.wait(wait_s)
 
 
-__all__ = ["Busy", "Job", "JobRegistry", "JobStatus", "Progress"]
+__all__ = ["Busy", "Job", "JobRegistry", "JobStatus", "Placement", "Progress"]

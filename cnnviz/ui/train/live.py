@@ -22,7 +22,7 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
-from cnnviz.train.jobs import Job
+from cnnviz.train.jobs import Job, Placement
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.runs import readings as run_readings
@@ -219,7 +219,12 @@ def _body(job_id: str, was_live: bool) -> None:
         text = "Stopping after this mini-batch… — " + text
     elif status == "paused":
         text = "Paused — " + text
+    if job.placement == Placement.PENDING:  # a Ray cluster with no free worker yet
+        place = job.queue_place
+        text = f"Waiting for a worker{f' (place {place} in the queue)' if place else ''} — {text}"
     st.progress(frac, text=text)
+    if job.note:
+        st.caption(job.note)
     if status in (*LIVE, "stopping"):
         _controls(job, status)
     _outcome(job)

@@ -15,6 +15,7 @@ import streamlit as st
 
 from cnnviz.design.spec import SpecError
 from cnnviz.train.config import ConfigError, TrainConfig
+from cnnviz.train.executors import ClusterUnreachable
 from cnnviz.train.jobs import Busy, Job, JobRegistry
 from cnnviz.train.store import runs_root
 from cnnviz.ui import state
@@ -64,7 +65,7 @@ def start(spec: dict, bundle: Any, config: TrainConfig) -> tuple[Job | None, str
         )
     except Busy as e:
         return None, f"⏳ {e}"
-    except (SpecError, ConfigError) as e:
+    except (SpecError, ConfigError, ClusterUnreachable) as e:
         return None, str(e)
     state.set_job_id(job.id)
     return job, None

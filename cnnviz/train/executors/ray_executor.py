@@ -1,0 +1,476 @@
+"""Trainings on a Ray cluster: one actor per training, polled by this server.
+
+::
+
+    executor = RayExecutor(ExecutorSettings(kind="ray", address="auto", num_gpus=0.125))
+    job = executor.create(spec, bundle, config, runs_root=...)   # a RayJob: a Job
+    job.start()        # a thread here polls the actor ~5 times a second
+
+What runs where:
+
+- on the worker (``ray_worker.TrainingActor``): preparing the data, ``engine.fit``,
+  with ``num_cpus`` CPUs and ``num_gpus`` of a GPU (a fraction: several small
+  networks share one GPU); nothing is written there.
+- here (``RayJob``): the run store (spec, config, metrics, ``weights.pt`` at each
+  epoch's end, status), the page's metrics and progress, and the pause / resume /
+  stop wishes, sent with every poll (they reach the worker within a second).
+
+The data reach the workers once per dataset through Ray's object store (the
+built-in Shapes set is drawn on the worker instead). Until the cluster has room
+for the actor, the job is ``Placement.PENDING`` with a ``queue_place``; Ray's
+scheduler starts it as soon as a worker is free. A worker that dies ends the job
+as failed, "the machine running this training was lost", with the finished
+epochs and their weights kept. An unreachable cluster is a ``ClusterUnreachable``
+naming the address, or, with ``CNNVIZ_RAY_FALLBACK=local``, a training on this
+server with a note saying so.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+from cnnviz.train.config import ConfigError
+from cnnviz.train.events import FitEnded, Outcome
+from cnnviz.train.executors.settings import (
+    ClusterUnreachable,
+    ExecutorKind,
+    ExecutorSettings,
+    FallbackKind,
+)
+from cnnviz.train.jobs import Job, Placement
+
+log = logging.getLogger(__name__)
+
+POLL_S = 0.2  # how often the server asks the actor for news (and sends pause / stop)
+POLL_TIMEOUT_S = 30.0  # an actor that does not answer a poll for this long is lost
+CONNECT_TIMEOUT_S = {"local": 180.0}  # starting a local instance on a busy machine is slow
+REMOTE_CONNECT_TIMEOUT_S = 30.0
+RETRY_AFTER_S = 30.0  # after a failed connection, try the cluster again this much later
+DATA_CACHE = 4  # datasets kept in the object store
+LOST = "The machine running this training was lost"
+LOST_ADVICE = (
+    "Start the training again. The finished epochs and their weights are kept on the Runs "
+    "page; if it keeps happening, ask your teacher to check the Ray cluster's workers."
+)
+PACKAGE_DIR = Path(__file__).resolve().parents[2]  # the cnnviz package, shipped to workers
+
+
+class RayExecutor:
+    """Hands trainings to a Ray cluster. Connects at the first training, not at import."""
+
+    kind = ExecutorKind.RAY
+    default_max_live = 64  # the cluster's scheduler queues what does not fit
+
+    def __init__(self, settings: ExecutorSettings | None = None) -> None:
+        self.settings = settings or ExecutorSettings(kind=ExecutorKind.RAY)
+        self._lock = threading.Lock()
+        self._connected = False
+        self._failed: tuple[float, ClusterUnreachable] | None = None
+        self._data: OrderedDict[tuple, Any] = OrderedDict()  # dataset key -> ObjectRef
+        self._pending: list[RayJob] = []
+
+    # -- connecting -----------------------------------------------------------------------
+    def connect(self) -> None:
+        """Join the cluster (or start a local instance); ``ClusterUnreachable`` names the address."""
+        with self._lock:
+            if self._connected:
+                return
+            if self._failed and time.monotonic() - self._failed[0] < RETRY_AFTER_S:
+                raise self._failed[1]
+            try:
+                _connect(self.settings.address)
+            except ClusterUnreachable as e:
+                self._failed = (time.monotonic(), e)
+                raise
+            self._connected, self._failed = True, None
+
+    def describe(self) -> str:
+        return self.settings.describe()
+
+    # -- making jobs ----------------------------------------------------------------------
+    def create(
+        self,
+        spec: dict,
+        bundle: Any,
+        config: Any,
+        *,
+        runs_root: Any = None,
+        label: str = "",
+        idle_timeout_s: float = 1800.0,
+        model: Any = None,
+        job_id: str | None = None,
+    ) -> Job:
+        try:
+            self.connect()
+        except ClusterUnreachable as e:
+            if self.settings.fallback != FallbackKind.LOCAL:
+                raise
+            log.warning("%s Training on this server instead.", e)
+            job = Job(
+                spec,
+                bundle,
+                config,
+                runs_root=runs_root,
+                label=label,
+                model=model,
+                idle_timeout_s=idle_timeout_s,
+                job_id=job_id,
+            )
+            job.note = (
+                f"The Ray cluster at {e.address} cannot be reached ({e.detail}), so this "
+                "training runs on this server instead."
+            )
+            return job
+        self._check_fits()
+        return RayJob(
+            self,
+            spec,
+            bundle,
+            config,
+            runs_root=runs_root,
+            label=label,
+            model=model,
+            idle_timeout_s=idle_timeout_s,
+            job_id=job_id,
+        )
+
+    def _check_fits(self) -> None:
+        """A training that asks for more than the whole cluster has would wait forever."""
+        import ray
+
+        total = ray.cluster_resources()
+        s = self.settings
+        for name, asked, setting in (("CPU", s.num_cpus, "CPUS"), ("GPU", s.num_gpus, "GPUS")):
+            have = float(total.get(name, 0.0))
+            if asked > have:
+                raise ConfigError(
+                    f"Each training asks for {asked:g} {name}, but the Ray cluster at "
+                    f"{s.address} has {have:g} in all: lower CNNVIZ_RAY_{setting}, or add a "
+                    f"worker with {'a GPU' if name == 'GPU' else 'more CPUs'} (ray start --address ...)."
+                )
+
+    # -- for RayJob -----------------------------------------------------------------------
+    def payload(self, bundle: Any) -> Any:
+        """What the actor gets for ``bundle``: a recipe to draw it, or an object-store reference."""
+        import ray
+
+        from cnnviz.train.executors.ray_data import data_key, pack, recipe
+
+        made = recipe(bundle)
+        if made is not None:
+            return made
+        key = data_key(bundle)
+        with self._lock:
+            ref = self._data.get(key)
+            if ref is not None:
+                self._data.move_to_end(key)
+                return ref
+        ref = ray.put(pack(bundle))  # once per dataset, outside the lock (it may be big)
+        with self._lock:
+            ref = self._data.setdefault(key, ref)
+            while len(self._data) > DATA_CACHE:
+                self._data.popitem(last=False)
+        return ref
+
+    def forget_data(self, ref: Any) -> None:
+        """Drop a reference whose object was lost with its node."""
+        with self._lock:
+            for key, held in list(self._data.items()):
+                if held is ref:
+                    del self._data[key]
+
+    def spawn(self, job_id: str) -> Any:
+        import ray
+
+        from cnnviz.train.executors.ray_worker import TrainingActor
+
+        s = self.settings
+        remote = ray.remote(TrainingActor).options(
+            name=f"cnnviz-training-{job_id}",
+            num_cpus=s.num_cpus,
+            num_gpus=s.num_gpus,
+            max_concurrency=4,  # poll, pause, stop and snapshot are served while fit runs
+            max_restarts=0,
+        )
+        return remote.remote(idle_s=s.idle_s, threads=max(int(s.num_cpus), 1))
+
+    def waiting(self, job: RayJob, waits: bool) -> None:
+        with self._lock:
+            if waits and job not in self._pending:
+                self._pending.append(job)
+            elif not waits and job in self._pending:
+                self._pending.remove(job)
+
+    def place(self, job: RayJob) -> int | None:
+        with self._lock:
+            return self._pending.index(job) + 1 if job in self._pending else None
+
+
+class RayJob(Job):
+    """A ``Job`` whose training runs in a Ray actor; this thread polls it and writes the run."""
+
+    def __init__(self, executor: RayExecutor, spec: dict, bundle: Any, config: Any, **kw: Any):
+        self._shipped_model = kw.get("model")  # a network given as an object travels as one
+        super().__init__(spec, bundle, config, **kw)
+        self._executor = executor
+        self._actor: Any = None
+        self._placement = Placement.PENDING
+        self._weights_lock = threading.Lock()
+        self.host: dict | None = None  # {"node": ip, "pid": ..., "gpus": [...]} once started
+
+    # -- what the page sees ---------------------------------------------------------------
+    @property
+    def actor(self) -> Any:
+        return self._actor
+
+    @property
+    def placement(self) -> Placement:
+        return Placement.ENDED if self.done else self._placement
+
+    @property
+    def queue_place(self) -> int | None:
+        return self._executor.place(self) if self.placement == Placement.PENDING else None
+
+    @property
+    def where(self) -> str:
+        if self.host:
+            return f"Ray worker {self.host.get('node')}"
+        return f"the Ray cluster at {self._executor.settings.address}"
+
+    def snapshot_model(self, timeout_s: float = 5.0) -> Any:
+        """The current weights, from the actor between mini-batches; else the last epoch's."""
+        import ray
+
+        from cnnviz.design.build import build_model
+        from cnnviz.train.executors.ray_worker import load_state_bytes
+
+        state = None
+        if self._actor is not None and self.placement == Placement.RUNNING:
+            try:
+                data = ray.get(self._actor.snapshot.remote(timeout_s), timeout=timeout_s + 5)
+                state = load_state_bytes(data) if data else None
+            except Exception as e:  # the actor ended or is gone: the last epoch's weights
+                log.info("snapshot from the actor failed (%s); using the last epoch's", e)
+        if state is None:
+            with self._weights_lock:
+                state = {k: v.detach().clone() for k, v in self.model.state_dict().items()}
+        clone = build_model(self.spec)
+        clone.load_state_dict(state)
+        return clone.eval()
+
+    # -- the poller (this job's thread) ---------------------------------------------------
+    def _work(self) -> None:
+        import ray
+
+        payload = None
+        try:
+            self._executor.waiting(self, True)
+            payload = self._executor.payload(self._bundle)
+            self._bundle = None  # the store has the data now
+            self._actor = self._executor.spawn(self.id)
+            started = self._actor.start.remote(
+                payload, self.spec, self.config.to_dict(), self._shipped_model
+            )
+            if self._wait_for_worker(started):
+                self.host = ray.get(started)
+                self._placement = Placement.RUNNING
+                self._executor.waiting(self, False)
+                self._drive()
+        except ray.exceptions.RayTaskError as e:  # an error inside the actor's code
+            self._finish(FitEnded(Outcome.FAILED, _task_reason(e)))
+        except (ray.exceptions.RayError, TimeoutError) as e:  # the actor or its node is gone
+            if isinstance(e, ray.exceptions.ObjectLostError):
+                self._executor.forget_data(payload)
+            self._lost(e)
+        except BaseException as e:
+            self._finish(FitEnded(Outcome.FAILED, f"{type(e).__name__}: {e}"))
+        finally:
+            self._executor.waiting(self, False)
+            if self.final is None:
+                self._finish(FitEnded(Outcome.FAILED, "The training ended without a final event."))
+            self._bundle = None
+            if self._actor is not None:
+                try:
+                    ray.kill(self._actor, no_restart=True)
+                except Exception as e:  # already gone
+                    log.debug("ray.kill: %s", e)
+
+    def _wait_for_worker(self, started: Any) -> bool:
+        """Wait (pending) until the cluster has room; False if stopped while waiting."""
+        import ray
+
+        while True:
+            ready, _ = ray.wait([started], timeout=0.25)
+            if ready:
+                return True
+            self._check_idle()
+            if self.control.stop_requested:
+                reason = self.control.stop_reason or "Stopped before a worker was free."
+                self._finish(FitEnded(Outcome.STOPPED, reason))
+                return False
+
+    def _drive(self) -> None:
+        import ray
+
+        unavailable_since: float | None = None
+        while self.final is None:
+            stop = self.control.stop_reason if self.control.stop_requested else None
+            if stop is None and self.control.stop_requested:
+                stop = "Stopped by the user before the last epoch finished."
+            try:
+                items = ray.get(
+                    self._actor.poll.remote(self.control.paused, stop), timeout=POLL_TIMEOUT_S
+                )
+            except ray.exceptions.ActorUnavailableError:  # restarting or a network blip
+                unavailable_since = unavailable_since or time.monotonic()
+                if time.monotonic() - unavailable_since > POLL_TIMEOUT_S:
+                    raise
+                time.sleep(POLL_S)
+                continue
+            except ray.exceptions.GetTimeoutError:
+                raise TimeoutError(f"no answer for {POLL_TIMEOUT_S:.0f} s") from None
+            unavailable_since = None
+            for item in items:
+                self._handle(item)
+            self._check_idle()
+            if self.final is None:
+                time.sleep(POLL_S)
+
+    def _handle(self, item: tuple) -> None:
+        from cnnviz.train.executors.ray_worker import load_state_bytes
+
+        if item[0] == "begin":
+            _, config, facts = item
+            self.writer.begin(config, _prepared_facts(facts))
+            return
+        _, ev, weights = item
+        if weights is not None:
+            with self._weights_lock:
+                self.model.load_state_dict(load_state_bytes(weights))
+        if isinstance(ev, FitEnded):
+            self._finish(ev, with_weights=weights is not None)
+            return
+        self.writer.record(ev, self.model if weights is not None else None)
+        self._record(ev)
+
+    def _finish(self, end: FitEnded, *, with_weights: bool = False) -> None:
+        """Write the final status (weights too when they came) and record the final event."""
+        try:
+            self.writer.record(end, self.model if with_weights else None)
+        except Exception as e:  # the disk is full or gone: still report how training ended
+            end = FitEnded(
+                end.status,
+                f"{end.reason or ''} (the run folder could not be written: {e})".strip(),
+                end.advice,
+                end.test_loss,
+                end.test_accuracy,
+                end.elapsed_s,
+            )
+        self._record(end)
+
+    def _lost(self, e: BaseException) -> None:
+        done = len(self.epoch_metrics())
+        kept = f"; {done} finished epoch{'s' if done != 1 else ''} kept" if done else ""
+        last = self._last_batch.elapsed_s if self._last_batch else 0.0
+        log.warning("training %s lost its actor: %s", self.id, e)
+        self._finish(
+            FitEnded(Outcome.FAILED, f"{LOST} ({_short(e)}){kept}.", LOST_ADVICE, elapsed_s=last)
+        )
+
+    def _check_idle(self) -> None:
+        if time.time() - self.last_seen > self.idle_timeout_s and not self.control.stop_requested:
+            minutes = self.idle_timeout_s / 60
+            self.control.stop(f"Stopped because nobody watched it for {minutes:.0f} minutes.")
+
+
+class _Norm(dict):
+    def to_dict(self) -> dict:
+        return dict(self)
+
+
+def _prepared_facts(facts: dict) -> Any:
+    """What ``RunWriter.begin`` reads from a Prepared, rebuilt from the worker's facts."""
+    norm = facts.get("normalization")
+    return SimpleNamespace(
+        dataset=facts["dataset"],
+        classes=facts["classes"],
+        input_shape=tuple(facts["input_shape"]),
+        train_size=facts["train_size"],
+        val_size=facts["val_size"],
+        test_size=facts["test_size"],
+        normalization=_Norm(norm) if isinstance(norm, dict) else SimpleNamespace(kind="none"),
+    )
+
+
+def _short(e: BaseException) -> str:
+    text = str(e).strip().splitlines()
+    first = text[0] if text else ""
+    return f"{type(e).__name__}: {first[:160]}" if first else type(e).__name__
+
+
+def _task_reason(e: Any) -> str:
+    cause = getattr(e, "cause", None)
+    if isinstance(cause, BaseException):
+        return f"{type(cause).__name__}: {cause}"
+    return _short(e)
+
+
+# -- connecting ---------------------------------------------------------------------------
+def _connect(address: str) -> None:
+    try:
+        import ray
+    except ImportError:
+        raise ClusterUnreachable(
+            address, "the ray package is not installed here: pip install -r requirements-ray.txt"
+        ) from None
+    if address != "local":
+        _probe(address)  # a quick refusal beats ray's two-minute wait for a dead head node
+    if ray.is_initialized():
+        return  # this process is connected already (one cluster per process)
+    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
+    if address == "local":
+        timeout = CONNECT_TIMEOUT_S["local"]
+    else:
+        kwargs["address"] = address
+        # the workers import cnnviz from this copy: they need only Python, torch and ray
+        kwargs["runtime_env"] = {"py_modules": [str(PACKAGE_DIR)]}
+        timeout = REMOTE_CONNECT_TIMEOUT_S
+        kwargs.pop("include_dashboard")
+    box: dict[str, BaseException] = {}
+
+    def init() -> None:
+        try:
+            ray.init(**kwargs)
+        except BaseException as e:  # ray exits (SystemExit) when the GCS never answers
+            box["error"] = e
+
+    t = threading.Thread(target=init, name="cnnviz-ray-connect", daemon=True)
+    t.start()
+    t.join(timeout)
+    if t.is_alive():
+        raise ClusterUnreachable(address, f"no answer within {timeout:.0f} s")
+    if "error" in box:
+        raise ClusterUnreachable(address, _short(box["error"])) from None
+
+
+def _probe(address: str, timeout_s: float = 3.0) -> None:
+    """A quick TCP check of ``host:port`` / ``ray://host:port`` (``auto`` is left to ray)."""
+    target = address.removeprefix("ray://")
+    if address == "auto" or ":" not in target:
+        return
+    host, _, port = target.rpartition(":")
+    try:
+        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
+            pass
+    except (OSError, ValueError) as e:
+        raise ClusterUnreachable(address, f"{host}:{port} refused or did not answer: {e}") from None
+
+
+__all__ = ["LOST", "RayExecutor", "RayJob"]

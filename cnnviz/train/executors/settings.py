@@ -1,0 +1,114 @@
+"""Where trainings run, as the teacher set it: the executor's settings, read from the environment.
+
+=========================  ===========================================================
+``CNNVIZ_EXECUTOR``        ``thread`` (default: a thread in this server) or ``ray``
+``CNNVIZ_RAY_ADDRESS``     ``auto`` (the cluster this machine joined with ``ray start``),
+                           ``ray://host:10001`` (Ray Client), ``host:6379`` (a head
+                           node's GCS), or ``local`` (start a Ray instance in this process)
+``CNNVIZ_RAY_CPUS``        CPUs each training asks for (default 1)
+``CNNVIZ_RAY_GPUS``        share of a GPU each training asks for (default 0; 0.125 lets
+                           eight students' small networks share one GPU)
+``CNNVIZ_RAY_FALLBACK``    ``local``: when the cluster cannot be reached, train in this
+                           server instead (default: refuse, with a message naming the address)
+``CNNVIZ_RAY_IDLE_S``      a training actor that has not heard from this server for this
+                           many seconds stops and exits (default 60): no orphans
+=========================  ===========================================================
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class ExecutorKind(StrEnum):
+    THREAD = "thread"  # a thread in this server process (the embedded default)
+    RAY = "ray"  # an actor on a Ray cluster
+
+
+class FallbackKind(StrEnum):
+    NONE = "none"  # an unreachable cluster is an error that names the address
+    LOCAL = "local"  # an unreachable cluster: train in this server instead
+
+
+class ClusterUnreachable(RuntimeError):
+    """The Ray cluster could not be reached (or ray is not installed). The message names the address."""
+
+    def __init__(self, address: str, detail: str) -> None:
+        self.address, self.detail = address, detail
+        super().__init__(
+            f"The Ray cluster at {address} cannot be reached ({detail}). Start it "
+            "(`ray start --head` on the head node), check CNNVIZ_RAY_ADDRESS, or let "
+            "trainings run on this server when it is down (CNNVIZ_RAY_FALLBACK=local)."
+        )
+
+
+class SettingError(ValueError):
+    """An executor setting in the environment is unusable; the message names it."""
+
+
+@dataclass(frozen=True)
+class ExecutorSettings:
+    kind: ExecutorKind = ExecutorKind.THREAD
+    address: str = "auto"
+    num_cpus: float = 1.0
+    num_gpus: float = 0.0  # a fraction of one GPU per training: several share one GPU
+    fallback: FallbackKind = FallbackKind.NONE
+    idle_s: float = 60.0  # the actor's watchdog: no poll for this long -> stop and exit
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **given: object) -> ExecutorSettings:
+        """Settings from ``CNNVIZ_*`` variables; keyword arguments (the CLI's flags) win."""
+        env = os.environ if env is None else env
+        raw = {
+            "kind": env.get("CNNVIZ_EXECUTOR") or "thread",
+            "address": env.get("CNNVIZ_RAY_ADDRESS") or "auto",
+            "num_cpus": env.get("CNNVIZ_RAY_CPUS") or "1",
+            "num_gpus": env.get("CNNVIZ_RAY_GPUS") or "0",
+            "fallback": env.get("CNNVIZ_RAY_FALLBACK") or "none",
+            "idle_s": env.get("CNNVIZ_RAY_IDLE_S") or "60",
+        }
+        raw.update({k: v for k, v in given.items() if v is not None})
+        return cls(
+            kind=_choice("CNNVIZ_EXECUTOR", ExecutorKind, raw["kind"]),
+            address=str(raw["address"]).strip(),
+            num_cpus=_number("CNNVIZ_RAY_CPUS", raw["num_cpus"], low=0.01, high=1024),
+            num_gpus=_number("CNNVIZ_RAY_GPUS", raw["num_gpus"], low=0.0, high=64),
+            fallback=_choice("CNNVIZ_RAY_FALLBACK", FallbackKind, raw["fallback"]),
+            idle_s=_number("CNNVIZ_RAY_IDLE_S", raw["idle_s"], low=1.0, high=86400),
+        )
+
+    def describe(self) -> str:
+        if self.kind == ExecutorKind.THREAD:
+            return "this server (a training thread)"
+        gpu = f", {self.num_gpus:g} GPU" if self.num_gpus else ""
+        return f"the Ray cluster at {self.address} ({self.num_cpus:g} CPU{gpu} per training)"
+
+
+def _choice(name: str, enum: type[StrEnum], value: object) -> StrEnum:  # type: ignore[type-arg]
+    try:
+        return enum(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(str(e) for e in enum)
+        raise SettingError(f"{name} must be one of {allowed}, not {value!r}.") from None
+
+
+def _number(name: str, value: object, *, low: float, high: float) -> float:
+    try:
+        v = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise SettingError(f"{name} must be a number, not {value!r}.") from None
+    if not low <= v <= high:
+        raise SettingError(f"{name} must be between {low:g} and {high:g}, not {v:g}.")
+    return v
+
+
+__all__ = [
+    "ClusterUnreachable",
+    "ExecutorKind",
+    "ExecutorSettings",
+    "FallbackKind",
+    "SettingError",
+]

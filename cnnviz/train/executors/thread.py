@@ -1,0 +1,45 @@
+"""The embedded executor: every training is a thread in this server process (``cnnviz.train.jobs.Job``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnnviz.train.executors.settings import ExecutorKind
+
+
+class ThreadExecutor:
+    """Trains in this process. Torch's thread pool is shared by every job of the server."""
+
+    kind = ExecutorKind.THREAD
+    default_max_live = 2  # a classroom server's cores, shared by every running job
+
+    def create(
+        self,
+        spec: dict,
+        bundle: Any,
+        config: Any,
+        *,
+        runs_root: Any = None,
+        label: str = "",
+        idle_timeout_s: float = 1800.0,
+        model: Any = None,
+        job_id: str | None = None,
+    ) -> Any:
+        from cnnviz.train.jobs import Job
+
+        return Job(
+            spec,
+            bundle,
+            config,
+            runs_root=runs_root,
+            label=label,
+            model=model,
+            idle_timeout_s=idle_timeout_s,
+            job_id=job_id,
+        )
+
+    def describe(self) -> str:
+        return "this server (a training thread)"
+
+
+__all__ = ["ThreadExecutor"]

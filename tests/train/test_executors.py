@@ -1,0 +1,226 @@
+"""The same job lifecycle on both executors: a thread here, and an actor on a local Ray instance.
+
+Finished, stopped, paused then resumed, failed (NaN): the page's view of a job
+(progress, metrics, status, the run folder, the snapshot for Inspect) is the same
+whichever executor ran it. Ray only: a killed worker, an unreachable cluster,
+the watchdog, the queue when the cluster is full, the data shipped once.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+import torch
+
+from cnnviz.train.config import ConfigError, TrainConfig
+from cnnviz.train.executors import (
+    ClusterUnreachable,
+    ExecutorKind,
+    ExecutorSettings,
+    FallbackKind,
+    ThreadExecutor,
+    make_executor,
+)
+from cnnviz.train.jobs import JobRegistry, JobStatus, Placement
+from cnnviz.train.store import open_run
+from tests.helpers import TINY_SPEC, MakesNaN, tiny_bundle
+
+CFG = TrainConfig(epochs=2, batch_size=16, lr=0.01, device="cpu")
+LONG = CFG.with_(epochs=200)
+
+
+def wait_for(cond, timeout: float = 120.0, what: str = "the job") -> None:
+    end = time.monotonic() + timeout
+    while not cond():
+        assert time.monotonic() < end, f"timed out waiting for {what}"
+        time.sleep(0.05)
+
+
+def ray_settings(**kw) -> ExecutorSettings:
+    return ExecutorSettings(kind=ExecutorKind.RAY, address="local", **kw)
+
+
+@pytest.fixture(params=["thread", "ray"])
+def executor(request):
+    if request.param == "thread":
+        return ThreadExecutor()
+    request.getfixturevalue("ray_cluster")
+    return make_executor(ray_settings())
+
+
+def test_finished_job_reports_and_saves_a_run(executor):
+    job = executor.create(TINY_SPEC, tiny_bundle(), CFG)
+    job.start()
+    assert job.wait(180)
+    assert job.status == JobStatus.FINISHED and job.placement == Placement.ENDED
+    assert job.final.test_accuracy is not None and job.final.test_accuracy > 0.5
+    p = job.progress()
+    assert p.iteration == p.total_iterations == 2 * 15 and p.fraction == 1.0
+    assert len(job.iter_metrics()) == 30 and [e["epoch"] for e in job.epoch_metrics()] == [1, 2]
+    status = json.loads((job.run_dir / "status.json").read_text())
+    assert status["status"] == "finished" and status["epochs_done"] == 2
+    run = open_run(job.run_dir)
+    assert run.dataset["name"] == "tiny" and run.dataset["train_size"] == job.started.train_size
+    assert len(run.metrics_iter) == 30 and len(run.metrics_epoch) == 2
+    saved, snap = run.load_model(), job.snapshot_model()
+    for a, b in zip(saved.parameters(), snap.parameters(), strict=True):
+        assert torch.equal(a, b)  # the final weights, in the run and for Inspect
+
+
+def test_stop_ends_stopped_with_the_reason_and_keeps_the_run(executor):
+    job = executor.create(TINY_SPEC, tiny_bundle(), LONG)
+    job.start()
+    wait_for(lambda: job.progress().iteration >= 3)
+    assert job.status == JobStatus.RUNNING and job.placement == Placement.RUNNING
+    job.stop()
+    assert job.wait(60)
+    assert job.status == JobStatus.STOPPED and "Stopped by the user" in job.final.reason
+    assert job.progress().iteration < LONG.epochs * 15
+    assert json.loads((job.run_dir / "status.json").read_text())["status"] == "stopped"
+
+
+def test_pause_holds_the_training_and_resume_finishes_it(executor):
+    job = executor.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=12))
+    job.start()
+    wait_for(lambda: job.progress().iteration >= 3)
+    job.pause()
+    assert job.status == JobStatus.PAUSED
+    time.sleep(1.5)  # the pause reaches the worker (within a second) and the last events come in
+    held = job.progress().iteration
+    time.sleep(1.0)
+    assert job.progress().iteration == held < 12 * 15 and job.status == JobStatus.PAUSED
+    snap = job.snapshot_model()  # served while paused
+    assert not snap.training
+    job.resume()
+    assert job.wait(180)
+    assert job.status == JobStatus.FINISHED and job.progress().iteration == 12 * 15
+
+
+def test_nan_loss_fails_with_the_reason_and_advice(executor):
+    job = executor.create(TINY_SPEC, tiny_bundle(), CFG, model=MakesNaN())
+    job.start()
+    assert job.wait(120)
+    assert job.status == JobStatus.FAILED
+    assert "NaN" in job.final.reason and "learning rate" in job.final.advice
+    assert json.loads((job.run_dir / "status.json").read_text())["status"] == "failed"
+
+
+def test_ray_trains_the_same_network_as_the_thread(ray_cluster):
+    """Same seed, same data, one thread each: the same weights, wherever it ran."""
+    here = ThreadExecutor().create(TINY_SPEC, tiny_bundle(), CFG).start()
+    there = make_executor(ray_settings()).create(TINY_SPEC, tiny_bundle(), CFG).start()
+    assert here.wait(120) and there.wait(180)
+    assert there.final.test_loss == pytest.approx(here.final.test_loss, rel=1e-4)
+    for a, b in zip(
+        here.snapshot_model().parameters(), there.snapshot_model().parameters(), strict=True
+    ):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-5)
+
+
+def test_a_killed_worker_fails_the_job_and_keeps_the_finished_epochs(ray_cluster):
+    job = make_executor(ray_settings()).create(TINY_SPEC, tiny_bundle(), LONG).start()
+    wait_for(lambda: len(job.epoch_metrics()) >= 1, what="the first epoch")
+    ray_cluster.kill(job.actor)
+    assert job.wait(60)
+    assert job.status == JobStatus.FAILED
+    assert "machine running this training was lost" in job.final.reason.lower()
+    assert "Start the training again" in job.final.advice
+    run = open_run(job.run_dir)
+    assert run.status["status"] == "failed" and run.status["epochs_done"] >= 1
+    assert len(run.metrics_epoch) >= 1
+    run.load_model()  # the finished epochs' weights
+
+
+def test_unreachable_cluster_names_the_address():
+    ex = make_executor(ExecutorSettings(kind=ExecutorKind.RAY, address="ray://127.0.0.1:1"))
+    with pytest.raises(ClusterUnreachable, match=r"ray://127\.0\.0\.1:1") as e:
+        ex.create(TINY_SPEC, tiny_bundle(), CFG)
+    assert "CNNVIZ_RAY_FALLBACK=local" in str(e.value)
+    reg = JobRegistry(executor=ex)
+    with pytest.raises(ClusterUnreachable):
+        reg.start(TINY_SPEC, tiny_bundle(), CFG)
+    assert reg.live() == []
+
+
+def test_unreachable_cluster_with_fallback_trains_here_and_says_so():
+    ex = make_executor(
+        ExecutorSettings(kind=ExecutorKind.RAY, address="127.0.0.1:1", fallback=FallbackKind.LOCAL)
+    )
+    job = ex.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)).start()
+    assert "127.0.0.1:1" in job.note and "runs on this server" in job.note
+    assert job.where == "this server"
+    assert job.wait(60) and job.status == JobStatus.FINISHED
+
+
+def test_the_watchdog_ends_an_actor_its_server_stopped_polling(ray_cluster):
+    from cnnviz.train.executors.ray_data import pack
+
+    ex = make_executor(ray_settings(idle_s=1.0))
+    actor = ex.spawn("orphan")
+    ray_cluster.get(actor.start.remote(pack(tiny_bundle()), TINY_SPEC, LONG.to_dict()))
+    assert ray_cluster.get(actor.poll.remote(), timeout=30) is not None  # alive, training
+
+    def dead() -> bool:
+        try:
+            ray_cluster.get(actor.poll.remote(), timeout=5)  # this poll keeps it alive 1 s more
+        except ray_cluster.exceptions.RayActorError:
+            return True
+        time.sleep(1.5)
+        return False
+
+    wait_for(dead, timeout=60, what="the actor to exit")
+
+
+def test_a_full_cluster_queues_the_job_and_starts_it_when_a_worker_is_free(ray_cluster):
+    ex = make_executor(ray_settings(num_cpus=2))  # one training takes the whole cluster
+    first = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+    wait_for(lambda: first.placement == Placement.RUNNING)
+    second = ex.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)).start()
+    time.sleep(2.0)
+    assert second.placement == Placement.PENDING and second.queue_place == 1
+    assert second.status == JobStatus.RUNNING and second.progress().iteration == 0
+    assert "Ray cluster" in second.where
+    first.stop()
+    assert first.wait(60) and second.wait(180)
+    assert second.status == JobStatus.FINISHED and second.queue_place is None
+
+
+def test_stop_while_waiting_for_a_worker(ray_cluster):
+    ex = make_executor(ray_settings(num_cpus=2))
+    first = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+    wait_for(lambda: first.placement == Placement.RUNNING)
+    second = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+    time.sleep(1.0)
+    second.stop()
+    assert second.wait(30) and second.status == JobStatus.STOPPED
+    first.stop()
+    assert first.wait(60)
+
+
+def test_more_than_the_cluster_has_is_refused_with_the_setting(ray_cluster):
+    ex = make_executor(ray_settings(num_gpus=0.25))
+    if ray_cluster.cluster_resources().get("GPU"):
+        pytest.skip("this machine has a GPU")
+    with pytest.raises(ConfigError, match="CNNVIZ_RAY_GPUS"):
+        ex.create(TINY_SPEC, tiny_bundle(), CFG)
+
+
+def test_a_dataset_goes_to_the_object_store_once(ray_cluster):
+    ex = make_executor(ray_settings())
+    bundle = tiny_bundle()
+    ref = ex.payload(bundle)
+    assert ex.payload(bundle) is ref and ex.payload(tiny_bundle()) is ref  # same contents
+    assert ex.payload(tiny_bundle(seed=1)) is not ref
+
+
+def test_registry_uses_the_executor_from_the_environment(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_EXECUTOR", "ray")
+    monkeypatch.setenv("CNNVIZ_RAY_ADDRESS", "ray://127.0.0.1:1")
+    monkeypatch.delenv("CNNVIZ_MAX_JOBS", raising=False)
+    reg = JobRegistry()
+    assert reg.executor.kind == ExecutorKind.RAY and reg.max_live == 64
+    monkeypatch.setenv("CNNVIZ_EXECUTOR", "thread")
+    reg = JobRegistry()
+    assert reg.executor.kind == ExecutorKind.THREAD and reg.max_live == 2
