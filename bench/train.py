@@ -11,6 +11,14 @@ Prints images/s (median of interleaved rounds) and the ratios (c)/(a) (target >=
 
     python3 bench/train.py [--quick] [--device cpu|cuda] [--threads N] [--images N]
 
+``--executor ray`` compares instead, on the same machine and data:
+(d) the Job thread, polled as the page does, against (e) the same training in a
+Ray actor (a local instance, the actor given ``--threads`` CPUs), polled by the
+server: images/s while training, and end to end (start to final event, with the
+actor's start-up and the data's trip through the object store). Target (e)/(d) >= 0.9.
+``--executor ray --device cuda --jobs 8``: aggregate images/s of 8 jobs sharing one GPU
+(``num_gpus=1/8`` each) against one job alone (target >= 3x).
+
 Data: the real MNIST test images from ../shared/data/mnist-t10k when present, else
 Shapes at 1x28x28, with the mnist-basic preset (``--preset lenet5`` for a lighter one);
 or ``--data shapes64``: the app's default path, Shapes 3x64x64 with lecture-7-23.
@@ -35,8 +43,8 @@ import torch.nn.functional as F  # noqa: E402
 
 from cnnviz.data.bundle import DataBundle  # noqa: E402
 from cnnviz.design.presets import PRESETS  # noqa: E402
-from cnnviz.train.config import TrainConfig
-from cnnviz.train.engine import build_seeded, fit
+from cnnviz.train.config import TrainConfig  # noqa: E402
+from cnnviz.train.engine import build_seeded, fit  # noqa: E402
 from cnnviz.train.events import BatchEnded  # noqa: E402
 from cnnviz.train.jobs import Job  # noqa: E402
 from cnnviz.train.prepared import prepare  # noqa: E402
@@ -210,6 +218,8 @@ def main() -> int:
         default=None,
         help="default: mnist-basic for mnist, lecture-7-23 for shapes64 (lenet5 is lighter)",
     )
+    ap.add_argument("--executor", default="thread", choices=("thread", "ray"))
+    ap.add_argument("--jobs", type=int, default=1, help="with --executor ray: jobs sharing a GPU")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -225,6 +235,13 @@ def main() -> int:
     bundle = DataBundle(
         "bench", tuple(str(i) for i in range(10)), x, y, empty, torch.zeros(0, dtype=torch.long)
     )
+    if args.executor == "ray":
+        print(
+            f"{args.preset} on {n} {source} images, batch {args.batch_size}, {args.threads} threads"
+        )
+        if args.jobs > 1:
+            return gpu_share(spec, bundle, cfg, args.jobs)
+        return thread_vs_ray(spec, bundle, cfg, rounds, args.threads)
     data = prepare(bundle, cfg)  # on the device once, as the page and CLI do
     print(
         f"{args.preset} on {n} {source} images, batch {args.batch_size}, {args.threads} threads, {device}"
@@ -257,6 +274,79 @@ def main() -> int:
         print(
             f"({num})/({den}) = {ratio:.2f}   target >= {target}  {'ok' if ratio >= target else 'BELOW'}"
         )
+    return 0
+
+
+def polled(executor, spec: dict, bundle, cfg: TrainConfig) -> tuple[float, float]:
+    """(images/s while training, images/s from start to the final event), polled 1/s."""
+    t = time.perf_counter()
+    job = executor.create(spec, bundle, cfg, runs_root=_tmp_runs())
+    job.start()
+    while not job.wait(1.0):  # the page's fragment, once a second
+        job.touch()
+        job.progress()
+        job.iter_metrics()
+    wall = time.perf_counter() - t
+    assert str(job.status) == "finished", job.final
+    return _last_rate(job), job.started.train_size * cfg.epochs / wall
+
+
+def _ray(threads: int, gpus: float = 0.0):
+    import ray
+
+    from cnnviz.train.executors import ExecutorSettings, make_executor
+
+    if not ray.is_initialized():
+        ray.init(num_cpus=threads, include_dashboard=False, log_to_driver=False)
+    return make_executor(
+        ExecutorSettings(kind="ray", address="local", num_cpus=threads, num_gpus=gpus)
+    )
+
+
+def thread_vs_ray(spec: dict, bundle, cfg: TrainConfig, rounds: int, threads: int) -> int:
+    from cnnviz.train.executors import ThreadExecutor
+
+    here, there = ThreadExecutor(), _ray(threads)
+    polled(there, spec, bundle, cfg.with_(epochs=1))  # warm-up: a worker process, the store
+    runs: dict[str, list[tuple[float, float]]] = {"d": [], "e": []}
+    for r in range(rounds):
+        runs["d"].append(polled(here, spec, bundle, cfg))
+        runs["e"].append(polled(there, spec, bundle, cfg))
+        print(
+            f"round {r + 1}: (d) {runs['d'][-1][0]:.0f}  (e) {runs['e'][-1][0]:.0f} images/s",
+            flush=True,
+        )
+    for i, what in ((0, "while training"), (1, "start to end")):
+        d = statistics.median(v[i] for v in runs["d"])
+        e = statistics.median(v[i] for v in runs["e"])
+        print(f"(d) Job thread, polled 1/s      {what:15s} {d:8.0f} images/s")
+        print(f"(e) Ray actor, polled 5/s       {what:15s} {e:8.0f} images/s")
+        print(f"(e)/(d) {what} = {e / d:.2f}   target >= 0.9  {'ok' if e / d >= 0.9 else 'BELOW'}")
+    return 0
+
+
+def gpu_share(spec: dict, bundle, cfg: TrainConfig, jobs: int) -> int:
+    """Aggregate images/s of ``jobs`` trainings sharing one GPU against one alone."""
+    if not torch.cuda.is_available():
+        print("no CUDA GPU on this machine: the GPU-sharing figure cannot be measured here")
+        return 0
+    ex = _ray(max(jobs, 2), gpus=1.0 / jobs)
+    cfg = cfg.with_(device="cuda")
+    polled(ex, spec, bundle, cfg.with_(epochs=1))  # warm-up
+
+    def together(k: int) -> float:
+        t = time.perf_counter()
+        started = [ex.create(spec, bundle, cfg, runs_root=_tmp_runs()).start() for _ in range(k)]
+        for job in started:
+            while not job.wait(1.0):
+                job.touch()
+        assert all(str(j.status) == "finished" for j in started)
+        return sum(j.started.train_size * cfg.epochs for j in started) / (time.perf_counter() - t)
+
+    one, many = together(1), together(jobs)
+    print(f"one job alone          {one:8.0f} images/s")
+    print(f"{jobs} jobs on one GPU     {many:8.0f} images/s in all")
+    print(f"ratio = {many / one:.2f}   target >= 3  {'ok' if many / one >= 3 else 'BELOW'}")
     return 0
 
 

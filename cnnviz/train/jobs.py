@@ -18,7 +18,10 @@ for twice as many iterations (``job.points_per_iteration`` says how many).
 
 A job nobody has looked at (``touch``/``registry.get``) for ``idle_timeout_s``
 (env ``CNNVIZ_JOB_IDLE_S``, default 30 min) stops itself. At most ``max_live``
-jobs (env ``CNNVIZ_MAX_JOBS``, default 2) run or pause at once. The worker never
+jobs (env ``CNNVIZ_MAX_JOBS``, default 2; 64 on a Ray cluster) run or pause at once.
+The registry's executor (``cnnviz.train.executors``) decides where a job runs: this
+thread-based ``Job`` by default, a ``RayJob`` polling an actor with ``CNNVIZ_EXECUTOR=ray``;
+``job.placement`` and ``job.queue_place`` tell whether it still waits for a worker. The worker never
 imports streamlit and leaves ``torch.set_num_threads`` to the process: torch's
 thread pool is shared by the whole server.
 """
