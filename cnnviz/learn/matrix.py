@@ -32,10 +32,16 @@ class Whiteboard:
     def entry(self, n: int, j: int) -> str:
         """``h[n, j] = x[n,0]·W[j,0] + … + b[j] = value`` with the numbers."""
         terms = " + ".join(
-            f"{float(self.x[n, k]):g}·{float(self.weight[j, k]):g}" for k in range(self.x.shape[1])
+            f"{_num(self.x[n, k])}·{_num(self.weight[j, k])}" for k in range(self.x.shape[1])
         )
         total = float(self.x[n] @ self.weight[j] + self.bias[j])
-        return f"h[{n},{j}] = {terms} + {float(self.bias[j]):g} = {total:.2f}"
+        return f"h[{n},{j}] = {terms} + {_num(self.bias[j])} = {total:.2f}"
+
+
+def _num(v: Tensor | float) -> str:
+    """``0.3`` or ``(−0.5)``: negative factors in brackets, as on a whiteboard."""
+    f = float(v)
+    return f"({f:g})".replace("-", "−") if f < 0 else f"{f:g}"
 
 
 def whiteboard(seed: int = 0) -> Whiteboard:

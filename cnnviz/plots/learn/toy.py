@@ -56,3 +56,33 @@ def toy_figure(
         meta={"points": int(len(y)), "regions": regions is not None},
     )
     return fig
+
+
+def epoch_figure(n: int, batches: list[Any], current: int, *, height: int = 260) -> go.Figure:
+    """Every training index as a cell: drawn in an earlier iteration, in this one, or still to come."""
+    width = int(np.ceil(np.sqrt(n * 2)))  # wider than tall
+    rows = int(np.ceil(n / width))
+    z = np.full(rows * width, np.nan)
+    it = np.zeros(rows * width, dtype=int)
+    state = np.zeros(n)
+    for b, idx in enumerate(batches):
+        i = np.asarray(idx, dtype=int)
+        it[i] = b + 1
+        state[i] = 1.0 if b == current else (0.45 if b < current else 0.0)
+    z[:n] = state
+    fig = go.Figure(
+        go.Heatmap(
+            z=z.reshape(rows, width), customdata=it.reshape(rows, width),
+            colorscale=[[0, "#e2e8f0"], [0.45, "#93c5fd"], [1, "#e6194b"]], zmin=0, zmax=1, showscale=False,
+            xgap=1 if width < 80 else 0, ygap=1 if width < 80 else 0,
+            hovertemplate="index %{x} + %{y}·" + str(width) + "<br>drawn in iteration %{customdata}<extra></extra>",
+        )
+    )  # fmt: skip
+    fig.update_yaxes(autorange="reversed", showticklabels=False)
+    fig.update_xaxes(showticklabels=False)
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        meta={"cells": n, "width": width},
+    )
+    return fig

@@ -1,0 +1,1 @@
+"""The Learn page's widgets, one module per lesson."""

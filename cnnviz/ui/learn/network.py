@@ -1,0 +1,157 @@
+"""Which network the lessons work on: this session's training, the open run, or the design.
+
+``lesson_network() -> Net | None`` shows a one-line picker and returns the model with
+what is needed to feed it. With a training job or an open run, its trained weights
+(the job's are a copy, as on Inspect); otherwise the current design built with
+random weights, and the page says so. ``lesson_inputs(net, n)`` gives normalized
+images for it, ``activations(net, x)`` every layer's input for one image (cached).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+import torch
+from torch import nn
+
+from cnnviz.data.pipeline import Normalization, NormKind
+from cnnviz.design.export import encode_spec
+from cnnviz.design.shapes import first_error, summarize
+from cnnviz.design.spec import SpecError
+from cnnviz.learn.inputs import Images, lesson_images
+from cnnviz.ui import state
+
+_PICK = "learn.network"
+_RANDOM = "learn.random_models"  # {spec code: model}
+_CAPS = "learn.captures"  # {(net key, image): [input of layer 0, input of layer 1, ...]}
+DESIGN, JOB, RUN = "design", "job", "run"
+
+
+@dataclass(frozen=True)
+class Net:
+    key: str
+    model: nn.Sequential
+    spec: dict
+    trained: bool
+    note: str
+    dataset: str
+    normalization: Any
+    classes: tuple[str, ...]
+
+
+def _random(spec: dict) -> Net | None:
+    try:
+        rows = summarize(spec)
+        err = first_error(rows)
+    except SpecError as e:
+        err = e
+    if err is not None:
+        st.error(f"The design cannot be built: {err}", icon=":material/block:")
+        st.page_link(
+            "views/design.py", label="Fix it on the Design page", icon=":material/architecture:"
+        )
+        return None
+    code = encode_spec(spec)
+    cache: dict = st.session_state.setdefault(_RANDOM, {})
+    if code not in cache:
+        from cnnviz.train.engine import build_seeded
+
+        try:
+            model = build_seeded(spec, 0)
+        except SpecError as e:
+            st.error(f"The design cannot be built: {e}", icon=":material/block:")
+            return None
+        cache.clear()
+        cache[code] = model
+    return Net(
+        f"design:{code}", cache[code], spec, False,
+        "the current design with **random weights** (not trained yet: train it on the Train page "
+        "to see what it learned)", "", Normalization(NormKind.DIV255), (),
+    )  # fmt: skip
+
+
+def _from_subject(subject: Any) -> Net:
+    return Net(
+        subject.key, subject.model, subject.spec, True,
+        f"**{subject.title}**, {subject.weights_note}", subject.dataset,
+        subject.normalization, tuple(subject.classes),
+    )  # fmt: skip
+
+
+def lesson_network() -> Net | None:
+    """The picker and the chosen network (None after saying why it cannot be used)."""
+    from cnnviz.ui.inspect import model as inspect_model
+
+    job = inspect_model._job()
+    options = ([JOB] if job is not None else []) + ([RUN] if state.run_id() else []) + [DESIGN]
+    labels = {
+        JOB: "This session's training",
+        RUN: f"The open run ({state.run_id()})",
+        DESIGN: "The current design (random weights)",
+    }
+    if st.session_state.get(_PICK) not in options:
+        st.session_state[_PICK] = options[0]
+    c1, c2 = st.columns([2, 3], vertical_alignment="center")
+    pick = (
+        c1.selectbox("Network", options, format_func=labels.get, key=_PICK)
+        if len(options) > 1
+        else DESIGN
+    )
+    net = None
+    try:
+        if pick == JOB:
+            subject = inspect_model._job_subject(job)  # a copy, refreshed on request, as on Inspect
+            net = _from_subject(subject) if subject is not None else None
+        elif pick == RUN:
+            runs = {r.id: r for r in inspect_model.list_runs()}
+            info = runs.get(str(state.run_id()))
+            if info is None or info.problem:
+                raise inspect_model.RunError(f"Run {state.run_id()} cannot be opened.")
+            net = _from_subject(inspect_model.load_run(info))
+    except inspect_model.RunError as e:
+        st.info(f"{e} Using the current design with random weights instead.")
+    if net is None:
+        net = _random(state.get_spec())
+    if net is not None:
+        c2.caption(f"Working on {net.note}.")
+    return net
+
+
+def lesson_inputs(net: Net, n: int = 8) -> tuple[Images, torch.Tensor]:
+    """(images as uint8 with labels, the same normalized as the network was trained)."""
+    images = lesson_images(net.spec.get("input", []), net.dataset, n)
+    try:
+        x = net.normalization.apply(images.x)
+    except ValueError:
+        x = Normalization(NormKind.DIV255).apply(images.x)
+    return images, x
+
+
+def layer_inputs(net: Net, x: torch.Tensor, image: int) -> list[torch.Tensor]:
+    """What each layer receives for image ``image`` of ``x``: ``[input of layer 0, ...]`` (cached)."""
+    cache: dict = st.session_state.setdefault(_CAPS, {})
+    key = (net.key, image, tuple(x.shape))
+    if key not in cache:
+        outs = [x[image : image + 1]]
+        was = net.model.training
+        net.model.eval()
+        with torch.no_grad():
+            for m in net.model:
+                outs.append(m(outs[-1]))
+        net.model.train(was)
+        cache.clear()
+        cache[key] = outs
+    return cache[key]
+
+
+def pick_layer(net: Net, kinds: tuple[type, ...], key: str, label: str) -> int | None:
+    """A selectbox of the network's layers of ``kinds``; the chosen index (None if there are none)."""
+    found = [i for i, m in enumerate(net.model) if isinstance(m, kinds)]
+    if not found:
+        return None
+    rows = summarize(net.spec)
+    return st.selectbox(
+        label, found, format_func=lambda i: f"layer {i + 1}: {rows[i]['name']}", key=key
+    )

@@ -1,0 +1,94 @@
+"""Lesson 2: max pooling, step by step, and the multiplications it saves the next layer."""
+
+from __future__ import annotations
+
+import streamlit as st
+from torch import nn
+
+from cnnviz.design.shapes import format_count, summarize
+from cnnviz.learn.steps import pool_ops_saved, pool_step
+from cnnviz.plots.learn.conv import numbers_figure, output_figure, window_figure
+from cnnviz.ui.learn import stepper
+from cnnviz.ui.learn.network import Net, layer_inputs, lesson_inputs, pick_layer
+
+P = "learn.pool."
+POS = P + "pos"
+
+
+def pool_lesson(net: Net) -> None:
+    st.markdown(
+        "**MaxPool2d** keeps the largest number of each window and drops the rest: the feature "
+        "map gets smaller, with no weights to learn."
+    )
+    index = pick_layer(net, (nn.MaxPool2d,), P + "layer", "MaxPool2d layer")
+    if index is None:
+        st.info("This network has no MaxPool2d layer. Add one on the Design page to see it here.")
+        return
+    images, x = lesson_inputs(net)
+    c1, c2 = st.columns(2)
+    image = c1.slider("Image", 0, len(x) - 1, 0, key=P + "image", help=images.source)
+    ins = layer_inputs(net, x, image)
+    inp, out = ins[index][0], ins[index + 1][0]
+    channel = c2.slider("Channel", 0, inp.shape[0] - 1, 0, key=P + "channel")
+    h_out, w_out = out.shape[-2:]
+    playing = stepper.controls(POS, h_out, w_out)
+    st.fragment(run_every=stepper.TICK_S if playing else None)(_view)(
+        net, index, inp, out, channel, playing
+    )
+
+
+def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
+    pool: nn.MaxPool2d = net.model[index]
+    h_out, w_out = out.shape[-2:]
+    if playing:
+        stepper.tick(POS, h_out, w_out)
+    row, col = stepper.position(POS, h_out, w_out)
+    step = pool_step(pool, inp, channel, row, col)
+    left, mid, right = st.columns([2, 1, 2])
+    pad = pool.padding if isinstance(pool.padding, int) else max(pool.padding)
+    with left:
+        st.plotly_chart(
+            window_figure(
+                inp.numpy(), (channel,), step.rows, step.cols, pad=pad, pick=step.pick, height=260
+            ),
+            key=P + "window",
+            config={"displayModeBar": False},
+        )
+    with mid:
+        st.plotly_chart(
+            numbers_figure([("window", step.window.numpy())], pick=step.pick, height=200),
+            key=P + "numbers",
+            config={"displayModeBar": False},
+        )
+    with right:
+        event = st.plotly_chart(
+            output_figure(
+                out[channel].numpy(), row, col, title=f"output channel {channel}", height=260
+            ),
+            key=P + "output",
+            on_select="rerun",
+            selection_mode="points",
+            config={"displayModeBar": False},
+        )
+        if stepper.clicked(event, POS, w_out):
+            st.rerun()
+    ok = "✓ equals" if step.matches else "✗ differs from"
+    st.markdown(
+        f"max of the window = **{step.value:.4f}** (row {step.rows[step.pick[0]]}, column "
+        f"{step.cols[step.pick[1]]}) — {ok} torch's output **{step.reference:.4f}**."
+    )
+    row_info = summarize(net.spec)[index]
+    note = f" {row_info['note']}." if row_info.get("note") else ""
+    st.markdown(
+        "Output size, as on Design: "
+        + "; ".join(f"`{f}`" for f in row_info.get("formula", [])[:2])
+        + note
+    )
+    saved = pool_ops_saved(net.spec, index)
+    if saved is not None:
+        after, before, name = saved
+        st.markdown(
+            f"The next layer, **{name}**, does {format_count(after)} mult-adds per image after this "
+            f"pooling; without it, {format_count(before)}: **{before / max(after, 1):.1f}× fewer** "
+            "multiplications (numbers from the Design page's shape engine)."
+        )
