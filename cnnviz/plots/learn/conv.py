@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 MAX_PANELS = 4
-MAX_DRAWN = 96  # input sides above this are drawn around the window only
+MAX_DRAWN = 24  # input sides above this are drawn zoomed in around the window
 WINDOW = "#e6194b"
 PAD = "#cbd5e1"
 
@@ -143,15 +143,15 @@ def output_figure(out: Any, row: int, col: int, *, title: str = "", height: int 
     h, w = a.shape
     fig = go.Figure(
         go.Heatmap(
-            z=a, colorscale="Viridis", showscale=False,
-            hovertemplate="output row %{y}, col %{x}: %{z:.3f}<extra></extra>",
+            z=a, colorscale="Viridis", showscale=False, hoverinfo="skip",
         )
     )  # fmt: skip
     ys, xs = np.mgrid[0:h, 0:w]
-    fig.add_trace(
+    fig.add_trace(  # one invisible marker per pixel: it carries the hover and the click
         go.Scatter(
-            x=xs.ravel(), y=ys.ravel(), mode="markers", marker={"size": 8, "opacity": 0.01},
-            hoverinfo="skip", showlegend=False, name="pixels",
+            x=xs.ravel(), y=ys.ravel(), customdata=a.ravel(), mode="markers",
+            marker={"size": 8, "opacity": 0.01}, showlegend=False, name="pixels",
+            hovertemplate="output row %{y}, col %{x}: %{customdata:.3f} (click to compute it)<extra></extra>",
         )
     )  # fmt: skip
     fig.add_shape(

@@ -9,7 +9,7 @@ from cnnviz.design.shapes import summarize
 from cnnviz.learn.steps import conv_step
 from cnnviz.plots.learn.conv import MAX_PANELS, numbers_figure, output_figure, window_figure
 from cnnviz.ui.learn import stepper
-from cnnviz.ui.learn.network import Net, layer_inputs, lesson_inputs, pick_layer
+from cnnviz.ui.learn.network import Net, index_slider, layer_inputs, lesson_inputs, pick_layer
 
 P = "learn.conv."
 POS = P + "pos"
@@ -25,16 +25,16 @@ def conv_lesson(net: Net) -> None:
         "A **Conv2d** filter slides over its input. At each output pixel it multiplies the "
         "window it sees by its kernel, element by element, adds everything up, and adds the bias."
     )
-    index = pick_layer(net, (nn.Conv2d,), P + "layer", "Conv2d layer")
+    c0, c1, c2 = st.columns([2, 1, 1])
+    index = pick_layer(net, (nn.Conv2d,), P + "layer", "Conv2d layer", c0)
     if index is None:
         st.info("This network has no Conv2d layer. Add one on the Design page to see it here.")
         st.page_link("views/design.py", label="Design", icon=":material/architecture:")
         return
     conv: nn.Conv2d = net.model[index]
     images, x = lesson_inputs(net)
-    c1, c2 = st.columns(2)
-    image = c1.slider("Image", 0, len(x) - 1, 0, key=P + "image", help=images.source)
-    channel = c2.slider("Output channel (filter)", 0, conv.out_channels - 1, 0, key=P + "channel")
+    image = index_slider(c1, "Image", len(x), P + "image", images.source)
+    channel = index_slider(c2, "Output channel (filter)", conv.out_channels, P + "channel")
     ins = layer_inputs(net, x, image)
     inp, out = ins[index][0], ins[index + 1][0]  # (C_in, H, W), (C_out, H_out, W_out)
     h_out, w_out = out.shape[-2:]

@@ -146,12 +146,22 @@ def layer_inputs(net: Net, x: torch.Tensor, image: int) -> list[torch.Tensor]:
     return cache[key]
 
 
-def pick_layer(net: Net, kinds: tuple[type, ...], key: str, label: str) -> int | None:
+def index_slider(where: Any, label: str, count: int, key: str, help: str | None = None) -> int:
+    """A slider over 0..count-1 (just 0, said in words, when there is only one)."""
+    if count <= 1:
+        where.caption(f"{label}: 0 (the only one)")
+        return 0
+    return int(where.slider(label, 0, count - 1, 0, key=key, help=help))
+
+
+def pick_layer(
+    net: Net, kinds: tuple[type, ...], key: str, label: str, where: Any = st
+) -> int | None:
     """A selectbox of the network's layers of ``kinds``; the chosen index (None if there are none)."""
     found = [i for i, m in enumerate(net.model) if isinstance(m, kinds)]
     if not found:
         return None
     rows = summarize(net.spec)
-    return st.selectbox(
+    return where.selectbox(
         label, found, format_func=lambda i: f"layer {i + 1}: {rows[i]['name']}", key=key
     )

@@ -9,7 +9,7 @@ from cnnviz.design.shapes import format_count, summarize
 from cnnviz.learn.steps import pool_ops_saved, pool_step
 from cnnviz.plots.learn.conv import numbers_figure, output_figure, window_figure
 from cnnviz.ui.learn import stepper
-from cnnviz.ui.learn.network import Net, layer_inputs, lesson_inputs, pick_layer
+from cnnviz.ui.learn.network import Net, index_slider, layer_inputs, lesson_inputs, pick_layer
 
 P = "learn.pool."
 POS = P + "pos"
@@ -20,16 +20,16 @@ def pool_lesson(net: Net) -> None:
         "**MaxPool2d** keeps the largest number of each window and drops the rest: the feature "
         "map gets smaller, with no weights to learn."
     )
-    index = pick_layer(net, (nn.MaxPool2d,), P + "layer", "MaxPool2d layer")
+    c0, c1, c2 = st.columns([2, 1, 1])
+    index = pick_layer(net, (nn.MaxPool2d,), P + "layer", "MaxPool2d layer", c0)
     if index is None:
         st.info("This network has no MaxPool2d layer. Add one on the Design page to see it here.")
         return
     images, x = lesson_inputs(net)
-    c1, c2 = st.columns(2)
-    image = c1.slider("Image", 0, len(x) - 1, 0, key=P + "image", help=images.source)
+    image = index_slider(c1, "Image", len(x), P + "image", images.source)
     ins = layer_inputs(net, x, image)
     inp, out = ins[index][0], ins[index + 1][0]
-    channel = c2.slider("Channel", 0, inp.shape[0] - 1, 0, key=P + "channel")
+    channel = index_slider(c2, "Channel", inp.shape[0], P + "channel")
     h_out, w_out = out.shape[-2:]
     playing = stepper.controls(POS, h_out, w_out)
     st.fragment(run_every=stepper.TICK_S if playing else None)(_view)(

@@ -31,7 +31,7 @@ def controls(key: str, h: int, w: int) -> bool:
     """◀ ▶ ⏵ and the position as text; returns True while playing."""
     row, col = position(key, h, w)
     playing_key = key + ".play"
-    c1, c2, c3, c4 = st.columns([1, 1, 1, 5], vertical_alignment="center")
+    c1, c2, c3, c4 = st.columns([1, 1, 2, 6], vertical_alignment="center")
     c1.button(
         "◀", key=key + ".prev", on_click=_move, args=(key, -1, h * w), help="Previous output pixel"
     )
@@ -39,7 +39,12 @@ def controls(key: str, h: int, w: int) -> bool:
         "▶", key=key + ".next", on_click=_move, args=(key, 1, h * w), help="Next output pixel"
     )
     playing = bool(st.session_state.get(playing_key, False))
-    if c3.button("⏸" if playing else "⏵", key=key + ".toggle", help="Play: step on its own"):
+    if c3.button(
+        "Pause" if playing else "Play",
+        icon=":material/pause:" if playing else ":material/play_arrow:",
+        key=key + ".toggle",
+        help="Step through the output pixels on its own",
+    ):
         playing = not playing
         st.session_state[playing_key] = playing
     c4.markdown(
