@@ -7,7 +7,7 @@ import torch
 
 from cnnviz.data.pipeline import fit_normalization, iterations_per_epoch, split_train_val
 from cnnviz.data.registry import DATASETS, DEFAULT_DATASET
-from cnnviz.learn.loader import batch_shape, epoch_batches, first_item
+from cnnviz.learn.loader import Item, batch_shape, epoch_batches, first_item
 from cnnviz.plots.learn.toy import epoch_figure
 from cnnviz.ui.learn.network import Net
 
@@ -16,6 +16,19 @@ P = "learn.loader."
 
 def _names() -> list[str]:
     return list(DATASETS)
+
+
+def _facts(bundle: object, name: str, n: int, val: int) -> tuple[int, Item | None]:
+    """(training items after the split, X and y of item 0), cached per choice."""
+    key = (name, n, val, len(bundle.train_y))
+    held = st.session_state.get(P + "facts")
+    if held is None or held[0] != key:
+        idx = torch.arange(len(bundle.train_y))
+        tr, _, _, _ = split_train_val(idx, bundle.train_y, val / 100, 0)
+        norm = fit_normalization("standardize", bundle.train_x[tr]) if len(tr) else None
+        held = (key, len(tr), first_item(bundle, norm) if norm is not None else None)
+        st.session_state[P + "facts"] = held
+    return held[1], held[2]
 
 
 def loader_lesson(net: Net | None) -> None:
@@ -38,10 +51,7 @@ def loader_lesson(net: Net | None) -> None:
         st.warning(f"{message} Choose Shapes or a toy set, or download it on the Train page.")
         st.page_link("views/train.py", label="Train: data", icon=":material/monitoring:")
         return
-    idx = torch.arange(len(bundle.train_y))
-    tr, _, va, _ = split_train_val(idx, bundle.train_y, val / 100, 0)
-    norm = fit_normalization("standardize", bundle.train_x[tr]) if len(tr) else None
-    item = first_item(bundle, norm) if norm is not None else None
+    n_train, item = _facts(bundle, name, n, val)
     if item is not None:
         shape = list(item.shape)
         st.markdown(
@@ -50,7 +60,6 @@ def loader_lesson(net: Net | None) -> None:
             f"split) it is {item.norm_dtype}, {item.norm_low:.2f}…{item.norm_high:.2f}. "
             f"y = **{item.label}** (“{item.class_name}”)."
         )
-    n_train = len(tr)
     if n_train == 0:
         st.warning("No training items are left after the validation split: lower the validation %.")
         return

@@ -25,6 +25,7 @@ from cnnviz.ui import state
 
 _PICK = "learn.network"
 _RANDOM = "learn.random_models"  # {spec code: model}
+_IMAGES = "learn.images"  # {(net key, n): (Images, normalized x)}
 _CAPS = "learn.captures"  # {(net key, image): [input of layer 0, input of layer 1, ...]}
 DESIGN, JOB, RUN = "design", "job", "run"
 
@@ -120,13 +121,19 @@ def lesson_network() -> Net | None:
 
 
 def lesson_inputs(net: Net, n: int = 8) -> tuple[Images, torch.Tensor]:
-    """(images as uint8 with labels, the same normalized as the network was trained)."""
-    images = lesson_images(net.spec.get("input", []), net.dataset, n)
-    try:
-        x = net.normalization.apply(images.x)
-    except ValueError:
-        x = Normalization(NormKind.DIV255).apply(images.x)
-    return images, x
+    """(images as uint8 with labels, the same normalized as the network was trained); cached."""
+    cache: dict = st.session_state.setdefault(_IMAGES, {})
+    key = (net.key, n)
+    if key not in cache:
+        images = lesson_images(net.spec.get("input", []), net.dataset, n)
+        try:
+            x = net.normalization.apply(images.x)
+        except ValueError:
+            x = Normalization(NormKind.DIV255).apply(images.x)
+        if len(cache) > 4:
+            cache.clear()
+        cache[key] = (images, x)
+    return cache[key]
 
 
 def layer_inputs(net: Net, x: torch.Tensor, image: int) -> list[torch.Tensor]:
