@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-LESSONS = ("conv", "pool", "linear", "matrix", "minimum", "loader", "toy")
+LESSONS = {
+    "conv": "1 · Convolution, step by step",
+    "pool": "2 · Max pooling, step by step",
+    "linear": "3 · Linear or not?",
+    "matrix": "4 · A Linear layer is a matrix product",
+    "minimum": "5 · Finding the minimum",
+    "loader": "6 · Dataset, DataLoader, mini-batch",
+    "toy": "7 · Linear versus non-linear problems",
+}
 
 
 def _text(page) -> str:
@@ -53,9 +61,9 @@ def test_step_a_convolution(streamlit_app) -> None:
 def test_every_lesson_draws(streamlit_app, size: tuple[int, int]) -> None:
     page = streamlit_app.page
     page.set_viewport_size({"width": size[0], "height": size[1]})
-    for name in LESSONS:
+    for name, title in LESSONS.items():
         streamlit_app.goto(f"learn?lesson={name}")
-        page.locator("h2").first.wait_for()
+        page.get_by_role("heading", name=title).wait_for()
         streamlit_app.wait()
         assert (
             "Traceback" not in _text(page)

@@ -56,7 +56,9 @@ def window_figure(
     pad = max(pad, -min(min(rows), min(cols), 0), max(max(rows) - h + 1, max(cols) - w + 1, 0))
     r0, r1, c0, c1 = _crop(h, w, rows, cols, pad)
     fig = make_subplots(
-        1, len(shown), subplot_titles=[f"in {c}" if len(shown) > 2 else f"input channel {c}" for c in shown],
+        1,
+        len(shown),
+        subplot_titles=[f"in {c}" if len(shown) > 2 else f"input channel {c}" for c in shown],
         horizontal_spacing=0.04,
     )
     fig.update_annotations(font_size=12)
