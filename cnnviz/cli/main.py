@@ -27,6 +27,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "print runnable PyTorch code (or the spec JSON)",
         "Print the design as runnable PyTorch code, spec JSON or a share-link value.",
     ),
+    "report": (
+        "cnnviz.cli.report",
+        "a run as one HTML presentation (report + slides)",
+        "Write a saved run as one self-contained HTML presentation (works offline).",
+    ),
     "train": (
         "cnnviz.cli.train",
         "train a design on a dataset and save the run",

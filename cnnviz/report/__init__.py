@@ -1,0 +1,68 @@
+"""A run becomes a class presentation: sections -> one self-contained HTML (report, slides, print).
+
+``build_report(run)`` is the whole path: the run's content (``content.run_content``), the
+sections (``sections.Presentation``, editable on the Present page) and the HTML
+(``html.render_html``). No streamlit here.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cnnviz.report.sections import Presentation, Section, SectionKind
+
+
+def run_label(run_id: str) -> str:
+    """A run folder's label without its timestamp and short id ('20261201-101500-lecture-7-23-a1b2c3' -> 'lecture-7-23')."""
+    import re
+
+    m = re.match(r"^\d{8}-\d{6}-(?P<label>.+)-[0-9a-f]{6}$", run_id or "")
+    return m.group("label") if m else run_id
+
+
+def default_presentation(run: Any) -> Presentation:
+    """The six sections with empty texts, titled after the run's network and dataset."""
+    from cnnviz.data.registry import DATASETS
+
+    name = str(run.dataset.get("name") or "")
+    info = DATASETS.get(name)
+    label = str(run.spec.get("name") or run.config.get("label") or run_label(run.id))
+    return Presentation.default(run.id, f"{label} on {info.title if info else name or 'my images'}")
+
+
+def build_report(
+    run: Any,
+    presentation: Presentation | None = None,
+    *,
+    placeholders: bool = True,
+    content: Any = None,
+) -> str:
+    """The presentation of ``run`` (a ``cnnviz.train.store.Run``) as one HTML file's text."""
+    from cnnviz.report.content import run_content
+    from cnnviz.report.html import render_html
+
+    pres = presentation or default_presentation(run)
+    content = content if content is not None else run_content(run)
+    return render_html(
+        pres,
+        content,
+        label=_slug(run_label(run.id)),
+        subtitle=f"cnnviz run {run.id}",
+        placeholders=placeholders,
+    )
+
+
+def _slug(text: str) -> str:
+    import re
+
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "report"
+
+
+__all__ = [
+    "Presentation",
+    "Section",
+    "SectionKind",
+    "build_report",
+    "default_presentation",
+    "run_label",
+]

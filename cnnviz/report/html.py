@@ -1,0 +1,311 @@
+"""A presentation as one self-contained HTML file: a report, slides and a print layout in one.
+
+``render_html(presentation, content, label=...) -> str``. Works with no network at all:
+
+- Plotly's JavaScript is inlined once, from the installed plotly package
+  (``plotly.offline.get_plotlyjs``), never fetched from a CDN; each figure is a JSON
+  block drawn by ``Plotly.newPlot`` (interactive, with a 2x PNG download named
+  ``<label>_<figure>.png``). Pictures (``go.Image`` traces, mistake galleries) are
+  embedded as PNG data URIs.
+- Everything a student typed is escaped (``html.escape``; JSON blocks escape ``<``), so
+  no script runs from a name or a note; no path of the server's disk is written.
+- Slide mode (the Slides button, or ``S``): one section per slide, arrow keys and
+  Page Up/Down, ``F`` full screen, Esc back, large fonts for a projector.
+- Print (``Ctrl+P`` → PDF): each section starts a new page, charts at the page's width.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+from typing import Any
+
+import numpy as np
+
+from cnnviz.report.content import Content, Facts, Figure, Images, Note, Table
+from cnnviz.report.sections import WHO_PLACEHOLDER, Presentation, Section
+
+PNG_SCALE = 2
+PRINT_WIDTH_PX = 680  # A4 minus 15 mm margins at 96 px per inch
+
+
+def png_data_uri(image: Any) -> str:
+    """uint8 [H, W] or [H, W, 3] (or [H, W, 4]) as a ``data:image/png;base64,...`` URI."""
+    from PIL import Image
+
+    a = np.asarray(image)
+    if a.dtype != np.uint8:
+        a = np.clip(np.rint(a), 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(a).save(buf, format="PNG", optimize=True)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _compact(fig: Any) -> dict:
+    """The figure as a plain dict, its pictures (``go.Image`` traces) as PNG data URIs."""
+    d = fig.to_plotly_json()
+    for trace, out in zip(fig.data, d.get("data", []), strict=True):
+        if trace.type == "image" and trace.z is not None:
+            out.pop("z", None)
+            out["source"] = png_data_uri(np.asarray(trace.z))
+    return d
+
+
+def _json_block(obj: Any) -> str:
+    """JSON safe inside a ``<script type="application/json">``: no ``<`` can close the tag."""
+    from plotly.utils import PlotlyJSONEncoder
+
+    text = json.dumps(obj, cls=PlotlyJSONEncoder, separators=(",", ":"), ensure_ascii=False)
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _text(text: str, prompt: str, placeholders: bool) -> str:
+    if not text.strip():
+        return f'<p class="placeholder">{html.escape(prompt)}</p>' if placeholders else ""
+    paras = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
+    return "".join(
+        "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paras
+    )
+
+
+class _Writer:
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.figures: list[str] = []  # JSON blocks
+
+    def chart(self, block: Figure) -> str:
+        n = len(self.figures)
+        spec = _compact(block.figure)
+        layout = spec.get("layout", {})
+        layout.pop("width", None)
+        layout["autosize"] = True
+        config = {
+            "displaylogo": False,
+            "responsive": True,
+            "modeBarButtons": [["toImage"]],
+            "toImageButtonOptions": {
+                "format": "png",
+                "scale": PNG_SCALE,
+                "filename": f"{self.label}_{block.name}",
+            },
+        }
+        self.figures.append(
+            f'<script type="application/json" id="fig-{n}">'
+            f"{_json_block({'data': spec.get('data', []), 'layout': layout, 'config': config})}"
+            "</script>"
+        )
+        cap = f'<p class="caption">{html.escape(block.caption)}</p>' if block.caption else ""
+        return (
+            f'<figure class="block"><h3>{html.escape(block.title)}</h3>'
+            f'<div class="chart" data-fig="fig-{n}"></div>{cap}</figure>'
+        )
+
+    def block(self, b: Any) -> str:
+        if isinstance(b, Figure):
+            return self.chart(b)
+        if isinstance(b, Facts):
+            rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in b.rows)
+            return f'<dl class="facts block">{rows}</dl>'
+        if isinstance(b, Table):
+            head = "".join(f"<th>{html.escape(h)}</th>" for h in b.header)
+            body = "".join(
+                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in b.rows
+            )
+            return (
+                f'<div class="block"><h3>{html.escape(b.title)}</h3><table><thead><tr>{head}'
+                f"</tr></thead><tbody>{body}</tbody></table></div>"
+            )
+        if isinstance(b, Images):
+            caps = list(b.captions) + [""] * (len(b.images) - len(b.captions))
+            tiles = "".join(
+                f'<figure><img alt="{html.escape(c)}" src="{png_data_uri(im)}">'
+                f"<figcaption>{html.escape(c)}</figcaption></figure>"
+                for im, c in zip(b.images, caps, strict=False)
+            )
+            return f'<div class="block"><h3>{html.escape(b.title)}</h3><div class="gallery">{tiles}</div></div>'
+        if isinstance(b, Note):
+            return f'<p class="note block">{html.escape(b.text)}</p>'
+        raise TypeError(f"unknown block {type(b).__name__}")
+
+    def section(self, s: Section, blocks: tuple, n: int, placeholders: bool) -> str:
+        who = s.who.strip() or (WHO_PLACEHOLDER if placeholders else "")
+        who_html = f'<p class="who">Presented by {html.escape(who)}</p>' if who else ""
+        notes = (
+            f'<aside class="notes"><h4>Notes</h4>{_text(s.notes, "", False)}</aside>'
+            if s.notes.strip()
+            else ""
+        )
+        body = "".join(self.block(b) for b in blocks)
+        return (
+            f'<section class="slide" id="section-{n}" data-kind="{s.kind.value}">'
+            f"<header><h2>{html.escape(s.title)}</h2>{who_html}</header>"
+            f'<div class="text">{_text(s.text, s.prompt, placeholders)}</div>{body}{notes}</section>'
+        )
+
+
+def render_html(
+    presentation: Presentation,
+    content: Content,
+    *,
+    label: str,
+    subtitle: str = "",
+    placeholders: bool = True,
+) -> str:
+    """The whole file. ``label`` names the PNG downloads; ``placeholders`` shows each section's
+    prompt where its text is empty (the CLI's report) instead of leaving it blank."""
+    from plotly.offline import get_plotlyjs
+
+    w = _Writer(label)
+    shown = presentation.shown()
+    names = sorted({s.who.strip() for s in shown if s.who.strip()})
+    title = presentation.title or label
+    first = (
+        '<section class="slide title-slide" id="section-0" data-kind="title">'
+        f"<h1>{html.escape(title)}</h1>"
+        f'<p class="subtitle">{html.escape(subtitle)}</p>'
+        f'<p class="headline">{html.escape(content.headline)}</p>'
+        + (f'<p class="who">{html.escape(", ".join(names))}</p>' if names else "")
+        + '<ol class="agenda">'
+        + "".join(
+            f"<li>{html.escape(s.title)}"
+            + (f" <span>· {html.escape(s.who)}</span>" if s.who.strip() else "")
+            + "</li>"
+            for s in shown
+        )
+        + "</ol></section>"
+    )
+    sections = "".join(
+        w.section(s, content.blocks.get(s.kind, ()), i, placeholders)
+        for i, s in enumerate(shown, start=1)
+    )
+    return (
+        '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{html.escape(title)}</title><style>{CSS}</style>"
+        f'<script id="plotly-js">{get_plotlyjs()}</script></head>'
+        '<body><nav class="toolbar">'
+        '<button type="button" id="to-slides" title="S: slides · arrows: next/previous · F: full screen · Esc: back">'
+        "Slides ▶</button>"
+        '<button type="button" id="to-print" title="Print, or save as PDF">Print / PDF</button>'
+        '<span id="counter"></span></nav>'
+        f"<main>{first}{sections}</main>{''.join(w.figures)}"
+        f"<script>const PRINT_WIDTH = {PRINT_WIDTH_PX};{JS}</script></body></html>\n"
+    )
+
+
+CSS = """
+:root { --ink:#1f2430; --muted:#5b6270; --line:#d9dce3; --accent:#3157d5; }
+* { box-sizing: border-box; }
+body { margin:0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color:var(--ink); background:#f5f6f8; }
+main { max-width: 1100px; margin: 0 auto; padding: 1rem 1.5rem 4rem; }
+.toolbar { position: sticky; top: 0; z-index: 10; display:flex; gap:.5rem; align-items:center; padding:.5rem 1.5rem; background:#fff; border-bottom:1px solid var(--line); }
+.toolbar button { font: inherit; padding:.35rem .9rem; border:1px solid var(--line); border-radius:.4rem; background:#fff; cursor:pointer; }
+.toolbar button:hover { border-color: var(--accent); color: var(--accent); }
+#counter { margin-left:auto; color:var(--muted); }
+section.slide { background:#fff; border:1px solid var(--line); border-radius:.6rem; padding:1.5rem 2rem; margin:1.5rem 0; }
+section header { display:flex; flex-wrap:wrap; align-items:baseline; gap:.25rem 1.5rem; border-bottom:2px solid var(--accent); margin-bottom:1rem; }
+h1 { font-size:2.2rem; margin:.5rem 0; } h2 { font-size:1.6rem; margin:.2rem 0; } h3 { font-size:1.05rem; margin:.2rem 0 .4rem; }
+.who { color:var(--muted); margin:.2rem 0; } .subtitle, .headline { font-size:1.2rem; margin:.3rem 0; }
+.headline { font-weight:600; color:var(--accent); }
+.agenda li span { color:var(--muted); }
+.placeholder { color:#9aa0ab; font-style:italic; }
+.block { margin:1rem 0; break-inside: avoid; }
+.facts { display:grid; grid-template-columns:max-content 1fr; gap:.3rem 1.2rem; }
+.facts dt { font-weight:600; } .facts dd { margin:0; }
+table { border-collapse:collapse; font-size:.9rem; width:100%; }
+th, td { text-align:left; padding:.25rem .5rem; border-bottom:1px solid var(--line); vertical-align:top; }
+.chart { width:100%; min-height:120px; }
+.caption, .note { color:var(--muted); font-size:.9rem; }
+.gallery { display:flex; flex-wrap:wrap; gap:.75rem; }
+.gallery figure { margin:0; width:150px; } .gallery img { width:150px; image-rendering:pixelated; border:1px solid var(--line); }
+.gallery figcaption { font-size:.8rem; color:var(--muted); }
+.notes { margin-top:1.2rem; padding:.6rem 1rem; background:#fbf7e8; border-left:4px solid #e2c44d; }
+.notes h4 { margin:0 0 .3rem; }
+body.slides { background:#fff; font-size:24px; }
+body.slides main { max-width:none; padding:0; }
+body.slides section.slide { display:none; border:0; border-radius:0; margin:0; min-height:calc(100vh - 3rem); height:calc(100vh - 3rem); overflow-y:auto; padding:1.5rem 4vw; }
+body.slides section.slide.current { display:block; }
+body.slides h1 { font-size:3rem; } body.slides h2 { font-size:2.4rem; } body.slides h3 { font-size:1.3rem; }
+body.slides .notes { display:none; }
+body.slides table { font-size:1rem; }
+body.slides .gallery figure, body.slides .gallery img { width:200px; }
+@page { size: A4; margin: 15mm; }
+@media print {
+  body, body.slides { background:#fff; font-size:12pt; }
+  .toolbar { display:none; }
+  main, body.slides main { max-width:none; padding:0; }
+  section.slide, body.slides section.slide { display:block; border:0; margin:0; padding:0; height:auto; min-height:0; overflow:visible; break-before: page; page-break-before: always; }
+  section.slide:first-of-type { break-before: auto; page-break-before: auto; }
+  .chart { width:680px; }
+  .notes { display:block; }
+}
+"""
+
+JS = """
+(function () {
+  const slides = Array.from(document.querySelectorAll('section.slide'));
+  const charts = Array.from(document.querySelectorAll('.chart'));
+  const counter = document.getElementById('counter');
+  let current = 0;
+  function spec(el) { return JSON.parse(document.getElementById(el.dataset.fig).textContent); }
+  function draw(el) {
+    const s = spec(el);
+    el.dataset.font = (s.layout.font && s.layout.font.size) || 12;
+    return Plotly.newPlot(el, s.data, s.layout, s.config);
+  }
+  const ready = Promise.all(charts.map(draw)).then(() => { document.body.dataset.charts = 'drawn'; });
+  function resize(list) { list.forEach((c) => { if (c.offsetParent !== null) Plotly.Plots.resize(c); }); }
+  function fonts(big) {
+    charts.forEach((c) => Plotly.relayout(c, { 'font.size': big ? Math.max(18, +c.dataset.font) : +c.dataset.font }));
+  }
+  function show(n) {
+    current = Math.max(0, Math.min(slides.length - 1, n));
+    slides.forEach((s, k) => s.classList.toggle('current', k === current));
+    counter.textContent = (current + 1) + ' / ' + slides.length;
+    resize(Array.from(slides[current].querySelectorAll('.chart')));
+  }
+  function enter() {
+    document.body.classList.add('slides');
+    fonts(true);
+    show(current);
+    const root = document.documentElement;
+    if (root.requestFullscreen && !document.fullscreenElement) root.requestFullscreen().catch(() => {});
+  }
+  function leave() {
+    document.body.classList.remove('slides');
+    counter.textContent = '';
+    fonts(false);
+    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+    resize(charts);
+  }
+  function printSize() { charts.forEach((c) => Plotly.relayout(c, { width: PRINT_WIDTH, 'font.size': +c.dataset.font })); }
+  function screenSize() {
+    charts.forEach((c) => Plotly.relayout(c, { width: null, autosize: true }));
+    if (document.body.classList.contains('slides')) fonts(true);
+  }
+  document.getElementById('to-slides').addEventListener('click', enter);
+  document.getElementById('to-print').addEventListener('click', () => window.print());
+  window.addEventListener('beforeprint', printSize);
+  window.addEventListener('afterprint', screenSize);
+  const media = window.matchMedia('print');
+  if (media.addEventListener) media.addEventListener('change', (e) => (e.matches ? printSize() : screenSize()));
+  document.addEventListener('keydown', (e) => {
+    const inSlides = document.body.classList.contains('slides');
+    if (!inSlides) { if (e.key === 's' || e.key === 'S') enter(); return; }
+    if (['ArrowRight', 'ArrowDown', 'PageDown', ' ', 'Enter'].includes(e.key)) { show(current + 1); e.preventDefault(); }
+    else if (['ArrowLeft', 'ArrowUp', 'PageUp', 'Backspace'].includes(e.key)) { show(current - 1); e.preventDefault(); }
+    else if (e.key === 'Home') show(0);
+    else if (e.key === 'End') show(slides.length - 1);
+    else if (e.key === 'Escape') leave();
+    else if (e.key === 'f' || e.key === 'F') {
+      if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
+      else document.documentElement.requestFullscreen().catch(() => {});
+    }
+  });
+  window.cnnvizReport = { enter, leave, show, printSize, screenSize, ready };
+})();
+"""
+
+__all__ = ["PRINT_WIDTH_PX", "png_data_uri", "render_html"]
