@@ -44,6 +44,7 @@ class Reading:
 CHANCE_TOLERANCE = 0.05  # relative distance from ln(classes)
 OVERFIT_GAP = 0.15  # training accuracy minus validation accuracy
 IMPROVING = 0.01  # relative fall of the validation loss over the last epoch
+EXPLODED = 20  # a mini-batch loss this many times ln(classes) means the weights blew up
 
 
 def _col(rows: Any, name: str) -> np.ndarray:
@@ -87,8 +88,14 @@ def read_curves(
     grew = len(finite) >= 8 and _mean(finite[-max(len(finite) // 8, 1) :]) > 1.5 * max(
         _mean(finite[: max(len(finite) // 8, 1)]), chance
     )
-    if nan or grew:
-        what = "became NaN (not a number)" if nan else "grew instead of falling"
+    exploded = len(finite) > 0 and float(finite.max()) > EXPLODED * chance
+    if nan or grew or exploded:
+        if nan:
+            what = "became NaN (not a number)"
+        elif exploded:
+            what = f"shot up to {float(finite.max()):,.0f} (a guess is {chance:.3f})"
+        else:
+            what = "grew instead of falling"
         out.append(
             Reading(
                 Pattern.DIVERGED,

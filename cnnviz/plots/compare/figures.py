@@ -7,7 +7,6 @@ takes ``RunData``-like objects (``cnnviz.compare.runs``) and the labels.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -104,7 +103,8 @@ def accuracy_overlay(
             continue
         x = epoch_x(r, axis, ep["epoch"])
         lr = ep["lr"].to_numpy(dtype=float) if "lr" in ep else np.full(len(ep), np.nan)
-        text = [f"lr {v:.3g}" if math.isfinite(v) else "" for v in lr]
+        varies = len(set(lr[np.isfinite(lr)])) > 1  # a schedule: the rate in the hover text
+        text = np.array([f"lr {v:.3g}" for v in lr]) if varies else None
         for col, dash, kind in (
             ("train_accuracy", "dot", "training"),
             ("val_accuracy", "solid", "validation"),
@@ -113,7 +113,8 @@ def accuracy_overlay(
                 data.append(go.Scatter(
                     x=x, y=ep[col].to_numpy(dtype=float) * 100, mode="lines+markers", text=text,
                     line={"color": c, "dash": dash, "width": 2}, marker={"size": 5},
-                    name=f"{label} ({kind})", hovertemplate="%{y:.1f}% %{text}",
+                    name=f"{label} ({kind})",
+                    hovertemplate="%{y:.1f}% %{text}" if varies else "%{y:.1f}%",
                 ))  # fmt: skip
         be = r.status.get("best_epoch")
         if be is not None and "val_accuracy" in ep:
@@ -155,7 +156,8 @@ def lr_overlay(
     data = []
     for r, label, c in zip(runs, labels, cols or colours(len(runs)), strict=True):
         if "lr" in r.epochs and r.epochs["lr"].notna().any():
-            data.append(go.Scatter(x=r.epochs["epoch"], y=r.epochs["lr"], mode="lines+markers",
+            data.append(go.Scatter(x=r.epochs["epoch"].to_numpy(dtype=float),
+                                   y=r.epochs["lr"].to_numpy(dtype=float), mode="lines+markers",
                                    line={"color": c, "shape": "hv"}, name=label))  # fmt: skip
     layout = {**_frame(font_size, 200), "xaxis": {"title": {"text": "epoch"}},
               "yaxis": {"title": {"text": "learning rate"}, "type": "log"}}  # fmt: skip
