@@ -34,6 +34,9 @@ page = st.navigation(
             url_path="inspect",
         ),
         st.Page("views/runs.py", title="Runs", icon=":material/folder_open:", url_path="runs"),
+        st.Page(
+            "views/present.py", title="Present", icon=":material/co_present:", url_path="present"
+        ),
         st.Page("views/learn.py", title="Learn", icon=":material/school:", url_path="learn"),
     ]
 )

@@ -7,6 +7,7 @@ from cnnviz.ui.inspect import image as inspect_image
 from cnnviz.ui.inspect import layers as inspect_layers
 from cnnviz.ui.inspect import model as inspect_model
 from cnnviz.ui.inspect import predict as inspect_predict
+from cnnviz.ui.present import entry as present
 
 st.title("Inspect")
 st.caption(
@@ -17,6 +18,7 @@ st.caption(
 subject = inspect_model.choose_subject()
 if subject is None:
     st.stop()
+present.presentation_button(subject.run_dir and subject.run_dir.name, key="inspect.present")
 
 bundle, why_not = inspect_eval.test_split(subject)
 if bundle is None and why_not and inspect_image.is_image_input(subject):

@@ -37,7 +37,9 @@ def build_report(
     placeholders: bool = True,
     content: Any = None,
 ) -> str:
-    """The presentation of ``run`` (a ``cnnviz.train.store.Run``) as one HTML file's text."""
+    """The presentation of ``run`` (a ``cnnviz.train.store.Run``) as one HTML file's text.
+
+    ``content``: the run's ``Content`` or its ``Rendered`` blocks, when already at hand."""
     from cnnviz.report.content import run_content
     from cnnviz.report.html import render_html
 
@@ -46,16 +48,17 @@ def build_report(
     return render_html(
         pres,
         content,
-        label=_slug(run_label(run.id)),
+        label=file_label(run.id),
         subtitle=f"cnnviz run {run.id}",
         placeholders=placeholders,
     )
 
 
-def _slug(text: str) -> str:
+def file_label(run_id: str) -> str:
+    """What the run's files are named after: 'lecture-7-23' (its label, file-name safe)."""
     import re
 
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:60] or "report"
+    return re.sub(r"[^a-z0-9]+", "-", run_label(run_id).lower()).strip("-")[:60] or "report"
 
 
 __all__ = [
@@ -64,5 +67,6 @@ __all__ = [
     "SectionKind",
     "build_report",
     "default_presentation",
+    "file_label",
     "run_label",
 ]

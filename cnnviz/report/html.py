@@ -20,12 +20,13 @@ import base64
 import html
 import io
 import json
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from cnnviz.report.content import Content, Facts, Figure, Images, Note, Table
-from cnnviz.report.sections import WHO_PLACEHOLDER, Presentation, Section
+from cnnviz.report.sections import WHO_PLACEHOLDER, Presentation, Section, SectionKind
 
 PNG_SCALE = 2
 PRINT_WIDTH_PX = 680  # A4 minus 15 mm margins at 96 px per inch
@@ -68,6 +69,23 @@ def _text(text: str, prompt: str, placeholders: bool) -> str:
     return "".join(
         "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paras
     )
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """A run's blocks already written as HTML (the slow part, done once per run): the
+    students' texts are added around them by ``render_html`` in no time."""
+
+    headline: str
+    bodies: dict[SectionKind, str]
+    scripts: str  # the figures' JSON blocks
+
+
+def render_blocks(content: Content, *, label: str) -> Rendered:
+    """Every section's blocks as HTML, figures as JSON blocks whose PNGs are named ``<label>_<name>``."""
+    w = _Writer(label)
+    bodies = {k: "".join(w.block(b) for b in blocks) for k, blocks in content.blocks.items()}
+    return Rendered(content.headline, bodies, "".join(w.figures))
 
 
 class _Writer:
@@ -129,35 +147,36 @@ class _Writer:
             return f'<p class="note block">{html.escape(b.text)}</p>'
         raise TypeError(f"unknown block {type(b).__name__}")
 
-    def section(self, s: Section, blocks: tuple, n: int, placeholders: bool) -> str:
-        who = s.who.strip() or (WHO_PLACEHOLDER if placeholders else "")
-        who_html = f'<p class="who">Presented by {html.escape(who)}</p>' if who else ""
-        notes = (
-            f'<aside class="notes"><h4>Notes</h4>{_text(s.notes, "", False)}</aside>'
-            if s.notes.strip()
-            else ""
-        )
-        body = "".join(self.block(b) for b in blocks)
-        return (
-            f'<section class="slide" id="section-{n}" data-kind="{s.kind.value}">'
-            f"<header><h2>{html.escape(s.title)}</h2>{who_html}</header>"
-            f'<div class="text">{_text(s.text, s.prompt, placeholders)}</div>{body}{notes}</section>'
-        )
+
+def _section(s: Section, body: str, n: int, placeholders: bool) -> str:
+    who = s.who.strip() or (WHO_PLACEHOLDER if placeholders else "")
+    who_html = f'<p class="who">Presented by {html.escape(who)}</p>' if who else ""
+    notes = (
+        f'<aside class="notes"><h4>Notes</h4>{_text(s.notes, "", False)}</aside>'
+        if s.notes.strip()
+        else ""
+    )
+    return (
+        f'<section class="slide" id="section-{n}" data-kind="{s.kind.value}">'
+        f"<header><h2>{html.escape(s.title)}</h2>{who_html}</header>"
+        f'<div class="text">{_text(s.text, s.prompt, placeholders)}</div>{body}{notes}</section>'
+    )
 
 
 def render_html(
     presentation: Presentation,
-    content: Content,
+    content: Content | Rendered,
     *,
     label: str,
     subtitle: str = "",
     placeholders: bool = True,
 ) -> str:
     """The whole file. ``label`` names the PNG downloads; ``placeholders`` shows each section's
-    prompt where its text is empty (the CLI's report) instead of leaving it blank."""
+    prompt where its text is empty (the CLI's report) instead of leaving it blank.
+    ``content`` may be already rendered (``render_blocks``), as the Present page keeps it."""
     from plotly.offline import get_plotlyjs
 
-    w = _Writer(label)
+    done = content if isinstance(content, Rendered) else render_blocks(content, label=label)
     shown = presentation.shown()
     names = sorted({s.who.strip() for s in shown if s.who.strip()})
     title = presentation.title or label
@@ -165,7 +184,7 @@ def render_html(
         '<section class="slide title-slide" id="section-0" data-kind="title">'
         f"<h1>{html.escape(title)}</h1>"
         f'<p class="subtitle">{html.escape(subtitle)}</p>'
-        f'<p class="headline">{html.escape(content.headline)}</p>'
+        f'<p class="headline">{html.escape(done.headline)}</p>'
         + (f'<p class="who">{html.escape(", ".join(names))}</p>' if names else "")
         + '<ol class="agenda">'
         + "".join(
@@ -177,7 +196,7 @@ def render_html(
         + "</ol></section>"
     )
     sections = "".join(
-        w.section(s, content.blocks.get(s.kind, ()), i, placeholders)
+        _section(s, done.bodies.get(s.kind, ""), i, placeholders)
         for i, s in enumerate(shown, start=1)
     )
     return (
@@ -190,7 +209,7 @@ def render_html(
         "Slides ▶</button>"
         '<button type="button" id="to-print" title="Print, or save as PDF">Print / PDF</button>'
         '<span id="counter"></span></nav>'
-        f"<main>{first}{sections}</main>{''.join(w.figures)}"
+        f"<main>{first}{sections}</main>{done.scripts}"
         f"<script>const PRINT_WIDTH = {PRINT_WIDTH_PX};{JS}</script></body></html>\n"
     )
 
@@ -308,4 +327,4 @@ JS = """
 })();
 """
 
-__all__ = ["PRINT_WIDTH_PX", "png_data_uri", "render_html"]
+__all__ = ["PRINT_WIDTH_PX", "Rendered", "png_data_uri", "render_blocks", "render_html"]

@@ -15,23 +15,17 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.report import run_label
 from cnnviz.ui import state
 
 PNG_SCALE = 2  # slide resolution: a 700-pixel-wide chart saves as 1400 pixels
 PRESENTER_FONT = 18  # px, Inspect's figures in presenter mode (default Plotly text: 12)
-_RUN_ID = re.compile(r"^\d{8}-\d{6}-(?P<label>.+)-[0-9a-f]{6}$")
 
 
 def slug(text: str) -> str:
     """A file-name-safe, lower-case version of ``text`` ('Confusion matrix' -> 'confusion-matrix')."""
     s = re.sub(r"[^a-z0-9]+", "-", str(text).lower()).strip("-")
     return s[:60] or "chart"
-
-
-def run_label(run_id: str) -> str:
-    """A run folder's label without its timestamp and short id ('20261201-101500-lecture-7-23-a1b2c3' -> 'lecture-7-23')."""
-    m = _RUN_ID.match(run_id or "")
-    return m.group("label") if m else run_id
 
 
 def subject() -> str:

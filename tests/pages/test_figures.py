@@ -10,8 +10,9 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.design.presets import DEFAULT_PRESET, PRESETS
 from cnnviz.design.shapes import summarize, totals
+from cnnviz.report import run_label
 from cnnviz.ui.design.table import table_csv
-from cnnviz.ui.figures import chart_config, run_label, slug
+from cnnviz.ui.figures import chart_config, slug
 from tests.helpers import APP
 
 

@@ -16,7 +16,9 @@ from cnnviz.plots.train.curves import EPOCH_TITLE, ITER_TITLE, epoch_metrics_fig
 from cnnviz.train.store import WEIGHTS_DAMAGED, WEIGHTS_MISSING, Run, RunError, RunInfo, list_runs, open_run
 from cnnviz.ui import state
 from cnnviz.ui.runs import extras as run_extras
-from cnnviz.ui.figures import run_label, show
+from cnnviz.report import run_label
+from cnnviz.ui.figures import show
+from cnnviz.ui.present import entry as present
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
@@ -253,6 +255,8 @@ def _actions(run: Run, *, can_inspect: bool) -> None:
         st.success("Design loaded: it is now the network on the Design and Train pages.")
     with row:
         run_extras.change_button(run, key=run.id)
+        present.presentation_button(run.id, key=f"runs.present.{run.id}", disabled=not can_inspect)
+        present.script_download(run, key=f"runs.script.{run.id}")
 
 
 def all_runs() -> list[RunInfo]:

@@ -25,6 +25,7 @@ from cnnviz.plots.train.curves import (
 from cnnviz.train.jobs import Job, Placement
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
+from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import readings as run_readings
 from cnnviz.ui.train import session_job as jobs_ui
 
@@ -125,6 +126,8 @@ def _after(job: Job, status: str) -> None:
     ):
         state.set_run_id(job.run_id)
         st.switch_page("views/inspect.py")
+    with row:
+        present.presentation_button(job.run_id, key="train.present", disabled=status == "failed")
     if row.button(
         "New training",
         icon=":material/restart_alt:",

@@ -1,0 +1,50 @@
+"""Which run the presentation is about: the finished runs, newest first (the session's run preselected)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.train.store import Run, RunError, RunInfo, list_runs, open_run
+from cnnviz.ui import state
+
+KEY = "present.run"
+
+
+def _line(info: RunInfo) -> str:
+    acc = (
+        f", test accuracy {100 * info.test_accuracy:.1f}%" if info.test_accuracy is not None else ""
+    )
+    return f"{info.label or 'network'} on {info.dataset or '?'}{acc} ({info.id})"
+
+
+def choose_run() -> Run | None:
+    """The picked run, opened; None after saying why (no finished run yet, a broken folder)."""
+    runs = [r for r in list_runs() if r.status == "finished" and not r.problem]
+    if not runs:
+        st.info(
+            "No finished run yet. Train a network on the **Train** page; when it has finished, "
+            "it can be presented here."
+        )
+        st.page_link("views/train.py", label="Go to Train", icon=":material/monitoring:")
+        return None
+    ids = [r.id for r in runs]
+    wanted = state.run_id()
+    if wanted in ids and st.session_state.get(KEY) not in ids:
+        st.session_state[KEY] = wanted
+    elif st.session_state.get(KEY) not in ids:
+        st.session_state[KEY] = ids[0]
+    by_id = {r.id: r for r in runs}
+    picked = st.selectbox(
+        "Run to present",
+        ids,
+        format_func=lambda i: _line(by_id[i]),
+        key=KEY,
+        help="Finished runs only: their weights, curves and test results fill the sections.",
+    )
+    if picked != state.run_id():
+        state.set_run_id(picked)
+    try:
+        return open_run(by_id[picked].path)
+    except RunError as e:
+        st.error(f"{e}")
+        return None
