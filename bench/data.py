@@ -11,17 +11,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
+import argparse
+import time
 
-sys.path[0] = str(
-    Path(__file__).resolve().parents[1]
-)  # not bench/: bench/inspect.py shadows inspect
-
-import argparse  # noqa: E402
-import time  # noqa: E402
-
-import torch  # noqa: E402
+import torch
 
 
 def _time(fn, repeat: int = 1) -> float:

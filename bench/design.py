@@ -16,18 +16,12 @@ test: timings depend on the machine, so no test asserts on them.
 
 from __future__ import annotations
 
-import sys
+import argparse
+import statistics
+import time
 from pathlib import Path
 
-# bench/ holds inspect.py, which would shadow the standard library's inspect: run from the root.
-HERE = Path(__file__).resolve().parent
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != HERE]
-ROOT = HERE.parent
-sys.path.insert(0, str(ROOT))
-
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 SHAPES_TARGET_S = 0.005
 RERUN_TARGET_S = 0.200

@@ -1,6 +1,6 @@
 """Inspect speed: feature maps -> figure -> JSON, and evaluating 10,000 test images.
 
-    python3 bench/inspect.py [--repeat 3]
+    python3 bench/inspection.py [--repeat 3]
 
 Prints, measured side by side in this one run (median of the repeats):
 (a) capture + feature-map figure + ``fig.to_json()`` (what st.plotly_chart sends) for a
@@ -14,30 +14,21 @@ Prints, measured side by side in this one run (median of the repeats):
 
 from __future__ import annotations
 
-import os
-import sys
+import argparse
+import gzip
+import math
+import statistics
+import time
+from pathlib import Path
 
-# Run as a script, this file's folder comes first on sys.path and "inspect.py" would hide the
-# standard library's inspect module (numpy and torch import it): drop the folder first.
-_HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [p for p in sys.path if os.path.abspath(p or os.curdir) != _HERE]
-sys.path.insert(0, os.path.dirname(_HERE))  # the repository root, for cnnviz
+import numpy as np
+import torch
+from torch import nn
 
-import argparse  # noqa: E402
-import gzip  # noqa: E402
-import math  # noqa: E402
-import statistics  # noqa: E402
-import time  # noqa: E402
-from pathlib import Path  # noqa: E402
-
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-from torch import nn  # noqa: E402
-
-from cnnviz.design.build import build_model  # noqa: E402
-from cnnviz.design.presets import PRESETS  # noqa: E402
-from cnnviz.inspect.capture import capture  # noqa: E402
-from cnnviz.inspect.evaluate import evaluate  # noqa: E402
+from cnnviz.design.build import build_model
+from cnnviz.design.presets import PRESETS
+from cnnviz.inspect.capture import capture
+from cnnviz.inspect.evaluate import evaluate
 
 MNIST = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
 FIGURE_TARGET_S = 0.300
@@ -84,9 +75,7 @@ def load_mnist() -> tuple[torch.Tensor, torch.Tensor, str]:
 
 
 def bench_maps(repeat: int) -> None:
-    from cnnviz.plots.inspect.maps import (
-        feature_maps_figure,  # plotly only here: --only eval needs none
-    )
+    from cnnviz.plots.inspect.maps import feature_maps_figure
 
     torch.manual_seed(0)
     mnist = build_model(PRESETS["mnist-basic"].new_spec())

@@ -9,18 +9,12 @@ and whether both targets were met. ``--threads 2`` stands for the course's 2-cor
 
 from __future__ import annotations
 
+import argparse
+import json
 import sys
-from pathlib import Path
+import time
 
-sys.path[0] = str(
-    Path(__file__).resolve().parents[1]
-)  # not bench/: bench/inspect.py shadows inspect
-
-import argparse  # noqa: E402
-import json  # noqa: E402
-import time  # noqa: E402
-
-import torch  # noqa: E402
+import torch
 
 
 def main() -> int:

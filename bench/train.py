@@ -26,28 +26,23 @@ or ``--data shapes64``: the app's default path, Shapes 3x64x64 with lecture-7-23
 
 from __future__ import annotations
 
+import argparse
+import statistics
 import sys
+import threading
+import time
 from pathlib import Path
 
-# The repository root, not bench/, goes first on the path: bench/inspect.py would shadow
-# the standard library's inspect module (which torch imports).
-sys.path[0] = str(Path(__file__).resolve().parents[1])
+import torch
+import torch.nn.functional as F
 
-import argparse  # noqa: E402
-import statistics  # noqa: E402
-import threading  # noqa: E402
-import time  # noqa: E402
-
-import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
-
-from cnnviz.data.bundle import DataBundle  # noqa: E402
-from cnnviz.design.presets import PRESETS  # noqa: E402
-from cnnviz.train.config import TrainConfig  # noqa: E402
-from cnnviz.train.engine import build_seeded, fit  # noqa: E402
-from cnnviz.train.events import BatchEnded  # noqa: E402
-from cnnviz.train.jobs import Job  # noqa: E402
-from cnnviz.train.prepared import prepare  # noqa: E402
+from cnnviz.data.bundle import DataBundle
+from cnnviz.design.presets import PRESETS
+from cnnviz.train.config import TrainConfig
+from cnnviz.train.engine import build_seeded, fit
+from cnnviz.train.events import BatchEnded
+from cnnviz.train.jobs import Job
+from cnnviz.train.prepared import prepare
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
 

@@ -31,7 +31,8 @@ from typing import Any
 
 from cnnviz.cli.exits import ExitCode, UsageError
 from cnnviz.cli.specs import load_spec
-from cnnviz.train.config import DeviceKind, LrSchedule, NormalizeKind, OptimizerKind
+from cnnviz.data.kinds import NormKind
+from cnnviz.train.config import DeviceKind, LrSchedule, OptimizerKind
 from cnnviz.train.executors.settings import ExecutorKind
 
 
@@ -58,7 +59,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, metavar="LR", help="learning rate")
     p.add_argument("--momentum", type=float, metavar="M", help="SGD momentum, e.g. 0.9")
     p.add_argument("--weight-decay", type=float, metavar="W", help="L2 penalty, e.g. 0.0001")
-    p.add_argument("--normalize", choices=[str(n) for n in NormalizeKind])
+    p.add_argument("--normalize", choices=[str(n) for n in NormKind])
     p.add_argument(
         "--lr-schedule",
         choices=[str(s) for s in LrSchedule],
@@ -125,7 +126,8 @@ def config_from_args(args: argparse.Namespace, defaults: dict) -> Any:
 
 def load_data(args: argparse.Namespace, spec: dict, dataset: str, seed: int) -> Any:
     from cnnviz.data.errors import DatasetUnavailable
-    from cnnviz.data.registry import DATASETS, Source, load_dataset
+    from cnnviz.data.kinds import Source
+    from cnnviz.data.registry import DATASETS, load_dataset
 
     info = DATASETS.get(dataset)
     if info is None:

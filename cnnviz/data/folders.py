@@ -20,6 +20,7 @@ import torch
 from torch import Tensor
 
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
+from cnnviz.data.pipeline import MAX_SIZE, MIN_SIZE
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 MAX_FILES = 20_000  # images read from one folder; more are left out with a note
@@ -98,8 +99,8 @@ def load_image_folder(
         )
     if channels not in (1, 3):
         raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")
-    if not 4 <= size <= 256:
-        raise ValueError(f"image size must be between 4 and 256 pixels, got {size}")
+    if not MIN_SIZE <= size <= MAX_SIZE:
+        raise ValueError(f"image size must be between {MIN_SIZE} and {MAX_SIZE} pixels, got {size}")
     files: list[tuple[Path, int]] = []
     for label, d in enumerate(dirs):
         files += [

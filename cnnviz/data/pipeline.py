@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import StrEnum
 
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
+from cnnviz.data.kinds import NormKind
 
-class NormKind(StrEnum):
-    NONE = "none"  # raw 0..255 as float
-    DIV255 = "div255"  # 0..1
-    STANDARDIZE = "standardize"  # (x/255 - mean) / std, per channel
+MIN_SIZE, MAX_SIZE = 4, 256  # image sides (pixels) any dataset can be resized to
 
 
 @dataclass(frozen=True)
@@ -110,7 +107,7 @@ def split_train_val(
     for c in torch.unique(y).tolist():
         idx = (y == c).nonzero().squeeze(1)
         idx = idx[torch.randperm(len(idx), generator=g)]
-        k = round(val_fraction * len(idx))
+        k = val_count(len(idx), val_fraction)
         val_idx.append(idx[:k])
         train_idx.append(idx[k:])
     empty = torch.zeros(0, dtype=torch.long)
@@ -121,9 +118,20 @@ def split_train_val(
     return x[tr], y[tr], x[va], y[va]
 
 
-def iterations_per_epoch(n: int, batch_size: int, *, drop_last: bool = False) -> int:
-    """Mini-batches in one epoch: ``ceil(N / B)`` (``floor`` with drop_last)."""
-    return n // batch_size if drop_last else math.ceil(n / batch_size)
+def val_count(n_class: int, val_fraction: float) -> int:
+    """Images of one class held out for validation: ``round(fraction · n_c)``."""
+    return round(val_fraction * n_class)
+
+
+def split_sizes(y: Tensor, val_fraction: float) -> tuple[int, int]:
+    """``(train, validation)`` image counts that ``split_train_val`` gives for these labels."""
+    n_val = sum(val_count(int(k), val_fraction) for k in torch.bincount(y).tolist())
+    return len(y) - n_val, n_val
+
+
+def iterations_per_epoch(n: int, batch_size: int) -> int:
+    """Mini-batches in one epoch: ``⌈N / B⌉`` (the last one may be smaller)."""
+    return math.ceil(n / batch_size)
 
 
 def augment_batch(

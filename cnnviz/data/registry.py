@@ -29,24 +29,26 @@ import os
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 
 import torch
 from torch import Tensor
 
 from cnnviz.data.bundle import DataBundle
+from cnnviz.data.kinds import Source
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.folders import extract_zip, load_image_folder
 from cnnviz.data.pipeline import (
     Normalization,
-    NormKind,
+    MAX_SIZE,
+    MIN_SIZE,
     augment_batch,
     convert_images,
     fit_normalization,
     iterations_per_epoch,
     split_train_val,
 )
+from cnnviz.data.kinds import NormKind
 from cnnviz.data.shapes_set import SHAPE_CLASSES, make_shapes
 from cnnviz.data.toy import TOY_CLASSES, TOY_TITLES, TOY_WORDS, ToyKind, make_toy, to_uint8
 from cnnviz.data.torchvision_sets import expected_files, is_present, load_torchvision
@@ -56,7 +58,6 @@ __all__ = [
     "DEFAULT_DATASET",
     "FOLDER_INFO",
     "DatasetInfo",
-    "Source",
     "clear_cache",
     "default_data_dir",
     "is_downloaded",
@@ -64,11 +65,6 @@ __all__ = [
     "load_dataset",
 ]
 
-
-class Source(StrEnum):
-    BUILTIN = "builtin"
-    TORCHVISION = "torchvision"
-    FOLDER = "folder"
 
 
 @dataclass(frozen=True)
@@ -145,7 +141,6 @@ FOLDER_INFO = DatasetInfo(
     sizes=(64, 32, 28, 96, 128),
 )  # fmt: skip
 MAX_BUNDLE_BYTES = 2 << 30  # a loaded dataset (uint8, both splits) may take this much memory
-MAX_SIZE = 256  # largest image side offered; bigger requests are refused with a message
 
 
 def default_data_dir() -> Path:
@@ -206,7 +201,7 @@ def load_dataset(
             f"unknown dataset {name!r}: choose one of {', '.join(DATASETS)} (or folder)"
         )
     root = Path(data_dir) if data_dir is not None else default_data_dir()
-    if size is not None and not 4 <= size <= MAX_SIZE:
+    if size is not None and not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"image size must be between 4 and {MAX_SIZE} pixels, got {size}")
     if channels is not None and channels not in (1, 3):
         raise ValueError(f"channels must be 1 (greyscale) or 3 (RGB), got {channels}")

@@ -14,8 +14,10 @@ from dataclasses import asdict, dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+from cnnviz.data.kinds import NormKind
+from cnnviz.design.layer_kinds import MAX_BATCH
+
 MAX_EPOCHS = 500
-MAX_BATCH = 4096
 MAX_CROP = 32
 
 
@@ -30,16 +32,13 @@ class OptimizerKind(StrEnum):
 
 
 class DeviceKind(StrEnum):
-    AUTO = "auto"  # cuda, then mps, then cpu
+    AUTO = "auto"  # the first of AUTO_ORDER this machine has
     CPU = "cpu"
     CUDA = "cuda"
     MPS = "mps"
 
 
-class NormalizeKind(StrEnum):
-    NONE = "none"  # raw pixel values 0..255
-    DIV255 = "div255"  # x / 255 -> 0..1
-    STANDARDIZE = "standardize"  # (x - mean) / std per channel, mean/std from the training split
+AUTO_ORDER = (DeviceKind.CUDA, DeviceKind.MPS, DeviceKind.CPU)  # what "auto" tries, in order
 
 
 class LrSchedule(StrEnum):
@@ -60,7 +59,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     seed: int = 0
     device: DeviceKind = DeviceKind.AUTO
-    normalize: NormalizeKind = NormalizeKind.STANDARDIZE
+    normalize: NormKind = NormKind.STANDARDIZE
     augment_flip: bool = False  # random horizontal flip (training batches only)
     augment_crop: int = 0  # random crop after padding by this many pixels; 0 = off
     val_fraction: float = 0.1  # share of the training set held out for validation
@@ -72,7 +71,7 @@ class TrainConfig:
         for name, enum in (
             ("optimizer", OptimizerKind),
             ("device", DeviceKind),
-            ("normalize", NormalizeKind),
+            ("normalize", NormKind),
             ("lr_schedule", LrSchedule),
         ):
             v = getattr(self, name)
@@ -193,7 +192,6 @@ __all__ = [
     "LrSchedule",
     "MAX_BATCH",
     "MAX_EPOCHS",
-    "NormalizeKind",
     "OptimizerKind",
     "TrainConfig",
 ]

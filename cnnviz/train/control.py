@@ -21,6 +21,7 @@ class Control:
         self._stop = False
         self.stop_reason: str | None = None
         self._tasks: list[Callable[[], None]] = []
+        self.waits = 0  # pause-wait rounds the worker has spent blocked (tests wait on it)
 
     @property
     def paused(self) -> bool:
@@ -66,6 +67,7 @@ class Control:
         with self._cond:
             while self._paused and not self._stop:
                 self._cond.wait(timeout=0.25)
+                self.waits += 1
                 if self._tasks:
                     self._cond.release()
                     try:

@@ -34,6 +34,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnviz.data.pipeline import iterations_per_epoch
 from cnnviz.train.config import ConfigError, LrSchedule, OptimizerKind, TrainConfig
 from cnnviz.train.events import (
     BatchEnded,
@@ -266,7 +267,7 @@ def fit(
         augment = config.augment_flip or config.augment_crop > 0
         lag = data.device.type != "cpu"  # read losses one batch late on a GPU
         n, bsz = data.train_size, config.batch_size
-        ipe = math.ceil(n / bsz)
+        ipe = iterations_per_epoch(n, bsz)
         eval_bsz = min(EVAL_BATCH, max(2 * bsz, 32))  # no gradients kept: twice the batch fits
         if writer is not None:
             writer.begin(config.to_dict(), data)

@@ -16,24 +16,34 @@ from typing import Any
 
 import torch
 
-from cnnviz.train.config import ConfigError, DeviceKind, TrainConfig
+from cnnviz.train.config import AUTO_ORDER, ConfigError, DeviceKind, TrainConfig
+
+
+def available_devices() -> dict[DeviceKind, bool]:
+    """Which devices this machine has (``auto`` and ``cpu`` always)."""
+    mps = getattr(torch.backends, "mps", None)
+    return {
+        DeviceKind.AUTO: True,
+        DeviceKind.CPU: True,
+        DeviceKind.CUDA: torch.cuda.is_available(),
+        DeviceKind.MPS: bool(mps and mps.is_available()),
+    }
 
 
 def resolve_device(kind: str | DeviceKind = "auto") -> torch.device:
-    """``auto``: cuda, then mps, then cpu. A device this machine lacks is a ConfigError."""
+    """``auto``: the first of ``AUTO_ORDER`` (cuda, mps, cpu) this machine has; a device it lacks is a ConfigError."""
     try:
         kind = DeviceKind(str(kind).lower())
     except ValueError:
         raise ConfigError(f"device must be auto, cpu, cuda or mps, not {kind!r}.") from None
-    mps = getattr(torch.backends, "mps", None)
-    has_mps = bool(mps and mps.is_available())
+    have = available_devices()
     if kind == DeviceKind.AUTO:
-        return torch.device("cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu")
-    if kind == DeviceKind.CUDA and not torch.cuda.is_available():
+        return torch.device(str(next(d for d in AUTO_ORDER if have[d])))
+    if kind == DeviceKind.CUDA and not have[DeviceKind.CUDA]:
         raise ConfigError(
             "device cuda was chosen, but this machine has no CUDA GPU. Choose auto or cpu."
         )
-    if kind == DeviceKind.MPS and not has_mps:
+    if kind == DeviceKind.MPS and not have[DeviceKind.MPS]:
         raise ConfigError(
             "device mps was chosen, but this machine has no Apple GPU. Choose auto or cpu."
         )

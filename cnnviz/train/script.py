@@ -28,7 +28,8 @@ import inspect
 import json
 from typing import Any
 
-from cnnviz.train.config import LrSchedule, NormalizeKind, OptimizerKind, TrainConfig
+from cnnviz.data.kinds import NormKind
+from cnnviz.train.config import LrSchedule, OptimizerKind, TrainConfig
 
 TV_CLASSES = {
     "mnist": "MNIST",
@@ -86,13 +87,13 @@ def _scheduler(cfg: TrainConfig) -> str:
 
 def _normalize_lines(cfg: TrainConfig, norm: dict, channels: int) -> tuple[str, str]:
     """(the constants, the two lines of __getitem__ that normalize)."""
-    kind = NormalizeKind(str(norm.get("kind") or cfg.normalize))
-    if kind == NormalizeKind.NONE:
+    kind = NormKind(str(norm.get("kind") or cfg.normalize))
+    if kind == NormKind.NONE:
         return (
             "# normalization: none (raw pixel values 0..255)\n",
             "        x = x.float()  # raw 0..255\n",
         )
-    if kind == NormalizeKind.DIV255:
+    if kind == NormKind.DIV255:
         return (
             "# normalization: ÷255 (pixel values 0..1, what ToTensor does)\n",
             "        x = x.float() / 255  # ToTensor: 0..1\n",

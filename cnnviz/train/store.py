@@ -377,10 +377,10 @@ class Run:
             raise RunError(damaged)
         try:
             state = torch.load(path, map_location="cpu", weights_only=True)
-        except pickle.UnpicklingError as e:
+        except pickle.UnpicklingError:
             raise RunError(
                 f"Run {self.id}: {weights} carries more than tensors (pickled code), so it was "
-                f"refused for safety ({str(e).splitlines()[0]}). Only load files you trust."
+                "refused for safety. Only load files you trust."
             ) from None
         except Exception as e:  # corrupt data inside a well-formed archive
             log.warning("%s of run %s cannot be loaded: %s", weights, self.id, e)

@@ -210,7 +210,6 @@ def test_split_train_val_is_stratified_and_deterministic():
 
 def test_iterations_per_epoch():
     assert pipeline.iterations_per_epoch(10_000, 64) == math.ceil(10_000 / 64) == 157
-    assert pipeline.iterations_per_epoch(10_000, 64, drop_last=True) == 156
     assert pipeline.iterations_per_epoch(128, 64) == 2
 
 

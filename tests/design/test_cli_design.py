@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz.__main__ import main
+from cnnviz.cli.main import main
 from cnnviz.design.presets import PRESETS
 from cnnviz.design.shapes import summarize
 

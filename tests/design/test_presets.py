@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from cnnviz.data.registry import DATASETS, DEFAULT_DATASET
 from cnnviz.design.build import build_model
 from cnnviz.design.presets import DEFAULT_PRESET, PRESETS
 from cnnviz.design.shapes import summarize, totals
@@ -27,8 +28,15 @@ def test_preset_is_valid_builds_and_params_add_up(name: str) -> None:
     assert copy != preset.spec  # new_spec is a deep copy
 
 
-def test_default_preset_exists() -> None:
-    assert DEFAULT_PRESET in PRESETS
+def test_default_preset_fits_the_default_dataset() -> None:
+    preset = PRESETS[DEFAULT_PRESET]
+    info = DATASETS[preset.dataset or DEFAULT_DATASET]
+    assert preset.dataset in ("", DEFAULT_DATASET)  # the app opens on Design with Shapes
+    rows = summarize(preset.spec)
+    assert all(r["status"] == "ok" for r in rows)
+    c, h, w = preset.spec["input"]
+    assert c == info.channels and h in info.sizes and h == w
+    assert rows[-1]["output_shape"] == [1, len(info.classes)]  # one score per class
 
 
 def test_lecture_7_23_as_in_the_notes() -> None:

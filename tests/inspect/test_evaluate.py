@@ -139,7 +139,8 @@ def test_progress_and_clear_errors() -> None:
 
 
 def test_with_the_datasets_normalization() -> None:
-    from cnnviz.data.pipeline import Normalization, NormKind
+    from cnnviz.data.kinds import NormKind
+    from cnnviz.data.pipeline import Normalization
 
     norm = Normalization(NormKind.STANDARDIZE, (0.5,), (0.25,))
     torch.manual_seed(3)

@@ -246,7 +246,11 @@ def test_weights_with_pickled_code_are_refused(runs_dir: Path):
     shutil.copytree(run, evil)
     torch.save({"x": Path("/")}, evil / "weights.pt")  # not just tensors: needs unpickling code
     at = _open_inspect(run_id=evil.name)
-    assert at.error and not at.exception
+    assert not at.exception
+    assert len(at.error) == 1 and "weights" in at.error[0].value  # one plain sentence
+    message = at.error[0].value
+    assert "refused for safety" in message and "\x1b" not in message  # no torch internals
+    assert "Weights only load failed" not in message and "Traceback" not in message
 
 
 def test_convert_upload_odd_files():

@@ -162,7 +162,12 @@ def test_start_uses_the_value_typed_in_the_same_run_as_the_click():
     assert at.number_input(key="train.cfg.epochs").disabled
     assert at.number_input(key="train.cfg.epochs").value == 8
     assert at.number_input(key="train.cfg.lr").value == pytest.approx(0.005)
-    assert any("Epoch" in p.proto.text or "Preparing" in p.proto.text for p in at.get("progress"))
+    deadline = time.monotonic() + 120
+    while job.progress().iteration < 1 and not job.wait(0.05):  # the first mini-batch is done
+        assert time.monotonic() < deadline, "no iteration within 2 minutes"
+    at.run()
+    texts = [p.proto.text for p in at.get("progress")]
+    assert any(t.startswith("Epoch 1/8 · iteration ") for t in texts), texts
     at.button(key="train.stop").click().run()
     assert job.wait(30)
     at.run()

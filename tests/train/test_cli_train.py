@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz.__main__ import main
+from cnnviz.cli.main import main
 
 SPEC = {
     "input": [3, 16, 16],

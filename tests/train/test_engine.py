@@ -9,6 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from cnnviz.data import pipeline
 from cnnviz.data.pipeline import fit_normalization, split_train_val
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.engine import build_seeded, evaluate, fit
@@ -192,10 +193,23 @@ def test_prepare_fits_normalization_on_the_training_split_only():
     )
 
 
-def test_augmentation_and_no_validation_split_work():
-    events = run(
-        build_seeded(TINY_SPEC, 0), CFG.with_(augment_flip=True, augment_crop=2, val_fraction=0)
-    )
+def test_augmentation_and_no_validation_split_work(monkeypatch):
+    calls = []
+    real = pipeline.augment_batch
+
+    def spy(x, **kw):
+        out = real(x, **kw)
+        calls.append((kw["flip"], kw["crop_padding"], bool((out != x).any())))
+        return out
+
+    monkeypatch.setattr(pipeline, "augment_batch", spy)
+    cfg = CFG.with_(augment_flip=True, augment_crop=2, val_fraction=0)
+    events = run(build_seeded(TINY_SPEC, 0), cfg)
+    started = next(e for e in events if isinstance(e, FitStarted))
+    # every training mini-batch (and only those) went through flip + padded crop, and changed
+    assert len(calls) == started.epochs * started.iterations_per_epoch
+    assert all(flip and pad == 2 for flip, pad, _ in calls)
+    assert sum(changed for *_, changed in calls) >= len(calls) - 1
     ended = [e for e in events if isinstance(e, EpochEnded)]
     assert events[-1].status == Outcome.FINISHED
     assert ended[0].val_loss is None and ended[0].val_accuracy is None
@@ -225,7 +239,9 @@ def test_bad_config_fails_cleanly_instead_of_raising():
 
 def test_resolve_device():
     assert resolve_device("cpu").type == "cpu"
-    assert resolve_device("auto").type in ("cpu", "cuda", "mps")
+    mps = getattr(torch.backends, "mps", None)
+    first = "cuda" if torch.cuda.is_available() else "mps" if mps and mps.is_available() else "cpu"
+    assert resolve_device("auto").type == first  # cuda, then mps, then cpu
     if not torch.cuda.is_available():
         with pytest.raises(ConfigError, match="no CUDA GPU"):
             resolve_device("cuda")

@@ -18,7 +18,7 @@ from tests.helpers import TINY_SPEC, Raises, tiny_bundle
 CFG = TrainConfig(epochs=2, batch_size=16, lr=0.01, device="cpu")
 
 
-def wait_for(cond, timeout: float = 20.0) -> None:
+def wait_for(cond, timeout: float = 90.0) -> None:
     end = time.monotonic() + timeout
     while not cond():
         assert time.monotonic() < end, "timed out"
@@ -37,7 +37,7 @@ def paused_job(**kw) -> Job:
 def test_pause_holds_progress_then_resume_finishes():
     job = paused_job()
     assert job.status == JobStatus.PAUSED
-    time.sleep(0.3)
+    wait_for(lambda: job.control.waits >= 2)  # the worker is held at its first checkpoint
     assert job.progress().iteration == 0 and job.iter_metrics() == []
     job.resume()
     assert job.wait(30)
@@ -62,9 +62,9 @@ def test_pause_mid_run_stops_iterations():
     job.start()
     wait_for(lambda: job.progress().iteration >= 3)
     job.pause()
-    time.sleep(0.2)
+    wait_for(lambda: job.control.waits >= 1)  # the worker reached a checkpoint and is held
     before = job.progress().iteration
-    time.sleep(0.4)
+    wait_for(lambda: job.control.waits >= 3)  # two more rounds held, no mini-batch between
     assert job.progress().iteration == before and job.status == JobStatus.PAUSED
     job.stop()
     assert job.wait(5)

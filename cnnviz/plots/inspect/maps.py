@@ -6,7 +6,7 @@ re-exported here, so pages import one module.
 
 Feature maps are drawn as ONE tiled heatmap (channels side by side with NaN gaps
 between them), not one subplot per channel: 64 maps build and serialise several
-times faster that way (see bench/inspect.py). Each figure's ``layout.meta`` holds
+times faster that way (see bench/inspection.py). Each figure's ``layout.meta`` holds
 facts the page and tests read: ``{"panels": shown, "channels": total, "shape": [...], ...}``;
 hovering a pixel shows its channel, row, column and value.
 """

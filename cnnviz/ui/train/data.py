@@ -11,17 +11,17 @@ widget for it.
 
 from __future__ import annotations
 
-import math
 import os
 from typing import Any
 
 import streamlit as st
-import torch
 
 from cnnviz.data.bundle import DataBundle
 from cnnviz.data.errors import DatasetUnavailable
-from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, Source, default_data_dir, load_dataset
-from cnnviz.train.config import MAX_BATCH
+from cnnviz.data.kinds import Source
+from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
+from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, default_data_dir, load_dataset
+from cnnviz.design.layer_kinds import MAX_BATCH
 from cnnviz.ui.train import data_view
 
 P = "train.data."
@@ -192,17 +192,15 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
     )
     shuffle = p3.checkbox("Shuffle every epoch", value=True, key=P + "shuffle", disabled=disabled)
     if bundle is not None:
-        n = len(bundle.train_y)
-        # the engine's stratified split: round(fraction · n_c) of every class
-        n_val = sum(round(val_pct / 100 * int(k)) for k in torch.bincount(bundle.train_y).tolist())
+        n_train, n_val = split_sizes(bundle.train_y, val_pct / 100)  # the engine's own split
         dims = ", ".join(str(d) for d in bundle.shape)
         items = "points of " if bundle.is_flat else "images of "
         st.markdown(
-            f"Train **{n - n_val:,}** · validation **{n_val:,}** · test **{len(bundle.test_y):,}** "
+            f"Train **{n_train:,}** · validation **{n_val:,}** · test **{len(bundle.test_y):,}** "
             f"{items}{'×'.join(str(d) for d in bundle.shape)}"
-            f"{' numbers' if bundle.is_flat else ''}. Iterations per epoch = ⌈{n - n_val:,} / {batch}⌉ = "
-            f"**{math.ceil((n - n_val) / batch):,}**; one mini-batch is a tensor of shape "
-            f"**[{min(batch, n - n_val)}, {dims}]**."
+            f"{' numbers' if bundle.is_flat else ''}. Iterations per epoch = ⌈{n_train:,} / {batch}⌉ = "
+            f"**{iterations_per_epoch(n_train, int(batch)):,}**; one mini-batch is a tensor of shape "
+            f"**[{min(batch, n_train)}, {dims}]**."
         )
     pipeline = {"val_fraction": val_pct / 100, "batch_size": int(batch), "shuffle": bool(shuffle)}
     return bundle, pipeline, st.container()

@@ -38,12 +38,10 @@ from cnnviz.data.pipeline import (
     iterations_per_epoch,
     split_train_val,
 )
-from cnnviz.data.registry import default_data_dir
+from cnnviz.data.registry import FOLDER_INFO, default_data_dir
 from cnnviz.plots.data import figures as plots
 from cnnviz.ui.figures import show
 
-MAX_UPLOAD_BYTES = 200 * 1024 * 1024
-OWN_SIZES = (64, 32, 28, 96, 128)
 _SAMPLE = 2_000  # images used for pixel histograms
 _FIT_SAMPLE = 10_000  # images used to measure mean/std when the caller gives none
 
@@ -244,7 +242,9 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         "One sub-folder per class, images inside: `cats/001.jpg`, `dogs/002.png`, … (torchvision's ImageFolder layout)."
     )
     c1, c2, c3 = st.columns(3)
-    size = c1.selectbox("Resize to (pixels)", OWN_SIZES, key=f"{key}.size", disabled=disabled)
+    size = c1.selectbox(
+        "Resize to (pixels)", FOLDER_INFO.sizes, key=f"{key}.size", disabled=disabled
+    )
     channels = c2.selectbox(
         "Channels",
         (3, 1),
@@ -256,14 +256,13 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
     root: Path | None = None
     if how == "Upload a ZIP":
         up = st.file_uploader(
-            "ZIP of the class folders", type=["zip"], key=f"{key}.zip", disabled=disabled
+            "ZIP of the class folders",
+            type=["zip"],
+            key=f"{key}.zip",
+            disabled=disabled,
+            help=f"At most {st.get_option('server.maxUploadSize')} MB (the server's upload limit).",
         )
         if up is None:
-            return None
-        if up.size > MAX_UPLOAD_BYTES:
-            st.error(
-                f"The ZIP is {up.size / 2**20:,.0f} MiB; at most {MAX_UPLOAD_BYTES / 2**20:,.0f} MiB are accepted: use fewer or smaller images."
-            )
             return None
         try:
             root = _unpack(up.getvalue())

@@ -12,10 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
-import torch
 
 from cnnviz.design.presets import PRESETS
-from cnnviz.train.config import MAX_CROP, LrSchedule, TrainConfig
+from cnnviz.train.config import MAX_CROP, DeviceKind, LrSchedule, TrainConfig
+from cnnviz.train.prepared import available_devices, resolve_device
 from cnnviz.ui import state
 
 P = "train.cfg."  # widget-key prefix
@@ -37,20 +37,9 @@ LOSS_NOTE = (
 )
 
 
-def available_devices() -> dict[str, bool]:
-    mps = getattr(torch.backends, "mps", None)
-    return {
-        "auto": True,
-        "cpu": True,
-        "cuda": torch.cuda.is_available(),
-        "mps": bool(mps and mps.is_available()),
-    }
-
-
 def auto_device() -> str:
-    """What "auto" picks here: cuda, then mps, then cpu."""
-    avail = available_devices()
-    return next(d for d in ("cuda", "mps", "cpu") if avail[d])
+    """What "auto" picks here (the engine's own choice)."""
+    return resolve_device(DeviceKind.AUTO).type
 
 
 def defaults() -> dict[str, Any]:
