@@ -10,6 +10,7 @@ everything here, so callers import from cnnviz.spec.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
@@ -80,6 +81,9 @@ class LayerKind:
     inferred: tuple[str, ...] = ()  # constructor args taken from the layer above
     explain: str = ""  # one line, the course's words
     fixed_kwargs: dict[str, Any] = field(default_factory=dict)  # always passed to torch
+    positional: tuple[str, ...] = ()  # params PyTorch code writes without a name: Conv2d(3, 6, ...)
+    computes: Callable[[dict], str] | None = None  # element-wise kinds: the operation, in words
+    probabilities: bool = False  # turns scores into probabilities (cross-entropy does it itself)
 
     @property
     def torch_class(self) -> type:
@@ -122,6 +126,15 @@ _POOL_PADDING = Param(
 _CEIL = Param("ceil_mode", ParamKind.BOOL, False, help="round the output size up instead of down")
 _BIAS = Param("bias", ParamKind.BOOL, True, help="add a learned bias per output")
 
+
+def _dropout_words(layer: dict) -> str:
+    p = float(layer["p"])
+    keep = f", the rest ×{1 / (1 - p):.3g}" if p < 1 else ""
+    return (
+        f"in training each value is zeroed with chance p={p:g}{keep}; in evaluation nothing changes"
+    )
+
+
 LAYER_KINDS: dict[str, LayerKind] = {
     k.type: k
     for k in (
@@ -158,6 +171,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
             ),
             inferred=("in_channels",),
             explain="slides out_channels learned filters over the input; each makes one feature map",
+            positional=("out_channels",),
         ),
         LayerKind(
             "maxpool2d",
@@ -217,6 +231,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 ),
             ),
             explain="zeroes random values while training (not in evaluation)",
+            computes=_dropout_words,
         ),
         LayerKind(
             "relu",
@@ -224,6 +239,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
             Category.ACTIVATION,
             Rule.ELEMENTWISE,
             explain="max(0, x): keeps positives, zeroes negatives",
+            computes=lambda _: "max(0, x) for every value on its own",
         ),
         LayerKind(
             "leakyrelu",
@@ -241,6 +257,9 @@ LAYER_KINDS: dict[str, LayerKind] = {
                 ),
             ),
             explain="like ReLU, but negatives are scaled down instead of zeroed",
+            computes=lambda layer: (
+                f"x if x > 0, else {layer['negative_slope']:g}·x, for every value"
+            ),
         ),
         LayerKind(
             "sigmoid",
@@ -248,9 +267,15 @@ LAYER_KINDS: dict[str, LayerKind] = {
             Category.ACTIVATION,
             Rule.ELEMENTWISE,
             explain="squashes each value into (0, 1)",
+            computes=lambda _: "1 / (1 + e^−x) for every value on its own",
         ),
         LayerKind(
-            "tanh", "Tanh", Category.ACTIVATION, Rule.ELEMENTWISE, explain="squashes into (-1, 1)"
+            "tanh",
+            "Tanh",
+            Category.ACTIVATION,
+            Rule.ELEMENTWISE,
+            explain="squashes into (-1, 1)",
+            computes=lambda _: "tanh(x) for every value on its own",
         ),
         LayerKind(
             "gelu",
@@ -258,6 +283,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
             Category.ACTIVATION,
             Rule.ELEMENTWISE,
             explain="a smooth ReLU: x times the chance a normal value is below x",
+            computes=lambda _: "x·Φ(x) for every value on its own",
         ),
         LayerKind(
             "flatten",
@@ -285,6 +311,7 @@ LAYER_KINDS: dict[str, LayerKind] = {
             ),
             inferred=("in_features",),
             explain="every output is a weighted sum of every input, plus a bias",
+            positional=("out_features",),
         ),
         LayerKind(
             "softmax",
@@ -293,6 +320,8 @@ LAYER_KINDS: dict[str, LayerKind] = {
             Rule.ELEMENTWISE,
             explain="turns scores into probabilities that sum to 1",
             fixed_kwargs={"dim": 1},
+            computes=lambda _: "exp(x) / sum of exp along dim=1: the values along dim=1 sum to 1",
+            probabilities=True,
         ),
     )
 }

@@ -226,22 +226,12 @@ def channel_norm(kind: LayerKind, layer: dict, shape: list[int], index: int, rf:
     return step
 
 
-def _elementwise_text(kind: LayerKind, layer: dict) -> str:
-    if kind.type == "dropout":
-        p = float(layer["p"])
-        keep = f", the rest ×{1 / (1 - p):.3g}" if p < 1 else ""
-        return f"in training each value is zeroed with chance p={p:g}{keep}; in evaluation nothing changes"
-    if kind.type == "leakyrelu":
-        return f"x if x > 0, else {layer['negative_slope']:g}·x, for every value"
-    if kind.type == "softmax":
-        return "exp(x) / sum of exp along dim=1: the values along dim=1 sum to 1"
-    math = {"relu": "max(0, x)", "sigmoid": "1 / (1 + e^−x)", "tanh": "tanh(x)", "gelu": "x·Φ(x)"}
-    return f"{math.get(kind.type, kind.torch_name)} for every value on its own"
-
-
 def elementwise(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tuple) -> Step:
-    step = Step(list(shape), formula=["shape unchanged", _elementwise_text(kind, layer)])
-    if kind.type == "softmax" and len(shape) == 4:
+    words = (
+        kind.computes(layer) if kind.computes else f"{kind.torch_name} for every value on its own"
+    )
+    step = Step(list(shape), formula=["shape unchanged", words])
+    if kind.probabilities and len(shape) == 4:
         step.notes.append(
             "Softmax over the channels of a 4-D output: it usually comes after the last Linear"
         )

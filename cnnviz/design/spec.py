@@ -262,11 +262,7 @@ def describe(layer: dict, in_dim: int | None = None) -> str:
         if p.name not in layer:
             continue
         v = layer[p.name]
-        if (
-            p.required
-            and kind.type in ("conv2d", "linear")
-            and p.name in ("out_channels", "out_features")
-        ):
+        if p.required and p.name in kind.positional:
             args.append(repr(v))
         elif p.required or v != p.default:
             args.append(f"{p.name}={_py(v)}")

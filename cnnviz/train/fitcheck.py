@@ -21,9 +21,8 @@ import copy
 from dataclasses import dataclass, field
 from typing import Any
 
+from cnnviz.design.layer_kinds import LAYER_KINDS, LayerKind, Rule
 from cnnviz.design.spec import SpecError
-
-_SOFTMAX = ("softmax", "logsoftmax")
 
 
 @dataclass(frozen=True)
@@ -50,9 +49,18 @@ def data_facts(data: Any) -> tuple[str, list[int], int]:
     return name, [int(data.channels), h, w], len(data.classes)
 
 
-def _last_type(spec: dict) -> str | None:
-    layers = spec.get("layers") or []
-    return str(layers[-1].get("type", "")).lower() if layers else None
+def _kind(layer: dict) -> LayerKind | None:
+    return LAYER_KINDS.get(str(layer.get("type", "")).lower())
+
+
+def _rule(layer: dict | None) -> Rule | None:
+    kind = _kind(layer) if layer is not None else None
+    return kind.rule if kind else None
+
+
+def _ends_in_probabilities(layers: list[dict]) -> bool:
+    kind = _kind(layers[-1]) if layers else None
+    return bool(kind and kind.probabilities)
 
 
 def apply_fix(spec: dict, fix: dict[str, Any]) -> dict:
@@ -62,12 +70,12 @@ def apply_fix(spec: dict, fix: dict[str, Any]) -> dict:
     for key, value in fix.items():
         if key == "set_input":
             new["input"] = [int(v) for v in value]
-            first = next((lay for lay in layers if lay.get("type") != "dropout"), None)
-            if len(value) == 3 and first is not None and first.get("type") == "linear":
+            first = next((lay for lay in layers if _rule(lay) is not Rule.ELEMENTWISE), None)
+            if len(value) == 3 and _rule(first) is Rule.LINEAR:
                 layers.insert(0, {"type": "flatten"})
         elif key == "set_last_out":
             for lay in reversed(layers):
-                if lay.get("type") == "linear":
+                if _rule(lay) is Rule.LINEAR:
                     lay["out_features"] = int(value)
                     break
         elif key == "append_linear":
@@ -75,7 +83,7 @@ def apply_fix(spec: dict, fix: dict[str, Any]) -> dict:
                 layers.append({"type": "flatten"})
             layers.append({"type": "linear", "out_features": int(value)})
         elif key == "remove_last":
-            if layers and str(layers[-1].get("type")).lower() in _SOFTMAX:
+            if _ends_in_probabilities(layers):
                 layers.pop()
         else:
             raise ValueError(f"unknown fix {key!r}")
@@ -134,8 +142,9 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
             fix = f" Fix: {row['fix']}." if row.get("fix") else ""
             problems.append(Problem(f"Layer {i + 1} ({row.get('name')}): {row['error']}.{fix}"))
             return problems
-    last = _last_type(spec)
-    if last in _SOFTMAX:
+    layers = spec["layers"]
+    last = _rule(layers[-1])
+    if _ends_in_probabilities(layers):
         problems.append(
             Problem(
                 "The network ends in a Softmax, but the cross-entropy loss applies softmax itself: "
@@ -147,7 +156,7 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
             )
         )
         rows = rows[:-1]
-        last = str(spec["layers"][-2].get("type")) if len(spec["layers"]) > 1 else None
+        last = _rule(layers[-2]) if len(layers) > 1 else None
     out = rows[-1]["output_shape"] if rows else None
     if out is None:
         return problems
@@ -161,8 +170,10 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
             )
         )
     elif out[1] != n:
-        fix = {"set_last_out": n} if last == "linear" else {"append_linear": n}
-        label = f"Set the last Linear to {n} outputs" if last == "linear" else f"Add Linear(…, {n})"
+        fix = {"set_last_out": n} if last is Rule.LINEAR else {"append_linear": n}
+        label = (
+            f"Set the last Linear to {n} outputs" if last is Rule.LINEAR else f"Add Linear(…, {n})"
+        )
         problems.append(
             Problem(
                 f"The network ends with {out[1]} outputs, but {name} has {n} classes: "

@@ -18,6 +18,20 @@ MAX_KERNELS = 16  # filters (rows) and input channels (columns) in the kernel gr
 WEIGHT_SCALE = "RdBu"  # diverging: negative weights red, positive blue, 0 white
 
 
+def _weights_heatmap(z: np.ndarray, custom: np.ndarray, m: float, hover: str) -> go.Heatmap:
+    """Weights on a diverging scale centred on 0 (blue negative, red positive), ±m at the ends."""
+    return go.Heatmap(
+        z=z,
+        customdata=custom,
+        colorscale=WEIGHT_SCALE,
+        zmid=0,
+        zmin=-m,
+        zmax=m,
+        hoverongaps=False,
+        hovertemplate=hover,
+    )
+
+
 def filters_figure(
     weight: Any, *, title: str = "", rgb: bool | None = None, max_filters: int = MAX_FILTERS
 ) -> go.Figure:
@@ -52,16 +66,7 @@ def filters_figure(
         z, which = _tile(maps, cols, 1)
         m = float(np.abs(maps).max()) or 1.0
         fig = go.Figure(
-            go.Heatmap(
-                z=z,
-                customdata=which,
-                colorscale=WEIGHT_SCALE,
-                zmid=0,
-                zmin=-m,
-                zmax=m,
-                hoverongaps=False,
-                hovertemplate="filter %{customdata}<br>weight %{z:.4g}<extra></extra>",
-            )
+            _weights_heatmap(z, which, m, "filter %{customdata}<br>weight %{z:.4g}<extra></extra>")
         )
         mode = "red < 0 < blue" + (" (mean over input channels)" if i > 1 else "")
     _image_axes(fig)
@@ -99,16 +104,11 @@ def kernels_figure(
     r_of = np.where(which >= 0, np.asarray(rows_idx)[which // n_in], -1)
     custom = np.stack([r_of, np.where(which >= 0, which % n_in, -1)], axis=-1)
     fig = go.Figure(
-        go.Heatmap(
-            z=z,
-            customdata=custom,
-            colorscale=WEIGHT_SCALE,
-            zmid=0,
-            zmin=-m,
-            zmax=m,
-            hoverongaps=False,
-            hovertemplate="filter %{customdata[0]}, input channel %{customdata[1]}"
-            "<br>weight %{z:.4g}<extra></extra>",
+        _weights_heatmap(
+            z,
+            custom,
+            m,
+            "filter %{customdata[0]}, input channel %{customdata[1]}<br>weight %{z:.4g}<extra></extra>",
         )
     )
     _image_axes(fig)
