@@ -165,9 +165,15 @@ def test_start_uses_the_value_typed_in_the_same_run_as_the_click():
     deadline = time.monotonic() + 120
     while job.progress().iteration < 1 and not job.wait(0.05):  # the first mini-batch is done
         assert time.monotonic() < deadline, "no iteration within 2 minutes"
+    job.pause()  # hold it still, so the page and the job agree on where it is
+    while job.control.waits < 1:
+        assert time.monotonic() < deadline, "the job did not pause"
+        time.sleep(0.05)
+    p = job.progress()
     at.run()
-    texts = [p.proto.text for p in at.get("progress")]
-    assert any(t.startswith("Epoch 1/8 · iteration ") for t in texts), texts
+    texts = [bar.proto.text for bar in at.get("progress")]
+    want = f"Paused — Epoch {p.epoch}/8 · iteration {p.iteration:,}/{p.total_iterations:,}"
+    assert any(t.startswith(want) for t in texts), (want, texts)
     at.button(key="train.stop").click().run()
     assert job.wait(30)
     at.run()
