@@ -41,7 +41,7 @@ from cnnviz.design.presets import PRESETS
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.events import BatchEnded
-from cnnviz.train.jobs import Job
+from cnnviz.train.job import Job
 from cnnviz.train.prepared import prepare
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
@@ -289,7 +289,8 @@ def polled(executor, spec: dict, bundle, cfg: TrainConfig) -> tuple[float, float
 def _ray(threads: int, gpus: float = 0.0):
     import ray
 
-    from cnnviz.train.executors import ExecutorSettings, make_executor
+    from cnnviz.train.executors import make_executor
+    from cnnviz.train.executors.settings import ExecutorSettings
 
     if not ray.is_initialized():
         ray.init(num_cpus=threads, include_dashboard=False, log_to_driver=False)
@@ -299,7 +300,7 @@ def _ray(threads: int, gpus: float = 0.0):
 
 
 def thread_vs_ray(spec: dict, bundle, cfg: TrainConfig, rounds: int, threads: int) -> int:
-    from cnnviz.train.executors import ThreadExecutor
+    from cnnviz.train.executors.thread import ThreadExecutor
 
     here, there = ThreadExecutor(), _ray(threads)
     polled(there, spec, bundle, cfg.with_(epochs=1))  # warm-up: a worker process, the store

@@ -34,7 +34,8 @@ from cnnviz.classroom.db import ClassDB
 from cnnviz.classroom.limits import Limits, over_limits
 from cnnviz.classroom.ownership import Action, NotAllowed, check
 from cnnviz.classroom.people import Person, Role
-from cnnviz.train.jobs import Job, JobRegistry
+from cnnviz.train.job import Job
+from cnnviz.train.jobs import JobRegistry
 
 
 class EntryState(StrEnum):

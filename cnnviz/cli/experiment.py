@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
 def _run(args: argparse.Namespace, spec: dict, bundle: Any, config: Any) -> int:
     from cnnviz.compare.experiments import TITLES
     from cnnviz.compare.runner import ExperimentRun, RunResult
-    from cnnviz.train.jobs import Job
+    from cnnviz.train.job import Job
 
     def start_job(spec: dict, bundle: Any, config: Any, label: str) -> Job:
         return Job(spec, bundle, config, runs_root=args.runs_dir, label=label).start()

@@ -197,12 +197,8 @@ def _train(
     from cnnviz.train.control import Control
     from cnnviz.train.engine import build_seeded, fit
     from cnnviz.train.events import EpochEnded, FitEnded, FitStarted
-    from cnnviz.train.executors import (
-        ClusterUnreachable,
-        ExecutorSettings,
-        SettingError,
-        make_executor,
-    )
+    from cnnviz.train.executors import make_executor
+    from cnnviz.train.executors.settings import ClusterUnreachable, ExecutorSettings, SettingError
     from cnnviz.train.store import RunWriter
 
     spec, problem = fit_spec(spec, bundle, args.fix, out.note)
@@ -316,7 +312,7 @@ def _in_thread(events: Iterator[Any]) -> Iterator[Any]:
 def _job_events(job: Any, out: _Output) -> Iterator[Any]:
     """Start ``job`` (an executor's Job) and pass on its events as they are recorded."""
     from cnnviz.train.events import FitEnded
-    from cnnviz.train.jobs import Placement
+    from cnnviz.train.job import Placement
 
     q: queue.Queue = queue.Queue()
     job.on_event = q.put

@@ -22,7 +22,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from cnnviz.train.config import MAX_BATCH, TrainConfig
+from cnnviz.design.layer_kinds import MAX_BATCH
+from cnnviz.train.config import TrainConfig
 
 
 class ExperimentKind(StrEnum):

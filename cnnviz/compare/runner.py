@@ -24,7 +24,7 @@ from typing import Any
 
 from cnnviz.compare.experiments import Arm, ArmResult, ExperimentKind, make_arms, reading
 from cnnviz.train.config import TrainConfig
-from cnnviz.train.jobs import Busy
+from cnnviz.train.job import Busy
 from cnnviz.train.store import runs_root
 
 MANIFESTS = ".experiments"

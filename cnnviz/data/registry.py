@@ -38,16 +38,7 @@ from cnnviz.data.bundle import DataBundle
 from cnnviz.data.kinds import Source
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.folders import extract_zip, load_image_folder
-from cnnviz.data.pipeline import (
-    Normalization,
-    MAX_SIZE,
-    MIN_SIZE,
-    augment_batch,
-    convert_images,
-    fit_normalization,
-    iterations_per_epoch,
-    split_train_val,
-)
+from cnnviz.data.pipeline import Normalization, MAX_SIZE, MIN_SIZE, augment_batch, convert_images, fit_normalization, iterations_per_epoch, split_train_val
 from cnnviz.data.kinds import NormKind
 from cnnviz.data.shapes_set import SHAPE_CLASSES, make_shapes
 from cnnviz.data.toy import TOY_CLASSES, TOY_TITLES, TOY_WORDS, ToyKind, make_toy, to_uint8

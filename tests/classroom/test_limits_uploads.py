@@ -73,7 +73,7 @@ def test_person_id_is_never_a_path(tmp_path, bad):
 
 
 def test_unsafe_zip_still_refused(tmp_path):
-    from cnnviz.data.folders import UnsafeArchive
+    from cnnviz.data.errors import UnsafeArchive
 
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w") as zf:

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnviz.data.pipeline import Normalization, NormKind, fit_normalization
+from cnnviz.data.pipeline import Normalization, fit_normalization
+from cnnviz.data.kinds import NormKind
 from cnnviz.data.registry import DATASETS, load_dataset
 from cnnviz.data.toy import LIMIT, ToyKind, from_uint8, make_toy, to_uint8
 from cnnviz.train.config import ConfigError, TrainConfig

@@ -335,7 +335,7 @@ class _NaNOut(torch.nn.Module):
 def test_failed_run_shows_reason_and_advice():
     from cnnviz.data.registry import load_dataset
     from cnnviz.train.config import TrainConfig
-    from cnnviz.train.jobs import Job
+    from cnnviz.train.job import Job
     from cnnviz.ui.train.session_job import registry
 
     bundle = load_dataset("shapes", size=28, n_train=100, n_test=20)
@@ -388,7 +388,7 @@ def test_missing_dataset_files_say_load_the_data_not_fix_the_network(tmp_path: P
 
 
 def test_progress_line_in_the_course_words():
-    from cnnviz.train.jobs import Progress
+    from cnnviz.train.job import Progress
     from cnnviz.ui.train.live import duration, progress_text
 
     p = Progress(2, 5, 130, 500, 100, 812.4, 30.0, 95.0)

@@ -7,8 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.data.registry import load_dataset
 from cnnviz.train.config import TrainConfig
-from cnnviz.train.executors import ExecutorKind, ExecutorSettings, make_executor
-from cnnviz.train.jobs import Job, Placement
+from cnnviz.train.executors import make_executor
+from cnnviz.train.executors.settings import ExecutorKind, ExecutorSettings
+from cnnviz.train.job import Job, Placement
 from tests.helpers import APP
 
 TINY = {

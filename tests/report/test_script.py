@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz.__main__ import main
+from cnnviz.cli.main import main
 from cnnviz.train.script import training_script
 from cnnviz.train.store import open_run
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.__main__ import main
 from cnnviz.cli.exits import ExitCode
+from cnnviz.cli.main import main
 from cnnviz.train.store import list_runs, open_run
 from tests.helpers import APP
 

@@ -10,7 +10,7 @@ import torch
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.events import BatchEnded, Outcome
-from cnnviz.train.jobs import Job
+from cnnviz.train.job import Job
 from cnnviz.train.prepared import prepare
 from cnnviz.train.store import RunWriter, open_run
 from tests.helpers import TINY_SPEC, MakesNaN, tiny_bundle

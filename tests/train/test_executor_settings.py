@@ -6,15 +6,15 @@ import pytest
 import torch
 
 from cnnviz.data.registry import load_dataset
-from cnnviz.train.executors import (
+from cnnviz.train.executors import executor_from_env
+from cnnviz.train.executors.ray_data import pack, recipe, unpack
+from cnnviz.train.executors.settings import (
     ExecutorKind,
     ExecutorSettings,
     FallbackKind,
     SettingError,
-    ThreadExecutor,
-    executor_from_env,
 )
-from cnnviz.train.executors.ray_data import pack, recipe, unpack
+from cnnviz.train.executors.thread import ThreadExecutor
 from tests.helpers import tiny_bundle
 
 

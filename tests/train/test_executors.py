@@ -15,15 +15,16 @@ import pytest
 import torch
 
 from cnnviz.train.config import ConfigError, TrainConfig
-from cnnviz.train.executors import (
+from cnnviz.train.executors import make_executor
+from cnnviz.train.executors.settings import (
     ClusterUnreachable,
     ExecutorKind,
     ExecutorSettings,
     FallbackKind,
-    ThreadExecutor,
-    make_executor,
 )
-from cnnviz.train.jobs import JobRegistry, JobStatus, Placement
+from cnnviz.train.executors.thread import ThreadExecutor
+from cnnviz.train.job import JobStatus, Placement
+from cnnviz.train.jobs import JobRegistry
 from cnnviz.train.store import open_run
 from tests.helpers import TINY_SPEC, MakesNaN, tiny_bundle
 

@@ -12,7 +12,8 @@ import torch
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.control import Control
 from cnnviz.train.events import BatchEnded
-from cnnviz.train.jobs import Busy, Job, JobRegistry, JobStatus, _Downsampled
+from cnnviz.train.job import Busy, Job, JobStatus, _Downsampled
+from cnnviz.train.jobs import JobRegistry
 from tests.helpers import TINY_SPEC, Raises, tiny_bundle
 
 CFG = TrainConfig(epochs=2, batch_size=16, lr=0.01, device="cpu")

@@ -44,7 +44,7 @@ from cnnviz.train.executors.settings import (
     ExecutorSettings,
     FallbackKind,
 )
-from cnnviz.train.jobs import Job, Placement
+from cnnviz.train.job import Job, Placement
 
 log = logging.getLogger(__name__)
 

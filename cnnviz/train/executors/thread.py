@@ -25,7 +25,7 @@ class ThreadExecutor:
         model: Any = None,
         job_id: str | None = None,
     ) -> Any:
-        from cnnviz.train.jobs import Job
+        from cnnviz.train.job import Job
 
         return Job(
             spec,

@@ -22,14 +22,7 @@ from cnnviz.compare.labels import run_labels
 from cnnviz.compare.readings import read_run
 from cnnviz.compare.runner import experiment_of
 from cnnviz.compare.runs import RunData, load
-from cnnviz.plots.compare.figures import (
-    PALETTE,
-    accuracy_overlay,
-    confusion_figure,
-    loss_overlay,
-    lr_overlay,
-    per_class_figure,
-)
+from cnnviz.plots.compare.figures import PALETTE, accuracy_overlay, confusion_figure, loss_overlay, lr_overlay, per_class_figure
 from cnnviz.train.store import RunError
 from cnnviz.ui import state
 from cnnviz.ui.figures import show

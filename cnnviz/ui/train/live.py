@@ -22,7 +22,7 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
-from cnnviz.train.jobs import Job, Placement
+from cnnviz.train.job import Job, Placement
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present

@@ -15,8 +15,9 @@ import streamlit as st
 
 from cnnviz.design.spec import SpecError
 from cnnviz.train.config import ConfigError, TrainConfig
-from cnnviz.train.executors import ClusterUnreachable
-from cnnviz.train.jobs import Busy, Job, JobRegistry
+from cnnviz.train.executors.settings import ClusterUnreachable
+from cnnviz.train.job import Busy, Job
+from cnnviz.train.jobs import JobRegistry
 from cnnviz.train.store import runs_root
 from cnnviz.ui import state
 
