@@ -77,13 +77,13 @@ def build_comparison(runs: list) -> None:
     from cnnviz.compare.facts import comparison
     from cnnviz.compare.labels import run_labels
     from cnnviz.compare.readings import read_run
-    from cnnviz.plots.compare.figures import (
+    from cnnviz.plots.compare.figures import (  # fmt: skip
         accuracy_overlay,
         confusion_figure,
         loss_overlay,
         lr_overlay,
         per_class_figure,
-    )  # fmt: skip
+    )
 
     labels = run_labels(runs)
     loss_overlay(runs, labels, axis=XAxis.EPOCHS, smoothing=0.6).to_plotly_json()

@@ -74,7 +74,8 @@ def _pct(v: Any) -> str:
 def _load_data(run: Any) -> tuple[Any, str]:
     """(DataBundle or None, why not) for the run's dataset at its size and channels."""
     from cnnviz.data.errors import DatasetUnavailable
-    from cnnviz.data.registry import DATASETS, Source, load_dataset
+    from cnnviz.data.kinds import Source
+    from cnnviz.data.registry import DATASETS, load_dataset
 
     ds = run.dataset
     name = str(ds.get("name") or "")

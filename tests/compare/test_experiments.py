@@ -118,7 +118,7 @@ def test_experiment_runs_one_job_at_a_time_through_the_registry_cap(tmp_path):
 def test_cancel_stops_the_running_job_and_the_rest(tmp_path):
     reg = JobRegistry(max_live=2)
     exp = ExperimentRun("learning-rate", TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50),
-                        lambda s, b, c, l: reg.start(s, b, c, tmp_path, label=l), root=tmp_path,
+                        lambda s, b, c, label: reg.start(s, b, c, tmp_path, label=label), root=tmp_path,
                         poll_s=0.05)  # fmt: skip
     exp.start()
     for _ in range(200):

@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from cnnviz.data.pipeline import Normalization, NormKind, iterations_per_epoch
+from cnnviz.data.kinds import NormKind
+from cnnviz.data.pipeline import Normalization, iterations_per_epoch
 from cnnviz.data.registry import load_dataset
 from cnnviz.design.presets import PRESETS
 from cnnviz.learn.loader import batch_shape, epoch_batches, first_item

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from cnnviz.__main__ import main
+from cnnviz.cli.main import main
 from cnnviz.report import build_report, default_presentation
 from cnnviz.report.content import run_content
 from cnnviz.report.sections import TITLES, Presentation, SectionKind

@@ -16,7 +16,8 @@ import streamlit as st
 import torch
 from torch import nn
 
-from cnnviz.data.pipeline import Normalization, NormKind
+from cnnviz.data.kinds import NormKind
+from cnnviz.data.pipeline import Normalization
 from cnnviz.design.export import encode_spec
 from cnnviz.design.shapes import first_error, summarize
 from cnnviz.design.spec import SpecError
