@@ -145,7 +145,7 @@ def main() -> None:
     at.run()
     page_times = []
     for k in range(args.repeats):
-        at.radio(key="runs.cmp.axis").set_value("images" if k % 2 == 0 else "epochs")
+        at.segmented_control(key="runs.cmp.axis").set_value("images" if k % 2 == 0 else "epochs")
         t = time.perf_counter()
         at.run()
         page_times.append(time.perf_counter() - t)

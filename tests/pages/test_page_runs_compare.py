@@ -42,9 +42,9 @@ def test_switching_axis_and_best_weights_keeps_the_page_whole():
     a = train_run(lr=0.01).name
     b = train_run(lr=0.1, batch_size=64).name
     at = _app([a, b])
-    at.radio(key="runs.cmp.axis").set_value("images").run()
+    at.segmented_control(key="runs.cmp.axis").set_value("images").run()
     assert not at.exception, at.exception
-    at.radio(key="runs.cmp.best_choice").set_value("best").run()
+    at.segmented_control(key="runs.cmp.best_choice").set_value("best").run()
     assert not at.exception, at.exception
     text = " ".join(m.value for m in at.markdown)
     assert "mini-batch size 32 → 64" in text

@@ -134,9 +134,13 @@ def accuracy_overlay(
                 marker={"color": c, "size": 15, "symbol": "star", "line": {"color": "white", "width": 1}},
                 name=f"{label}: test", hovertemplate="test %{y:.1f}%",
             ))  # fmt: skip
+    last = max((float(r.epochs["epoch"].max()) for r in runs if len(r.epochs)), default=1.0)
     layout = {
         **_frame(font_size),
-        "xaxis": {"title": {"text": X_TITLES[axis] if axis == XAxis.IMAGES else "epoch"}},
+        "xaxis": {
+            "title": {"text": X_TITLES[axis] if axis == XAxis.IMAGES else "epoch"},
+            "dtick": 1 if axis == XAxis.EPOCHS and last <= 20 else None,
+        },
         "yaxis": {"title": {"text": "accuracy (%)"}, "range": [0, 101]},
         "shapes": [_vline(m) for m in marks],
     }

@@ -28,7 +28,15 @@ import streamlit as st
 from torch import nn
 
 from cnnviz.data.registry import DATASETS
-from cnnviz.train.store import WEIGHTS_DAMAGED, RunError, RunInfo, list_runs, open_run, runs_root
+from cnnviz.train.store import (
+    BEST_WEIGHTS,
+    WEIGHTS_DAMAGED,
+    RunError,
+    RunInfo,
+    list_runs,
+    open_run,
+    runs_root,
+)
 from cnnviz.ui import state
 
 _MODELS = "inspect.models"  # {run_id: (weights mtime, Subject)}
@@ -102,19 +110,23 @@ def _outputs(model: nn.Module) -> int:
     return last[-1].out_features if last else 0
 
 
-def load_run(info: RunInfo) -> Subject:
-    """The saved run as a Subject (cached per session while weights.pt is unchanged). Raises RunError."""
-    weights = Path(info.path) / "weights.pt"
+def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
+    """The saved run as a Subject (cached per session while the weights file is unchanged).
+
+    ``weights``: ``weights.pt`` (the last epoch) or ``best.pt`` (the best validation epoch).
+    Raises RunError.
+    """
+    path = Path(info.path) / weights
     try:
-        mtime = weights.stat().st_mtime_ns
+        mtime = path.stat().st_mtime_ns
     except OSError:
         mtime = -1
     cache: dict = st.session_state.setdefault(_MODELS, {})
-    hit = cache.get(info.id)
+    hit = cache.get((info.id, weights))
     if hit and hit[0] == mtime:
         return hit[1]
     run = open_run(info.path)
-    model = run.load_model()
+    model = run.load_model(weights)
     status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
     acc = run.status.get("test_accuracy") if isinstance(run.status, dict) else None
     done = run.status.get("epochs_done") if isinstance(run.status, dict) else None
@@ -124,11 +136,16 @@ def load_run(info: RunInfo) -> Subject:
         note = f"{status} after {done} epoch(s)" + (
             f", test accuracy {_percent(acc)}" if acc is not None else ""
         )
+    if weights == BEST_WEIGHTS:
+        best_acc = run.status.get("best_test_accuracy") if isinstance(run.status, dict) else None
+        note = f"best validation epoch {run.status.get('best_epoch', '?')} (best.pt)" + (
+            f", test accuracy {_percent(best_acc)}" if best_acc is not None else ""
+        )
     subject = subject_from_run(
-        run, model, key=f"run:{info.id}:{mtime}", title=info.label or info.id, note=note
+        run, model, key=f"run:{info.id}:{weights}:{mtime}", title=info.label or info.id, note=note
     )
     cache.clear()  # keep one run's model per session
-    cache[info.id] = (mtime, subject)
+    cache[(info.id, weights)] = (mtime, subject)
     return subject
 
 
@@ -207,6 +224,23 @@ def _remember_choice() -> None:
     state.set_run_id(None if pick == JOB_CHOICE else pick)
 
 
+def _weights_choice(info: RunInfo) -> str:
+    """weights.pt, or best.pt when the run kept one and the user picks it."""
+    if not (Path(info.path) / BEST_WEIGHTS).is_file():
+        return "weights.pt"
+    picked = st.segmented_control(
+        "Weights",
+        ["weights.pt", BEST_WEIGHTS],
+        default="weights.pt",
+        key="inspect.weights",
+        format_func={"weights.pt": "last epoch (weights.pt)",
+                     BEST_WEIGHTS: "best validation epoch (best.pt)"}.get,
+        help="The weights at the end of training, or those of the epoch with the best "
+        "validation accuracy (kept as best.pt).",
+    )  # fmt: skip
+    return picked or "weights.pt"
+
+
 def choose_subject() -> Subject | None:
     """The picker; the chosen network, or None (after saying why)."""
     job = _job()
@@ -257,7 +291,7 @@ def choose_subject() -> Subject | None:
             )
             return None
         try:
-            subject = load_run(info)
+            subject = load_run(info, _weights_choice(info))
         except RunError as e:
             st.error(f"{e} Nothing in the run folder was changed.")
             return None

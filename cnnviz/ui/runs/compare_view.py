@@ -97,17 +97,22 @@ def comparison_view(run_ids: list[str]) -> None:
     if manifest is not None:
         st.markdown(f"**Experiment: {manifest.get('kind')}** — {manifest.get('reading') or ''}")
         _arm_table(manifest, runs, st.session_state.get(K + "best", False))
-    c1, c2, c3 = st.columns([2, 2, 2])
-    axis = XAxis(c1.radio("x-axis", [str(a) for a in XAxis], horizontal=True, key=K + "axis",
-                          format_func={"epochs": "epochs", "images": "images seen"}.get,
-                          help="Fair when mini-batch sizes differ: where each iteration lies is how "
-                          "much of the training set had been seen."))  # fmt: skip
+    c1, c2, c3 = st.columns([3, 2, 4], vertical_alignment="bottom")
+    picked_axis = c1.segmented_control(
+        "x-axis", [str(a) for a in XAxis], default=str(XAxis.EPOCHS), key=K + "axis",
+        format_func={"epochs": "epochs", "images": "images seen"}.get,
+        help="Fair when mini-batch sizes differ: each iteration sits at how much of the "
+        "training set had been seen after it.",
+    )  # fmt: skip
+    axis = XAxis(picked_axis or XAxis.EPOCHS)
     smoothing = c2.slider("Smoothing (same for every run)", 0.0, 1.0, 0.6, 0.1, key=K + "smooth")
     any_best = any(r.has_best for r in runs)
-    best = c3.radio("Weights", ["last", "best"], horizontal=True, key=K + "best_choice",
-                    format_func={"last": "last epoch (weights.pt)",
-                                 "best": "best validation (best.pt)"}.get,
-                    disabled=not any_best) == "best"  # fmt: skip
+    best = c3.segmented_control(
+        "Weights", ["last", "best"], default="last", key=K + "best_choice",
+        format_func={"last": "last epoch (weights.pt)", "best": "best validation (best.pt)"}.get,
+        disabled=not any_best,
+        help="Test accuracies of each run's last weights, or of its best validation epoch's.",
+    ) == "best"  # fmt: skip
     st.session_state[K + "best"] = best
     _legend(runs, labels, cols, best)
     mark_x = [float(epoch_x(runs[0], axis, [m])[0]) for m in marks]
