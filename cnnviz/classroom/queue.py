@@ -28,7 +28,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.classroom.db import ClassDB
 from cnnviz.classroom.limits import Limits, over_limits
@@ -36,6 +36,9 @@ from cnnviz.classroom.ownership import Action, NotAllowed, check
 from cnnviz.classroom.people import Person, Role
 from cnnviz.train.job import Job
 from cnnviz.train.jobs import JobRegistry
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
 
 
 class EntryState(StrEnum):
@@ -240,7 +243,7 @@ class ClassQueue:
         self,
         person: Person,
         spec: dict,
-        bundle: Any,
+        bundle: DataBundle,
         config: Any,
         *,
         runs_root: Any = None,

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from torch import nn
 
@@ -38,6 +38,9 @@ from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.eta import Eta
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted, Outcome
 from cnnviz.train.store import RunWriter
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
 
 
 class Busy(RuntimeError):
@@ -114,7 +117,7 @@ class Job:
     def __init__(
         self,
         spec: dict,
-        bundle: Any,
+        bundle: DataBundle,
         config: TrainConfig,
         *,
         runs_root: str | os.PathLike | None = None,

@@ -18,10 +18,13 @@ import math
 import os
 import threading
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.job import Busy, Job
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
 
 
 class JobRegistry:
@@ -54,7 +57,7 @@ class JobRegistry:
     def start(
         self,
         spec: dict,
-        bundle: Any,
+        bundle: DataBundle,
         config: TrainConfig,
         runs_root: Any = None,
         *,

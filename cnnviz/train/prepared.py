@@ -12,11 +12,15 @@ Re-exported by ``cnnviz.engine``.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 
 from cnnviz.train.config import AUTO_ORDER, ConfigError, DeviceKind, TrainConfig
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
+    from cnnviz.data.pipeline import Normalization
 
 
 def available_devices() -> dict[DeviceKind, bool]:
@@ -57,7 +61,7 @@ class Prepared:
     dataset: str
     classes: list[str]
     input_shape: tuple[int, ...]  # (C, H, W), or (F,) for points
-    normalization: Any  # cnnviz.datasets.Normalization, fitted on the training split only
+    normalization: Normalization
     device: torch.device
     train_x: torch.Tensor  # (N, C, H, W) uint8, or (N, F) for points
     train_y: torch.Tensor  # (N,) int64
@@ -81,7 +85,9 @@ class Prepared:
         return out.contiguous(memory_format=torch.channels_last) if self.channels_last else out
 
 
-def _affine(norm: Any, channels: int, *, flat: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+def _affine(
+    norm: Normalization, channels: int, *, flat: bool = False
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Per-channel scale and shift equal to ``norm.apply`` (every kind is affine), checked on a probe.
 
     ``flat``: points ``[B, F]``, each feature a channel; scale and shift are ``(1, F)``.
@@ -99,7 +105,7 @@ def _affine(norm: Any, channels: int, *, flat: bool = False) -> tuple[torch.Tens
     return scale, shift
 
 
-def prepare(bundle: Any, config: TrainConfig) -> Prepared:
+def prepare(bundle: DataBundle, config: TrainConfig) -> Prepared:
     """Split off validation, fit normalization on the training split, move everything to the device once."""
     from cnnviz.data.pipeline import fit_normalization, split_train_val
 

@@ -21,7 +21,7 @@ say whether it is still waiting for a worker.
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from cnnviz.train.executors.settings import (
     ClusterUnreachable,
@@ -31,6 +31,9 @@ from cnnviz.train.executors.settings import (
     SettingError,
 )
 from cnnviz.train.executors.thread import ThreadExecutor
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
 
 
 class Executor(Protocol):
@@ -42,7 +45,7 @@ class Executor(Protocol):
     def create(
         self,
         spec: dict,
-        bundle: Any,
+        bundle: DataBundle,
         config: Any,
         *,
         runs_root: Any = None,

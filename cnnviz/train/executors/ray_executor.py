@@ -34,7 +34,7 @@ import time
 from collections import OrderedDict
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.train.config import ConfigError
 from cnnviz.train.events import FitEnded, Outcome
@@ -45,6 +45,9 @@ from cnnviz.train.executors.settings import (
     FallbackKind,
 )
 from cnnviz.train.job import Job, Placement
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +101,7 @@ class RayExecutor:
     def create(
         self,
         spec: dict,
-        bundle: Any,
+        bundle: DataBundle,
         config: Any,
         *,
         runs_root: Any = None,
@@ -157,7 +160,7 @@ class RayExecutor:
                 )
 
     # -- for RayJob -----------------------------------------------------------------------
-    def payload(self, bundle: Any) -> Any:
+    def payload(self, bundle: DataBundle) -> Any:
         """What the actor gets for ``bundle``: a recipe to draw it, or an object-store reference."""
         import ray
 
@@ -216,7 +219,9 @@ class RayExecutor:
 class RayJob(Job):
     """A ``Job`` whose training runs in a Ray actor; this thread polls it and writes the run."""
 
-    def __init__(self, executor: RayExecutor, spec: dict, bundle: Any, config: Any, **kw: Any):
+    def __init__(
+        self, executor: RayExecutor, spec: dict, bundle: DataBundle, config: Any, **kw: Any
+    ):
         self._shipped_model = kw.get("model")  # a network given as an object travels as one
         super().__init__(spec, bundle, config, **kw)
         self._executor = executor

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.train.executors.settings import ExecutorKind
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
 
 
 class ThreadExecutor:
@@ -16,7 +19,7 @@ class ThreadExecutor:
     def create(
         self,
         spec: dict,
-        bundle: Any,
+        bundle: DataBundle,
         config: Any,
         *,
         runs_root: Any = None,

@@ -11,7 +11,7 @@ those images) and the mistakes, most confident first.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import streamlit as st
@@ -23,6 +23,9 @@ from cnnviz.inspect.evaluate import Evaluation, evaluate
 from cnnviz.plots.inspect import results
 from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.model import Subject
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
 
 _EVALS = "inspect.evaluations"  # {(subject.key, dataset key): Evaluation}
 GALLERY = 24
@@ -71,7 +74,7 @@ def cached_evaluation(subject: Subject) -> Evaluation | None:
     return st.session_state.get(_EVALS, {}).get((subject.key, _dataset_key(subject)))
 
 
-def evaluation_for(subject: Subject, bundle: Any) -> Evaluation | None:
+def evaluation_for(subject: Subject, bundle: DataBundle) -> Evaluation | None:
     """The evaluation on the test split (computed once per weights and dataset, with a progress bar)."""
     hit = cached_evaluation(subject)
     if hit is not None:
@@ -128,7 +131,9 @@ def _name(classes: tuple[str, ...], i: int) -> str:
     return classes[i] if 0 <= i < len(classes) else str(i)
 
 
-def evaluation_tab(subject: Subject, bundle: Any, why_not: str | None, *, key: str = "ev") -> None:
+def evaluation_tab(
+    subject: Subject, bundle: DataBundle, why_not: str | None, *, key: str = "ev"
+) -> None:
     if bundle is None:
         st.info(f"{why_not or 'No test split.'} Evaluation needs the test split.")
         return
@@ -169,11 +174,11 @@ def evaluation_tab(subject: Subject, bundle: Any, why_not: str | None, *, key: s
     )
 
 
-def _upscale(bundle: Any) -> int:
+def _upscale(bundle: DataBundle) -> int:
     return max(1, 96 // int(bundle.test_x.shape[-1]))
 
 
-def _confusion(ev: Evaluation, bundle: Any, classes: tuple[str, ...], key: str) -> None:
+def _confusion(ev: Evaluation, bundle: DataBundle, classes: tuple[str, ...], key: str) -> None:
     st.markdown("**Confusion matrix** — row: the true class, column: what the network said")
     normalized = st.toggle(
         "Normalised (each row sums to 1)",

@@ -18,7 +18,7 @@ normalization) or None after saying why:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import streamlit as st
@@ -27,6 +27,10 @@ import torch
 from cnnviz.inspect.image_steps import ImageError
 from cnnviz.inspect.images import LIMITS, from_drawing, to_model_input
 from cnnviz.ui.inspect.model import Subject
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
+    from cnnviz.inspect.evaluate import Evaluation
 
 SOURCES = ("Test image", "A mistake", "Upload", "Draw")
 DARK_DATASETS = {"mnist", "fashionmnist", "kmnist"}
@@ -60,7 +64,7 @@ def is_digit_like(subject: Subject) -> bool:
     return tuple(subject.input_shape) == (1, 28, 28)
 
 
-def dark_background(subject: Subject, bundle: Any = None) -> bool:
+def dark_background(subject: Subject, bundle: DataBundle | None = None) -> bool:
     """Whether the training images are light-on-dark (MNIST-like): decides how uploads are flattened."""
     if subject.dataset in DARK_DATASETS:
         return True
@@ -115,7 +119,7 @@ def _random_pick(key: str, n: int, first: int) -> None:
     st.session_state[key] = first + int(torch.randint(n, (1,)).item())
 
 
-def _test_image(subject: Subject, bundle: Any) -> Chosen | None:
+def _test_image(subject: Subject, bundle: DataBundle) -> Chosen | None:
     """Any class: the slider is the test image's number (#0 …). One class: the slider counts
     that class's images from 1 ("image 83 of the 200 “heart” test images · test image #893")."""
     y = bundle.test_y
@@ -146,7 +150,7 @@ def _test_image(subject: Subject, bundle: Any) -> Chosen | None:
     return Chosen(bundle.test_x[i : i + 1], int(y[i]), source)
 
 
-def _mistake(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
+def _mistake(subject: Subject, bundle: DataBundle, evaluation: Evaluation | None) -> Chosen | None:
     if evaluation is None:
         st.info(
             "Evaluate the network on the test split first (the **Evaluation** tab) to list its mistakes."
@@ -176,7 +180,7 @@ def _mistake(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
     )
 
 
-def _upload(subject: Subject, bundle: Any) -> Chosen | None:
+def _upload(subject: Subject, bundle: DataBundle) -> Chosen | None:
     c, h, w = subject.input_shape
     file = st.file_uploader(
         f"An image file (PNG, JPEG, GIF, BMP, WebP; {LIMITS})",
@@ -234,7 +238,7 @@ def _drawing(subject: Subject) -> Chosen | None:
     return Chosen(conv.tensor, None, "your drawing", tuple(conv.notes))
 
 
-def offered_sources(subject: Subject, bundle: Any) -> list[str]:
+def offered_sources(subject: Subject, bundle: DataBundle) -> list[str]:
     """The image sources this network gets: drawing for 1×28×28 only, test images with a test split."""
     sources = [s for s in SOURCES if s != "Draw" or is_digit_like(subject)]
     if bundle is None:
@@ -250,14 +254,16 @@ _SOURCE_WORDS = {
 }
 
 
-def choose_hint(subject: Subject, bundle: Any) -> str:
+def choose_hint(subject: Subject, bundle: DataBundle) -> str:
     """'Choose an image above: a test image, a mistake or an upload.' (only what is offered)"""
     words = [_SOURCE_WORDS[s] for s in offered_sources(subject, bundle)]
     listed = words[0] if len(words) == 1 else ", ".join(words[:-1]) + " or " + words[-1]
     return f"Choose an image above: {listed}."
 
 
-def choose_image(subject: Subject, bundle: Any, evaluation: Any) -> Chosen | None:
+def choose_image(
+    subject: Subject, bundle: DataBundle, evaluation: Evaluation | None
+) -> Chosen | None:
     """The source picker and its widgets; the chosen image or None."""
     if not is_image_input(subject):
         st.warning(

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from torch import nn
@@ -38,6 +38,9 @@ from cnnviz.train.store import (
     runs_root,
 )
 from cnnviz.ui import state
+
+if TYPE_CHECKING:
+    from cnnviz.data.pipeline import Normalization
 
 _MODELS = "inspect.models"  # {run_id: (weights mtime, Subject)}
 _SNAPSHOT = "inspect.snapshot"  # {job_id: (job status when taken, Subject)}
@@ -55,7 +58,7 @@ class Subject:
     model: nn.Module = field(repr=False)
     spec: dict = field(repr=False)
     classes: tuple[str, ...]
-    normalization: Any  # cnnviz.datasets.Normalization (has .apply(x_uint8) -> float)
+    normalization: Normalization
     dataset: str  # dataset name the network was trained on ("" if unknown)
     input_shape: tuple[int, ...]  # (C, H, W) or (N,)
     weights_note: str  # where the weights come from, in plain words
