@@ -12,6 +12,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.report import default_presentation
+from cnnviz.report.content import Facts, Note
 from cnnviz.report.sections import Presentation, SectionKind
 
 STORE = "present.presentations"
@@ -38,8 +39,16 @@ def _move(run_id: str, kind: SectionKind, step: int) -> None:
 
 
 def _summary(blocks: tuple) -> str:
-    titles = [getattr(b, "title", "") for b in blocks if getattr(b, "title", "")]
-    return "Shows: " + " · ".join(titles) if titles else "Your text only."
+    """What the section shows besides the texts: its facts' names, tables', figures' titles."""
+    parts = []
+    for b in blocks:
+        if isinstance(b, Facts):
+            parts.append(", ".join(k for k, _ in b.rows))
+        elif isinstance(b, Note):
+            parts.append(f"(note: {b.text})")
+        elif getattr(b, "title", ""):
+            parts.append(b.title)
+    return "Shows: " + " · ".join(parts) if parts else "Your text only."
 
 
 def edit(run: Any, blocks: dict) -> Presentation:
@@ -51,15 +60,16 @@ def edit(run: Any, blocks: dict) -> Presentation:
     for i, sec in enumerate(pres.sections):
         k = sec.kind
         with st.container(border=True, key=f"present_section_{k.value}"):
-            head, shown, up, down = st.columns([6, 2, 1, 1], vertical_alignment="center")
+            head, tools = st.columns([3, 2], vertical_alignment="center")
             head.markdown(f"#### {i + 1}. {sec.title}" + ("" if not sec.hidden else " · *hidden*"))
-            show = shown.toggle(
+            bar = tools.container(horizontal=True, horizontal_alignment="right")
+            show = bar.toggle(
                 "Show",
                 value=not sec.hidden,
                 key=_key(run.id, k, "show"),
                 help="Hidden sections are left out of the HTML, the slides and the PDF.",
             )
-            up.button(
+            bar.button(
                 "",
                 icon=":material/arrow_upward:",
                 key=_key(run.id, k, "up"),
@@ -68,7 +78,7 @@ def edit(run: Any, blocks: dict) -> Presentation:
                 on_click=_move,
                 args=(run.id, k, -1),
             )
-            down.button(
+            bar.button(
                 "",
                 icon=":material/arrow_downward:",
                 key=_key(run.id, k, "down"),
