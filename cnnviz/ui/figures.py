@@ -86,7 +86,7 @@ def presenter_sized(fig: Any) -> Any:
 def show(
     fig: Any,
     *,
-    name: str,
+    name: str | None = None,
     prefix: str | None = None,
     config: dict | None = None,
     presenter: bool = False,
@@ -95,11 +95,12 @@ def show(
 ) -> Any:
     """``st.plotly_chart`` with a named 2x PNG download; returns what it returns (selections).
 
-    ``name`` says what the chart is ('confusion-matrix'); ``prefix`` overrides the
+    ``name`` says what the chart is ('confusion-matrix'; default: the widget key); ``prefix`` overrides the
     subject (a run shown in a list of runs); ``presenter=True`` enlarges the text
     when presenter mode is on (figures that do not size themselves for it);
     ``full_toolbar`` keeps Plotly's zoom and pan buttons beside the download.
     """
+    name = name or str(kwargs.get("key") or "chart")
     if presenter and state.teaching():
         fig = presenter_sized(fig)
     return st.plotly_chart(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pandas as pd
 from streamlit.testing.v1 import AppTest
@@ -54,3 +55,15 @@ def test_shape_table_csv_has_every_layer_and_numbers_that_add_up():
     assert total["Layer"] == "Total"
     assert int(body["Params"].sum()) == int(total["Params"]) == totals(rows)["params"]
     assert list(body["Output shape"])[-1] == str(rows[-1]["output_shape"]).replace("'", "")
+
+
+def test_every_chart_goes_through_show() -> None:
+    """No page draws a chart without the named PNG download: st.plotly_chart only in figures.py."""
+    root = Path(APP).parent
+    files = [*root.glob("views/*.py"), root / "app.py", *(root / "cnnviz" / "ui").rglob("*.py")]
+    direct = [
+        str(p.relative_to(root))
+        for p in files
+        if p.name != "figures.py" and "plotly_chart(" in p.read_text()
+    ]
+    assert not direct, f"use cnnviz.ui.figures.show instead of st.plotly_chart in {direct}"

@@ -8,6 +8,7 @@ from torch import nn
 from cnnviz.design.shapes import summarize
 from cnnviz.learn.steps import conv_step
 from cnnviz.plots.learn.conv import MAX_PANELS, numbers_figure, output_figure, window_figure
+from cnnviz.ui.figures import show
 from cnnviz.ui.learn import stepper
 from cnnviz.ui.learn.network import Net, index_slider, layer_inputs, lesson_inputs, pick_layer
 
@@ -52,7 +53,7 @@ def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
     step = conv_step(conv, inp, channel, row, col)
     left, right = st.columns([3, 2])
     with left:
-        st.plotly_chart(
+        show(
             window_figure(
                 inp.numpy(), step.in_channels, step.rows, step.cols, pad=_pad(conv), height=260
             ),
@@ -60,7 +61,7 @@ def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
             config={"displayModeBar": False},
         )
     with right:
-        event = st.plotly_chart(
+        event = show(
             output_figure(
                 out[channel].numpy(), row, col, title=f"output channel {channel}", height=260
             ),
@@ -85,7 +86,7 @@ def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
             or 0
         )
     first = int(which)
-    st.plotly_chart(
+    show(
         numbers_figure(
             [
                 (f"window (channel {shown[first]})", step.window[first].numpy()),

@@ -8,6 +8,7 @@ from torch import nn
 
 from cnnviz.learn.descent import Bowl, Curve, chance_loss, descent_path, loss_along_line, loss_slice
 from cnnviz.plots.learn.descent import contour_figure, curve_figure, line_figure, slice_figure
+from cnnviz.ui.figures import show
 from cnnviz.ui.learn.network import Net, lesson_inputs
 
 P = "learn.descent."
@@ -31,7 +32,7 @@ def _one() -> None:
     curve = Curve()
     w = st.slider("w", -2.0, 6.0, 4.5, 0.1, key=P + "w")
     axis = torch.linspace(-2, 6, 161)
-    st.plotly_chart(
+    show(
         curve_figure(
             axis.numpy(), curve.loss(axis).numpy(), curve.derivative(axis).numpy(),
             w, float(curve.loss(torch.tensor(w))), float(curve.derivative(w)), height=300,
@@ -59,7 +60,7 @@ def _two() -> None:
     path, diverged = descent_path(bowl.loss, torch.tensor(start), lr, steps)
     axis, loss = bowl.grid()
     with c1:
-        event = st.plotly_chart(
+        event = show(
             contour_figure(axis.numpy(), loss.numpy(), path.numpy(), bowl.minimum, height=360),
             key=P + "contour", on_select="rerun", selection_mode="points",
             config={"displayModeBar": False},
@@ -103,7 +104,7 @@ def _real(net: Net | None) -> None:
         with st.spinner("Evaluating the loss along the line…"):
             lines.clear()
             lines[net.key] = loss_along_line(net.model, x, y, ALPHAS)
-    st.plotly_chart(
+    show(
         line_figure(ALPHAS, lines[net.key], chance=chance_loss(len(net.classes) or 10), height=260),
         key=P + "line", config={"displayModeBar": False},
     )  # fmt: skip
@@ -117,4 +118,4 @@ def _real(net: Net | None) -> None:
             with st.spinner("Evaluating 81 points…"):
                 slices.clear()
                 slices[net.key] = loss_slice(net.model, x[:32], y[:32], SLICE_ALPHAS)
-        st.plotly_chart(slice_figure(SLICE_ALPHAS, slices[net.key]), key=P + "slice_fig")
+        show(slice_figure(SLICE_ALPHAS, slices[net.key]), key=P + "slice_fig")

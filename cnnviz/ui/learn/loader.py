@@ -9,6 +9,7 @@ from cnnviz.data.pipeline import fit_normalization, iterations_per_epoch, split_
 from cnnviz.data.registry import DATASETS, DEFAULT_DATASET
 from cnnviz.learn.loader import Item, batch_shape, epoch_batches, first_item
 from cnnviz.plots.learn.toy import epoch_figure
+from cnnviz.ui.figures import show
 from cnnviz.ui.learn.network import Net
 
 P = "learn.loader."
@@ -67,7 +68,7 @@ def loader_lesson(net: Net | None) -> None:
     batches = epoch_batches(n_train, batch, seed=0)
     current = st.slider("Iteration", 1, ipe, 1, key=P + "iteration") - 1
     once = torch.equal(torch.sort(torch.cat(batches)).values, torch.arange(n_train))
-    st.plotly_chart(
+    show(
         epoch_figure(n_train, batches, current, height=220),
         key=P + "epoch",
         config={"displayModeBar": False},

@@ -7,6 +7,7 @@ import streamlit as st
 
 from cnnviz.learn.matrix import linear_facts, whiteboard
 from cnnviz.plots.learn.matrix import linear_diagram
+from cnnviz.ui.figures import show
 from cnnviz.ui.learn.network import Net
 
 P = "learn.matrix."
@@ -44,7 +45,7 @@ def matrix_lesson(net: Net | None) -> None:
     st.markdown(
         f"`{wb.entry(n, j)}` — row {n} of X times row {j} of W (column {j} of Wᵀ), plus b[{j}]."
     )
-    st.plotly_chart(
+    show(
         linear_diagram(wb.weight.numpy(), highlight=None, height=260),
         key=P + "diagram",
         config={"displayModeBar": False},

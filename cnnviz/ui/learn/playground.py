@@ -21,6 +21,7 @@ from cnnviz.learn.playground import (
 )
 from cnnviz.plots.learn.toy import toy_figure
 from cnnviz.ui import state
+from cnnviz.ui.figures import show
 
 P = "learn.toy."
 TRAINER = P + "trainer"
@@ -95,7 +96,7 @@ def _live(playing: bool) -> None:
             st.session_state[PLAY] = False
             st.rerun(scope="app")
     acc = trainer.accuracy() if trainer.steps else None
-    st.plotly_chart(
+    show(
         toy_figure(trainer.points, trainer.labels, regions=trainer.regions(50).numpy(), height=340),
         key=P + "regions",
         config={"displayModeBar": False},

@@ -8,6 +8,7 @@ from torch import nn
 from cnnviz.design.shapes import format_count, summarize
 from cnnviz.learn.steps import pool_ops_saved, pool_step
 from cnnviz.plots.learn.conv import numbers_figure, output_figure, window_figure
+from cnnviz.ui.figures import show
 from cnnviz.ui.learn import stepper
 from cnnviz.ui.learn.network import Net, index_slider, layer_inputs, lesson_inputs, pick_layer
 
@@ -47,7 +48,7 @@ def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
     left, mid, right = st.columns([2, 1, 2])
     pad = pool.padding if isinstance(pool.padding, int) else max(pool.padding)
     with left:
-        st.plotly_chart(
+        show(
             window_figure(
                 inp.numpy(), (channel,), step.rows, step.cols, pad=pad, pick=step.pick, height=260
             ),
@@ -55,13 +56,13 @@ def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
             config={"displayModeBar": False},
         )
     with mid:
-        st.plotly_chart(
+        show(
             numbers_figure([("window", step.window.numpy())], pick=step.pick, height=200),
             key=P + "numbers",
             config={"displayModeBar": False},
         )
     with right:
-        event = st.plotly_chart(
+        event = show(
             output_figure(
                 out[channel].numpy(), row, col, title=f"output channel {channel}", height=260
             ),

@@ -22,6 +22,7 @@ from cnnviz.data.kinds import Source
 from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
 from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, default_data_dir, load_dataset
 from cnnviz.design.layer_kinds import MAX_BATCH
+from cnnviz.ui.figures import show
 from cnnviz.ui.train import data_view
 
 P = "train.data."
@@ -214,7 +215,7 @@ def preview(bundle: DataBundle, settings: dict[str, Any]) -> None:
         from cnnviz.data.toy import from_uint8
         from cnnviz.plots.learn.toy import toy_figure
 
-        st.plotly_chart(
+        show(
             toy_figure(from_uint8(bundle.train_x), bundle.train_y, height=320),
             key=P + "points",
         )
