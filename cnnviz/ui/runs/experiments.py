@@ -99,21 +99,22 @@ def current() -> ExperimentRun | None:
 
 
 def progress_panel() -> None:
-    """This session's experiment: progress while it runs; when it ends, open its comparison."""
+    """This session's experiment: progress while it runs; once it has ended, open its comparison."""
     exp = current()
     if exp is None:
         return
-    st.fragment(_progress, run_every=None if exp.done else 1.0)(exp.id, not exp.done)
+    if exp.done:  # also after a refresh or on another page: it opens once, then is forgotten
+        _open(exp)
+        return
+    st.fragment(_progress, run_every=1.0)(exp.id)
 
 
-def _progress(exp_id: str, was_running: bool) -> None:
+def _progress(exp_id: str) -> None:
     exp = experiments().get(exp_id)
     if exp is None:
         return
     if exp.done:
-        if was_running:  # it ended since the last poll: the whole page, with the comparison
-            _open(exp)
-        return
+        st.rerun()  # the whole page: progress_panel opens the comparison
     job = exp.current
     if job is not None:
         job.touch()
