@@ -59,4 +59,4 @@ def batch_shape(item_shape: tuple[int, ...], batch_len: int) -> list[int]:
     return [batch_len, *item_shape]
 
 
-__all__ = ["Item", "batch_shape", "epoch_batches", "first_item", "iterations_per_epoch"]
+__all__ = ["Item", "batch_shape", "epoch_batches", "first_item"]

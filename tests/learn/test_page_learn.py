@@ -53,6 +53,13 @@ def test_convolution_steps_and_sums_to_the_activation() -> None:
     at.button(key="learn.conv.pos.prev").click().run()
     assert "row 5, column 5" in _text(at)  # wraps to the last pixel of the 6×6 map
     assert "✓ equals" in _text(at)
+    at.button(key="learn.conv.pos.toggle").click().run()  # Play: each timer tick is one rerun here
+    assert at.session_state["learn.conv.pos.play"] is True
+    assert "row 0, column 0" in _text(at)  # from the last pixel, wrapped round by ◀◀ above
+    at.run()
+    assert "row 0, column 1" in _text(at) and "✓ equals" in _text(at)
+    at.button(key="learn.conv.pos.toggle").click().run()  # Pause
+    assert at.session_state["learn.conv.pos.play"] is False
     assert [c.key for c in at.get("plotly_chart")][:3] == [
         "learn.conv.window",
         "learn.conv.output",

@@ -39,16 +39,16 @@ def conv_lesson(net: Net) -> None:
     ins = layer_inputs(net, x, image)
     inp, out = ins[index][0], ins[index + 1][0]  # (C_in, H, W), (C_out, H_out, W_out)
     h_out, w_out = out.shape[-2:]
-    playing = stepper.controls(POS, h_out, w_out)
-    run_every = stepper.TICK_S if playing else None
-    st.fragment(run_every=run_every)(_view)(net, index, inp, out, channel, playing)
+    run_every = stepper.TICK_S if stepper.playing(POS) else None
+    st.fragment(run_every=run_every)(_view)(net, index, inp, out, channel)
 
 
-def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
+def _view(net: Net, index: int, inp, out, channel: int) -> None:
     conv: nn.Conv2d = net.model[index]
     h_out, w_out = out.shape[-2:]
-    if playing:
-        stepper.tick(POS, h_out, w_out)
+    if stepper.playing(POS) and stepper.tick(POS, h_out, w_out):
+        st.rerun(scope="app")  # the last pixel: stop the timer
+    stepper.controls(POS, h_out, w_out)
     row, col = stepper.position(POS, h_out, w_out)
     step = conv_step(conv, inp, channel, row, col)
     left, right = st.columns([3, 2])

@@ -109,7 +109,7 @@ def _real(net: Net | None) -> None:
         key=P + "line", config={"displayModeBar": False},
     )  # fmt: skip
     st.caption(
-        f"Cross-entropy on {len(y)} {images.source} at θ + α·d, d a random direction scaled filter by "
+        f"Cross-entropy on {len(y)} {images.source.split(' drawn')[0]} at θ + α·d, d a random direction scaled filter by "
         "filter to the weights (Li et al., 2018). The trained weights sit in a valley."
     )
     if st.toggle("Also a 2-D slice (two random directions, 81 forward passes)", key=P + "slice"):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 import torch
 from torch import nn
@@ -30,7 +29,7 @@ MEANING = {
 }
 
 
-def _first(t: torch.Tensor, k: int = 4) -> str:
+def _first(t: torch.Tensor, k: int = 3) -> str:
     return ", ".join(f"{v:.3f}" for v in t.reshape(-1)[:k].tolist()) + ", …"
 
 
@@ -48,7 +47,7 @@ def linear_lesson(net: Net) -> None:
         key=P + "layer",
     )
     c = c2.number_input("c", value=2.0, step=0.5, key=P + "c")
-    bias_off = c3.toggle("Bias off", key=P + "nobias", help="Conv2d / Linear without their bias")
+    bias_off = c3.toggle("No bias", key=P + "nobias", help="Take the Conv2d's or Linear's bias out")
     _, x = lesson_inputs(net, n=2)
     a = layer_inputs(net, x, 0)[index]
     b = layer_inputs(net, x, 1)[index]
@@ -59,16 +58,13 @@ def linear_lesson(net: Net) -> None:
         module = copy.deepcopy(module)
         module.bias = None
     r = check_linearity(module, a, b, float(c))
-    table = pd.DataFrame(
-        {
-            "left": [_first(r.f_sum), _first(r.f_scaled)],
-            "right": [_first(r.sum_f), _first(r.scaled_f)],
-            "largest gap": [f"{r.sum_gap:.2e}", f"{r.scale_gap:.2e}"],
-            "holds": ["✓" if r.additive else "✗", "✓" if r.homogeneous else "✗"],
-        },
-        index=["f(a + b) vs f(a) + f(b)", f"f({c:g}·a) vs {c:g}·f(a)"],
+    st.markdown(
+        "| test | left side | right side | largest gap | holds |\n|---|---|---|---|---|\n"
+        f"| f(a + b) = f(a) + f(b) | {_first(r.f_sum)} | {_first(r.sum_f)} | {r.sum_gap:.1e} | "
+        f"{'✓' if r.additive else '✗'} |\n"
+        f"| f({c:g}·a) = {c:g}·f(a) | {_first(r.f_scaled)} | {_first(r.scaled_f)} | {r.scale_gap:.1e} | "
+        f"{'✓' if r.homogeneous else '✗'} |"
     )
-    st.dataframe(table, width="stretch")
     st.markdown(f"{rows[index]['name']} is {MEANING[r.verdict]}")
     if isinstance(module, nn.MaxPool2d | nn.ReLU) and r.homogeneous and c > 0:
         st.caption(

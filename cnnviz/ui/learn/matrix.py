@@ -15,7 +15,7 @@ P = "learn.matrix."
 
 def _bmatrix(rows: list[list[float]]) -> str:
     body = r" \\ ".join(
-        " & ".join(f"{v:g}" if float(v).is_integer() else f"{v:.2f}" for v in r) for r in rows
+        " & ".join(f"{v:g}" if abs(v - round(v, 1)) < 1e-6 else f"{v:.2f}" for v in r) for r in rows
     )
     return r"\begin{bmatrix}" + body + r"\end{bmatrix}"
 
@@ -30,8 +30,10 @@ def matrix_lesson(net: Net | None) -> None:
     wb = whiteboard(seed)
     st.latex(
         r"\underbrace{" + _bmatrix(wb.x.tolist()) + r"}_{X\;(2\times3)}\cdot"
-        r"\underbrace{" + _bmatrix(wb.weight.T.tolist()) + r"}_{W^\top\;(3\times4)} + "
-        r"\underbrace{" + _bmatrix([wb.bias.tolist()]) + r"}_{b\;(4)} = "
+        r"\underbrace{" + _bmatrix(wb.weight.T.tolist()) + r"}_{W^\top\;(3\times4)}"
+    )
+    st.latex(
+        r"+ \underbrace{" + _bmatrix([wb.bias.tolist()]) + r"}_{b\;(4)} = "
         r"\underbrace{" + _bmatrix(wb.hidden.tolist()) + r"}_{H\;(2\times4)}"
     )
     c1, c2, c3 = st.columns([1, 1, 1])

@@ -95,12 +95,11 @@ def lesson_network() -> Net | None:
     }
     if st.session_state.get(_PICK) not in options:
         st.session_state[_PICK] = options[0]
-    c1, c2 = st.columns([2, 3], vertical_alignment="center")
-    pick = (
-        c1.selectbox("Network", options, format_func=labels.get, key=_PICK)
-        if len(options) > 1
-        else DESIGN
-    )
+    where: Any = st
+    pick = DESIGN
+    if len(options) > 1:  # a picker only when there is a choice; the note beside it
+        c1, where = st.columns([2, 3], vertical_alignment="center")
+        pick = c1.selectbox("Network", options, format_func=labels.get, key=_PICK)
     net = None
     try:
         if pick == JOB:
@@ -117,7 +116,7 @@ def lesson_network() -> Net | None:
     if net is None:
         net = _random(state.get_spec())
     if net is not None:
-        c2.caption(f"Working on {net.note}.")
+        where.caption(f"Working on {net.note}.")
     return net
 
 
@@ -154,12 +153,14 @@ def layer_inputs(net: Net, x: torch.Tensor, image: int) -> list[torch.Tensor]:
     return cache[key]
 
 
-def index_slider(where: Any, label: str, count: int, key: str, help: str | None = None) -> int:
+def index_slider(
+    where: Any, label: str, count: int, key: str, help: str | None = None, default: int = 0
+) -> int:
     """A slider over 0..count-1 (just 0, said in words, when there is only one)."""
     if count <= 1:
         where.caption(f"{label}: 0 (the only one)")
         return 0
-    return int(where.slider(label, 0, count - 1, 0, key=key, help=help))
+    return int(where.slider(label, 0, count - 1, min(default, count - 1), key=key, help=help))
 
 
 def pick_layer(

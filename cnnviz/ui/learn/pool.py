@@ -30,19 +30,20 @@ def pool_lesson(net: Net) -> None:
     image = index_slider(c1, "Image", len(x), P + "image", images.source)
     ins = layer_inputs(net, x, image)
     inp, out = ins[index][0], ins[index + 1][0]
-    channel = index_slider(c2, "Channel", inp.shape[0], P + "channel")
+    busiest = int(inp.flatten(1).std(1).argmax())  # a channel with something in it
+    channel = index_slider(c2, "Channel", inp.shape[0], P + "channel", default=busiest)
     h_out, w_out = out.shape[-2:]
-    playing = stepper.controls(POS, h_out, w_out)
-    st.fragment(run_every=stepper.TICK_S if playing else None)(_view)(
-        net, index, inp, out, channel, playing
+    st.fragment(run_every=stepper.TICK_S if stepper.playing(POS) else None)(_view)(
+        net, index, inp, out, channel
     )
 
 
-def _view(net: Net, index: int, inp, out, channel: int, playing: bool) -> None:
+def _view(net: Net, index: int, inp, out, channel: int) -> None:
     pool: nn.MaxPool2d = net.model[index]
     h_out, w_out = out.shape[-2:]
-    if playing:
-        stepper.tick(POS, h_out, w_out)
+    if stepper.playing(POS) and stepper.tick(POS, h_out, w_out):
+        st.rerun(scope="app")  # the last pixel: stop the timer
+    stepper.controls(POS, h_out, w_out)
     row, col = stepper.position(POS, h_out, w_out)
     step = pool_step(pool, inp, channel, row, col)
     left, mid, right = st.columns([2, 1, 2])

@@ -27,39 +27,48 @@ def position(key: str, h: int, w: int) -> tuple[int, int]:
     return divmod(pos, w)
 
 
-def controls(key: str, h: int, w: int) -> bool:
-    """◀ ▶ ⏵ and the position as text; returns True while playing."""
-    row, col = position(key, h, w)
+def playing(key: str) -> bool:
+    return bool(st.session_state.get(key + ".play", False))
+
+
+def controls(key: str, h: int, w: int) -> None:
+    """◀ ▶, Play/Pause and the position, in one row (drawn inside the lesson's fragment).
+
+    Play and Pause rerun the whole page, which starts or stops the fragment's timer.
+    """
     playing_key = key + ".play"
-    c1, c2, c3, c4 = st.columns([1, 1, 2, 6], vertical_alignment="center")
+    row, col = position(key, h, w)
+    c1, c2, c3, c4 = st.columns([1, 1, 2, 7], vertical_alignment="center")
     c1.button(
         "◀", key=key + ".prev", on_click=_move, args=(key, -1, h * w), help="Previous output pixel"
     )
     c2.button(
         "▶", key=key + ".next", on_click=_move, args=(key, 1, h * w), help="Next output pixel"
     )
-    playing = bool(st.session_state.get(playing_key, False))
+    now = playing(key)
     if c3.button(
-        "Pause" if playing else "Play",
-        icon=":material/pause:" if playing else ":material/play_arrow:",
+        "Pause" if now else "Play",
+        icon=":material/pause:" if now else ":material/play_arrow:",
         key=key + ".toggle",
         help="Step through the output pixels on its own",
     ):
-        playing = not playing
-        st.session_state[playing_key] = playing
+        st.session_state[playing_key] = not now
+        if not now and row * w + col >= h * w - 1:  # Play at the last pixel starts over
+            st.session_state[key] = -1  # the first tick shows pixel 0
+        st.rerun(scope="app")
     c4.markdown(
-        f"Output pixel **row {row}, column {col}** (of {h}×{w}) · click a pixel to jump there"
+        f"Output pixel **row {row}, column {col}** (of {h}×{w}) · click a pixel of the output to jump there"
     )
-    return playing
 
 
-def tick(key: str, h: int, w: int) -> None:
-    """One step of play (called by the timer); stops at the last pixel."""
+def tick(key: str, h: int, w: int) -> bool:
+    """One step of play (called by the timer); True when it reached the last pixel and stopped."""
     pos = int(st.session_state.get(key, 0)) + 1
-    if pos >= h * w:
+    end = pos >= h * w - 1
+    st.session_state[key] = min(pos, h * w - 1)
+    if end:
         st.session_state[key + ".play"] = False
-        pos = h * w - 1
-    st.session_state[key] = pos
+    return end
 
 
 def clicked(event: Any, key: str, w: int) -> bool:
