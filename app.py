@@ -8,6 +8,7 @@ old-style multipage app until ``st.navigation`` has run once, so a link straight
 import streamlit as st
 
 from cnnviz.ui import sidebar, state
+from cnnviz.ui.classroom import gate
 
 st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
 
@@ -22,6 +23,7 @@ def _home() -> None:
 
 
 state.init()
+gate.require_person()  # a class server: join (or unlock the teacher's view) first
 page = st.navigation(
     [
         st.Page(_home, title="cnnviz", url_path="home", default=True, visibility="hidden"),
@@ -38,6 +40,7 @@ page = st.navigation(
             "views/present.py", title="Present", icon=":material/co_present:", url_path="present"
         ),
         st.Page("views/learn.py", title="Learn", icon=":material/school:", url_path="learn"),
+        *gate.teacher_pages(),
     ]
 )
 state.sync_url()

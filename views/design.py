@@ -8,6 +8,7 @@ from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.design.diagram import design_figure
 from cnnviz.ui import state
+from cnnviz.ui.classroom import banner as class_banner
 from cnnviz.ui.design import editor
 from cnnviz.ui.design import inputs as design_input
 from cnnviz.ui.design import params as design_params
@@ -18,6 +19,7 @@ from cnnviz.ui.runs import change as run_change
 
 st.title("Design")
 run_change.change_banner()
+class_banner.design_banner()  # a class server: the design the teacher sent, with Open
 if msg := state.pop_url_error():
     st.warning(msg)
 

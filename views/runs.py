@@ -3,11 +3,21 @@
 import streamlit as st
 
 from cnnviz.train.store import runs_root
+from cnnviz.ui.classroom import runs as class_runs
+from cnnviz.ui.classroom import session as class_session
 from cnnviz.ui.runs import compare_view, picker
 from cnnviz.ui.runs import experiments as exp_ui
 from cnnviz.ui.runs import listing as train_runs
 
 st.title("Runs")
+if class_session.enabled():  # a class server: My runs first, the Class gallery
+    st.caption(
+        "Every training you start is saved as a run: the network, the settings, the loss and "
+        "accuracy per iteration and per epoch, and the trained weights. Share a run to show it "
+        "to the class."
+    )
+    class_runs.runs_page()
+    st.stop()
 st.caption(
     f"Every training run is saved in its own folder under `{runs_root().resolve()}` "
     "(set `CNNVIZ_RUNS_DIR` to move it): the network, the settings, the loss and accuracy "

@@ -8,6 +8,7 @@ and a browser refresh never stop or lose it.
 import streamlit as st
 
 from cnnviz.ui import state
+from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.runs import change as run_change
 from cnnviz.ui.runs import extras as run_extras
 from cnnviz.ui.train import data as train_data
@@ -23,12 +24,14 @@ st.caption(
     "loss, and watch the loss fall and the accuracy rise."
 )
 
-job = jobs_ui.current_job()
+waiting = class_jobs.waiting_entry()  # a class server: the job is still in the queue
+job = None if waiting else jobs_ui.current_job()
 notice = jobs_ui.lost_job_notice()
 if notice:
     st.warning(notice, icon=":material/link_off:")
-running = job is not None and str(job.status) in train_live.LIVE
 run_change.change_banner()
+running = waiting is not None or (job is not None and str(job.status) in train_live.LIVE)
+queued = waiting.payload.get("config") if waiting is not None else None
 
 
 def section(title: str, *, foldable: bool):
@@ -52,14 +55,16 @@ with section("3 · Settings", foldable=True):
         bundle=bundle,
         val_fraction=pipeline["val_fraction"],
         disabled=running,
-        shown=job.config.to_dict() if running else None,
+        shown=queued.to_dict() if queued else (job.config.to_dict() if job and running else None),
     )
 if bundle is not None:  # drawn up in the data section, now that the settings are known
     with preview:
         train_data.preview(bundle, {**settings, **pipeline})
 
 st.header("4 · Training")
-if running:
+if waiting is not None:
+    class_jobs.waiting_view(waiting)
+elif running:
     st.caption("Settings are locked while this training runs. Pause or stop it below.")
 elif job is None:
     train_start.start_panel(bundle, fits, {**settings, **pipeline})

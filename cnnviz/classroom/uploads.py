@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 FOLDER_NAME = "classroom-uploads"
+DONE = ".unpacked"  # written last in an upload's folder: it holds the images' root
 _SAFE_ID = re.compile(r"^[a-z]-[0-9a-f]{6,32}$")
 
 
@@ -46,6 +47,8 @@ def usage(folder: Path) -> Usage:
     if folder.is_dir():
         for dirpath, _dirs, names in os.walk(folder):
             for n in names:
+                if n == DONE:
+                    continue
                 files += 1
                 with contextlib.suppress(OSError):
                     total += (Path(dirpath) / n).stat().st_size
@@ -94,14 +97,19 @@ def unpack(folder: Path, data: bytes, *, max_files: int, max_mb: int) -> Path:
     """Check the quota, then unpack safely into the student's folder; the images' root."""
     from cnnviz.data.folders import ZIP_MAX_TOTAL_BYTES, extract_zip
 
+    dest = folder / digest(data)
+    done = dest / DONE
+    if done.is_file():  # the same ZIP again (every rerun of the page): already unpacked
+        return Path(done.read_text())
     before = usage(folder)
     check_zip(folder, data, max_files=max_files, max_mb=max_mb)
-    dest = folder / digest(data)
     if dest.is_dir():
         shutil.rmtree(dest)
     room = max(max_mb * 1024 * 1024 - before.bytes, 1)
     # the bytes actually written are capped too: a header that lies about sizes cannot get past
-    return extract_zip(data, dest, max_total_bytes=min(ZIP_MAX_TOTAL_BYTES, room))
+    root = extract_zip(data, dest, max_total_bytes=min(ZIP_MAX_TOTAL_BYTES, room))
+    done.write_text(str(root))
+    return root
 
 
 def uploads(folder: Path) -> list[Path]:

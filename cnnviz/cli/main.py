@@ -52,6 +52,11 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "change one thing, train each variant, read the result",
         "Run an experiment: normalization, learning-rate, batchnorm or batch-size.",
     ),
+    "serve": (
+        "cnnviz.cli.serve",
+        "start the app (--class: for a class, on the network)",
+        "Start the app: on this computer only, or with --class for a teacher and a class.",
+    ),
 }
 
 

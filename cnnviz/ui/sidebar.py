@@ -16,7 +16,10 @@ html { font-size: 20px; }
 
 
 def render() -> None:
+    from cnnviz.ui.classroom import sidebar as class_sidebar
+
     with st.sidebar:
+        class_sidebar.render()  # who is signed in on a class server; the open-server warning
         st.toggle(
             "Presenter mode",
             key=state.TEACHING,

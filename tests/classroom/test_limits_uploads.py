@@ -82,3 +82,11 @@ def test_unsafe_zip_still_refused(tmp_path):
     with pytest.raises(UnsafeArchive):
         uploads.unpack(folder, buf.getvalue(), max_files=10, max_mb=1)
     assert not (tmp_path / uploads.FOLDER_NAME / "evil.txt").exists()
+
+
+def test_same_zip_again_is_not_counted_twice(tmp_path):
+    folder = uploads.student_folder(tmp_path, "s-abc123")
+    data = _zip(3, 10)
+    first = uploads.unpack(folder, data, max_files=3, max_mb=1)
+    assert uploads.unpack(folder, data, max_files=3, max_mb=1) == first  # a page rerun
+    assert uploads.usage(folder).files == 3

@@ -87,12 +87,16 @@ def _healthy(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def serve_app(base: Path) -> Iterator[str]:
-    """Start ``streamlit run app.py`` with runs/data under ``base``; yield its URL; stop it."""
+def serve_app(base: Path, extra_env: dict[str, str] | None = None) -> Iterator[str]:
+    """Start ``streamlit run app.py`` with runs/data under ``base``; yield its URL; stop it.
+
+    ``extra_env``: more environment for the server (e.g. ``CNNVIZ_CLASS=1`` for class mode).
+    """
     port = _free_port()
     env = dict(os.environ)
     env["CNNVIZ_RUNS_DIR"] = os.fspath(base / "runs")
     env["CNNVIZ_DATA_DIR"] = os.fspath(base / "data")
+    env.update(extra_env or {})
     log = open(base / "streamlit.log", "wb")  # noqa: SIM115 (closed in finally)
     cmd = [
         sys.executable, "-m", "streamlit", "run", "app.py",

@@ -110,7 +110,20 @@ def _registered(
     )
     st.caption(info.description)
     data_dir, download = "", False
-    if info.source is Source.TORCHVISION:
+    from cnnviz.ui.classroom import session as class_session
+
+    if info.source is Source.TORCHVISION and class_session.is_student():
+        # a class server: the datasets the teacher put in CNNVIZ_DATA_DIR; no folder, no download
+        from cnnviz.data.registry import is_downloaded
+
+        if not is_downloaded(name, None):
+            st.info(
+                f"{info.title} is not on this server yet: ask the teacher to download it "
+                "(on their Train page), or pick another dataset.",
+                icon=":material/school:",
+            )
+            return None, None
+    elif info.source is Source.TORCHVISION:
         d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
         data_dir = d1.text_input(
             "Data folder",

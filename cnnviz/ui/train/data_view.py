@@ -231,9 +231,12 @@ def _unpack(data: bytes) -> Path:
 
 def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle | None:
     """Your own images from a folder or a ZIP (see the module docstring)."""
+    from cnnviz.ui.classroom import uploads as class_uploads
+
+    student = class_uploads.students_only()  # a class server: uploads only, into their own folder
     how = st.radio(
         "Where are the images?",
-        ["Upload a ZIP", "A folder on the server"],
+        ["Upload a ZIP"] if student else ["Upload a ZIP", "A folder on the server"],
         horizontal=True,
         key=f"{key}.how",
         disabled=disabled,
@@ -262,10 +265,15 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             disabled=disabled,
             help=f"At most {st.get_option('server.maxUploadSize')} MB (the server's upload limit).",
         )
+        if student:
+            class_uploads.usage_caption()
         if up is None:
             return None
         try:
-            root = _unpack(up.getvalue())
+            root = class_uploads.unpack(up.getvalue()) if student else _unpack(up.getvalue())
+        except class_uploads.uploads.QuotaError as e:
+            st.error(str(e), icon=":material/folder_off:")
+            return None
         except UnsafeArchive as e:
             st.error(str(e), icon=":material/gpp_bad:")
             return None

@@ -24,6 +24,7 @@ from cnnviz.plots.train.curves import (
 )
 from cnnviz.train.job import Job, Placement
 from cnnviz.ui import state
+from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import readings as run_readings
@@ -91,14 +92,16 @@ def _controls(job: Job, status: str) -> None:
             icon=":material/play_arrow:",
             key="train.resume",
             type="primary",
-            on_click=job.resume,
+            on_click=class_jobs.act,
+            args=(job, "resume"),
         )
     elif status != "stopping":
         row.button(
             "Pause",
             icon=":material/pause:",
             key="train.pause",
-            on_click=job.pause,
+            on_click=class_jobs.act,
+            args=(job, "pause"),
             help="Hold training after this mini-batch; Resume carries on where it stopped.",
         )
     row.button(
@@ -106,7 +109,8 @@ def _controls(job: Job, status: str) -> None:
         icon=":material/stop:",
         key="train.stop",
         disabled=status == "stopping",
-        on_click=job.stop,
+        on_click=class_jobs.act,
+        args=(job, "stop"),
         help="End training now. Finished epochs and the weights so far are kept.",
     )
 
@@ -225,10 +229,12 @@ def _body(job_id: str, was_live: bool) -> None:
     if job.placement == Placement.PENDING:  # a Ray cluster with no free worker yet
         place = job.queue_place
         text = f"Waiting for a worker{f' (place {place} in the queue)' if place else ''} — {text}"
+    if owner := class_jobs.owner_line(job.id):  # a class server: someone else's training
+        st.caption(owner)
     st.progress(frac, text=text)
     if job.note:
         st.caption(job.note)
-    if status in (*LIVE, "stopping"):
+    if status in (*LIVE, "stopping") and class_jobs.may_control(job.id):
         _controls(job, status)
     _outcome(job)
     run_readings.live(job)  # what the curves show so far, with the next step

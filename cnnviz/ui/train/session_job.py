@@ -21,6 +21,7 @@ from cnnviz.train.jobs import JobRegistry
 from cnnviz.train.store import runs_root
 from cnnviz.ui import state
 
+QUEUED = "cnnviz.class.queued"  # a class server: the session's job id is waiting in the queue
 _LOST = "cnnviz.job_lost"  # id of a job named in the URL/session that this server does not know
 
 
@@ -41,7 +42,7 @@ def current_job() -> Job | None:
     if not jid:
         return None
     job = registry().get(jid)
-    if job is None:
+    if job is None and jid not in st.session_state.get(QUEUED, ()):
         st.session_state[_LOST] = jid
         state.set_job_id(None)
     return job

@@ -14,6 +14,8 @@ import streamlit as st
 
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.ui import state
+from cnnviz.ui.classroom import jobs as class_jobs
+from cnnviz.ui.classroom import session as class_session
 from cnnviz.ui.train import session_job as jobs_ui
 from cnnviz.ui.train.settings import device_problem
 
@@ -43,6 +45,7 @@ def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
             "or change it on the Design page."
         )
     reasons += problems
+    reasons += class_jobs.limit_reasons(state.get_spec(), bundle, config)  # the teacher's limits
     # Started here in the script, not in an on_click callback: a callback would get the
     # settings of the previous run, and a value typed into a box just before the click
     # (sent with the click, drawn above in this run) would be ignored.
@@ -57,7 +60,10 @@ def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
     for r in reasons:
         st.caption(f"Start is off: {r}")
     if clicked and config is not None:
-        job, message = jobs_ui.start(state.get_spec(), bundle, config)
+        if class_session.enabled():  # a class server: the fair queue starts it (now or in turn)
+            _, message = class_jobs.start(state.get_spec(), bundle, config)
+        else:
+            _, message = jobs_ui.start(state.get_spec(), bundle, config)
         if message:
             st.error(message)
         else:

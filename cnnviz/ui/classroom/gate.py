@@ -1,0 +1,38 @@
+"""What app.py asks of the classroom: a signed-in person first, and the teacher's page for the teacher."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.ui import state
+from cnnviz.ui.classroom import session
+from cnnviz.ui.train import session_job as jobs_ui
+
+
+def require_person() -> None:
+    """On a class server, draw the join form and stop until this browser has joined."""
+    if not session.enabled():
+        return
+    person = session.me()
+    session.write_cookie()
+    if person is None:
+        from cnnviz.ui.classroom.join import join_page
+
+        join_page()
+        st.stop()
+    from cnnviz.ui.classroom.jobs import entry
+
+    jid = state.job_id()
+    # a job still waiting in the class queue is not "lost" to the pages that look for it
+    st.session_state[jobs_ui.QUEUED] = {jid} if jid and entry(jid) is not None else set()
+
+
+def teacher_pages() -> list:
+    """The Teacher page (url ``teacher``), listed only for the teacher."""
+    if not session.is_teacher():
+        return []
+    return [
+        st.Page(
+            "views/teacher.py", title="Teacher", icon=":material/co_present:", url_path="teacher"
+        )
+    ]

@@ -1,0 +1,115 @@
+"""Who this browser is, on a class server (``CNNVIZ_CLASS=1``).
+
+``room()`` is the server's one ``Classroom`` (``st.cache_resource``, beside the
+job registry). ``me()`` is the signed-in ``Person`` or None: the session
+remembers it, and a new session (a refresh, a new tab) reads the signed token
+from the ``cnnviz_token`` cookie (``st.context.cookies``). The cookie is set by
+a tiny custom component after joining; it never appears in a URL, so a design
+share link (``?net=``) or a job link (``?job=``) carries no identity, and editing
+the URL cannot make anyone someone else.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.classroom.people import Person
+from cnnviz.classroom.room import COOKIE, Classroom, class_mode
+from cnnviz.classroom.tokens import TokenError
+from cnnviz.train.store import runs_root
+from cnnviz.ui.train import session_job as jobs_ui
+
+ME = "cnnviz.class.me"  # the signed-in Person
+TOKEN = "cnnviz.class.token"  # their token, until the browser's cookie holds it
+NOTE = "cnnviz.class.note"  # why an old sign-in was not accepted
+
+_COOKIE_JS = """
+export default function({ data }) {
+  if (!data) return;
+  const secure = location.protocol === "https:" ? "; Secure" : "";
+  if (data.token) {
+    document.cookie = `${data.name}=${data.token}; path=/; max-age=${data.max_age}; SameSite=Strict${secure}`;
+  } else {
+    document.cookie = `${data.name}=; path=/; max-age=0; SameSite=Strict${secure}`;
+  }
+}
+"""
+_cookie = st.components.v2.component("cnnviz_class_cookie", html="<span></span>", js=_COOKIE_JS)
+
+
+def enabled() -> bool:
+    """True on a class server."""
+    return class_mode()
+
+
+@st.cache_resource(show_spinner=False)
+def room() -> Classroom:
+    """The server's classroom: database in the runs folder, the registry's queue."""
+    r = Classroom.open(runs_root(), jobs_ui.registry())
+    if r.key_generated:
+        print(
+            f"cnnviz class mode: the teacher key is  {r.teacher_key}  "
+            "(set CNNVIZ_TEACHER_KEY to choose your own)",
+            flush=True,
+        )
+    return r
+
+
+def me() -> Person | None:
+    """The signed-in person of this session (None outside class mode or before joining)."""
+    if not enabled():
+        return None
+    person = st.session_state.get(ME)
+    if person is not None:
+        return person
+    if st.session_state.get(TOKEN) == "":  # signed out (or a bad cookie) in this session
+        return None
+    token = st.context.cookies.get(COOKIE)
+    if token:
+        try:
+            person = room().person_from_token(token)
+        except TokenError as e:
+            st.session_state[NOTE] = str(e)
+            st.session_state[TOKEN] = ""  # clear the bad cookie
+            return None
+        st.session_state[ME] = person
+    return person
+
+
+def sign_in(person: Person) -> None:
+    """Remember ``person`` in this session and, through the cookie, in the next ones."""
+    st.session_state[ME] = person
+    st.session_state[TOKEN] = room().token_for(person)
+
+
+def sign_out() -> None:
+    st.session_state.pop(ME, None)
+    st.session_state[TOKEN] = ""
+
+
+def is_teacher() -> bool:
+    p = me()
+    return p is not None and p.is_teacher
+
+
+def is_student() -> bool:
+    """A student on a class server: no server folders, limits apply."""
+    p = me()
+    return enabled() and (p is None or not p.is_teacher)
+
+
+def write_cookie() -> None:
+    """Hand a just-made (or cleared) token to the browser's cookie; call once per run."""
+    token = st.session_state.get(TOKEN)
+    if token is None:
+        return
+    if token == st.context.cookies.get(COOKIE):
+        st.session_state.pop(TOKEN, None)
+        return
+    with st.container(key="class_cookie", height=1, border=False):
+        _cookie(
+            key="cnnviz_class_cookie",
+            data={"name": COOKIE, "token": token, "max_age": int(room().token_ttl_s)},
+            width=1,
+            height=1,
+        )

@@ -1,0 +1,134 @@
+"""A class server in a real browser: two students and the teacher, three browser contexts.
+
+Bob starts a training, Ada's queues behind it (cap 1) and starts by itself when
+Bob's ends; Bob opens Ada's job link and finds no Pause or Stop; the teacher
+sees both jobs on the Teacher page and sends a design that appears as a banner
+on Bob's Design page. A refresh keeps everyone signed in (the token cookie).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.e2e.conftest import SCRIPT_RUN_TIMEOUT_MS, serve_app, wait_idle
+
+KEY = "teach-e2e-key"
+PROGRESS = '[data-testid="stProgress"]'
+
+
+@pytest.fixture(scope="module")
+def class_url(browser, tmp_path_factory) -> str:
+    env = {
+        "CNNVIZ_CLASS": "1",
+        "CNNVIZ_TEACHER_KEY": KEY,
+        "CNNVIZ_MAX_JOBS": "1",
+        "CNNVIZ_TRAIN_IMAGES": "300",
+    }
+    with serve_app(tmp_path_factory.mktemp("class"), env) as url:
+        yield url
+
+
+def _context(browser):
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    ctx.set_default_timeout(SCRIPT_RUN_TIMEOUT_MS)
+    return ctx
+
+
+def _open(page, url: str) -> None:
+    page.goto(url, wait_until="domcontentloaded")
+    wait_idle(page, 120_000)
+
+
+def _join(page, url: str, name: str) -> None:
+    _open(page, f"{url}/design")
+    page.get_by_text("Join the class").first.wait_for()
+    page.get_by_label("Your name").fill(name)
+    page.get_by_role("button", name="Join").click()
+    page.get_by_text(f"Signed in as {name}").wait_for(timeout=120_000)
+
+
+def _teacher(page, url: str) -> None:
+    _open(page, f"{url}/design")
+    page.get_by_text("I am the teacher").click()
+    page.get_by_label("Teacher key").fill(KEY)
+    page.get_by_role("button", name="Unlock the teacher's view").click()
+    page.get_by_text("Signed in as Teacher").wait_for(timeout=120_000)
+
+
+def _train_page(page, url: str, epochs: int) -> None:
+    _open(page, f"{url}/train")
+    page.get_by_text("The network fits this data").wait_for(timeout=240_000)
+    box = page.get_by_role("spinbutton", name="Epochs", exact=True).first
+    box.fill(str(epochs))
+    box.press("Enter")
+    wait_idle(page)
+
+
+def _job_id(page) -> str:
+    page.wait_for_url(re.compile(r"[?&]job="), timeout=60_000)
+    return re.search(r"[?&]job=([0-9a-f]+)", page.url).group(1)
+
+
+def test_two_students_and_the_teacher(browser, class_url) -> None:
+    ca, cb, ct = _context(browser), _context(browser), _context(browser)
+    try:
+        ada, bob, teacher = ca.new_page(), cb.new_page(), ct.new_page()
+        _join(ada, class_url, "Ada")
+        _join(bob, class_url, "Bob")
+        _teacher(teacher, class_url)
+
+        # a refresh keeps the person (cookie), and the URL carries no identity
+        _open(ada, f"{class_url}/design")
+        ada.get_by_text("Signed in as Ada").wait_for()
+        assert "Ada" not in ada.url and "token" not in ada.url
+
+        # Bob trains first (long enough to hold the only slot), Ada queues behind him
+        _train_page(bob, class_url, epochs=20)
+        bob.get_by_role("button", name="Start training").click()
+        bob.get_by_role("button", name="Pause").wait_for(timeout=120_000)
+        bob_job = _job_id(bob)
+        _train_page(ada, class_url, epochs=1)
+        ada.get_by_role("button", name="Start training").click()
+        ada.get_by_text(re.compile(r"Waiting: 1st in line")).wait_for(timeout=60_000)
+        ada_job = _job_id(ada)
+        assert ada_job != bob_job
+
+        # the teacher sees both: Bob running, Ada waiting
+        _open(teacher, f"{class_url}/teacher")
+        table = teacher.locator('[data-testid="stDataFrame"]').first
+        table.wait_for()
+        teacher.get_by_text("1 training · 1 waiting").wait_for(timeout=30_000)
+
+        # Bob opens Ada's job link: read-only, no Pause / Stop / Leave the queue
+        peek = cb.new_page()
+        _open(peek, f"{class_url}/train?job={ada_job}")
+        peek.get_by_text(re.compile(r"Ada's job · Waiting")).wait_for(timeout=60_000)
+        assert peek.get_by_role("button", name="Leave the queue").count() == 0
+
+        # Bob stops his own job; Ada's starts by itself (nobody reloads her page)
+        bob.get_by_role("button", name="Stop").click()
+        ada.locator(PROGRESS).first.wait_for(timeout=120_000)
+        ada.get_by_text("Loss per iteration").first.wait_for(timeout=120_000)
+        # Bob's tab on Ada's job switched to the live view by itself, read-only
+        peek.get_by_text(re.compile(r"Ada's training — read-only")).wait_for(timeout=120_000)
+        assert peek.get_by_role("button", name="Pause").count() == 0
+        assert peek.get_by_role("button", name="Stop").count() == 0
+        assert peek.get_by_role("button", name="Resume").count() == 0
+
+        # the teacher sees Ada's job live now, and sends a design to the class
+        teacher.get_by_text(re.compile(r"[1-9]\d* students joined · 1 training")).wait_for(
+            timeout=60_000
+        )
+        teacher.get_by_role("button", name="Send to class").click()
+        teacher.get_by_text("Sent: every student sees it").wait_for()
+        _open(bob, f"{class_url}/design")
+        bob.get_by_text("Your teacher sent a design").wait_for(timeout=60_000)
+        bob.get_by_role("button", name="Open").wait_for()
+
+        # a student has no Teacher page, not even by its URL
+        assert bob.locator('[data-testid="stSidebarNav"]').get_by_text("Teacher").count() == 0
+    finally:
+        for c in (ca, cb, ct):
+            c.close()

@@ -1,0 +1,155 @@
+"""Class mode pages (AppTest): the join form, the teacher-only page, no server folders for
+students, the teacher's limits on Start, My runs / Class gallery, the teacher's design banner."""
+
+from __future__ import annotations
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.ui.classroom import session
+from tests.helpers import APP
+
+
+@pytest.fixture(autouse=True)
+def _class_mode(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("CNNVIZ_CLASS", "1")
+    monkeypatch.setenv("CNNVIZ_TEACHER_KEY", "page-key")
+    monkeypatch.setenv("CNNVIZ_TRAIN_IMAGES", "200")
+    session.room.clear()  # a classroom on this test's runs folder
+    yield
+    from cnnviz.ui.train.session_job import registry
+
+    for job in registry().live():
+        job.stop()
+        job.wait(10)
+    session.room.clear()
+
+
+def _texts(at: AppTest) -> str:
+    kinds = (at.error, at.warning, at.info, at.success, at.caption, at.markdown, at.title, at.header)
+    return "\n".join(str(e.value) for kind in kinds for e in kind)
+
+
+def _app(person=None, page: str | None = None) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    if person is not None:
+        at.session_state[session.ME] = person
+    at.session_state["train.data.look"] = False
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_join_form_then_signed_in():
+    at = _app()
+    assert "Join the class" in _texts(at)
+    assert not [b for b in at.button if b.label == "Start training"]
+    at.text_input(key="class.join.name").input("Ada")
+    at.button[0].click().run()  # the form's Join button
+    assert not at.exception
+    me = at.session_state[session.ME]
+    assert me.name == "Ada" and not me.is_teacher
+    assert "Signed in as **Ada** (student)" in _texts(at)
+    assert at.session_state[session.TOKEN]  # handed to the browser's cookie
+
+
+def test_wrong_teacher_key_and_name_taken():
+    session.room().join("Ada")
+    at = _app()
+    at.text_input(key="class.join.name").input("ada")
+    at.button[0].click().run()
+    assert "already joined as 'ada'" in _texts(at)
+    at.text_input(key="class.join.key").input("nope")
+    at.button[1].click().run()
+    assert "not the teacher key" in _texts(at)
+    assert session.ME not in at.session_state
+
+
+def test_teacher_page_is_the_teachers():
+    student = session.room().join("Bob")
+    at = _app(student, "views/train.py")
+    try:  # not in a student's navigation; if AppTest runs the file anyway, it refuses
+        at.switch_page("views/teacher.py").run()
+    except Exception:  # noqa: BLE001
+        pass
+    else:
+        assert "The class now" not in _texts(at)
+    teacher = session.room().unlock_teacher("page-key")
+    at = _app(teacher, "views/teacher.py")
+    text = _texts(at)
+    assert "The class now" in text and "Leaderboard" in text and "Send to class" in text
+    assert "1 students joined" in text or "Bob" in str(at.dataframe[0].value)
+
+
+def test_students_get_no_server_folders():
+    ada = session.room().join("Ada")
+    at = _app(ada, "views/train.py")
+    at.selectbox(key="train.data.name").select("mnist").run()
+    assert not at.exception
+    labels = [t.label for t in at.text_input]
+    assert "Data folder" not in labels
+    assert not [b for b in at.button if b.label == "Download"]
+    assert "ask the teacher to download it" in _texts(at)
+    at.selectbox(key="train.data.name").select("own").run()
+    assert at.radio(key="train.own.how").options == ["Upload a ZIP"]
+    assert "Your upload space: 0 of" in _texts(at)
+    # the teacher keeps the folder and Download
+    teacher = session.room().unlock_teacher("page-key")
+    at = _app(teacher, "views/train.py")
+    at.selectbox(key="train.data.name").select("mnist").run()
+    assert "Data folder" in [t.label for t in at.text_input]
+
+
+def test_start_names_the_limit_and_by_how_much(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_EPOCHS", "3")
+    session.room.clear()
+    ada = session.room().join("Ada")
+    at = _app(ada, "views/train.py")
+    at.number_input(key="train.cfg.epochs").set_value(5).run()
+    start = next(b for b in at.button if b.label == "Start training")
+    assert start.disabled
+    assert "Start is off: Epochs: 5 is 2 over the class limit of 3." in _texts(at)
+
+
+def test_runs_mine_first_and_the_gallery(tmp_path):
+    from cnnviz.train.store import RunWriter, runs_root
+
+    room = session.room()
+    ada, bob = room.join("Ada"), room.join("Bob")
+    ids = {}
+    for person in (ada, bob):
+        w = RunWriter({"input": [1, 8, 8], "layers": []}, label=person.name, root=runs_root())
+        room.claim_run(w.id, person)
+        ids[person.name] = w.id
+    at = _app(ada, "views/runs.py")
+    table = at.dataframe[0].value
+    assert list(table["run"]) == [ids["Ada"]] and list(table["owner"]) == ["Ada"]
+    # Bob shares his run: Ada sees it in the Class gallery, read-only
+    room.share_run(ids["Bob"], bob, True)
+    at.segmented_control(key="class.runs.view").set_value("Class gallery").run()
+    assert list(at.dataframe[0].value["run"]) == [ids["Bob"]]
+    assert "Bob's run: read-only" in _texts(at)
+    assert not [b for b in at.button if b.label == "Delete this run"]
+
+
+def test_teacher_design_banner_opens_only_on_click():
+    room = session.room()
+    teacher = room.unlock_teacher("page-key")
+    sent = {
+        "input": [1, 28, 28],
+        "layers": [{"type": "flatten"}, {"type": "linear", "out_features": 10}],
+    }
+    ada = room.join("Ada")
+    at = _app(ada)
+    mine = at.session_state["cnnviz.design.spec"]
+    room.send_design(teacher, sent, {"epochs": 7, "preset": ""}, "Two layers")
+    at.run()
+    assert "Your teacher sent a design: Two layers" in _texts(at)
+    assert at.session_state["cnnviz.design.spec"] == mine  # not overwritten by itself
+    next(b for b in at.button if b.label == "Open").click().run()
+    assert at.session_state["cnnviz.design.spec"]["layers"] == sent["layers"]
+    assert at.session_state["train.cfg.epochs"] == 7
+    assert "Your teacher sent a design" not in _texts(at)

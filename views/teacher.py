@@ -1,0 +1,31 @@
+"""Teacher (url teacher, the teacher only): the class live, the queue, the leaderboard, Send to class."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from cnnviz.ui.classroom import session, teacher
+
+if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
+    st.error("This page is the teacher's.")
+    st.stop()
+
+st.title("Teacher")
+st.caption(f"Teacher key: `{session.room().teacher_key}` · students join at this server's address.")
+
+st.header("The class now")
+teacher.class_now()
+
+with st.expander(
+    "Queue: move, cancel, stop", expanded=False, icon=":material/format_list_numbered:"
+):
+    teacher.queue_controls()
+
+st.header("Leaderboard")
+teacher.leaderboard()
+
+st.header("Send to class")
+teacher.send_design()
+
+with st.expander("Limits for students' jobs", icon=":material/tune:"):
+    teacher.limits_form()
