@@ -44,7 +44,7 @@ def _open(page, url: str) -> None:
 def _join(page, url: str, name: str) -> None:
     _open(page, f"{url}/design")
     page.get_by_text("Join the class").first.wait_for()
-    page.get_by_label("Your name").fill(name)
+    page.get_by_label("Your name", exact=True).and_(page.locator("input")).fill(name)
     page.get_by_role("button", name="Join").click()
     page.get_by_text(f"Signed in as {name}").wait_for(timeout=120_000)
 
@@ -52,7 +52,7 @@ def _join(page, url: str, name: str) -> None:
 def _teacher(page, url: str) -> None:
     _open(page, f"{url}/design")
     page.get_by_text("I am the teacher").click()
-    page.get_by_label("Teacher key").fill(KEY)
+    page.get_by_label("Teacher key", exact=True).and_(page.locator("input")).fill(KEY)
     page.get_by_role("button", name="Unlock the teacher's view").click()
     page.get_by_text("Signed in as Teacher").wait_for(timeout=120_000)
 

@@ -26,7 +26,16 @@ def _class_mode(monkeypatch: pytest.MonkeyPatch):
 
 
 def _texts(at: AppTest) -> str:
-    kinds = (at.error, at.warning, at.info, at.success, at.caption, at.markdown, at.title, at.header)
+    kinds = (
+        at.error,
+        at.warning,
+        at.info,
+        at.success,
+        at.caption,
+        at.markdown,
+        at.title,
+        at.header,
+    )
     return "\n".join(str(e.value) for kind in kinds for e in kind)
 
 

@@ -98,9 +98,12 @@ def runs_page() -> None:
     if me is not None and me.is_teacher:
         views[ALL] = runs  # the command line's runs too
     labels = {k: f"{k} ({len(v)})" for k, v in views.items()}
-    which = st.segmented_control(
-        "Show", list(views), format_func=labels.get, default=MINE, key="class.runs.view"
-    ) or MINE
+    which = (
+        st.segmented_control(
+            "Show", list(views), format_func=labels.get, default=MINE, key="class.runs.view"
+        )
+        or MINE
+    )
     shown = views[which]
     if not shown:
         st.info(
@@ -115,6 +118,9 @@ def runs_page() -> None:
         return
     owner = owners.get(picked.id)
     if owner and owner.get("owner_name"):
-        st.markdown(f"By **{owner['owner_name']}**" + (f" · *{owner['title']}*" if owner.get("title") else ""))
+        st.markdown(
+            f"By **{owner['owner_name']}**"
+            + (f" · *{owner['title']}*" if owner.get("title") else "")
+        )
     _actions(picked, owner)
     listing.run_details(picked)

@@ -24,7 +24,7 @@ TOKEN = "cnnviz.class.token"  # their token, until the browser's cookie holds it
 NOTE = "cnnviz.class.note"  # why an old sign-in was not accepted
 
 _COOKIE_JS = """
-export default function({ data }) {
+export default function({ data, setStateValue }) {
   if (!data) return;
   const secure = location.protocol === "https:" ? "; Secure" : "";
   if (data.token) {
@@ -32,6 +32,7 @@ export default function({ data }) {
   } else {
     document.cookie = `${data.name}=; path=/; max-age=0; SameSite=Strict${secure}`;
   }
+  setStateValue("written", data.token);  // tells the server the cookie is in place
 }
 """
 _cookie = st.components.v2.component("cnnviz_class_cookie", html="<span></span>", js=_COOKIE_JS)
@@ -99,7 +100,12 @@ def is_student() -> bool:
 
 
 def write_cookie() -> None:
-    """Hand a just-made (or cleared) token to the browser's cookie; call once per run."""
+    """Hand a just-made (or cleared) token to the browser's cookie; call once per run.
+
+    Drawn on every run until the browser says it has written the cookie (the
+    component's ``written`` state), so a quick click right after joining cannot
+    leave the next tab without it.
+    """
     token = st.session_state.get(TOKEN)
     if token is None:
         return
@@ -107,9 +113,13 @@ def write_cookie() -> None:
         st.session_state.pop(TOKEN, None)
         return
     with st.container(key="class_cookie", height=1, border=False):
-        _cookie(
+        result = _cookie(
             key="cnnviz_class_cookie",
             data={"name": COOKIE, "token": token, "max_age": int(room().token_ttl_s)},
+            default={"written": None},
+            on_written_change=lambda: None,
             width=1,
             height=1,
         )
+    if getattr(result, "written", None) == token and token:
+        st.session_state.pop(TOKEN, None)
