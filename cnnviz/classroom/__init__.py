@@ -8,10 +8,11 @@ a quota (``uploads``); all of it is kept in SQLite beside the runs (``db``),
 tied together by ``room.Classroom``.
 """
 
+from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused
 from cnnviz.classroom.limits import Limits, over_limits
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed, check
 from cnnviz.classroom.people import JoinError, Person, Role
-from cnnviz.classroom.queue import ClassQueue, Entry, EntryState, JobSize, QueueRefused
+from cnnviz.classroom.queue import ClassQueue
 from cnnviz.classroom.room import COOKIE, Broadcast, Classroom, RoomError, class_mode
 from cnnviz.classroom.tokens import TokenError, TokenProblem
 

@@ -26,11 +26,10 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 from cnnviz.classroom.db import ClassDB
+from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused, estimate_start
 from cnnviz.classroom.limits import Limits, over_limits
 from cnnviz.classroom.ownership import Action, NotAllowed, check
 from cnnviz.classroom.people import Person, Role
@@ -39,82 +38,6 @@ from cnnviz.train.jobs import JobRegistry
 
 if TYPE_CHECKING:
     from cnnviz.data.bundle import DataBundle
-
-
-class EntryState(StrEnum):
-    WAITING = "waiting"
-    STARTED = "started"
-    CANCELLED = "cancelled"
-    REFUSED = "refused"  # could not be started when its turn came (the reason is in note)
-    LOST = "lost"  # the server restarted before its turn
-
-
-class QueueRefused(ValueError):
-    """Start refused: over a limit, the queue is full, or the student already has a job."""
-
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__(" ".join(problems))
-        self.problems = problems
-
-
-@dataclass(frozen=True)
-class JobSize:
-    """What the limits look at, worked out by the page from the design and the data."""
-
-    params: int = 0
-    mult_adds: int = 0
-    train_images: int = 0
-
-
-@dataclass
-class Entry:
-    id: str
-    owner: str
-    owner_name: str
-    label: str
-    dataset: str
-    params: int
-    epochs: int
-    created: float
-    seq: float
-    state: EntryState = EntryState.WAITING
-    note: str = ""
-    run_id: str | None = None
-    started: float | None = None
-    payload: dict[str, Any] = field(default_factory=dict, repr=False)  # spec, bundle, config
-
-
-def ordinal(n: int) -> str:
-    """1 -> '1st', 2 -> '2nd', 3 -> '3rd', 11 -> '11th', 22 -> '22nd'."""
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
-
-
-def estimate_start(
-    running_left: list[float | None], slots: int, ahead: int, typical_s: float | None
-) -> float | None:
-    """Seconds until the job with ``ahead`` jobs before it starts (None: no basis yet).
-
-    ``running_left``: each running job's time left (None while it is estimating);
-    ``slots``: jobs at once; ``typical_s``: how long a job here usually takes.
-    Each job ahead takes the slot that frees first and holds it for ``typical_s``.
-    """
-    slots = max(int(slots), 1)
-    free = [0.0] * max(slots - len(running_left), 0)
-    for left in running_left:
-        if left is None:
-            if typical_s is None:
-                return None
-            left = typical_s / 2
-        free.append(max(float(left), 0.0))
-    free.sort()
-    free = free[:slots] if len(free) > slots else free
-    if ahead and typical_s is None:
-        return None
-    for _ in range(ahead):
-        free[0] += typical_s or 0.0
-        free.sort()
-    return free[0]
 
 
 class ClassQueue:
@@ -152,24 +75,16 @@ class ClassQueue:
             ),
         )
 
+    _COLUMNS = (
+        "id", "owner", "state", "seq", "label", "dataset", "params", "epochs",
+        "created", "started", "run_id", "note",
+    )  # fmt: skip
+
     def _save(self, e: Entry) -> None:
+        values = [str(e.state) if c == "state" else getattr(e, c) for c in self._COLUMNS]
+        marks = ", ".join("?" * len(self._COLUMNS))
         self.db.execute(
-            "INSERT OR REPLACE INTO queue (id, owner, state, seq, label, dataset, params, epochs,"
-            " created, started, run_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            (
-                e.id,
-                e.owner,
-                str(e.state),
-                e.seq,
-                e.label,
-                e.dataset,
-                e.params,
-                e.epochs,
-                e.created,
-                e.started,
-                e.run_id,
-                e.note,
-            ),
+            f"INSERT OR REPLACE INTO queue ({', '.join(self._COLUMNS)}) VALUES ({marks})", values
         )
 
     # -- what is where -----------------------------------------------------------------
@@ -198,10 +113,6 @@ class ClassQueue:
 
     def job(self, entry_id: str | None) -> Job | None:
         return self.registry.get(entry_id, touch=False) if entry_id else None
-
-    def owner_of(self, job_id: str | None) -> Entry | None:
-        """The entry (owner and name) of a job started through this queue, or None."""
-        return self.entry(job_id)
 
     def live_for(self, person_id: str) -> list[Entry]:
         """The person's entries that are waiting, or running / paused."""
@@ -420,12 +331,4 @@ class ClassQueue:
         self.dispatch()
 
 
-__all__ = [
-    "ClassQueue",
-    "Entry",
-    "EntryState",
-    "JobSize",
-    "QueueRefused",
-    "estimate_start",
-    "ordinal",
-]
+__all__ = ["ClassQueue"]

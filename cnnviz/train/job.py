@@ -294,5 +294,7 @@ class Job:
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until the worker has ended (tests, CLI). True if it did."""
+        if self._thread.ident is None:  # registered a moment before its thread starts
+            return self.done
         self._thread.join(timeout_s)
         return not self._thread.is_alive()

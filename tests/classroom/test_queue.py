@@ -6,9 +6,9 @@ import time
 
 import pytest
 
+from cnnviz.classroom.entries import EntryState, JobSize, QueueRefused, estimate_start, ordinal
 from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import NotAllowed
-from cnnviz.classroom.queue import EntryState, JobSize, QueueRefused, estimate_start, ordinal
 from cnnviz.classroom.room import Classroom
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.jobs import JobRegistry
@@ -181,8 +181,8 @@ def test_waiting_job_starts_by_itself(tmp_path):
         assert room.queue.job(eb.id).wait(60)
         assert room.queue.job(eb.id).status == "finished"
     finally:
+        room.close()  # the dispatcher first: nothing starts while the jobs are stopped
         reg.stop_all(10)
-        room.close()
 
 
 def test_restart_marks_waiting_jobs_lost(tmp_path):

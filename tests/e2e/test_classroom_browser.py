@@ -8,11 +8,12 @@ on Bob's Design page. A refresh keeps everyone signed in (the token cookie).
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import pytest
 
-from tests.e2e.conftest import SCRIPT_RUN_TIMEOUT_MS, serve_app, wait_idle
+from tests.e2e.conftest import SCRIPT_RUN_TIMEOUT_MS, screenshot_dir, serve_app, wait_idle
 
 KEY = "teach-e2e-key"
 PROGRESS = '[data-testid="stProgress"]'
@@ -127,8 +128,15 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         bob.get_by_text("Your teacher sent a design").wait_for(timeout=60_000)
         bob.get_by_role("button", name="Open").wait_for()
 
-        # a student has no Teacher page, not even by its URL
+        # a student has no Teacher page in the navigation
         assert bob.locator('[data-testid="stSidebarNav"]').get_by_text("Teacher").count() == 0
+        teacher.screenshot(path=str(screenshot_dir() / "classroom-teacher.png"), full_page=True)
+    except Exception:
+        for name, ctx in (("ada", ca), ("bob", cb), ("teacher", ct)):
+            for i, p in enumerate(ctx.pages):
+                with contextlib.suppress(Exception):
+                    p.screenshot(path=str(screenshot_dir() / f"classroom-{name}-{i}-failed.png"))
+        raise
     finally:
         for c in (ca, cb, ct):
             c.close()

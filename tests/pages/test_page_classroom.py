@@ -59,6 +59,9 @@ def test_join_form_then_signed_in():
     at.text_input(key="class.join.name").input("Ada")
     at.button[0].click().run()  # the form's Join button
     assert not at.exception
+    assert "Welcome, Ada" in _texts(at)  # held until the browser confirms the cookie
+    assert at.session_state[session.TOKEN]  # handed to the browser's cookie
+    next(b for b in at.button if b.label == "Continue").click().run()  # AppTest runs no JS
     me = at.session_state[session.ME]
     assert me.name == "Ada" and not me.is_teacher
     assert "Signed in as **Ada** (student)" in _texts(at)

@@ -8,13 +8,26 @@ from cnnviz.ui import state
 from cnnviz.ui.classroom import session
 from cnnviz.ui.train import session_job as jobs_ui
 
+SKIP_WAIT = "cnnviz.class.skip_cookie_wait"
+
 
 def require_person() -> None:
     """On a class server, draw the join form and stop until this browser has joined."""
     if not session.enabled():
         return
     person = session.me()
-    session.write_cookie()
+    pending = session.write_cookie()
+    if person is not None and pending and not st.session_state.get(SKIP_WAIT):
+        st.title(f"Welcome, {person.name}")
+        st.caption("Signing you in on this browser…")
+        st.button(
+            "Continue",
+            key="class.signin.continue",
+            help="If this page stays for more than a few seconds: your browser may block cookies, "
+            "so a refresh will ask for your name again.",
+            on_click=lambda: st.session_state.update({SKIP_WAIT: True}),
+        )
+        st.stop()
     if person is None:
         from cnnviz.ui.classroom.join import join_page
 

@@ -13,8 +13,8 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused, ordinal
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
-from cnnviz.classroom.queue import Entry, EntryState, JobSize, QueueRefused, ordinal
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.train.store import runs_root

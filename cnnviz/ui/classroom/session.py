@@ -99,19 +99,20 @@ def is_student() -> bool:
     return enabled() and (p is None or not p.is_teacher)
 
 
-def write_cookie() -> None:
+def write_cookie() -> bool:
     """Hand a just-made (or cleared) token to the browser's cookie; call once per run.
 
     Drawn on every run until the browser says it has written the cookie (the
-    component's ``written`` state), so a quick click right after joining cannot
-    leave the next tab without it.
+    component's ``written`` state). Returns True while a new sign-in is still
+    waiting for that word, so the app can hold the pages until the next tab, or a
+    refresh, is sure to find the cookie.
     """
     token = st.session_state.get(TOKEN)
     if token is None:
-        return
+        return False
     if token == st.context.cookies.get(COOKIE):
         st.session_state.pop(TOKEN, None)
-        return
+        return False
     with st.container(key="class_cookie", height=1, border=False):
         result = _cookie(
             key="cnnviz_class_cookie",
@@ -123,3 +124,5 @@ def write_cookie() -> None:
         )
     if getattr(result, "written", None) == token and token:
         st.session_state.pop(TOKEN, None)
+        return False
+    return bool(token)

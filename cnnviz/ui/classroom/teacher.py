@@ -16,10 +16,10 @@ import json
 import pandas as pd
 import streamlit as st
 
+from cnnviz.classroom.entries import EntryState, ordinal
 from cnnviz.classroom.leaderboard import board
 from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import NotAllowed
-from cnnviz.classroom.queue import EntryState, ordinal
 from cnnviz.design.shapes import format_count, summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.train.leaderboard import leaderboard_figure
