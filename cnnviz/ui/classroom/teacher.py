@@ -24,7 +24,7 @@ from cnnviz.design.shapes import format_count, summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.train.leaderboard import leaderboard_figure
 from cnnviz.train.store import list_runs
-from cnnviz.ui import state
+from cnnviz.ui import figures, state
 from cnnviz.ui.classroom import session
 from cnnviz.ui.classroom.jobs import PROJECTOR
 
@@ -209,10 +209,10 @@ def leaderboard() -> None:
         st.info("No finished runs yet: they appear here as students' trainings finish.")
         return
     font = 16 if state.teaching() else 12
-    st.plotly_chart(
+    figures.show(
         leaderboard_figure(scores, font_size=font),
+        name="class-leaderboard",
         key="teacher.board",
-        config={"displayModeBar": False},
     )
     st.dataframe(
         pd.DataFrame(
