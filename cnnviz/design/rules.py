@@ -123,7 +123,7 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
         )
     span = (d[0] * (k[0] - 1) + 1, d[1] * (k[1] - 1) + 1)
     if is_conv and pad != "same" and (H + 2 * p[0] < span[0] or W + 2 * p[1] < span[1]):
-        raise too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
+        raise too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv, s)
     groups = int(layer.get("groups", 1))
     if is_conv:
         out_c = int(layer["out_channels"])
@@ -148,7 +148,7 @@ def sliding(kind: LayerKind, layer: dict, shape: list[int], index: int, rf: tupl
         rounding = rh if rh == rw or not rw else (f"{rh}; {rw}" if rh else rw)
         formula = axis_formulas("H", h, w)
         if oh < 1 or ow < 1:  # pools only (torch checks the output size); conv was caught above
-            raise too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv)
+            raise too_big(kind, k, d, p, span, (H, W), (rf[1] or 1) > 1, is_conv, s)
     verb = "seen by any filter" if is_conv else "pooled"
     note = uncovered_note(uh, uw, verb, rounding)
     if note:

@@ -56,7 +56,16 @@ def arg(pair: tuple[int, int]) -> str:
     return str(pair[0]) if pair[0] == pair[1] else f"({pair[0]}, {pair[1]})"
 
 
-def too_big(kind, k, d, p, span, size, shrunk: bool, is_conv: bool) -> LayerProblem:
+def smallest_padding(size: int, k: int, s: int, d: int, at_least: int = 0) -> tuple[int, int, str]:
+    """(P, H_out, formula): the least padding (>= at_least) for which the kernel fits ``size``."""
+    span = d * (k - 1) + 1
+    pad = max(at_least, ceil((span - size) / 2))
+    out = (size + 2 * pad - span) // s + 1
+    dk = f"{d}·({k}−1)" if d != 1 else f"({k}−1)"
+    return pad, out, f"1 + ({size} + 2·{pad} − {dk} − 1) / {s} = {out}"
+
+
+def too_big(kind, k, d, p, span, size, shrunk: bool, is_conv: bool, s=(1, 1)) -> LayerProblem:
     H, W = size
     what = f"kernel {hw(k)}"
     if d != (1, 1):
@@ -65,9 +74,15 @@ def too_big(kind, k, d, p, span, size, shrunk: bool, is_conv: bool) -> LayerProb
     if p != (0, 0):
         where += f" even with padding {arg(p)} ({H + 2 * p[0]}×{W + 2 * p[1]})"
     fixes = []
-    need = (ceil((span[0] - 1) / 2), ceil((span[1] - 1) / 2))  # keeps the size, like "same"
+    # the least padding that lets the window fit once (not "same", which keeps the size)
+    (ph, oh, fh), (pw, ow, fw) = (
+        smallest_padding(H, k[0], s[0], d[0], p[0]),
+        smallest_padding(W, k[1], s[1], d[1], p[1]),
+    )
+    need = (ph, pw)
     if is_conv or (need[0] <= k[0] // 2 and need[1] <= k[1] // 2):
-        fixes.append(f"use padding={arg(need)}")
+        formula = f"H_out = W_out = {fh}" if fh == fw else f"H_out = {fh}, W_out = {fw}"
+        fixes.append(f"use padding={arg(need)} (the smallest that fits: {formula}, so {oh}×{ow})")
     fit = (max(1, (H + 2 * p[0] - 1) // d[0] + 1), max(1, (W + 2 * p[1] - 1) // d[1] + 1))
     fit = (min(fit[0], k[0]), min(fit[1], k[1]))
     if k[0] == k[1]:

@@ -60,7 +60,7 @@ def test_an_invalid_spec_raises_naming_the_layer_and_fix() -> None:
     assert str(e.value).startswith(
         "Layer 2 (Conv2d(1, 2, kernel_size=7)): kernel 7 is larger than the 4×4 input."
     )
-    assert "Fix: use padding=3" in str(e.value)
+    assert "Fix: use padding=2 (the smallest that fits" in str(e.value)
     with pytest.raises(SpecError, match="no preset 'nope'"):
         build_preset("nope")
 

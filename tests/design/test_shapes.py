@@ -149,11 +149,27 @@ def test_kernel_larger_than_input_names_the_fix() -> None:
     row = one(conv(4, 5), [3, 3, 3])
     assert row["status"] == "error"
     assert row["error"] == "kernel 5 is larger than the 3×3 input"
-    assert row["fix"] == "use padding=2, a kernel of 3, or use a larger input"
+    assert row["fix"] == (
+        "use padding=1 (the smallest that fits: H_out = W_out = 1 + (3 + 2·1 − (5−1) − 1) / 1 = 1,"
+        " so 1×1), a kernel of 3, or use a larger input"
+    )
     rows = summarize({"input": [3, 8, 8], "layers": [pool(), pool(), conv(4, 5)]})
     assert rows[2]["error"] == "kernel 5 is larger than the 2×2 input"
     assert "drop a pooling layer above" in rows[2]["fix"]
     assert "dilation 2 spans 5 pixels" in one(conv(1, 3, dilation=2), [1, 4, 4])["error"]
+
+
+def test_kernel_20_on_14x14_offers_the_smallest_padding_that_works() -> None:
+    """padding=10 (what "same" would need) gives 15×15; 3 is the least that fits, giving 1×1."""
+    row = one(conv(4, 20), [1, 14, 14])
+    assert row["fix"].startswith("use padding=3 (the smallest that fits: ")
+    assert "1 + (14 + 2·3 − (20−1) − 1) / 1 = 1, so 1×1" in row["fix"]
+    out = torch.nn.Conv2d(1, 4, 20, padding=3)(torch.zeros(1, 1, 14, 14))
+    assert list(out.shape[2:]) == [1, 1]
+    with pytest.raises(RuntimeError):  # 2 is not enough: the fix is the smallest
+        torch.nn.Conv2d(1, 4, 20, padding=2)(torch.zeros(1, 1, 14, 14))
+    fixed = one(conv(4, 20, padding=3), [1, 14, 14])
+    assert fixed["status"] == "ok" and fixed["output_shape"] == [1, 4, 1, 1]
 
 
 def test_strided_same_padding_groups_and_pool_padding() -> None:
