@@ -29,8 +29,11 @@ job = None if waiting else jobs_ui.current_job()
 notice = jobs_ui.lost_job_notice()
 if notice:
     st.warning(notice, icon=":material/link_off:")
+if job is None and waiting is None:
+    jobs_ui.running_elsewhere()  # a fresh tab: the training already running, to attach to
+train_config.take_preset()  # a preset just chosen on Design brings its dataset and settings
 run_change.change_banner()
-running = waiting is not None or (job is not None and str(job.status) in train_live.LIVE)
+running = waiting is not None or (job is not None and job.status in train_live.LIVE)
 queued = waiting.payload.get("config") if waiting is not None else None
 
 
@@ -55,11 +58,12 @@ with section("3 · Settings", foldable=True):
         bundle=bundle,
         val_fraction=pipeline["val_fraction"],
         disabled=running,
-        shown=queued.to_dict() if queued else (job.config.to_dict() if job and running else None),
+        shown=queued if queued else (job.config if job and running else None),
     )
-if bundle is not None:  # drawn up in the data section, now that the settings are known
+config, config_error = train_start.assemble({**settings, **pipeline})
+if bundle is not None and config is not None:  # drawn up in the data section
     with preview:
-        train_data.preview(bundle, {**settings, **pipeline})
+        train_data.preview(bundle, config)
 
 st.header("4 · Training")
 if waiting is not None:
@@ -67,7 +71,7 @@ if waiting is not None:
 elif running:
     st.caption("Settings are locked while this training runs. Pause or stop it below.")
 elif job is None:
-    train_start.start_panel(bundle, fits, {**settings, **pipeline})
+    train_start.start_panel(bundle, fits, config, config_error)
 else:  # an ended run is on show: New training (below) brings Start back
     st.caption(
         "To train again, press **New training** below; change the settings above first if you like."

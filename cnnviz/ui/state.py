@@ -5,11 +5,22 @@ One place names every session key. The design lives in ``?net=`` (compact, see
 ``?run=``: a copied link reopens the design, a refresh re-attaches to the job.
 Streamlit clears query parameters when the user switches pages, so ``sync_url``
 (called by app.py on every run) writes them back.
+
+Every other choice (the Train page's data and settings, the Inspect image, presenter
+mode, the selected layer) is kept too. Streamlit deletes the state of a widget that
+a run does not draw (any widget on another page), so a page asks ``kept(key, default)``
+for its widget's key instead of passing ``value=``: the value is restored from this
+module's own store after a page switch, and from the URL after a refresh (``?cfg=``
+Train settings, ``?data=`` the data, ``?img=`` the Inspect image, ``?present=1``,
+``?layer=``). Only values that differ from their default go into the URL.
 """
 
 from __future__ import annotations
 
 import copy
+from enum import Enum
+from typing import Any
+from urllib.parse import quote, unquote
 
 import streamlit as st
 
@@ -24,6 +35,13 @@ URL_ERROR = "cnnviz.url_error"  # message when ?net= could not be read
 TEACHING = "cnnviz.teaching"  # presenter mode: bigger text, fewer controls
 COMPARE = "cnnviz.compare"  # run ids open side by side on the Runs page (?compare=a,b)
 CHANGE_OF = "cnnviz.change_of"  # (run id, time): Design and Train hold a change of that run
+SELECTED = "design.selected"  # index of the layer edited in detail on Design
+KEPT = "cnnviz.kept"  # {widget key: value}: what each kept widget last held
+DEFAULTS = "cnnviz.kept_defaults"  # {widget key: default}: only changed values go in the URL
+FROM_URL = "cnnviz.from_url"  # {widget key: raw text} read from the first run's URL
+TRAIN_PRESET = "cnnviz.train_preset"  # the preset whose data and settings Train has taken
+# URL parameter -> the widget-key prefix it carries
+GROUPS = {"cfg": "train.cfg.", "data": "train.data.", "own": "train.own.", "img": "inspect."}
 
 
 def init() -> None:
@@ -52,6 +70,95 @@ def init() -> None:
             st.session_state[key] = st.query_params[param]
     if st.query_params.get("compare"):
         st.session_state[COMPARE] = [r for r in st.query_params["compare"].split(",") if r]
+    st.session_state[TEACHING] = st.query_params.get("present") == "1"
+    layer = st.query_params.get("layer", "")
+    if layer.isdigit() and int(layer) >= 1:
+        st.session_state[SELECTED] = int(layer) - 1
+    st.session_state[FROM_URL] = {
+        GROUPS[param] + name: value
+        for param in GROUPS
+        for name, value in decode_pairs(st.query_params.get(param, "")).items()
+    }
+    st.session_state[TRAIN_PRESET] = st.session_state[PRESET]  # the link's settings stand
+
+
+def encode_pairs(values: dict[str, Any]) -> str:
+    """``{"epochs": 2, "lr": 0.01}`` -> ``epochs:2,lr:0.01`` (values percent-quoted)."""
+    return ",".join(f"{k}:{quote(_text(v), safe='./-_')}" for k, v in values.items())
+
+
+def decode_pairs(text: str) -> dict[str, str]:
+    out = {}
+    for part in text.split(","):
+        name, sep, value = part.partition(":")
+        if sep and name:
+            out[name] = unquote(value)
+    return out
+
+
+def _text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "1" if v else "0"
+    if isinstance(v, Enum):
+        return str(v.value)
+    return str(v)
+
+
+def _parse(raw: str, default: Any) -> Any:
+    """``raw`` (from the URL) as the type of ``default``; ValueError when it is not one."""
+    if isinstance(default, bool):
+        if raw not in ("0", "1"):
+            raise ValueError(raw)
+        return raw == "1"
+    if isinstance(default, Enum):
+        return type(default)(raw)
+    if isinstance(default, int):
+        return int(raw)
+    if isinstance(default, float):
+        return float(raw)
+    return raw
+
+
+def kept(key: str, default: Any) -> str:
+    """``key``, ready for a widget drawn with ``key=key`` and no ``value=``.
+
+    Its value is what the user last chose (kept across page switches), else the link's
+    (``?cfg=`` & co.), else ``default``. Returns the key, for ``key=state.kept(...)``.
+    """
+    ss = st.session_state
+    defaults = ss.setdefault(DEFAULTS, {})
+    defaults[key] = default
+    if key not in ss:
+        store, url = ss.setdefault(KEPT, {}), ss.get(FROM_URL, {})
+        if key in store:
+            ss[key] = store[key]
+        elif key in url:
+            try:
+                ss[key] = _parse(url[key], default)
+            except ValueError:
+                ss[key] = default
+        else:
+            ss[key] = default
+    return key
+
+
+def remember() -> None:
+    """Copy every kept widget's value into the store (app.py, at the start of each run:
+    the values the browser sent are in the session then, before a page drops any)."""
+    ss = st.session_state
+    store = ss.setdefault(KEPT, {})
+    prefixes = tuple(GROUPS.values())
+    for key in list(ss.keys()):  # also values a page set for another (Runs' "train again")
+        if key in ss.get(DEFAULTS, {}) or (isinstance(key, str) and key.startswith(prefixes)):
+            store[key] = ss[key]
+
+
+def forget_kept(prefix: str) -> None:
+    """Drop the kept values of the widgets under ``prefix`` (they take their defaults again)."""
+    ss = st.session_state
+    for key in [k for k in ss.get(KEPT, {}) if k.startswith(prefix)]:
+        del ss[KEPT][key]
+        ss.pop(key, None)
 
 
 def get_spec() -> dict:
@@ -131,7 +238,20 @@ def _write_url() -> None:
         wanted["run"] = st.session_state[RUN]
     if st.session_state.get(COMPARE):
         wanted["compare"] = ",".join(st.session_state[COMPARE])
-    for key in ("net", "job", "run", "compare"):
+    if st.session_state.get(TEACHING):
+        wanted["present"] = "1"
+    if st.session_state.get(SELECTED):
+        wanted["layer"] = str(st.session_state[SELECTED] + 1)
+    store, defaults = st.session_state.get(KEPT, {}), st.session_state.get(DEFAULTS, {})
+    for param, prefix in GROUPS.items():
+        changed = {
+            k.removeprefix(prefix): v
+            for k, v in sorted(store.items())
+            if k.startswith(prefix) and k in defaults and v != defaults[k]
+        }
+        if changed:
+            wanted[param] = encode_pairs(changed)
+    for key in ("net", "job", "run", "compare", "present", "layer", *GROUPS):
         if key in wanted:
             if st.query_params.get(key) != wanted[key]:
                 st.query_params[key] = wanted[key]
@@ -140,5 +260,6 @@ def _write_url() -> None:
 
 
 def sync_url() -> None:
-    """Write the session's design, job and run back into the URL (called on every run)."""
+    """Keep the widgets' values, then write the session's choices into the URL (every run)."""
+    remember()
     _write_url()

@@ -6,7 +6,6 @@ import json
 from pathlib import Path
 from types import SimpleNamespace
 
-import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
@@ -77,7 +76,7 @@ def test_saved_run_is_listed_and_shown():
     assert not at.exception, at.exception
     df = at.dataframe[0].value
     assert list(df["run"]) == [run_id]
-    assert df["test accuracy"].iloc[0] == pytest.approx(75.0)
+    assert df["test accuracy"].iloc[0] == "75.0 %"
     assert df["dataset"].iloc[0] == "shapes" and df["epochs"].iloc[0] == "2/2"
     assert any(run_id in s.value for s in at.subheader)
     assert len(at.get("plotly_chart")) == 2
@@ -144,10 +143,18 @@ def test_runs_table_formats_problem_and_accuracy():
         ),
     ]
     df = runs_table(infos)
-    assert df["test accuracy"].iloc[0] == pytest.approx(98.1)
+    assert df["test accuracy"].iloc[0] == "98.1 %"
     assert df["status"].iloc[0] == "finished"
     assert df["status"].iloc[1] == "problem: config.json is missing"
     assert df["network"].iloc[1] == "—"
+
+
+def test_a_stopped_run_says_why_it_has_no_accuracy_instead_of_none():
+    from cnnviz.train.store import RunInfo
+
+    infos = [RunInfo("r1", Path("r1"), "x", "shapes", "stopped", None, 1, 5, 0.0)]
+    cell = runs_table(infos)["test accuracy"].iloc[0]
+    assert cell is not None and "None" not in str(cell) and "stopped" in cell
 
 
 def test_running_run_without_a_live_job_is_flagged():

@@ -25,7 +25,7 @@ from cnnviz.design import edits as ops
 from cnnviz.plots.design.diagram import layer_from_selection
 from cnnviz.ui import state
 
-SELECTED = "design.selected"  # index of the layer edited in detail
+SELECTED = state.SELECTED  # index of the layer edited in detail (kept in ?layer=)
 NEW_KIND = "design.new_kind"  # the kind the "add" buttons insert
 STATUS_ICON = {
     "ok": "✓",

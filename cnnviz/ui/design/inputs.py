@@ -64,7 +64,7 @@ def _load_preset(key: str) -> None:
     name = st.session_state[key]
     if name in PRESETS:
         state.set_spec(PRESETS[name].new_spec(), preset=name, replace=True)
-        st.session_state["design.selected"] = 0
+        st.session_state[state.SELECTED] = 0
         st.session_state.pop(INPUT_MODE, None)
 
 
@@ -170,4 +170,4 @@ def reset_to_default() -> None:
     from cnnviz.design.presets import DEFAULT_PRESET
 
     state.set_spec(PRESETS[DEFAULT_PRESET].new_spec(), preset=DEFAULT_PRESET, replace=True)
-    st.session_state["design.selected"] = 0
+    st.session_state[state.SELECTED] = 0

@@ -23,7 +23,7 @@ from cnnviz.design import edits as ops
 from cnnviz.design.layer_kinds import LayerKind, Param, ParamKind, Rule
 from cnnviz.design.spec import kind_of
 from cnnviz.ui import state
-from cnnviz.ui.design.editor import SELECTED, apply_edit
+from cnnviz.ui.design.editor import apply_edit
 
 
 def _key(i: int, name: str, part: str = "") -> str:
@@ -131,7 +131,7 @@ def _unsplit(i: int, names: tuple[str, ...], split_key: str) -> None:
         if isinstance(v, (list, tuple)) and len(v) == 2:
             spec = ops.set_param(spec, i, name, v[0])
     state.set_spec(spec, replace=True)
-    st.session_state[SELECTED] = i
+    st.session_state[state.SELECTED] = i
 
 
 def inferred_text(name: str, kind: LayerKind, row: dict, shape: list[int] | None) -> str:

@@ -72,7 +72,7 @@ def _load_upload(name: str, data: bytes) -> None:
         st.session_state["design.upload_msg"] = ("err", problem)
         return
     state.set_spec(spec, preset="", replace=True)
-    st.session_state["design.selected"] = 0
+    st.session_state[state.SELECTED] = 0
     st.session_state["design.upload_msg"] = ("ok", f"Opened {name}.")
     st.rerun()
 

@@ -40,6 +40,17 @@ def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
     return r.status
 
 
+def _accuracy_text(r: RunInfo) -> str:
+    """``97.3 %``; a run that was not tested says why instead of "None"."""
+    if r.test_accuracy is not None:
+        return f"{100.0 * float(r.test_accuracy):.1f} %"
+    return {
+        "stopped": "— (stopped before the test)",
+        "failed": "— (failed)",
+        "running": "— (not tested yet)",
+    }.get(str(r.status), "—")
+
+
 def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.DataFrame:
     """One row per run in the course's words (pure: testable without a server).
 
@@ -59,9 +70,7 @@ def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.Data
                 "network": r.label or "—",
                 "dataset": r.dataset or "—",
                 "epochs": epochs,
-                "test accuracy": None
-                if r.test_accuracy is None
-                else 100.0 * float(r.test_accuracy),
+                "test accuracy": _accuracy_text(r),
                 "status": _status_text(r, live_ids),
                 "run": r.id,
             }
@@ -83,7 +92,7 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
         selection_mode="single-row",
         key="runs.table",
         column_config={
-            "test accuracy": st.column_config.NumberColumn(format="%.1f %%"),
+            "test accuracy": st.column_config.TextColumn(width=190),
             "status": st.column_config.TextColumn(width=190),
             "run": st.column_config.TextColumn(
                 width=330, help="The run's folder name under the runs folder"
@@ -108,6 +117,7 @@ def run_details(info: RunInfo) -> None:
         st.error(str(e))
         return
     _summary(run)
+    _watch_live(run.id)
     _actions(run, can_inspect=not info.problem)
     try:
         it, ep = run.metrics_iter, run.metrics_epoch
@@ -144,6 +154,24 @@ def run_details(info: RunInfo) -> None:
         st.json(run.config, expanded=False)
     with st.expander("Network as saved (spec.json)"):
         st.json(run.spec, expanded=False)
+
+
+def _watch_live(run_id: str) -> None:
+    """A run that is training on this server now: a link to its live view on Train."""
+    from cnnviz.ui.train.session_job import attach, registry
+
+    job = next((j for j in registry().live() if j.run_id == run_id), None)
+    if job is None:
+        return
+    p = job.progress()
+    st.info(
+        f"This run is training now (epoch {p.epoch}/{p.epochs}, iteration {p.iteration:,}/"
+        f"{p.total_iterations:,}); the charts below show the finished epochs.",
+        icon=":material/directions_run:",
+    )
+    if st.button("Watch it live on Train", key=f"runs.watch.{run_id}", type="primary"):
+        attach(job.id)
+        st.switch_page("views/train.py")
 
 
 def _problem_fix(info: RunInfo) -> str:

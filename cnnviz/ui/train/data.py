@@ -22,10 +22,13 @@ from cnnviz.data.kinds import Source
 from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
 from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, default_data_dir, load_dataset
 from cnnviz.design.layer_kinds import MAX_BATCH
+from cnnviz.train.config import TrainConfig
+from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.train import data_view
 
 P = "train.data."
+_HOLDS = "train.data.holds"  # {(dataset, folder, size): training images the files hold}
 
 
 @st.cache_resource(show_spinner="Loading the images…", max_entries=4)
@@ -93,23 +96,30 @@ def _registered(
     size = c2.selectbox(
         "Image size (pixels)",
         sizes,
-        key=P + f"size.{name}",
+        key=state.kept(P + f"size.{name}", sizes[0]),
         disabled=disabled,
         help="Images are resized to size×size before training.",
     )
-    full = info.n_train or 10_000
+    data_dir = str(default_data_dir())
+    if info.source is Source.TORCHVISION:
+        data_dir = st.session_state.get(state.kept(P + "dir", data_dir), data_dir)
+    holds = st.session_state.setdefault(_HOLDS, {}).get((name, data_dir, size))
+    full = holds or info.n_train or 10_000
+    key = state.kept(P + f"n.{name}", min(_env_images() or full, full))
+    if st.session_state[key] is not None and st.session_state[key] > full:
+        st.session_state[key] = full  # the files hold fewer than the dataset's usual count
     n_train = c3.number_input(
         "Training images to use",
         min_value=10,
         max_value=full,
-        value=min(_env_images() or full, full),
         step=500,
-        key=P + f"n.{name}",
+        key=key,
         disabled=disabled,
         help="Fewer images train faster; all of them train better.",
     )
+    n_train = full if n_train is None else n_train
     st.caption(info.description)
-    data_dir, download = "", False
+    download = False
     from cnnviz.ui.classroom import session as class_session
 
     if info.source is Source.TORCHVISION and class_session.is_student():
@@ -123,11 +133,11 @@ def _registered(
                 icon=":material/school:",
             )
             return None, None
+        data_dir = str(default_data_dir())  # never a folder from a link on a class server
     elif info.source is Source.TORCHVISION:
         d1, d2 = st.columns([3, 1], vertical_alignment="bottom")
         data_dir = d1.text_input(
             "Data folder",
-            value=str(default_data_dir()),
             key=P + "dir",
             disabled=disabled,
             help=f"torchvision's root: the files go in <folder>/{info.folder}.",
@@ -136,13 +146,20 @@ def _registered(
             "Download", icon=":material/download:", key=P + "download", disabled=disabled
         )
     with st.spinner("Downloading…" if download else "Loading the images…"):
-        return load_choice(
+        bundle, message = load_choice(
             name,
-            data_dir=data_dir,
+            data_dir=data_dir if info.source is Source.TORCHVISION else "",
             size=None if size == info.size[0] else size,
             n_train=None if n_train >= full else int(n_train),
             download=download,
         )
+    if bundle is not None and len(bundle.train_y) < min(n_train, full):
+        # the folder holds fewer training images than asked for: say so, and cap the box
+        st.session_state[_HOLDS][(name, data_dir, size)] = len(bundle.train_y)
+        st.rerun()
+    if holds:
+        c3.caption(f"The files hold {holds:,} training images.")
+    return bundle, message
 
 
 def _points(name: str, c3: Any, disabled: bool) -> tuple[DataBundle | None, str | None]:
@@ -152,9 +169,8 @@ def _points(name: str, c3: Any, disabled: bool) -> tuple[DataBundle | None, str 
         "Training points to use",
         min_value=10,
         max_value=info.n_train,
-        value=info.n_train,
         step=100,
-        key=P + f"n.{name}",
+        key=state.kept(P + f"n.{name}", info.n_train),
         disabled=disabled,
     )
     st.caption(info.description)
@@ -172,9 +188,8 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
     name = c1.selectbox(
         "Dataset",
         names,
-        index=names.index(DEFAULT_DATASET),
         format_func=_title,
-        key=P + "name",
+        key=state.kept(P + "name", DEFAULT_DATASET),
         disabled=disabled,
     )
     if name == OWN:
@@ -188,9 +203,8 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
         "Validation split (% of training images)",
         0,
         50,
-        10,
         step=5,
-        key=P + "val",
+        key=state.kept(P + "val", round(TrainConfig.val_fraction * 100)),
         disabled=disabled,
         help="Held out to check on images the network does not learn from, after every epoch.",
     )
@@ -198,13 +212,16 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
         "Mini-batch size B",
         min_value=1,
         max_value=MAX_BATCH,
-        value=64,
         step=16,
-        key=P + "batch",
+        key=state.kept(P + "batch", TrainConfig.batch_size),
         disabled=disabled,
         help="Images per iteration (one forward and backward pass).",
     )
-    shuffle = p3.checkbox("Shuffle every epoch", value=True, key=P + "shuffle", disabled=disabled)
+    shuffle = p3.checkbox(
+        "Shuffle every epoch",
+        key=state.kept(P + "shuffle", TrainConfig.shuffle),
+        disabled=disabled,
+    )
     if bundle is not None:
         n_train, n_val = split_sizes(bundle.train_y, val_pct / 100)  # the engine's own split
         dims = ", ".join(str(d) for d in bundle.shape)
@@ -220,7 +237,7 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
     return bundle, pipeline, st.container()
 
 
-def preview(bundle: DataBundle, settings: dict[str, Any]) -> None:
+def preview(bundle: DataBundle, config: TrainConfig) -> None:
     """``data_view.data_preview`` with the settings training will use."""
     from cnnviz.ui.train.settings import fitted_normalization
 
@@ -238,24 +255,23 @@ def preview(bundle: DataBundle, settings: dict[str, Any]) -> None:
             icon=":material/school:",
         )
         return
-    kind = str(settings.get("normalize", "div255"))
-    val, seed = float(settings.get("val_fraction", 0.1)), int(settings.get("seed", 0))
     if not st.toggle(
         "Look at the data (samples, classes, pixels, one mini-batch)",
-        value=True,
-        key=P + "look",
+        key=state.kept(P + "look", True),
         help="Switch off to make the page quicker to redraw while you change settings.",
     ):
         return
     data_view.data_preview(
         bundle,
-        norm_kind=kind,
-        normalization=fitted_normalization(bundle, kind, val, seed),
-        val_fraction=val,
-        batch_size=int(settings.get("batch_size", 64)),
-        shuffle=bool(settings.get("shuffle", True)),
-        flip=bool(settings.get("augment_flip", False)),
-        crop_padding=int(settings.get("augment_crop", 0)),
-        seed=seed,
+        norm_kind=config.normalize,
+        normalization=fitted_normalization(
+            bundle, config.normalize, config.val_fraction, config.seed
+        ),
+        val_fraction=config.val_fraction,
+        batch_size=config.batch_size,
+        shuffle=config.shuffle,
+        flip=config.augment_flip,
+        crop_padding=config.augment_crop,
+        seed=config.seed,
         key="train.data.preview",
     )

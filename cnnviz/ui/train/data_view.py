@@ -40,6 +40,7 @@ from cnnviz.data.pipeline import (
 )
 from cnnviz.data.registry import FOLDER_INFO, default_data_dir
 from cnnviz.plots.data import figures as plots
+from cnnviz.ui import state
 from cnnviz.ui.figures import show
 
 _SAMPLE = 2_000  # images used for pixel histograms
@@ -238,7 +239,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         "Where are the images?",
         ["Upload a ZIP"] if student else ["Upload a ZIP", "A folder on the server"],
         horizontal=True,
-        key=f"{key}.how",
+        key=state.kept(f"{key}.how", "Upload a ZIP"),
         disabled=disabled,
     )
     st.caption(
@@ -246,16 +247,21 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
     )
     c1, c2, c3 = st.columns(3)
     size = c1.selectbox(
-        "Resize to (pixels)", FOLDER_INFO.sizes, key=f"{key}.size", disabled=disabled
+        "Resize to (pixels)",
+        FOLDER_INFO.sizes,
+        key=state.kept(f"{key}.size", FOLDER_INFO.sizes[0]),
+        disabled=disabled,
     )
     channels = c2.selectbox(
         "Channels",
         (3, 1),
         format_func=lambda c: "3 (colour, RGB)" if c == 3 else "1 (greyscale)",
-        key=f"{key}.ch",
+        key=state.kept(f"{key}.ch", 3),
         disabled=disabled,
     )
-    test_pct = c3.slider("Test split (%)", 5, 50, 20, step=5, key=f"{key}.test", disabled=disabled)
+    test_pct = c3.slider(
+        "Test split (%)", 5, 50, step=5, key=state.kept(f"{key}.test", 20), disabled=disabled
+    )
     root: Path | None = None
     if how == "Upload a ZIP":
         up = st.file_uploader(
@@ -267,10 +273,18 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         )
         if student:
             class_uploads.usage_caption()
-        if up is None:
+        unpacked = st.session_state.get(f"{key}.unpacked")  # a page switch drops the upload
+        if up is None and unpacked and Path(unpacked[1]).is_dir():
+            st.caption(
+                f"Using the ZIP you uploaded, `{unpacked[0]}` (upload another to replace it)."
+            )
+            root = Path(unpacked[1])
+        elif up is None:
             return None
         try:
-            root = class_uploads.unpack(up.getvalue()) if student else _unpack(up.getvalue())
+            if up is not None:
+                root = class_uploads.unpack(up.getvalue()) if student else _unpack(up.getvalue())
+                st.session_state[f"{key}.unpacked"] = (up.name, str(root))
         except class_uploads.uploads.QuotaError as e:
             st.error(str(e), icon=":material/folder_off:")
             return None
@@ -285,9 +299,8 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
     else:
         text = st.text_input(
             "Folder",
-            value="",
             placeholder="/path/to/my_images",
-            key=f"{key}.dir",
+            key=state.kept(f"{key}.dir", ""),
             disabled=disabled,
         )
         if not text.strip():

@@ -7,6 +7,11 @@ page once, which re-creates the fragment without ``run_every``. Every poll calls
 ``job.touch()`` so the registry knows someone is watching. The buttons live in
 the fragment, so a click reruns only the fragment and acts within a second.
 The job thread never calls streamlit; the page only reads the job's snapshot.
+
+Watching must not slow the training: the charts are built once per (job, points so
+far) and shared by every tab watching that job (``st.cache_resource``), with at most
+``LIVE_POINTS`` points per line, and they are redrawn only every ``CHART_EVERY``
+polls while the numbers under them change (the progress line every poll).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import math
 
 import pandas as pd
+import plotly.graph_objects as go
 import streamlit as st
 
 from cnnviz.plots.train.curves import (
@@ -22,7 +28,8 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
-from cnnviz.train.job import Job, Placement
+from cnnviz.train.events import Outcome
+from cnnviz.train.job import Job, JobStatus, Placement
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.figures import show
@@ -31,12 +38,10 @@ from cnnviz.ui.runs import readings as run_readings
 from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
+CHART_EVERY = 3  # polls between two chart redraws while training
+LIVE_POINTS = 400  # points per line in the live charts (the Runs page draws them all)
 # no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
-LIVE = ("starting", "running", "paused")
-
-
-def _status(job: Job) -> str:
-    return str(job.status)
+LIVE = (JobStatus.RUNNING, JobStatus.PAUSED)
 
 
 def duration(seconds: float | None) -> str:
@@ -79,14 +84,14 @@ def progress_text(p, *, live: bool = True) -> tuple[float, str]:
     return frac, " · ".join(parts)
 
 
-def _controls(job: Job, status: str) -> None:
+def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
     """Only the buttons that make sense now: running → Pause, Stop; paused → Resume, Stop.
 
     They act in their callbacks, before the (fragment) rerun draws the new state. Once the
     job has ended, ``_outcome`` draws New training and Open in Inspect instead.
     """
     row = st.container(horizontal=True)
-    if status == "paused":
+    if status is JobStatus.PAUSED and not stopping:
         row.button(
             "Resume",
             icon=":material/play_arrow:",
@@ -95,7 +100,7 @@ def _controls(job: Job, status: str) -> None:
             on_click=class_jobs.act,
             args=(job, "resume"),
         )
-    elif status != "stopping":
+    elif not stopping:
         row.button(
             "Pause",
             icon=":material/pause:",
@@ -108,19 +113,19 @@ def _controls(job: Job, status: str) -> None:
         "Stop",
         icon=":material/stop:",
         key="train.stop",
-        disabled=status == "stopping",
+        disabled=stopping,
         on_click=class_jobs.act,
         args=(job, "stop"),
         help="End training now. Finished epochs and the weights so far are kept.",
     )
 
 
-def _after(job: Job, status: str) -> None:
+def _after(job: Job, status: Outcome) -> None:
     """The ended run's buttons: Open in Inspect (when there are weights) and New training."""
     row = st.container(horizontal=True)
     if (
         job.run_id
-        and status != "failed"
+        and status is not Outcome.FAILED
         and row.button(
             "Open this run in Inspect",
             icon=":material/search:",
@@ -146,8 +151,8 @@ def _outcome(job: Job) -> None:
     end = job.final
     if end is None:
         return
-    status = str(end.status)
-    if status == "finished":
+    status = Outcome(end.status)
+    if status is Outcome.FINISHED:
         acc = (
             ""
             if end.test_accuracy is None
@@ -157,7 +162,7 @@ def _outcome(job: Job) -> None:
             f"Training finished in {duration(end.elapsed_s)}.{acc} (on test images the network never saw while training).",
             icon=":material/check_circle:",
         )
-    elif status == "stopped":
+    elif status is Outcome.STOPPED:
         done = len(job.epoch_metrics())
         finished = f"{done} epoch{'s' if done != 1 else ''} finished"
         st.info(
@@ -175,38 +180,65 @@ def _outcome(job: Job) -> None:
         st.caption(f"Saved in `{job.run_dir}` (listed on the Runs page).")
 
 
-def _charts(job: Job) -> None:
-    it = pd.DataFrame(job.iter_metrics(), columns=["iteration", "epoch", "loss"])
-    ep = pd.DataFrame(job.epoch_metrics())
-    end = job.final
+@st.cache_resource(max_entries=64, show_spinner=False)
+def _figures(
+    job_id: str, n_points: int, per_point: int, n_epochs: int, ended: bool, font: int, _job: Job
+) -> tuple[go.Figure, go.Figure]:
+    """The two charts of ``_job`` with its first ``n_points`` points: built once, for every
+    watcher of the job (the arguments name what is drawn; ``_job`` is not hashed)."""
+    it = pd.DataFrame(_job.iter_metrics()[:n_points], columns=["iteration", "epoch", "loss"])
+    ep = pd.DataFrame(_job.epoch_metrics()[:n_epochs])
+    end = _job.final if ended else None
+    return (
+        iteration_loss_figure(
+            it,
+            points_per_iteration=per_point,
+            title=None,
+            font_size=font,
+            max_points=LIVE_POINTS,
+        ),
+        epoch_metrics_figure(
+            ep,
+            test_accuracy=getattr(end, "test_accuracy", None),
+            test_loss=getattr(end, "test_loss", None),
+            title=None,
+            font_size=font,
+        ),
+    )
+
+
+def chart_key(job: Job) -> tuple[str, int, int, int, bool]:
+    """What the charts show now: the same for every watcher of the job."""
+    per_point = job.points_per_iteration  # read first: a merge halves the points after it
+    return (job.id, len(job.iter_metrics()), per_point, len(job.epoch_metrics()), job.done)
+
+
+def charts_to_draw(shown: tuple | None, polls: int, now: tuple, live: bool) -> tuple[tuple, int]:
+    """(key to draw, polls since it changed): while training, new iterations are drawn every
+    ``CHART_EVERY`` polls only; a new epoch, the end, or another job is drawn at once."""
+    same_epochs = shown is not None and shown[0] == now[0] and shown[3:] == now[3:]
+    if live and same_epochs and polls + 1 < CHART_EVERY:
+        return shown, polls + 1
+    return now, 0
+
+
+def _charts(job: Job, live: bool) -> None:
     teaching = state.teaching()
     font = 16 if teaching else 12  # presenter mode: readable from the back row
+    memo = st.session_state.setdefault("train.chart.drawn", {"key": None, "polls": 0})
+    key, memo["polls"] = charts_to_draw(memo["key"], memo["polls"], chart_key(job), live)
+    memo["key"] = key
+    fig_iter, fig_epoch = _figures(*key, font, job)
     # presenter mode: one chart under the other, full width, so the big fonts have the room
     left, right = (st.container(), st.container()) if teaching else st.columns(2)
     # the titles are page text, not in the figures: they wrap instead of being cut off,
     # and Plotly's toolbar (shown on hover) cannot cover them
     left.markdown(f"**{ITER_TITLE}**")
     with left:
-        show(
-            iteration_loss_figure(
-                it, points_per_iteration=job.points_per_iteration, title=None, font_size=font
-            ),
-            name="loss-per-iteration",
-            key="train.chart.iter",
-        )
+        show(fig_iter, name="loss-per-iteration", key="train.chart.iter")
     right.markdown(f"**{EPOCH_TITLE}**")
     with right:
-        show(
-            epoch_metrics_figure(
-                ep,
-                test_accuracy=getattr(end, "test_accuracy", None),
-                test_loss=getattr(end, "test_loss", None),
-                title=None,
-                font_size=font,
-            ),
-            name="loss-and-accuracy-per-epoch",
-            key="train.chart.epoch",
-        )
+        show(fig_epoch, name="loss-and-accuracy-per-epoch", key="train.chart.epoch")
 
 
 def _body(job_id: str, was_live: bool) -> None:
@@ -217,14 +249,15 @@ def _body(job_id: str, was_live: bool) -> None:
         )
         return
     job.touch()
-    status = _status(job)
-    if was_live and status not in LIVE:
+    status = job.status
+    live = status in LIVE
+    if was_live and not live:
         st.rerun()  # the whole page: controls re-enabled, polling off
-    frac, text = progress_text(job.progress(), live=status in LIVE)
-    if status in LIVE and job.control.stop_requested:
-        status = "stopping"  # the worker ends after the current mini-batch
+    frac, text = progress_text(job.progress(), live=live)
+    stopping = live and job.control.stop_requested
+    if stopping:  # the worker ends after the current mini-batch
         text = "Stopping after this mini-batch… — " + text
-    elif status == "paused":
+    elif status is JobStatus.PAUSED:
         text = "Paused — " + text
     if job.placement == Placement.PENDING:  # a Ray cluster with no free worker yet
         place = job.queue_place
@@ -234,14 +267,14 @@ def _body(job_id: str, was_live: bool) -> None:
     st.progress(frac, text=text)
     if job.note:
         st.caption(job.note)
-    if status in (*LIVE, "stopping") and class_jobs.may_control(job.id):
-        _controls(job, status)
+    if live and class_jobs.may_control(job.id):
+        _controls(job, status, stopping)
     _outcome(job)
     run_readings.live(job)  # what the curves show so far, with the next step
-    _charts(job)
+    _charts(job, live)
 
 
 def live_view(job: Job) -> None:
     """The live section for ``job``; polls about once a second only while it runs."""
-    live = _status(job) in LIVE
+    live = job.status in LIVE
     st.fragment(_body, run_every=POLL_S if live else None)(job.id, live)

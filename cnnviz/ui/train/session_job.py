@@ -76,3 +76,31 @@ def start(spec: dict, bundle: Any, config: TrainConfig) -> tuple[Job | None, str
 def forget() -> None:
     """Stop watching the job (it keeps its saved run); the page shows the config again."""
     state.set_job_id(None)
+
+
+def attach(job_id: str) -> None:
+    """Watch ``job_id`` from this tab (its live view, Pause / Stop, the URL)."""
+    state.set_job_id(job_id)
+
+
+def running_elsewhere() -> list[Job]:
+    """The trainings running on this server that this tab does not watch, each with a
+    button to watch it here (a fresh tab, a refresh without ?job=, another browser)."""
+    others = registry().live()
+    for job in others:
+        p = job.progress()
+        where = f"epoch {p.epoch}/{p.epochs}" if p.total_iterations else "starting"
+        with st.container(border=True):
+            st.info(
+                f"A training is running on this server: **{job.writer.label}** on "
+                f"{job.dataset or 'its data'}, {where} (job `{job.id}`).",
+                icon=":material/directions_run:",
+            )
+            st.button(
+                "Watch this training here",
+                key=f"train.attach.{job.id}",
+                icon=":material/visibility:",
+                on_click=attach,
+                args=(job.id,),
+            )
+    return others

@@ -1,36 +1,61 @@
 """The Train page's settings in the course's words: epochs, optimizer, learning rate, ...
 
-``config_form(...)`` draws the widgets and returns the chosen settings as a
-dict for ``TrainConfig.from_dict`` (the pipeline values from the data section,
-batch size, validation split and shuffle, are passed in). Defaults come from
-the preset the design started from (``PRESETS[state.current_preset()].train``)
-and are re-applied when the design switches to another preset.
+``config_form(...)`` draws the widgets and returns the chosen settings as
+``TrainConfig`` fields (enums for the choices; not yet range-checked: the page
+builds the ``TrainConfig`` with the data section's batch size, validation split and
+shuffle, and Start lists its ``problems()``). Every default is ``TrainConfig``'s,
+overridden by the preset the design started from (``PRESETS[...].train``); they are
+applied again when a new preset is chosen on Design, with the preset's dataset.
+The values are kept across page switches and in the URL (``state.kept``).
 """
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
 import streamlit as st
 
+from cnnviz.data.registry import DATASETS
 from cnnviz.design.presets import PRESETS
-from cnnviz.train.config import MAX_CROP, DeviceKind, LrSchedule, TrainConfig
+from cnnviz.train.config import (
+    MAX_CROP,
+    DeviceKind,
+    LrSchedule,
+    NormalizeKind,
+    OptimizerKind,
+    TrainConfig,
+)
 from cnnviz.train.prepared import available_devices, resolve_device
 from cnnviz.ui import state
 
 P = "train.cfg."  # widget-key prefix
-OPTIMIZERS = {"sgd": "SGD with momentum", "adam": "Adam", "adamw": "AdamW"}
-DEVICES = {"auto": "auto", "cpu": "CPU", "cuda": "CUDA (NVIDIA GPU)", "mps": "MPS (Apple GPU)"}
-NORMALIZE = {
-    "none": "none: raw pixels 0..255",
-    "div255": "÷255: pixels 0..1",
-    "standardize": "per-channel mean/std of the training split",
+DATASET_KEY = "train.data.name"  # the data section's dataset picker
+OPTIMIZERS = {
+    OptimizerKind.SGD: "SGD with momentum",
+    OptimizerKind.ADAM: "Adam",
+    OptimizerKind.ADAMW: "AdamW",
 }
 SCHEDULES = {
     LrSchedule.NONE: "none: the same every epoch",
     LrSchedule.STEP: "step: ×0.1 at ½ and ¾ of the epochs",
     LrSchedule.COSINE: "cosine: down to 0 at the last epoch",
 }
+DEVICES = {
+    DeviceKind.AUTO: "auto",
+    DeviceKind.CPU: "CPU",
+    DeviceKind.CUDA: "CUDA (NVIDIA GPU)",
+    DeviceKind.MPS: "MPS (Apple GPU)",
+}
+NORMALIZE = {
+    NormalizeKind.NONE: "none: raw pixels 0..255",
+    NormalizeKind.DIV255: "÷255: pixels 0..1",
+    NormalizeKind.STANDARDIZE: "per-channel mean/std of the training split",
+}
+# the settings drawn here; batch size, validation split and shuffle belong to the data section
+PIPELINE = ("batch_size", "val_fraction", "shuffle")
+FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name not in PIPELINE)
+_FLASH = "train.cfg.flash"
 LOSS_NOTE = (
     "**Loss: cross-entropy.** Softmax is inside it: the network outputs raw scores (logits), "
     "one per class, and `nn.CrossEntropyLoss` applies softmax and takes −log of the right class's probability."
@@ -42,27 +67,32 @@ def auto_device() -> str:
     return resolve_device(DeviceKind.AUTO).type
 
 
-def defaults() -> dict[str, Any]:
-    """TrainConfig defaults, overridden by the current preset's ``train=`` values."""
-    base = TrainConfig().to_dict()
-    preset = PRESETS.get(state.current_preset() or "")
-    if preset is not None:
-        base.update(preset.train)
-    return base
+def defaults(preset: str | None = None) -> TrainConfig:
+    """TrainConfig's defaults, overridden by the preset's ``train=`` values."""
+    p = PRESETS.get(state.current_preset() if preset is None else preset)
+    return TrainConfig.from_dict(p.train if p is not None else {})
 
 
-def _apply_defaults() -> None:
-    """Reset the widgets to the preset's defaults when the design's preset changes."""
-    marker = P + "preset"
-    preset = state.current_preset() or ""
-    if st.session_state.get(marker) == preset and P + "epochs" in st.session_state:
+def take_preset() -> None:
+    """After a new preset was chosen on Design: its settings and its dataset, once."""
+    name = state.current_preset()
+    if st.session_state.get(state.TRAIN_PRESET) == name or name not in PRESETS:
         return
-    st.session_state[marker] = preset
-    for key, value in defaults().items():
-        st.session_state[P + key] = value
+    st.session_state[state.TRAIN_PRESET] = name
+    state.forget_kept(P)  # every setting takes the new preset's default
+    dataset = PRESETS[name].dataset
+    if dataset in DATASETS:
+        st.session_state[DATASET_KEY] = dataset
+        st.session_state.setdefault(state.KEPT, {})[DATASET_KEY] = dataset
+    data = f" and its dataset, {DATASETS[dataset].title}," if dataset in DATASETS else ""
+    st.session_state[_FLASH] = (
+        f"The settings{data} come from the preset **{PRESETS[name].title}** chosen on Design."
+    )
 
 
-def _fit(bundle: Any, kind: str, val_fraction: float, seed: int) -> tuple[Any, int] | None:
+def _fit(
+    bundle: Any, kind: NormalizeKind, val_fraction: float, seed: int
+) -> tuple[Any, int] | None:
     """(Normalization, training images it was measured on), as the engine computes it.
 
     Same seeded split and ``fit_normalization`` as ``cnnviz.prepared.prepare``;
@@ -72,7 +102,7 @@ def _fit(bundle: Any, kind: str, val_fraction: float, seed: int) -> tuple[Any, i
 
     if bundle is None:
         return None
-    if kind != "standardize":  # nothing to measure
+    if kind is not NormalizeKind.STANDARDIZE:  # nothing to measure
         return fit_normalization(kind, bundle.train_x[:1]), 0
     key = (id(bundle), len(bundle.train_y), kind, round(float(val_fraction), 4), int(seed))
     memo = st.session_state.setdefault(P + "norm_memo", {})
@@ -88,20 +118,20 @@ def _fit(bundle: Any, kind: str, val_fraction: float, seed: int) -> tuple[Any, i
     return memo[key]
 
 
-def fitted_normalization(bundle: Any, kind: str, val_fraction: float, seed: int) -> Any:
+def fitted_normalization(bundle: Any, kind: NormalizeKind, val_fraction: float, seed: int) -> Any:
     """The ``Normalization`` training will use (None if it cannot be measured)."""
     fit = _fit(bundle, kind, val_fraction, seed)
     return fit[0] if fit else None
 
 
-def normalization_values(bundle: Any, kind: str, val_fraction: float, seed: int) -> str:
+def normalization_values(bundle: Any, kind: NormalizeKind, val_fraction: float, seed: int) -> str:
     """The normalization in words, with the numbers."""
     fit = _fit(bundle, kind, val_fraction, seed)
     if fit is None:
         return "cannot be measured on this split (no training images left?)"
     norm, n = fit
     return norm.describe() + (
-        f", measured on the {n:,} training images" if kind == "standardize" else ""
+        f", measured on the {n:,} training images" if kind is NormalizeKind.STANDARDIZE else ""
     )
 
 
@@ -110,16 +140,20 @@ def config_form(
     bundle: Any = None,
     val_fraction: float = 0.1,
     disabled: bool = False,
-    shown: dict[str, Any] | None = None,
+    shown: TrainConfig | None = None,
 ) -> dict[str, Any]:
-    """Draw the training settings; return them as a dict (not yet validated).
+    """Draw the training settings; return them as TrainConfig fields (not yet range-checked).
 
-    ``shown``: the config of the job that is running (``TrainConfig.to_dict()``); the
-    locked widgets then show what it really runs with, whatever the widgets held before.
+    ``shown``: the config of the job that is running; the locked widgets then show what
+    it really runs with, whatever the widgets held before.
     """
-    _apply_defaults()
-    for key, value in (shown or {}).items():
-        st.session_state[P + key] = value
+    base = defaults()
+    for name in FIELDS:
+        state.kept(P + name, getattr(base, name))
+    for name in FIELDS if shown is not None else ():
+        st.session_state[P + name] = getattr(shown, name)
+    if flash := st.session_state.pop(_FLASH, None):
+        st.caption(flash)
     d = st.session_state
     c1, c2, c3 = st.columns(3)
     c1.number_input(
@@ -147,7 +181,7 @@ def config_form(
     )
     # momentum only for SGD: the row fills from the left, so no blank slot under Epochs
     slots = iter(st.columns(3))
-    if d[P + "optimizer"] == "sgd":
+    if OptimizerKind(d[P + "optimizer"]) is OptimizerKind.SGD:
         next(slots).number_input(
             "Momentum",
             step=0.05,
@@ -180,7 +214,7 @@ def config_form(
         disabled=disabled,
         format_func=lambda k: (
             f"auto (here: {auto_device()})"
-            if k == "auto"
+            if k is DeviceKind.AUTO
             else DEVICES[k] + ("" if avail[k] else " — not available")
         ),
         help="Where the forward and backward passes run. auto picks cuda, then mps, then cpu.",
@@ -219,8 +253,8 @@ def config_form(
     c1, c2 = st.columns([1, 2])
     c1.selectbox(
         "Learning-rate schedule",
-        [str(k) for k in SCHEDULES],
-        format_func=lambda k: SCHEDULES[LrSchedule(k)],
+        list(SCHEDULES),
+        format_func=SCHEDULES.get,
         key=P + "lr_schedule",
         disabled=disabled,
         help="Smaller steps later in training often settle the loss lower. The charts show the rate.",
@@ -234,29 +268,15 @@ def config_form(
         "Every run keeps its best validation epoch's weights as best.pt either way.",
     )
     st.markdown(LOSS_NOTE)
-    keys = (
-        "epochs",
-        "optimizer",
-        "lr",
-        "momentum",
-        "weight_decay",
-        "seed",
-        "device",
-        "normalize",
-        "augment_flip",
-        "augment_crop",
-        "lr_schedule",
-        "patience",
-    )
-    return {k: d[P + k] for k in keys}
+    return {name: d[P + name] for name in FIELDS}
 
 
-def device_problem(device: str) -> str | None:
+def device_problem(device: DeviceKind) -> str | None:
     """A message when the chosen device is not on this server, else None."""
     if available_devices().get(device, False):
         return None
     what = {
-        "cuda": "No NVIDIA GPU (CUDA) is available",
-        "mps": "No Apple GPU (MPS) is available",
-    }.get(device, device)
+        DeviceKind.CUDA: "No NVIDIA GPU (CUDA) is available",
+        DeviceKind.MPS: "No Apple GPU (MPS) is available",
+    }.get(device, str(device))
     return f"{what} on this server. Choose **auto** or **CPU** under Device."

@@ -1,9 +1,10 @@
 """The Train page's Start button: enabled only when everything is ready, else the reasons.
 
-``start_panel(bundle, fits, settings)`` validates the settings into a
-``TrainConfig`` (every problem listed in words), checks the device, and starts a
-job in the server's registry when Start is pressed. "Busy" (the server's job
-cap) and any refusal from the job are shown as messages, never tracebacks.
+``assemble(settings)`` makes the page's ``TrainConfig`` (not range-checked: a typed
+value that is out of range stays as typed). ``start_panel(bundle, fits, config, error)``
+lists its ``problems()`` in words, checks the device, and starts a job in the server's
+registry when Start is pressed. "Busy" (the server's job cap) and any refusal from the
+job are shown as messages, never tracebacks.
 """
 
 from __future__ import annotations
@@ -20,22 +21,28 @@ from cnnviz.ui.train import session_job as jobs_ui
 from cnnviz.ui.train.settings import device_problem
 
 
-def build_config(settings: dict[str, Any]) -> tuple[TrainConfig | None, list[str]]:
-    """``(config, [])`` or ``(None, problems)`` from the page's settings (pure)."""
+def assemble(settings: dict[str, Any]) -> tuple[TrainConfig | None, str | None]:
+    """``(config, None)``, or ``(None, why)`` when a choice is not one TrainConfig knows."""
     try:
-        config = TrainConfig.from_dict(settings)
-    except ConfigError as e:
-        return None, [str(e)]
-    problems = []
-    dev = device_problem(str(config.device))
+        return TrainConfig(**settings), None
+    except (ConfigError, TypeError) as e:
+        return None, str(e)
+
+
+def build_config(config: TrainConfig) -> tuple[TrainConfig | None, list[str]]:
+    """``(config, [])`` or ``(None, problems)``: every setting out of range, and the device."""
+    problems = config.problems()
+    dev = device_problem(config.device)
     if dev:
         problems.append(dev)
     return (config if not problems else None), problems
 
 
-def start_panel(bundle: Any, fits: bool, settings: dict[str, Any]) -> None:
+def start_panel(
+    bundle: Any, fits: bool, config: TrainConfig | None, config_error: str | None = None
+) -> None:
     """Start button (disabled with the reasons when training cannot start)."""
-    config, problems = build_config(settings)
+    config, problems = build_config(config) if config is not None else (None, [config_error])
     reasons = []
     if bundle is None:  # nothing to check the network against yet: no word about fix buttons
         reasons.append("Load the data first (see **Data** above).")
