@@ -53,6 +53,7 @@ show(
     selection_mode="points",
 )
 
+editor.quick_fixes(spec, rows)
 editor.stack_when_narrow()
 with st.container(key=editor.COLUMNS_KEY):
     left, right = st.columns(2, gap="medium")

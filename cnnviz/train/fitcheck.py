@@ -176,7 +176,8 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
         )
         problems.append(
             Problem(
-                f"The network ends with {out[1]} outputs, but {name} has {n} classes: "
+                f"The network ends with {out[1]} output{'s' if out[1] != 1 else ''}, but {name} "
+                f"has {n} classes: "
                 f"the last layer must give one score (logit) per class.",
                 fix,
                 label,

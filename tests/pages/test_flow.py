@@ -167,3 +167,37 @@ def test_a_fresh_tab_knows_a_training_is_running_and_can_watch_it():
         fresh.run()
     assert fresh.get("progress"), "the attached tab shows no progress"
     assert fresh.button(key="train.stop")  # and can stop it
+
+
+def _design_widget(items, label: str):
+    return next(w for w in items if w.label == label)
+
+
+def test_picking_blank_again_after_editing_starts_over():
+    at = _app()
+    _design_widget(at.selectbox, "Start from a preset").set_value("blank").run()
+    _design_widget(at.button, "+ Add layer").click().run()
+    assert len(at.session_state[state.SPEC]["layers"]) == 1
+    assert any("pick Blank again" in c.value for c in at.caption)
+    _design_widget(at.selectbox, "Start from a preset").set_value("blank").run()
+    assert not at.exception, at.exception
+    assert at.session_state[state.SPEC]["layers"] == []
+
+
+def test_design_offers_insert_flatten_when_linear_follows_images():
+    at = _app()
+    at.session_state[state.SPEC] = {
+        "input": [1, 28, 28],
+        "layers": [
+            {"type": "conv2d", "out_channels": 4, "kernel_size": 3},
+            {"type": "relu"},
+            {"type": "linear", "out_features": 10},
+        ],
+    }
+    at.run()
+    assert any("[B, 4·26·26 = 2,704]" in e.value for e in at.error)
+    at.button(key="design.fix.flatten").click().run()
+    assert not at.exception, at.exception
+    types = [x["type"] for x in at.session_state[state.SPEC]["layers"]]
+    assert types == ["conv2d", "relu", "flatten", "linear"]
+    assert not [b for b in at.button if b.key == "design.fix.flatten"]

@@ -90,3 +90,14 @@ def test_dataset_info_works_as_well_as_a_bundle():
 def test_unknown_fix_is_refused():
     with pytest.raises(ValueError, match="unknown fix"):
         apply_fix(TINY_SPEC, {"teleport": 1})
+
+
+def test_one_output_is_said_in_the_singular():
+    spec = {
+        "input": [1, 28, 28],
+        "layers": [{"type": "flatten"}, {"type": "linear", "out_features": 1}],
+    }
+    message = check_fit(spec, MNIST)[0].message
+    assert message.startswith("The network ends with 1 output, but MNIST has 10 classes")
+    spec["layers"][-1]["out_features"] = 3
+    assert check_fit(spec, MNIST)[0].message.startswith("The network ends with 3 outputs,")

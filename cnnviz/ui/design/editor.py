@@ -18,6 +18,7 @@ spec. A parameter edit keeps the version, so the widget keeps its value.
 from __future__ import annotations
 
 from collections.abc import Callable
+from math import prod
 
 import streamlit as st
 
@@ -126,6 +127,42 @@ def add_controls(spec: dict, sel: int | None) -> None:
             kwargs={"select": sel},
             key="design.insert",
         )
+
+
+def needs_flatten(spec: dict, rows: list[dict]) -> int | None:
+    """Index of the first Linear whose input is still 4-D images (a Flatten is missing above)."""
+    shape = [1, *spec.get("input", [])]
+    for i, (layer, row) in enumerate(zip(spec.get("layers", []), rows, strict=False)):
+        if str(layer.get("type")) == "linear" and len(shape) == 4:
+            return i
+        if row.get("status") != "ok" or not row.get("output_shape"):
+            return None
+        shape = row["output_shape"]
+    return None
+
+
+def quick_fixes(spec: dict, rows: list[dict]) -> None:
+    """One-click fixes for the mistakes every class makes: a Linear straight after a Conv2d."""
+    i = needs_flatten(spec, rows)
+    if i is None:
+        return
+    above = rows[i - 1]["output_shape"] if i else [1, *spec["input"]]
+    dims = above[1:]
+    box = st.container(border=True)
+    box.error(
+        f"Layer {i + 1} (Linear) gets a 4-D output [B, {', '.join(map(str, dims))}], but Linear "
+        f"needs flat features: a Flatten above it makes it "
+        f"[B, {'·'.join(map(str, dims))} = {prod(dims):,}].",
+        icon=":material/block:",
+    )
+    box.button(
+        f"Insert Flatten above layer {i + 1}",
+        key="design.fix.flatten",
+        type="primary",
+        on_click=apply_edit,
+        args=(lambda: ops.insert_layer(state.get_spec(), i, "flatten"),),
+        kwargs={"select": i},
+    )
 
 
 def layer_actions(spec: dict, sel: int) -> None:

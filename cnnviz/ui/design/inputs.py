@@ -69,21 +69,25 @@ def _load_preset(key: str) -> None:
 
 
 def preset_picker() -> None:
+    """Pick a preset. An edited design shows none picked, so picking its preset again (Blank
+    too) starts over from it; Reset does the same in one click."""
     names = list(PRESETS)
     current = state.current_preset()
-    key = f"design.preset.{state.spec_version()}"
+    edited = current in PRESETS and PRESETS[current].spec != state.get_spec()
+    key = f"design.preset.{state.spec_version()}.{int(edited)}"  # a new picker once edited
     c1, c2 = st.columns([3, 1], vertical_alignment="bottom")  # room for "↺ Reset" on a projector
     c1.selectbox(
         "Start from a preset",
         names,
-        index=names.index(current) if current in names else None,
+        index=names.index(current) if current in names and not edited else None,
         format_func=lambda n: PRESETS[n].title,
-        placeholder="Your own design",
+        placeholder=f"Your design (from {PRESETS[current].title}, edited)"
+        if edited
+        else "Your own design",
         key=key,
         on_change=_load_preset,
         args=(key,),
     )
-    edited = current in PRESETS and PRESETS[current].spec != state.get_spec()
     c2.button(
         "↺ Reset",
         disabled=not edited,
@@ -93,7 +97,12 @@ def preset_picker() -> None:
         width="stretch",
     )
     if current in PRESETS:
-        st.caption(PRESETS[current].description + (" *(edited)*" if edited else ""))
+        again = (
+            f" *(edited: pick {PRESETS[current].title} again or press ↺ Reset to start over)*"
+            if edited
+            else ""
+        )
+        st.caption(PRESETS[current].description + again)
 
 
 def _store_input(dims: list[int]) -> None:
