@@ -167,8 +167,8 @@ def now_ms(page) -> float:
 
 def open_page(ctx, url: str):
     page = ctx.new_page()
-    page.set_default_timeout(120_000)
-    page.goto(url, wait_until="domcontentloaded")
+    page.set_default_timeout(400_000)
+    page.goto(url, wait_until="commit", timeout=400_000)
     page.wait_for_selector('[data-testid="stApp"]')
     page.evaluate(OBSERVE)
     return page

@@ -17,6 +17,7 @@ class DataBundle:
     test_y: Tensor  # int64 (M,)
     skipped: int = 0  # unreadable files skipped (folders)
     note: str = ""  # anything the user should know (e.g. files capped)
+    source: str = ""  # the folder the files were read from ("" for the built-in sets)
 
     @property
     def shape(self) -> tuple[int, ...]:

@@ -224,7 +224,7 @@ def load_dataset(
         )
         tx, ty = _subset(b.train_x, b.train_y, n_train, seed)
         vx, vy = _subset(b.test_x, b.test_y, n_test, seed + 1)
-        bundle = DataBundle(b.name, b.classes, tx, ty, vx, vy, b.skipped, b.note)
+        bundle = DataBundle(b.name, b.classes, tx, ty, vx, vy, b.skipped, b.note, str(root))
     elif info.features:  # toy points: one byte per coordinate, like an image's pixels
         tp, ty = make_toy(name, n_train or info.n_train, seed=seed)
         vp, vy = make_toy(name, n_test or info.n_test, seed=seed + 1_000_003)
@@ -242,7 +242,7 @@ def load_dataset(
         bundle = DataBundle(
             name, info.classes,
             convert_images(tx, size=size, channels=channels), ty,
-            convert_images(vx, size=size, channels=channels), vy,
+            convert_images(vx, size=size, channels=channels), vy, source=str(root.resolve()),
         )  # fmt: skip
     with _CACHE_LOCK:
         _CACHE[key] = bundle

@@ -74,6 +74,7 @@ class Prepared:
     # Channels-last (NHWC) mini-batches and conv weights: on the CPU, oneDNN's NHWC
     # convolutions trained the presets 1.1-1.8x faster than NCHW. Same values either way.
     channels_last: bool = False
+    source: str = ""  # the data's folder (DataBundle.source), written into the run
 
     train_size = property(lambda self: int(self.train_x.shape[0]))
     val_size = property(lambda self: int(self.val_x.shape[0]))
@@ -147,6 +148,7 @@ def prepare(bundle: DataBundle, config: TrainConfig) -> Prepared:
         scale=dev(scale),
         shift=dev(shift),
         channels_last=device.type == "cpu" and not flat,
+        source=str(getattr(bundle, "source", "")),
     )
 
 

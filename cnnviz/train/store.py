@@ -112,6 +112,7 @@ class RunWriter:
                 "train_size": prepared.train_size,
                 "val_size": prepared.val_size,
                 "test_size": prepared.test_size,
+                "source": getattr(prepared, "source", ""),  # the folder the images came from
             },
             "classes": list(prepared.classes),
             "normalization": norm.to_dict()

@@ -201,3 +201,17 @@ def test_design_offers_insert_flatten_when_linear_follows_images():
     types = [x["type"] for x in at.session_state[state.SPEC]["layers"]]
     assert types == ["conv2d", "relu", "flatten", "linear"]
     assert not [b for b in at.button if b.key == "design.fix.flatten"]
+
+
+def test_training_images_to_use_is_capped_at_what_the_folder_holds(tmp_path, monkeypatch):
+    from tests.data.test_datasets_files import _write_mnist
+
+    monkeypatch.delenv("CNNVIZ_TRAIN_IMAGES")
+    _write_mnist(tmp_path, "MNIST")  # 20 training images, not MNIST's 60,000
+    at = _app()
+    at.session_state["train.data.name"] = "mnist"
+    at.session_state["train.data.dir"] = str(tmp_path)
+    _train(at)
+    box = at.number_input(key="train.data.n.mnist")
+    assert box.value == 20 and box.max == 20
+    assert any("The files hold 20 training images" in c.value for c in at.caption)

@@ -11,6 +11,7 @@ those images) and the mistakes, most confident first.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -46,20 +47,25 @@ def test_split(subject: Subject) -> tuple[Any, str | None]:
     if h != w:
         return None, f"The network takes {h}×{w} images; datasets here are square."
     info = DATASETS[subject.dataset]
-    n_test = None
+    n_test, data_dir = None, None
     if subject.run_dir is not None:
         try:
             import json
 
             cfg = json.loads((subject.run_dir / "config.json").read_text())
             n_test = int(cfg.get("dataset", {}).get("test_size") or 0) or None
+            # where the run's images came from (a folder typed on Train), if it is still there
+            source = str(cfg.get("dataset", {}).get("source") or "")
+            data_dir = source if source and Path(source).is_dir() else None
         except (OSError, ValueError, TypeError):
             n_test = None
     if info.source != "builtin":
         n_test = None  # the whole test split of a real dataset
     try:
         with st.spinner(f"Loading the {info.title} test split…"):
-            bundle = load_dataset(subject.dataset, size=h, channels=c, n_train=1, n_test=n_test)
+            bundle = load_dataset(
+                subject.dataset, data_dir=data_dir, size=h, channels=c, n_train=1, n_test=n_test
+            )
     except DatasetUnavailable as e:
         return (
             None,
