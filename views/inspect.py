@@ -38,6 +38,7 @@ with left:
 with right:
     if chosen is not None:
         inspect_image.show_chosen(chosen, subject)
+        inspect_image.unlike_warning(chosen, bundle)
 
 TABS = ["Feature maps", "Filters", "Prediction", "Evaluation", "Where it looks"]
 tabs = dict(zip(TABS, st.tabs(TABS, key="inspect.tab", on_change="rerun"), strict=True))

@@ -294,3 +294,37 @@ def from_drawing(
         f"in {size}×{size}, white on black (how MNIST was made)"
     )
     return Converted(_pack(out), out.copy(), notes, (ink.shape[1], ink.shape[0]), "RGBA", "drawing")
+
+
+def centre_like_mnist(arr: np.ndarray, *, size: int = 28, box: int = 20) -> Converted:
+    """A light-on-dark digit (uint8 [H, W], already the network's size) cropped to its strokes,
+    scaled into a ``box``×``box`` square and centred by mass, exactly as ``from_drawing`` does
+    for the canvas, so an upload that fills its frame looks like an MNIST digit.
+    Raises ImageError for a picture with no strokes."""
+    return from_drawing(np.asarray(arr, dtype=np.uint8), like="mnist", size=size, box=box)
+
+
+def unlike_training(
+    x: torch.Tensor, reference: torch.Tensor, *, z_limit: float = 3.0
+) -> str | None:
+    """Why the image ``x`` (uint8 [1, C, H, W]) looks unlike ``reference`` (uint8 [N, C, H, W],
+    e.g. the test images), or None: its brightness per channel, and its contrast, compared with
+    the spread of the reference images' own (more than ``z_limit`` standard deviations away)."""
+    ref = reference[:2000].float()
+    img = x.float()
+    means, stds = ref.mean(dim=(2, 3)), ref.std(dim=(2, 3))  # (N, C): each image's own
+    m, s = img.mean(dim=(2, 3))[0], img.std(dim=(2, 3))[0]  # (C,)
+
+    def z(v: torch.Tensor, col: torch.Tensor) -> torch.Tensor:
+        return (v - col.mean(0)).abs() / col.std(0).clamp_min(1.0)
+
+    zm, zs = z(m, means), z(s, stds)
+    if float(torch.maximum(zm, zs).max()) <= z_limit:
+        return None
+    avg, spread = means.mean().item(), means.mean(1).std().item()
+    return (
+        f"This image is unlike the training images: its mean pixel value is {m.mean().item():.0f} "
+        f"(the test images: {avg:.0f} ± {spread:.0f}) and its contrast {s.mean().item():.0f} "
+        f"(theirs: {stds.mean().item():.0f}). The network has only seen images like those, so "
+        "its answer, however sure, may mean little."
+    )

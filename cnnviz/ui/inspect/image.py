@@ -25,7 +25,13 @@ import streamlit as st
 import torch
 
 from cnnviz.inspect.image_steps import ImageError
-from cnnviz.inspect.images import LIMITS, from_drawing, to_model_input
+from cnnviz.inspect.images import (
+    LIMITS,
+    centre_like_mnist,
+    from_drawing,
+    to_model_input,
+    unlike_training,
+)
 from cnnviz.ui.inspect.model import Subject
 
 if TYPE_CHECKING:
@@ -101,6 +107,16 @@ def convert_upload(
         f"{conv.format or 'image'} {conv.original_size[0]}×{conv.original_size[1]}, mode {conv.original_mode}"
     ]
     notes += list(conv.notes)
+    if dark and is_digit_like(subject):  # centred and sized like MNIST, as the canvas does
+        try:
+            centred = centre_like_mnist(conv.preview)
+            notes += [
+                n.replace("strokes cropped", "then, like a drawing: strokes cropped")
+                for n in centred.notes
+            ]
+            return Chosen(centred.tensor, None, "your upload", tuple(notes)), None
+        except ImageError:
+            notes.append("no strokes found to centre: used as it is")
     return Chosen(conv.tensor, None, "your upload", tuple(notes)), None
 
 
@@ -282,6 +298,17 @@ def choose_image(
     if source == "Upload":
         return _upload(subject, bundle)
     return _drawing(subject)
+
+
+def unlike_warning(chosen: Chosen, bundle: Any) -> None:
+    """A warning when an upload or a drawing is far from the test images' statistics."""
+    if bundle is None or chosen.label is not None or not len(bundle.test_x):
+        return
+    if tuple(bundle.test_x.shape[1:]) != tuple(chosen.x.shape[1:]):
+        return
+    why = unlike_training(chosen.x, bundle.test_x)
+    if why:
+        st.warning(why, icon=":material/warning:")
 
 
 def show_chosen(chosen: Chosen, subject: Subject) -> None:

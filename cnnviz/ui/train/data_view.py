@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -80,22 +81,25 @@ def data_preview(
         st.error(f"The validation split cannot be made: {e}")
         return
     c, h, w = bundle.shape
+    bkey = _bundle_key(bundle)
+    # every figure is built once per its inputs (a rerun for another setting reuses it)
     samples, classes, pixels, batch = st.tabs(["Samples", "Classes", "Pixels", "One mini-batch"])
     with samples:
         per_class = 6 if len(bundle.classes) <= 12 else 3
-        show(
-            plots.sample_grid(
+        fig = _memo(
+            ("samples", bkey, per_class, seed),
+            lambda: plots.sample_grid(
                 bundle.train_x, bundle.train_y, bundle.classes, per_class=per_class, seed=seed
             ),
-            name="sample-images",
-            key=f"{key}.samples",
         )
+        show(fig, name="sample-images", key=f"{key}.samples")
         st.caption(
             f"Each image is a {c}×{h}×{w} tensor of uint8 values (0–255): {c} channel(s), {h} rows, {w} columns."
         )
     with classes:
-        show(
-            plots.class_counts(
+        fig = _memo(
+            ("counts", bkey, round(val_fraction, 4), seed),
+            lambda: plots.class_counts(
                 bundle.classes,
                 {
                     "train": bundle.train_y[tr],
@@ -103,9 +107,8 @@ def data_preview(
                     "test": bundle.test_y,
                 },
             ),
-            name="class-counts",
-            key=f"{key}.counts",
         )
+        show(fig, name="class-counts", key=f"{key}.counts")
         st.caption(
             "The validation images are held out of the training set (same share of every class); "
             "the test images are the dataset's own test split, used once at the end."
@@ -117,23 +120,59 @@ def data_preview(
         )
         normalization = fit_normalization(norm_kind, bundle.train_x[fit_idx])
     with pixels:
+        _pixels(bundle, bkey, tr, g, normalization, (round(val_fraction, 4), seed), key)
+    with batch:
+        _mini_batch(bundle, tr, normalization, batch_size, shuffle, flip, crop_padding, seed, key)
+
+
+def _bundle_key(bundle: DataBundle) -> tuple:
+    """Names a loaded bundle for the figure cache (bundles are cached resources themselves)."""
+    return (id(bundle), bundle.name, len(bundle.train_y), len(bundle.test_y), bundle.shape)
+
+
+@st.cache_resource(max_entries=48, show_spinner=False)
+def _cached(key: tuple, _build: Any) -> Any:
+    return _build()
+
+
+def _memo(key: tuple, build: Any) -> Any:
+    """A figure or table built once per inputs (``key``), for every session on the server."""
+    return _cached(key, build)
+
+
+def _pixels(
+    bundle: DataBundle,
+    bkey: tuple,
+    tr: torch.Tensor,
+    g: torch.Generator,
+    normalization: Normalization,
+    split: tuple,
+    key: str,
+) -> None:
+    norm_key = normalization.describe()
+
+    def build() -> tuple[Any, Any, Any, int] | str:
         pick = tr[torch.randperm(len(tr), generator=g)[:_SAMPLE]]
         raw = bundle.train_x[pick]
         try:
             fed = normalization.apply(raw)
         except ValueError as e:
-            st.error(str(e))
-            return
-        st.markdown(f"**Normalization:** {normalization.describe()}")
-        left, right = st.columns(2)
-        left.markdown("Raw pixels (uint8)")
-        left.dataframe(_stats_table(raw))
-        right.markdown("After normalization (float32, what the network is fed)")
-        right.dataframe(_stats_table(fed))
-        show(plots.pixel_histograms(raw, fed), name="pixel-histograms", key=f"{key}.hist")
-        st.caption(f"Measured on {len(pick):,} training images.")
-    with batch:
-        _mini_batch(bundle, tr, normalization, batch_size, shuffle, flip, crop_padding, seed, key)
+            return str(e)
+        return _stats_table(raw), _stats_table(fed), plots.pixel_histograms(raw, fed), len(pick)
+
+    built = _memo(("pixels", bkey, split, norm_key), build)
+    if isinstance(built, str):
+        st.error(built)
+        return
+    raw_table, fed_table, fig, n = built
+    st.markdown(f"**Normalization:** {norm_key}")
+    left, right = st.columns(2)
+    left.markdown("Raw pixels (uint8)")
+    left.dataframe(raw_table)
+    right.markdown("After normalization (float32, what the network is fed)")
+    right.dataframe(fed_table)
+    show(fig, name="pixel-histograms", key=f"{key}.hist")
+    st.caption(f"Measured on {n:,} training images.")
 
 
 def _mini_batch(
@@ -188,11 +227,11 @@ def _mini_batch(
         + (f"\naugmentation (training only): {', '.join(aug)}" if aug else ""),
         language="text",
     )
-    show(
-        plots.batch_grid(pictures, y, bundle.classes, shape=tuple(x.shape)),
-        name="mini-batch",
-        key=f"{key}.batch",
+    fig = _memo(
+        ("batch", _bundle_key(bundle), len(tr), b, shuffle, flip, crop_padding, seed),
+        lambda: plots.batch_grid(pictures, y, bundle.classes, shape=tuple(x.shape)),
     )
+    show(fig, name="mini-batch", key=f"{key}.batch")
     st.caption(
         "Shown as pictures (augmented, before normalization); under each one, the name of its label's class."
     )
