@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.ui import state
 from cnnviz.ui.inspect import evaluation as inspect_eval
 from cnnviz.ui.inspect import image as inspect_image
 from cnnviz.ui.inspect import layers as inspect_layers
@@ -25,7 +26,10 @@ if bundle is None and why_not and inspect_image.is_image_input(subject):
     draw = " or draw one." if inspect_image.is_digit_like(subject) else "."
     st.warning(f"{why_not} You can still upload an image{draw}")
 
-left, right = st.columns([3, 2], gap="large")
+# presenter mode's larger text cut the controls off at 1024×768 ("Up…"): one under the other
+left, right = (
+    (st.container(), st.container()) if state.teaching() else st.columns([3, 2], gap="large")
+)
 with left:
     evaluation = inspect_eval.cached_evaluation(subject)
     if (

@@ -153,3 +153,18 @@ def test_presenter_scale_makes_labels_and_boxes_larger() -> None:
     assert abs(height(large) - 1.5 * height(small)) < 1e-6
     mlp = design_figure(MLP, summarize(MLP, 1), scale=1.5)
     assert mlp.data[1].marker.size == 39 and mlp.layout.annotations[0].font.size == 18
+
+
+def test_presenter_diagram_grows_to_fill_a_projector_width() -> None:
+    """Boxes keep their proportions, so a short stack at a fixed height stayed narrow."""
+    from cnnviz.plots.design.diagram import PRESENTER_WIDTH
+
+    spec = PRESETS["mnist-basic"].spec
+    rows = summarize(spec)
+    normal = design_figure(spec, rows, 0, height=340, scale=1.0)
+    presenter = design_figure(spec, rows, 0, height=460, scale=1.5)
+    assert normal.layout.height == 340
+    xr, yr = presenter.layout.xaxis.range, presenter.layout.yaxis.range
+    width_at_height = (presenter.layout.height - 20) * (xr[1] - xr[0]) / (yr[1] - yr[0])
+    assert width_at_height >= PRESENTER_WIDTH - 5 or presenter.layout.height == 720
+    assert presenter.layout.height > 460

@@ -215,3 +215,15 @@ def test_training_images_to_use_is_capped_at_what_the_folder_holds(tmp_path, mon
     box = at.number_input(key="train.data.n.mnist")
     assert box.value == 20 and box.max == 20
     assert any("The files hold 20 training images" in c.value for c in at.caption)
+
+
+def test_presenter_mode_shows_the_shape_table_as_page_text():
+    """At 1024×768 the grid stayed ~13 px with grey layer names and scrolled sideways."""
+    at = _app({"present": "1"})
+    assert at.session_state[state.TEACHING] is True
+    tables = at.table
+    assert tables, "no plain table in presenter mode"
+    shown = tables[0].value
+    assert list(shown.columns) == ["#", "Layer", "Output shape", "Params", "Mult-adds", "Message"]
+    assert "Conv2d(3, 6, kernel_size=3)" in shown["Layer"].tolist()
+    assert not [d for d in at.dataframe if "Params formula" in getattr(d.value, "columns", [])]

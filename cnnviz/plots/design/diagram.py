@@ -245,13 +245,28 @@ def blocks_figure(
             "scaleanchor": "x",
             "scaleratio": 1,
         },
-        "height": height,
+        "height": _filling_height(height, (-20, max(x, 200)), (bottom, top + 30 * scale), scale)
+        if drawn
+        else height,
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "plot_bgcolor": "white",
         "dragmode": "pan",
         "hoverlabel": {"align": "left"},
     }
     return go.Figure(data=[hover], layout=layout)
+
+
+PRESENTER_WIDTH = 940  # px: a 1024×768 projector's page width, the sidebar closed
+
+
+def _filling_height(height: int, xr: tuple, yr: tuple, scale: float) -> int:
+    """The boxes keep their proportions (x and y share one scale), so a fixed height leaves
+    a short stack narrow: in presenter mode (``scale`` > 1) the height grows until the
+    diagram fills the projector's width (at most 720 px)."""
+    if scale <= 1:
+        return height
+    aspect = (yr[1] - yr[0]) / max(xr[1] - xr[0], 1)
+    return int(min(max(height, PRESENTER_WIDTH * aspect + 20), 720))
 
 
 def design_figure(

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz.design.layer_kinds import LAYER_KINDS, Rule
 from cnnviz.design.shapes import format_bytes, format_count, totals
+from cnnviz.ui import state
 from cnnviz.ui.figures import subject
 
 TOTAL = "Total"
@@ -138,9 +139,31 @@ def table_csv(rows: list[dict]) -> str:
     return frame.to_csv(index=False)
 
 
+PRESENTER_COLUMNS = ("#", "Layer", "Output shape", "Params", "Mult-adds", "Message")
+
+
+def presenter_table(frame: pd.DataFrame, selected: int | None = None) -> None:
+    """Presenter mode: a plain table in page text (it grows with presenter mode's larger font,
+    black layer names, no sideways scrolling), with the columns a class reads off a projector."""
+    shown = frame[[c for c in PRESENTER_COLUMNS if c in frame.columns]]
+    styled = shown.style.apply(lambda r: _style(frame.loc[r.name])[: len(r)], axis=1).hide(
+        axis="index"
+    )
+    if selected is not None and selected < len(shown):
+        styled = styled.set_properties(
+            subset=pd.IndexSlice[[selected], :], **{"font-weight": "700"}
+        )
+    st.table(styled)
+
+
 def shape_table(rows: list[dict], selected: int | None = None) -> None:
     error_messages(rows)
     frame = table_frame(rows)
+    if state.teaching():
+        presenter_table(frame, selected)
+        notes_list(rows)
+        _totals(rows)
+        return
     styled = frame.style.apply(_style, axis=1)
     if selected is not None and selected < len(rows):
         styled = styled.set_properties(
@@ -175,6 +198,10 @@ def shape_table(rows: list[dict], selected: int | None = None) -> None:
         key="design.table.csv",
     )
     notes_list(rows)
+    _totals(rows)
+
+
+def _totals(rows: list[dict]) -> None:
     t = totals(rows)
     with st.container(key="design_totals"):  # editor.TOTALS_KEY: two rows when narrow
         c = st.columns(4)
