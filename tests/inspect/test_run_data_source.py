@@ -7,7 +7,7 @@ import json
 from cnnviz.data.registry import load_dataset
 from cnnviz.design.presets import PRESETS
 from cnnviz.train.config import TrainConfig
-from cnnviz.train.jobs import Job
+from cnnviz.train.job import Job
 from cnnviz.train.store import open_run
 from cnnviz.ui.inspect import evaluation
 from cnnviz.ui.inspect.model import subject_from_run

@@ -92,7 +92,8 @@ def running_elsewhere() -> list[Job]:
         where = f"epoch {p.epoch}/{p.epochs}" if p.total_iterations else "starting"
         with st.container(border=True):
             st.info(
-                f"A training is running on this server: **{job.writer.label}** on "
+                f"A training is running on this server: "
+                f"**{getattr(getattr(job, 'writer', None), 'label', '') or job.run_id}** on "
                 f"{job.dataset or 'its data'}, {where} (job `{job.id}`).",
                 icon=":material/directions_run:",
             )
