@@ -11,7 +11,8 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.train.config import NormalizeKind, OptimizerKind, TrainConfig
+from cnnviz.data.kinds import NormKind
+from cnnviz.train.config import OptimizerKind, TrainConfig
 from cnnviz.ui import state
 from tests.helpers import APP
 
@@ -68,7 +69,7 @@ def _choose(at: AppTest) -> None:
     at.selectbox(key="train.data.size.shapes").set_value(28).run()
     at.number_input(key="train.cfg.epochs").set_value(2).run()
     at.number_input(key="train.cfg.lr").set_value(0.01).run()
-    at.radio(key="train.cfg.normalize").set_value(NormalizeKind.NONE).run()
+    at.radio(key="train.cfg.normalize").set_value(NormKind.NONE).run()
     at.selectbox(key="train.cfg.optimizer").set_value(OptimizerKind.SGD).run()
     at.number_input(key="train.data.n.shapes").set_value(150).run()
     at.slider(key="train.data.val").set_value(20).run()
@@ -79,7 +80,7 @@ def _chosen(at: AppTest) -> None:
     assert at.selectbox(key="train.data.size.shapes").value == 28
     assert at.number_input(key="train.cfg.epochs").value == 2
     assert at.number_input(key="train.cfg.lr").value == pytest.approx(0.01)
-    assert at.radio(key="train.cfg.normalize").value is NormalizeKind.NONE
+    assert at.radio(key="train.cfg.normalize").value is NormKind.NONE
     assert at.selectbox(key="train.cfg.optimizer").value is OptimizerKind.SGD
     assert at.number_input(key="train.data.n.shapes").value == 150
     assert at.slider(key="train.data.val").value == 20
@@ -132,7 +133,7 @@ def test_custom_design_takes_trainconfig_defaults_for_every_setting():
     base = TrainConfig()
     for name in ("epochs", "optimizer", "lr", "normalize", "seed", "augment_crop"):
         assert at.session_state[f"train.cfg.{name}"] == getattr(base, name), name
-    assert at.radio(key="train.cfg.normalize").value is NormalizeKind.STANDARDIZE
+    assert at.radio(key="train.cfg.normalize").value is NormKind.STANDARDIZE
 
 
 def test_choosing_a_preset_on_design_brings_its_dataset_and_settings_to_train():

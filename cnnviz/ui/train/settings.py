@@ -16,13 +16,13 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.data.kinds import NormKind
 from cnnviz.data.registry import DATASETS
 from cnnviz.design.presets import PRESETS
 from cnnviz.train.config import (
     MAX_CROP,
     DeviceKind,
     LrSchedule,
-    NormalizeKind,
     OptimizerKind,
     TrainConfig,
 )
@@ -48,9 +48,9 @@ DEVICES = {
     DeviceKind.MPS: "MPS (Apple GPU)",
 }
 NORMALIZE = {
-    NormalizeKind.NONE: "none: raw pixels 0..255",
-    NormalizeKind.DIV255: "÷255: pixels 0..1",
-    NormalizeKind.STANDARDIZE: "per-channel mean/std of the training split",
+    NormKind.NONE: "none: raw pixels 0..255",
+    NormKind.DIV255: "÷255: pixels 0..1",
+    NormKind.STANDARDIZE: "per-channel mean/std of the training split",
 }
 # the settings drawn here; batch size, validation split and shuffle belong to the data section
 PIPELINE = ("batch_size", "val_fraction", "shuffle")
@@ -90,9 +90,7 @@ def take_preset() -> None:
     )
 
 
-def _fit(
-    bundle: Any, kind: NormalizeKind, val_fraction: float, seed: int
-) -> tuple[Any, int] | None:
+def _fit(bundle: Any, kind: NormKind, val_fraction: float, seed: int) -> tuple[Any, int] | None:
     """(Normalization, training images it was measured on), as the engine computes it.
 
     Same seeded split and ``fit_normalization`` as ``cnnviz.prepared.prepare``;
@@ -102,7 +100,7 @@ def _fit(
 
     if bundle is None:
         return None
-    if kind is not NormalizeKind.STANDARDIZE:  # nothing to measure
+    if kind is not NormKind.STANDARDIZE:  # nothing to measure
         return fit_normalization(kind, bundle.train_x[:1]), 0
     key = (id(bundle), len(bundle.train_y), kind, round(float(val_fraction), 4), int(seed))
     memo = st.session_state.setdefault(P + "norm_memo", {})
@@ -118,20 +116,20 @@ def _fit(
     return memo[key]
 
 
-def fitted_normalization(bundle: Any, kind: NormalizeKind, val_fraction: float, seed: int) -> Any:
+def fitted_normalization(bundle: Any, kind: NormKind, val_fraction: float, seed: int) -> Any:
     """The ``Normalization`` training will use (None if it cannot be measured)."""
     fit = _fit(bundle, kind, val_fraction, seed)
     return fit[0] if fit else None
 
 
-def normalization_values(bundle: Any, kind: NormalizeKind, val_fraction: float, seed: int) -> str:
+def normalization_values(bundle: Any, kind: NormKind, val_fraction: float, seed: int) -> str:
     """The normalization in words, with the numbers."""
     fit = _fit(bundle, kind, val_fraction, seed)
     if fit is None:
         return "cannot be measured on this split (no training images left?)"
     norm, n = fit
     return norm.describe() + (
-        f", measured on the {n:,} training images" if kind is NormalizeKind.STANDARDIZE else ""
+        f", measured on the {n:,} training images" if kind is NormKind.STANDARDIZE else ""
     )
 
 
