@@ -118,6 +118,26 @@ def test_feature_maps_of_every_layer_with_their_shapes(runs_dir: Path):
     assert not at.exception
 
 
+def test_the_chosen_test_image_survives_a_page_switch_and_a_refresh(runs_dir: Path):
+    at = _open_inspect()
+    at.slider(key="inspect.index").set_value(7).run()
+    at.switch_page("views/design.py")
+    at.run()
+    at.switch_page("views/inspect.py")
+    at.run()
+    assert not at.exception, at.exception
+    assert at.slider(key="inspect.index").value == 7
+    url = {k: (v[0] if isinstance(v, list) else v) for k, v in at.query_params.items()}
+    assert "index:7" in url.get("img", "")
+    again = AppTest.from_file(APP, default_timeout=60)
+    for k, v in url.items():
+        again.query_params[k] = v
+    again.run()
+    again.switch_page("views/inspect.py")
+    again.run()
+    assert again.slider(key="inspect.index").value == 7
+
+
 def test_choose_a_test_image_by_index_class_and_random(runs_dir: Path):
     from cnnviz.data.registry import DATASETS, load_dataset
 

@@ -32,6 +32,7 @@ from cnnviz.inspect.images import (
     to_model_input,
     unlike_training,
 )
+from cnnviz.ui import state
 from cnnviz.ui.inspect.model import Subject
 
 if TYPE_CHECKING:
@@ -127,7 +128,7 @@ def _class_filter(subject: Subject) -> int:
         "Class",
         options,
         format_func=lambda i: "any class" if i < 0 else f"{i}: {subject.class_name(i)}",
-        key=_CLASS,
+        key=state.kept(_CLASS, -1),  # kept across page switches and in ?img=
     )
 
 
@@ -152,6 +153,7 @@ def _test_image(subject: Subject, bundle: DataBundle) -> Chosen | None:
     else:
         key, first = _CLASS_POS, 1
         label = f"Image (1 to {n}, among the {n} “{subject.class_name(cls)}” test images)"
+    state.kept(key, first)
     if not first <= st.session_state.get(key, first) < first + n:
         st.session_state[key] = first
     with b:
@@ -288,9 +290,10 @@ def choose_image(
         )
         return None
     sources = offered_sources(subject, bundle)
-    source = st.segmented_control(
-        "Image from", sources, default=sources[0], key="inspect.source", required=True
-    )
+    key = state.kept("inspect.source", sources[0])
+    if st.session_state[key] not in sources:  # e.g. a mistake, for a network without test images
+        st.session_state[key] = sources[0]
+    source = st.segmented_control("Image from", sources, key=key, required=True)
     if source == "Test image":
         return _test_image(subject, bundle)
     if source == "A mistake":
