@@ -178,10 +178,15 @@ def heading(page, title: str) -> None:
     page.locator("h1", has_text=title).first.wait_for(timeout=400_000)
 
 
-def switch(page, title: str) -> float:
+def switch(page, title: str, *, live: bool = False) -> float:
+    """Seconds from the click to the page drawn and idle; ``live``: a page whose live view
+    reruns every second never idles, so the progress bar's appearance ends the wait."""
     t = now_ms(page)
     page.locator('[data-testid="stSidebarNav"] a', has_text=title).first.click()
     heading(page, title)
+    if live:
+        page.locator(PROGRESS).first.wait_for(timeout=400_000)
+        return (now_ms(page) - t) / 1000
     return settle(page, t)
 
 
@@ -218,6 +223,9 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     ap.add_argument("--phase-s", type=float, default=20.0, help="seconds per watching phase")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument(
+        "--watch-only", action="store_true", help="skip the page switches and edits (quicker)"
+    )
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing (apt install chromium)")
@@ -242,17 +250,17 @@ def main() -> int:
 
             switches: dict[str, list[float]] = {p: [] for p in PAGES}
             first_train = None
-            order = [*PAGES[1:], PAGES[0]] * rounds
+            order = [] if args.watch_only else [*PAGES[1:], PAGES[0]] * rounds
             for title in order:
                 took = switch(page, title)
                 if title == "Train" and first_train is None:
                     first_train = took
                 switches[title].append(took)
-            allsw = [t for ts in switches.values() for t in ts]
+            allsw = [t for ts in switches.values() for t in ts] or [float("nan")]
             print(f"\n[page switches, {len(allsw)}] {load()}")
             row("page switch p50", f"{statistics.median(allsw):.2f} s", "-")
             row("page switch p95", f"{pct(allsw, 0.95):.2f} s", "<= 1.5 s")
-            row("first switch to Train (loads the images)", f"{first_train:.2f} s", "-")
+            row("first switch to Train (loads the images)", f"{first_train or 0:.2f} s", "-")
             for title, ts in switches.items():
                 print(f"    {title:<8} " + "  ".join(f"{t:.2f}" for t in ts))
 
@@ -262,7 +270,7 @@ def main() -> int:
             page.get_by_text("Look at the data").first.wait_for()
             box = page.get_by_role("spinbutton", name="Epochs", exact=True).first
             edits = []
-            for i in range(3 if args.quick else 6):
+            for i in range(1 if args.watch_only else 3 if args.quick else 6):
                 box.fill(str(40 + i))
                 t = now_ms(page)
                 box.press("Enter")
@@ -319,7 +327,7 @@ def main() -> int:
                     switch(page, "Design")
                 elif kind.startswith("watch"):
                     if not page.url.split("?")[0].endswith("train"):
-                        switch(page, "Train")
+                        switch(page, "Train", live=True)
                     for _ in range(int(kind[-1]) - 1):
                         extra_tabs.append(open_page(browser.new_context(), page.url))
                     for p in [page, *extra_tabs]:
@@ -328,7 +336,7 @@ def main() -> int:
             for p in extra_tabs:
                 p.close()
             if not page.url.split("?")[0].endswith("train"):
-                switch(page, "Train")
+                switch(page, "Train", live=True)
             page.get_by_role("button", name="Stop").click()
             page.get_by_text("Training stopped").first.wait_for(timeout=400_000)
             rows = iter_rows(base / "runs")
