@@ -294,7 +294,10 @@ class Job:
 
     def wait(self, timeout_s: float | None = None) -> bool:
         """Block until the worker has ended (tests, CLI). True if it did."""
-        if self._thread.ident is None:  # registered a moment before its thread starts
-            return self.done
-        self._thread.join(timeout_s)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        while self._thread.ident is None and not self.done:  # registered, thread not yet started
+            if deadline is not None and time.monotonic() >= deadline:
+                return self.done
+            time.sleep(0.01)
+        self._thread.join(None if deadline is None else max(deadline - time.monotonic(), 0.0))
         return not self._thread.is_alive()
