@@ -23,7 +23,7 @@ TINY = {
 
 
 def _learn(lesson: str, spec: dict | None = TINY, run_id: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     if spec is not None:
         at.session_state["cnnviz.design.spec"] = spec

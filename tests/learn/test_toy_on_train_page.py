@@ -23,7 +23,7 @@ def _no_job_left():
 
 
 def test_lecture_mlp_trains_on_xor_after_one_fix() -> None:
-    at = AppTest.from_file(APP, default_timeout=60)
+    at = AppTest.from_file(APP, default_timeout=120)
     at.run()
     at.session_state["cnnviz.design.spec"] = PRESETS["mlp-2-3-3-1"].new_spec()
     at.switch_page("views/train.py")
