@@ -68,7 +68,7 @@ def _train_page(page, url: str, epochs: int) -> None:
 
 
 def _job_id(page) -> str:
-    page.wait_for_url(re.compile(r"[?&]job="), timeout=60_000)
+    page.wait_for_url(re.compile(r"[?&]job="), timeout=120_000)
     return re.search(r"[?&]job=([0-9a-f]+)", page.url).group(1)
 
 
@@ -92,7 +92,7 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         bob_job = _job_id(bob)
         _train_page(ada, class_url, epochs=1)
         ada.get_by_role("button", name="Start training").click()
-        ada.get_by_text(re.compile(r"Waiting: 1st in line")).wait_for(timeout=60_000)
+        ada.get_by_text(re.compile(r"Waiting: 1st in line")).wait_for(timeout=240_000)
         ada_job = _job_id(ada)
         assert ada_job != bob_job
 
@@ -100,12 +100,12 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         _open(teacher, f"{class_url}/teacher")
         table = teacher.locator('[data-testid="stDataFrame"]').first
         table.wait_for()
-        teacher.get_by_text("1 training · 1 waiting").wait_for(timeout=30_000)
+        teacher.get_by_text("1 training · 1 waiting").wait_for(timeout=120_000)
 
         # Bob opens Ada's job link: read-only, no Pause / Stop / Leave the queue
         peek = cb.new_page()
         _open(peek, f"{class_url}/train?job={ada_job}")
-        peek.get_by_text(re.compile(r"Ada's job · Waiting")).wait_for(timeout=60_000)
+        peek.get_by_text(re.compile(r"Ada's job · Waiting")).wait_for(timeout=120_000)
         assert peek.get_by_role("button", name="Leave the queue").count() == 0
 
         # Bob stops his own job; Ada's starts by itself (nobody reloads her page)

@@ -166,9 +166,10 @@ def _waiting_body(entry_id: str) -> None:
             st.rerun()
         return
     who = "" if e.owner == getattr(session.me(), "id", None) else f"{e.owner_name}'s job · "
+    n = session.room().limits().jobs_at_once
     st.info(
-        f"{who}{place_text(e)} The server trains {session.room().limits().jobs_at_once} "
-        "networks at once; this page switches to the live charts by itself when it starts "
+        f"{who}{place_text(e)} The server trains {n} network{'s' if n != 1 else ''} "
+        "at once; this page switches to the live charts by itself when it starts "
         "(you can close the tab: the run will be yours on the Runs page).",
         icon=":material/hourglass_top:",
     )
