@@ -96,7 +96,8 @@ def comparison_view(run_ids: list[str]) -> None:
     labels, cols, marks = _groups(runs, manifest)
     if manifest is not None:
         st.markdown(f"**Experiment: {manifest.get('kind')}** — {manifest.get('reading') or ''}")
-        _arm_table(manifest, runs, st.session_state.get(K + "best", False))
+        if len(manifest.get("seeds", [])) > 1:  # mean and spread over the seeds of each arm
+            _arm_table(manifest, runs, st.session_state.get(K + "best", False))
     c1, c2, c3 = st.columns([3, 2, 4], vertical_alignment="bottom")
     picked_axis = c1.segmented_control(
         "x-axis", [str(a) for a in XAxis], default=str(XAxis.EPOCHS), key=K + "axis",
