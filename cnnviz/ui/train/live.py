@@ -162,6 +162,8 @@ def _outcome(job: Job) -> None:
             f"Training finished in {duration(end.elapsed_s)}.{acc} (on test images the network never saw while training).",
             icon=":material/check_circle:",
         )
+        if end.reason:  # early stopping: when, and the best epoch kept as best.pt
+            st.info(end.reason, icon=":material/front_hand:")
     elif status is Outcome.STOPPED:
         done = len(job.epoch_metrics())
         finished = f"{done} epoch{'s' if done != 1 else ''} finished"
@@ -203,6 +205,7 @@ def _figures(
             test_loss=getattr(end, "test_loss", None),
             title=None,
             font_size=font,
+            best_epoch=getattr(end, "best_epoch", None),
         ),
     )
 
