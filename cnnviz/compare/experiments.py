@@ -244,16 +244,24 @@ def _norm_reading(
             f" As the course says, normalized data is better than the raw data: with {best.label} the "
             "inputs are on the scale the weights start at, so the gradient steps are well sized."
         ), None
+    adaptive = str(config.optimizer) in ("adam", "adamw")
+    opt = {"adam": "Adam", "adamw": "AdamW"}.get(str(config.optimizer), "SGD")
     if best.mean > raw.mean + _margin(raw, best):
+        if adaptive:
+            return first + (
+                f" Only partly what the course says: {best.label} beat the raw 0–255 pixels but "
+                f"{' and '.join(worse)} did worse, because {opt} scales every step by the running "
+                "size of its gradients and so copes with raw pixels; run the same with SGD to see "
+                "the effect of normalization."
+            ), {"optimizer": "sgd", "lr": 0.01}
         return first + (
             f" Only partly what the course says: {best.label} beat the raw 0–255 pixels, but "
             f"{' and '.join(worse)} did worse than raw, so with this few epochs and seeds the "
             "normalization alone does not decide it; run more seeds to see whether it holds."
         ), {"repeats": 3}
-    adaptive = str(config.optimizer) in ("adam", "adamw")
     if adaptive:
         return first + (
-            f" This contradicts the course's claim that normalized data is better: {str(config.optimizer).replace('adamw', 'AdamW').replace('adam', 'Adam')} "
+            f" This contradicts the course's claim that normalized data is better: {opt} "
             "divides every step by the running size of its gradients, so it adapts to the 0–255 scale "
             "far better than SGD; run the same experiment with SGD to see the effect."
         ), {"optimizer": "sgd", "lr": 0.01}

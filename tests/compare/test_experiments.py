@@ -129,3 +129,10 @@ def test_cancel_stops_the_running_job_and_the_rest(tmp_path):
     assert exp.wait(60)
     assert len(exp.results) <= 1 and all(r.status == "stopped" for r in exp.results)
     assert reg.live() == []
+
+
+def test_a_mixed_normalization_result_with_adam_says_only_partly_and_offers_sgd():
+    res = _arms(("none (0–255)", 0.60), ("÷255", 0.48), ("standardize", 0.70))
+    text, variant = reading("normalization", res, CFG.with_(optimizer="adam"))
+    assert "Only partly" in text and "÷255 did worse" in text and "Adam" in text
+    assert variant == {"optimizer": "sgd", "lr": 0.01}
