@@ -210,3 +210,10 @@ def test_job_progress_estimates_from_recent_iterations():
     assert job.wait(30)
     p = job.progress()
     assert p.eta_s == 0 and p.images_per_s > 0  # 30 iterations: enough after warm-up
+
+
+def test_wait_covers_a_job_listed_but_not_started_yet():
+    job = Job(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))
+    assert job.wait(0.05) is False  # not started: nothing to wait for yet
+    threading.Timer(0.2, job.start).start()  # as the registry does, just after listing it
+    assert job.wait(60) and job.status == JobStatus.FINISHED
