@@ -5,12 +5,16 @@ old-style multipage app until ``st.navigation`` has run once, so a link straight
 ``/train`` on a freshly started server would skip this router.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from cnnviz.ui import sidebar, state
 from cnnviz.ui.classroom import gate
 
-st.set_page_config(page_title="cnnviz", page_icon=":material/neurology:", layout="wide")
+# a local icon: a Material icon as favicon makes every browser fetch it from fonts.gstatic.com
+ICON = Path(__file__).parent / "assets" / "icon.png"
+st.set_page_config(page_title="cnnviz", page_icon=str(ICON), layout="wide")
 
 DESIGN = st.Page(
     "views/design.py", title="Design", icon=":material/architecture:", url_path="design"

@@ -19,12 +19,14 @@ from typing import BinaryIO
 import torch
 from torch import Tensor
 
+from cnnviz.data.access import walk_files
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.pipeline import MAX_SIZE, MIN_SIZE
+from cnnviz.data.image_formats import IMAGE_SUFFIXES, open_user_image
 
-IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff", ".ppm", ".pgm")
 MAX_FILES = 20_000  # images read from one folder; more are left out with a note
 MAX_CLASSES = 100
+MAX_IMAGE_PIXELS = 40_000_000  # one image (8000×5000); a larger one is skipped unread
 
 ZIP_MAX_MEMBERS = 20_000
 ZIP_MAX_TOTAL_BYTES = 500 * 1024 * 1024  # uncompressed
@@ -33,13 +35,22 @@ _IGNORED = ("__MACOSX", ".DS_Store", "Thumbs.db")
 
 
 def _class_dirs(root: Path) -> list[Path]:
-    return sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "__")))
+    """The class folders: real sub-folders only (a link is never followed, see cnnviz.data.access)."""
+    return sorted(
+        p
+        for p in root.iterdir()
+        if not p.is_symlink() and p.is_dir() and not p.name.startswith((".", "__"))
+    )
 
 
 def dataset_root(path: Path) -> Path:
     """``path``, or its single sub-folder when that one holds the class folders (ZIP of a folder)."""
     dirs = _class_dirs(path)
-    files = [p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES]
+    files = [
+        p
+        for p in path.iterdir()
+        if not p.is_symlink() and p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+    ]
     if len(dirs) == 1 and not files and _class_dirs(dirs[0]):
         return dirs[0]
     return path
@@ -49,7 +60,9 @@ def _read_image(path: Path, size: int, channels: int) -> Tensor | None:
     from PIL import Image, UnidentifiedImageError
 
     try:
-        with Image.open(path) as im:
+        with open_user_image(path) as im:  # allow-list: a PostScript "cat.png" is skipped
+            if im.width * im.height > MAX_IMAGE_PIXELS:  # a decompression bomb: skipped
+                return None
             im.draft("RGB", (size * 2, size * 2))  # JPEG: decode at a reduced scale when large
             im = im.convert("L" if channels == 1 else "RGB")
             w, h = im.size
@@ -62,6 +75,20 @@ def _read_image(path: Path, size: int, channels: int) -> Tensor | None:
     except (OSError, UnidentifiedImageError, ValueError, Image.DecompressionBombError, SyntaxError):
         return None
     return x.view(size, size, channels).permute(2, 0, 1)
+
+
+def _check_bundle_bytes(n: int, size: int, channels: int) -> None:
+    """Refuse, before decoding, a folder whose images would not fit the dataset memory limit."""
+    from cnnviz.data.registry import MAX_BUNDLE_BYTES
+
+    need = n * channels * size * size
+    if need > MAX_BUNDLE_BYTES:
+        gib = 1 << 30
+        raise DatasetUnavailable(
+            f"{n:,} images of {channels}×{size}×{size} would take {need / gib:.1f} GiB of memory "
+            f"(at most {MAX_BUNDLE_BYTES / gib:.0f} GiB for one dataset): use fewer images, a "
+            "smaller size, or greyscale."
+        )
 
 
 def load_image_folder(
@@ -102,23 +129,23 @@ def load_image_folder(
     if not MIN_SIZE <= size <= MAX_SIZE:
         raise ValueError(f"image size must be between {MIN_SIZE} and {MAX_SIZE} pixels, got {size}")
     files: list[tuple[Path, int]] = []
-    for label, d in enumerate(dirs):
-        files += [
-            (p, label) for p in sorted(d.rglob("*")) if p.is_file() and not p.name.startswith(".")
-        ]
+    for label, d in enumerate(dirs):  # bounded: entries, depth and time (FolderRefused)
+        files += [(p, label) for p in walk_files(d) if not p.name.startswith(".")]
     note = ""
     if len(files) > max_files:
         g = torch.Generator().manual_seed(seed)
         keep = sorted(torch.randperm(len(files), generator=g)[:max_files].tolist())
         note = f"{len(files):,} files found; a random {max_files:,} of them were used (the cap for one folder)."
         files = [files[i] for i in keep]
-    images, labels, skipped = [], [], 0
+    _check_bundle_bytes(len(files), size, channels)  # before a single image is decoded
+    x = torch.empty((len(files), channels, size, size), dtype=torch.uint8)  # filled in place
+    labels, skipped = [], 0
     for p, label in files:
-        x = _read_image(p, size, channels)
-        if x is None:
+        one = _read_image(p, size, channels)
+        if one is None:
             skipped += 1
             continue
-        images.append(x)
+        x[len(labels)] = one
         labels.append(label)
     counts = torch.bincount(torch.tensor(labels, dtype=torch.long), minlength=len(dirs))
     empty = [dirs[i].name for i in range(len(dirs)) if counts[i] == 0]
@@ -127,7 +154,7 @@ def load_image_folder(
             f"no readable image in the class folder(s) {', '.join(empty)} under {root} "
             f"({skipped} unreadable file(s) skipped): add PNG or JPEG images there, or remove the folder."
         )
-    x = torch.stack(images)  # (N, C, H, W)
+    x = x[: len(labels)]  # (N, C, H, W): a view, no copy
     y = torch.tensor(labels, dtype=torch.int64)
     train_x, train_y, test_x, test_y = split_train_val(x, y, test_fraction, seed)
     if skipped:

@@ -10,7 +10,6 @@ unpacked ones.
 from __future__ import annotations
 
 import gzip
-import shutil
 import socket
 from pathlib import Path
 from urllib.error import URLError
@@ -70,21 +69,79 @@ def _where(name: str, root: Path) -> str:
     )
 
 
+# The only honest sizes of the MNIST-family files (MNIST, FashionMNIST and KMNIST share them):
+# an idx header (magic, then one big-endian int32 per dimension) and one byte per value.
+_MNIST_SIZES = {
+    "train-images-idx3-ubyte": 16 + 60_000 * 28 * 28,
+    "train-labels-idx1-ubyte": 8 + 60_000,
+    "t10k-images-idx3-ubyte": 16 + 10_000 * 28 * 28,
+    "t10k-labels-idx1-ubyte": 8 + 10_000,
+}
+
+
+def idx_size(header: bytes) -> int | None:
+    """The byte size an idx file's header promises (magic 0x0000_08_NN: uint8, NN dims), or None."""
+    if len(header) < 4 or header[0] or header[1] or header[2] != 0x08 or not 1 <= header[3] <= 4:
+        return None
+    dims = header[3]
+    if len(header) < 4 + 4 * dims:
+        return None
+    size = 4 + 4 * dims
+    n = 1
+    for i in range(dims):
+        n *= int.from_bytes(header[4 + 4 * i : 8 + 4 * i], "big")
+    return size + n
+
+
+def _gunzip_capped(packed: Path, target: Path, limit: int) -> None:
+    """Unpack ``packed`` into ``target``, refusing more than ``limit`` bytes or a lying header."""
+    tmp = target.with_suffix(".part")
+    try:
+        with gzip.open(packed, "rb") as src, open(tmp, "wb") as dst:
+            head = src.read(16)
+            promised = idx_size(head)
+            if promised is None or promised > limit:
+                raise DatasetUnavailable(
+                    f"{packed} is not an MNIST-style file (its header promises "
+                    f"{'no idx data' if promised is None else f'{promised:,} bytes'}, at most "
+                    f"{limit:,} are expected): delete it and press Download."
+                )
+            dst.write(head)
+            written = len(head)
+            while chunk := src.read(min(1 << 20, promised - written + 1)):
+                written += len(chunk)
+                if written > promised:
+                    raise DatasetUnavailable(
+                        f"{packed} unpacks to more than the {promised:,} bytes its header promises "
+                        "(a damaged or crafted file): delete it and press Download."
+                    )
+                dst.write(chunk)
+            if written != promised:
+                raise DatasetUnavailable(
+                    f"{packed} is cut short ({written:,} of {promised:,} bytes): delete it and "
+                    "press Download."
+                )
+        tmp.replace(target)
+    except DatasetUnavailable:
+        tmp.unlink(missing_ok=True)
+        raise
+    except (OSError, EOFError, gzip.BadGzipFile) as e:
+        tmp.unlink(missing_ok=True)
+        raise DatasetUnavailable(
+            f"{packed} could not be unpacked ({e}): the file is damaged; delete it and download again."
+        ) from e
+
+
 def _gunzip_copies(folder: Path) -> None:
-    """Unpack ``X.gz`` to ``X`` where only the packed file is there (files a user copied)."""
+    """Unpack ``X.gz`` to ``X`` where only the packed file is there (files a user copied).
+
+    Each file is capped at the size an MNIST-family file can honestly have, so a
+    small gzip bomb cannot fill the disk.
+    """
     for f in _MNIST_FILES:
         packed, plain = folder / f"{f}.gz", folder / f
         if packed.is_file() and not plain.is_file():
-            tmp = plain.with_suffix(".part")
-            try:
-                with gzip.open(packed, "rb") as src, open(tmp, "wb") as dst:
-                    shutil.copyfileobj(src, dst, 1 << 20)
-                tmp.replace(plain)
-            except (OSError, EOFError) as e:
-                tmp.unlink(missing_ok=True)
-                raise DatasetUnavailable(
-                    f"{packed} could not be unpacked ({e}): the file is damaged; delete it and download again."
-                ) from e
+            _gunzip_capped(packed, plain, _MNIST_SIZES[f])
 
 
 def _is_network_error(e: BaseException) -> bool:

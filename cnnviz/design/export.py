@@ -21,12 +21,14 @@ import json
 import zlib
 from typing import Any
 
+from cnnviz import bounded_json
 from cnnviz.design.shapes import first_error, summarize
 from cnnviz.design.spec import SpecError, check_spec_structure, compact_layer, describe, kind_of
 from cnnviz.design.spec import normalize_layer as _normalize
 
 MAX_JSON_BYTES = 256 * 1024  # a 200-layer spec is ~20 KB
 MAX_URL_CHARS = 16 * 1024
+MAX_DEPTH = 8  # spec > layers > layer > [h, w]: a design is 4 levels deep
 
 
 def _compact_layers(layers: list[Any]) -> list[Any]:
@@ -65,30 +67,18 @@ def spec_to_json(spec: dict) -> str:
 
 
 def _parse(text: str | bytes, what: str) -> Any:
-    if isinstance(text, bytes):
-        if len(text) > MAX_JSON_BYTES:
-            raise SpecError(
-                f"the {what} is {len(text) // 1024} KB, more than the {MAX_JSON_BYTES // 1024} KB "
-                "a design can be: pick the spec JSON that cnnviz saved"
-            )
-        try:
-            text = text.decode("utf-8-sig")
-        except UnicodeDecodeError as e:
-            raise SpecError(
-                f"the {what} is not text (UTF-8): pick a .json file saved by cnnviz"
-            ) from e
-    if len(text) > MAX_JSON_BYTES:
+    if isinstance(text, bytes) and len(text) > MAX_JSON_BYTES:
         raise SpecError(
-            f"the {what} is longer than the {MAX_JSON_BYTES // 1024} KB a design can be"
+            f"the {what} is {len(text) // 1024} KB, more than the {MAX_JSON_BYTES // 1024} KB "
+            "a design can be: pick the spec JSON that cnnviz saved"
         )
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as e:
-        raise SpecError(
-            f"the {what} is not valid JSON: {e.msg} at line {e.lineno}, column {e.colno}"
-        ) from e
-    except RecursionError as e:
-        raise SpecError(f"the {what} is nested too deeply to be a design") from e
+        return bounded_json.loads(
+            text, what=f"the {what}", max_chars=MAX_JSON_BYTES, max_depth=MAX_DEPTH
+        )
+    except bounded_json.JsonLimitError as e:
+        fix = ": pick a .json file saved by cnnviz" if what == "file" else ""
+        raise SpecError(f"{e}{fix}") from None
 
 
 def _check_layers(spec: dict, *, values: bool) -> None:

@@ -34,6 +34,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from cnnviz.data.image_formats import FORMAT_WORDS, open_user_image
 from cnnviz.inspect.image_steps import (
     Fit,
     ImageError,
@@ -120,7 +121,7 @@ def open_image(
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
+            im = open_user_image(io.BytesIO(data))  # allow-list: never Ghostscript
             w, h = im.size
             if w * h > MAX_PIXELS:
                 raise ImageError(_too_many_pixels(w, h))
@@ -134,7 +135,7 @@ def open_image(
     except ImageError:
         raise
     except UnidentifiedImageError as e:
-        raise ImageError("this file is not an image (PNG, JPEG, GIF, BMP or WebP)") from e
+        raise ImageError(f"this file is not an image ({FORMAT_WORDS})") from e
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as e:
         raise ImageError(_too_many_pixels(0, 0)) from e
     except (OSError, SyntaxError, ValueError, EOFError) as e:

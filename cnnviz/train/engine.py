@@ -45,7 +45,9 @@ from cnnviz.train.events import (
     FitStarted,
     Outcome,
 )
+from cnnviz.train.memory import is_out_of_memory
 from cnnviz.train.prepared import Prepared, prepare
+from cnnviz.train.run_files import RunWriteError
 
 NAN_ADVICE = (
     "Lower the learning rate, e.g. {lr:g} → {lower:g}, or add BatchNorm2d after each Conv2d."
@@ -350,8 +352,10 @@ def fit(
         end = _oom(e, config, elapsed())
     except ConfigError as e:
         end = FitEnded(Outcome.FAILED, str(e), None, elapsed_s=elapsed())
+    except RunWriteError as e:  # the disk is full: say so, with the folder and what to do
+        end = FitEnded(Outcome.FAILED, str(e), e.advice or None, elapsed_s=elapsed())
     except Exception as e:  # the worker must never die silently
-        if "out of memory" in str(e).lower():
+        if is_out_of_memory(e):
             end = _oom(e, config, elapsed())
         else:
             end = FitEnded(
@@ -361,7 +365,9 @@ def fit(
         model.to(memory_format=torch.contiguous_format)  # hand back an ordinary (NCHW) model
     try:
         record(end)
-    except Exception as e:  # the disk is full or gone: still report how training ended
+    except RunWriteError as e:  # the final weights did not fit on the disk: the run failed
+        end = FitEnded(Outcome.FAILED, str(e), e.advice or None, elapsed_s=end.elapsed_s)
+    except Exception as e:  # the folder is gone: still report how training ended
         end = FitEnded(
             end.status,
             f"{end.reason or ''} (the run folder could not be written: {e})".strip(),

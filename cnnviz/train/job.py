@@ -24,7 +24,6 @@ import copy
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -37,6 +36,7 @@ from cnnviz.train.control import Control
 from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.eta import Eta
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted, Outcome
+from cnnviz.train.ids import new_job_id
 from cnnviz.train.store import RunWriter
 
 if TYPE_CHECKING:
@@ -127,7 +127,7 @@ class Job:
         max_points: int = 2000,
         job_id: str | None = None,
     ) -> None:
-        self.id = job_id or uuid.uuid4().hex[:12]  # a queue names its jobs before they start
+        self.id = job_id or new_job_id()  # a queue names its jobs before they start
         self.spec = copy.deepcopy(spec)
         self.config = config.validated()
         self.dataset = str(getattr(bundle, "name", ""))

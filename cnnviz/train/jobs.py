@@ -2,7 +2,7 @@
 
 ::
 
-    registry = JobRegistry()                      # one per server process
+    registry = server_registry()                  # the one per server process
     job = registry.start(spec, bundle, config)    # raises Busy, SpecError, ConfigError
     job = registry.get(job_id)                    # later reruns / after a refresh; marks it watched
 
@@ -22,13 +22,14 @@ from typing import TYPE_CHECKING, Any
 
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.job import Busy, Job
+from cnnviz.train.memory import OverBudget, memory_problem
 
 if TYPE_CHECKING:
     from cnnviz.data.bundle import DataBundle
 
 
 class JobRegistry:
-    """All jobs of this server process. Thread-safe; pages share one through ``st.cache_resource``."""
+    """All jobs of this server process. Thread-safe; pages share ``server_registry()``."""
 
     def __init__(
         self,
@@ -64,6 +65,9 @@ class JobRegistry:
         label: str = "",
         job_id: str | None = None,
     ) -> Job:
+        too_big = memory_problem(spec, config.batch_size, str(config.optimizer))
+        if too_big:  # before any memory is taken: one design must not take the server down
+            raise OverBudget(too_big)
         with self._lock:
             self._reap_locked()
             live = [j for j in self._jobs.values() if not j.done]
@@ -126,4 +130,22 @@ class JobRegistry:
             job.wait(wait_s)
 
 
-__all__ = ["JobRegistry"]
+_SERVER_LOCK = threading.Lock()
+_SERVER: JobRegistry | None = None
+
+
+def server_registry() -> JobRegistry:
+    """The process-wide registry every session shares (cap from CNNVIZ_MAX_JOBS).
+
+    A plain module-level singleton, deliberately outside Streamlit's caches: any
+    client can send ``clear_cache`` over the websocket, and that must not stop or
+    forget other people's jobs. It lives as long as the server process.
+    """
+    global _SERVER
+    with _SERVER_LOCK:
+        if _SERVER is None:
+            _SERVER = JobRegistry()
+        return _SERVER
+
+
+__all__ = ["JobRegistry", "server_registry"]

@@ -13,9 +13,16 @@ Root: ``$CNNVIZ_RUNS_DIR`` or ``./runs``. A run folder is named
 - ``best.pt``            the weights of the epoch with the best validation accuracy, written
                           (atomically, like weights.pt) whenever an epoch beats the best so far
 - ``status.json``        {status: running|finished|stopped|failed, reason, advice,
-                          test_loss, test_accuracy, epochs_done, updated}
+                          test_loss, test_accuracy, epochs_done, updated, owner: {pid, host}}
 
 CSV rows are flushed at every epoch end, so every finished epoch survives a crash.
+A run left "running" by a process that is gone (a killed server) reads as
+``interrupted``. Every file is read through one validating reader
+(``cnnviz.train.run_checks``): a damaged run is listed with what is wrong
+(``RunInfo.problem``), and ``Run.status`` / ``Run.config`` hold only values of
+the right type. Writing fails with ``RunWriteError`` ("the disk is full", with
+the folder) and leaves no ``*.tmp`` file behind; the last good ``weights.pt``
+is kept.
 ``open_run(...).load_model()`` uses ``torch.load(weights_only=True)``: a file that
 carries pickled code is refused with a ``RunError``, and nothing in the folder is
 ever modified by reading it. A damaged ``weights.pt`` (not a readable zip archive,
@@ -25,19 +32,39 @@ without loading any tensors.
 
 from __future__ import annotations
 
+import contextlib
 import csv
-import json
+import io
 import logging
 import os
-import re
+import shutil
 import time
-import uuid
 import zipfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from cnnviz import bounded_json
+from cnnviz.train import run_files
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
+from cnnviz.train.ids import label_slug, new_run_id
+from cnnviz.train.run_checks import (
+    MAX_CSV_BYTES,
+    MAX_JSON_CHARS,
+    RunStatus,
+    check_config,
+    check_metrics,
+    check_status,
+    owner_alive,
+    this_owner,
+)
+from cnnviz.train.run_files import (
+    RunWriteError,
+    ended_here,
+    remember_final,
+    write_json_atomic,
+    writing,
+)
 
 ITER_FIELDS = ("epoch", "iteration", "batch", "loss", "accuracy", "images_per_s", "elapsed_s")
 EPOCH_FIELDS = (
@@ -60,25 +87,6 @@ def runs_root(root: str | os.PathLike | None = None) -> Path:
     return Path(root or os.environ.get("CNNVIZ_RUNS_DIR") or "runs")
 
 
-def _slug(text: str) -> str:
-    s = re.sub(r"[^A-Za-z0-9_.-]+", "-", text).strip("-.")[:40]
-    return s or "net"
-
-
-def _write_json_atomic(path: Path, data: Any) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=_jsonable))
-    os.replace(tmp, path)
-
-
-def _jsonable(v: Any) -> Any:
-    if hasattr(v, "tolist"):
-        return v.tolist()
-    if isinstance(v, tuple | set):
-        return list(v)
-    return str(v)
-
-
 class RunWriter:
     """Writes one run folder. The engine calls ``begin`` once, then ``record`` per event.
 
@@ -88,17 +96,22 @@ class RunWriter:
 
     def __init__(self, spec: dict, *, label: str = "", root: str | os.PathLike | None = None):
         base = runs_root(root)
-        base.mkdir(parents=True, exist_ok=True)
-        label = _slug(label or str(spec.get("name") or "net"))
-        self.id = f"{time.strftime('%Y%m%d-%H%M%S')}-{label}-{uuid.uuid4().hex[:6]}"
+        label = label_slug(label or str(spec.get("name") or "net"))
+        self.id = new_run_id(label)
         self.path = base / self.id
-        self.path.mkdir()
         self.label = label
         self._iter_rows: list[dict] = []
         self._epochs_done = 0
         self._best: tuple[int, float] | None = None  # (epoch, val accuracy) of best.pt
-        _write_json_atomic(self.path / "spec.json", spec)
-        self._status({"status": "running"})
+        with writing(base, "the run folder"):
+            base.mkdir(parents=True, exist_ok=True)
+            self.path.mkdir()
+        try:
+            write_json_atomic(self.path / "spec.json", spec)
+            self._status({"status": "running"})
+        except RunWriteError:
+            shutil.rmtree(self.path, ignore_errors=True)  # no orphan folder with a .tmp in it
+            raise
 
     def begin(self, config: dict, prepared: Any) -> None:
         """Write config.json: the training config, dataset facts, classes and normalization."""
@@ -124,13 +137,15 @@ class RunWriter:
             },
             "label": self.label,
         }
-        _write_json_atomic(self.path / "config.json", data)
+        write_json_atomic(self.path / "config.json", data)
         for name, fields in (
             ("metrics_iter.csv", ITER_FIELDS),
             ("metrics_epoch.csv", EPOCH_FIELDS),
         ):
-            with open(self.path / name, "w", newline="") as f:
-                csv.writer(f).writerow(fields)
+            buf = io.StringIO()
+            csv.writer(buf).writerow(fields)
+            with writing(self.path, name):
+                run_files.write_file(self.path / name, buf.getvalue().encode())
 
     def record(self, event: Event, model: Any = None) -> None:
         if isinstance(event, BatchEnded):
@@ -147,23 +162,32 @@ class RunWriter:
             self._epochs_done = event.epoch
             self._status({"status": "running"})
         elif isinstance(event, FitEnded):
-            self._flush_iters()
-            # A failed run's weights may be NaN: keep the last good epoch's file.
-            if model is not None and event.status != "failed":
-                self.save_weights(model)
             d = event.to_dict()
             d.pop("event")
-            self._status(d)
+            try:
+                self._flush_iters()
+                # A failed run's weights may be NaN: keep the last good epoch's file.
+                if model is not None and event.status != "failed":
+                    self.save_weights(model)
+            except RunWriteError as e:
+                d = {**d, "status": "failed", "reason": str(e), "advice": e.advice}
+                self._final(d)
+                raise
+            self._final(d)
         elif isinstance(event, FitStarted):
             self._status({"status": "running", "started": event.to_dict()})
 
     def save_weights(self, model: Any, name: str = "weights.pt") -> None:
+        """Replace ``name`` atomically; on failure the previous (last good) file stays."""
         import torch
 
         state = {k: v.detach().to("cpu") for k, v in model.state_dict().items()}
+        buf = io.BytesIO()
+        torch.save(state, buf)  # in memory first: a full disk is then an OSError with errno
         tmp = self.path / f"{name}.tmp"
-        torch.save(state, tmp)
-        os.replace(tmp, self.path / name)
+        with writing(self.path, name, tmp):
+            run_files.write_file(tmp, buf.getbuffer())
+            os.replace(tmp, self.path / name)
 
     def _flush_iters(self) -> None:
         if self._iter_rows:
@@ -171,20 +195,52 @@ class RunWriter:
             self._iter_rows = []
 
     def _append(self, name: str, fields: tuple[str, ...], rows: list[dict]) -> None:
-        with open(self.path / name, "a", newline="") as f:
-            w = csv.DictWriter(f, fields, extrasaction="ignore")
-            w.writerows(rows)
-            f.flush()
-            os.fsync(f.fileno())
+        buf = io.StringIO()
+        csv.DictWriter(buf, fields, extrasaction="ignore").writerows(rows)
+        data = buf.getvalue().encode()
+        path = self.path / name
+        with writing(self.path, name):
+            size = path.stat().st_size if path.exists() else 0
+            try:
+                with open(path, "ab") as f:
+                    f.write(data)
+                    f.flush()
+                    os.fsync(f.fileno())
+            except OSError:
+                with contextlib.suppress(OSError):
+                    os.truncate(path, size)  # no half row: the file ends at the last whole epoch
+                raise
 
-    def _status(self, d: dict) -> None:
+    def _with_best(self, d: dict) -> dict:
         if self._best is not None:  # the writer's own record wins over a final event's None
             d = {**d}
             for key, value in zip(("best_epoch", "best_val_accuracy"), self._best, strict=True):
                 if d.get(key) is None:
                     d[key] = value
-        d = {**d, "epochs_done": self._epochs_done, "updated": time.strftime("%Y-%m-%d %H:%M:%S")}
-        _write_json_atomic(self.path / "status.json", d)
+        return d
+
+    def _status(self, d: dict) -> None:
+        d = {
+            **self._with_best(d),
+            **d,
+            "epochs_done": self._epochs_done,
+            "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
+            "owner": this_owner(),
+        }
+        write_json_atomic(self.path / "status.json", d)
+
+    def _final(self, d: dict) -> None:
+        """The last status: remembered in this process if the disk cannot take it."""
+        full = {
+            **self._with_best(d),
+            "epochs_done": self._epochs_done,
+            "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
+        }
+        try:
+            write_json_atomic(self.path / "status.json", full)
+        except RunWriteError as e:
+            log.warning("final status of run %s not written: %s", self.id, e)
+            remember_final(self.path, full)
 
 
 def _floats(v: Any) -> list[float] | None:
@@ -199,7 +255,11 @@ def _floats(v: Any) -> list[float] | None:
 
 @dataclass(frozen=True)
 class RunInfo:
-    """One line of the runs list. ``problem`` is set (and other fields may be blank) for a broken folder."""
+    """One line of the runs list. ``problem`` is set (and other fields may be blank) for a broken folder.
+
+    ``problems`` lists everything found wrong; ``problem`` is their summary (None if sound).
+    ``status`` is a ``RunStatus`` (a str): ``interrupted`` for a run whose trainer is gone.
+    """
 
     id: str
     path: Path
@@ -211,6 +271,7 @@ class RunInfo:
     epochs: int | None
     created: float  # folder mtime, seconds since the epoch
     problem: str | None = None
+    problems: tuple[str, ...] = field(default=(), compare=False)
 
 
 def list_runs(root: str | os.PathLike | None = None) -> list[RunInfo]:
@@ -219,39 +280,145 @@ def list_runs(root: str | os.PathLike | None = None) -> list[RunInfo]:
     if not base.is_dir():
         return []
     out = []
-    for p in base.iterdir():
-        if p.is_dir() and not p.name.startswith("."):
-            out.append(_info(p))
+    try:
+        entries = list(base.iterdir())
+    except OSError as e:
+        log.warning("runs folder %s cannot be listed: %s", base, e)
+        return []
+    for p in entries:
+        try:
+            if p.is_dir() and not p.is_symlink() and not p.name.startswith("."):
+                out.append(_info(p))
+        except OSError as e:  # vanished or unreadable while listing
+            log.warning("run folder %s skipped: %s", p, e)
     out.sort(key=lambda r: (r.id[:15], r.created), reverse=True)
     return out
 
 
+def _read_json(folder: Path, name: str) -> Any:
+    """A run file's JSON through the bounded decoder; RunError naming the file."""
+    path = folder / name
+    try:
+        if path.stat().st_size > MAX_JSON_CHARS:
+            raise RunError(f"Run {folder.name}: {name} is too large to be a run file.")
+        text = path.read_bytes()
+    except FileNotFoundError:
+        raise RunError(
+            f"Run {folder.name}: {name} is missing; the run stopped before it was written."
+        ) from None
+    except OSError as e:
+        raise RunError(f"Run {folder.name}: {name} cannot be read ({e.strerror or e}).") from None
+    try:
+        return bounded_json.loads(text, what=name, max_chars=MAX_JSON_CHARS)
+    except bounded_json.JsonLimitError as e:
+        raise RunError(f"Run {folder.name}: {e}.") from None
+
+
+def _effective_status(folder: Path, status: dict) -> dict:
+    """status.json as it stands: a final status kept in memory, or "interrupted"."""
+    kept = ended_here(folder)
+    if kept is not None and status.get("status") == RunStatus.RUNNING:
+        status, _ = check_status(kept)
+    if status["status"] == RunStatus.RUNNING and not owner_alive(status.get("owner")):
+        status = {
+            **status,
+            "status": RunStatus.INTERRUPTED,
+            "reason": "Training was cut off (the server or the command stopped) after "
+            f"{status['epochs_done']} finished epoch(s); those epochs and their weights are kept.",
+        }
+    return status
+
+
+def read_status(folder: Path) -> tuple[dict, list[str]]:
+    """A run's status, checked: (clean dict, problems). Never raises."""
+    try:
+        raw = _read_json(folder, "status.json")
+    except RunError as e:
+        status, _ = check_status({})
+        return status, [str(e).removeprefix(f"Run {folder.name}: ")]
+    status, problems = check_status(raw)
+    return _effective_status(folder, status), problems
+
+
+def read_config(folder: Path) -> tuple[dict, list[str]]:
+    """A run's config.json, checked: (clean dict, problems). Never raises."""
+    try:
+        raw = _read_json(folder, "config.json")
+    except RunError as e:
+        config, _ = check_config({})
+        return config, [str(e).removeprefix(f"Run {folder.name}: ")]
+    return check_config(raw)
+
+
+def _summary(problems: list[str]) -> str | None:
+    if not problems:
+        return None
+    if len(problems) == 1:
+        return problems[0]
+    return f"{problems[0]} (and {len(problems) - 1} more: {'; '.join(problems[1:])})"
+
+
+def _spec_problems(folder: Path) -> list[str]:
+    from cnnviz.design.spec import SpecError, check_spec_structure
+
+    if not (folder / "spec.json").is_file():
+        return ["spec.json is missing: the network of this run is unknown"]
+    try:
+        spec = _read_json(folder, "spec.json")
+        check_spec_structure(spec)
+    except RunError as e:
+        return [str(e).removeprefix(f"Run {folder.name}: ").rstrip(".")]
+    except SpecError as e:
+        return [f"spec.json does not hold a network ({e})"]
+    return []
+
+
+def _csv_header_problem(path: Path, key: str) -> str | None:
+    """Cheap check of a metrics CSV for the list: text, with its ``key`` column in the header."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4096)
+    except FileNotFoundError:
+        return None  # no rows yet
+    except OSError as e:
+        return f"{path.name} cannot be read ({e.strerror or e})"
+    if not head:
+        return None
+    try:
+        first = head.split(b"\n", 1)[0].decode("utf-8")
+    except UnicodeDecodeError:
+        return f"{path.name} is not text"
+    if "\x00" in first or key not in [c.strip().strip('"') for c in first.split(",")]:
+        return f"{path.name} has no {key} column"
+    return None
+
+
 def _info(p: Path) -> RunInfo:
     created = p.stat().st_mtime
-    problem = None
-    status: dict = {}
-    config: dict = {}
-    try:
-        status = json.loads((p / "status.json").read_text())
-        config = json.loads((p / "config.json").read_text())
-    except FileNotFoundError as e:
-        problem = f"{Path(e.filename).name} is missing: this run stopped before training began"
-    except (OSError, ValueError) as e:
-        problem = f"unreadable run files ({e})"
-    if not problem:
-        problem = weights_problem(p / "weights.pt", status if isinstance(status, dict) else {})
-    epochs = config.get("train", {}).get("epochs") if isinstance(config, dict) else None
+    status, problems = read_status(p)
+    config, config_problems = read_config(p)
+    problems += config_problems
+    problems += _spec_problems(p)
+    for name, key in (("metrics_iter.csv", "iteration"), ("metrics_epoch.csv", "epoch")):
+        bad = _csv_header_problem(p / name, key)
+        if bad:
+            problems.append(bad)
+    weights = weights_problem(p / "weights.pt", status)
+    if weights and not (weights == WEIGHTS_NOT_YET and problems):
+        problems.append(weights)
+    epochs = config["train"].get("epochs")
     return RunInfo(
         id=p.name,
         path=p,
-        label=str(config.get("label", "")) if isinstance(config, dict) else "",
-        dataset=str(config.get("dataset", {}).get("name", "")) if isinstance(config, dict) else "",
-        status=str(status.get("status", "unknown")) if isinstance(status, dict) else "unknown",
-        test_accuracy=status.get("test_accuracy") if isinstance(status, dict) else None,
-        epochs_done=int(status.get("epochs_done", 0)) if isinstance(status, dict) else 0,
-        epochs=epochs if isinstance(epochs, int) else None,
+        label=config["label"],
+        dataset=str(config["dataset"].get("name", "")),
+        status=status["status"],
+        test_accuracy=status["test_accuracy"],
+        epochs_done=status["epochs_done"],
+        epochs=epochs if isinstance(epochs, int) and not isinstance(epochs, bool) else None,
         created=created,
-        problem=problem,
+        problem=_summary(problems),
+        problems=tuple(problems),
     )
 
 
@@ -286,72 +453,81 @@ def weights_problem(path: Path, status: dict | None = None) -> str | None:
 
 
 class Run:
-    """A saved run, opened read-only."""
+    """A saved run, opened read-only; every file checked (``problems`` says what is wrong).
+
+    Raises ``RunError`` only when the run cannot be used at all (spec.json or
+    config.json missing or not JSON objects); wrong values inside are replaced by
+    blanks and listed in ``problems``.
+    """
 
     def __init__(self, path: Path):
         self.path = path
         self.id = path.name
-        self.spec: dict = self._json("spec.json")
-        self.config: dict = self._json("config.json")
-        try:
-            self.status: dict = self._json("status.json")
-        except RunError:
-            self.status = {"status": "unknown"}
-        self.classes: list[str] = list(self.config.get("classes", []))
-
-    def _json(self, name: str) -> dict:
-        try:
-            data = json.loads((self.path / name).read_text())
-        except FileNotFoundError:
+        spec = _read_json(path, "spec.json")
+        if not isinstance(spec, dict):
+            raise RunError(f"Run {self.id}: spec.json does not hold a JSON object.")
+        self.spec: dict = spec
+        if not (path / "config.json").is_file():
             raise RunError(
-                f"Run {self.id}: {name} is missing; the run stopped before it was written."
-            ) from None
-        except (OSError, ValueError) as e:
-            raise RunError(f"Run {self.id}: {name} cannot be read ({e}).") from None
-        if not isinstance(data, dict):
-            raise RunError(f"Run {self.id}: {name} does not hold a JSON object.")
-        return data
+                f"Run {self.id}: config.json is missing; the run stopped before it was written."
+            )
+        self.config, self.problems = read_config(path)
+        self.status, status_problems = read_status(path)
+        self.problems = [*self.problems, *status_problems]
+        self.classes: list[str] = list(self.config["classes"])
 
     @property
     def train_config(self) -> dict:
-        return dict(self.config.get("train", {}))
+        return dict(self.config["train"])
 
     @property
     def dataset(self) -> dict:
-        return dict(self.config.get("dataset", {}))
+        return dict(self.config["dataset"])
 
     @property
     def normalization(self) -> Any:
-        """A ``cnnviz.datasets.Normalization`` rebuilt from config.json."""
+        """A ``cnnviz.data.pipeline.Normalization`` rebuilt from config.json."""
         from cnnviz.data.pipeline import Normalization
 
-        n = self.config.get("normalization") or {}
+        n = self.config["normalization"]
         try:
-            return Normalization.from_dict(
-                {"kind": "none", **{k: v for k, v in n.items() if v is not None}}
-            )
+            return Normalization.from_dict({"kind": "none", **n})
         except (TypeError, ValueError) as e:
             raise RunError(
                 f"Run {self.id}: the normalization in config.json cannot be read ({e})."
             ) from None
 
-    def _csv(self, name: str, fields: tuple[str, ...]) -> Any:
+    def _csv(self, name: str, fields: tuple[str, ...], key: str) -> Any:
         import pandas as pd
 
+        path = self.path / name
         try:
-            return pd.read_csv(self.path / name)
+            if path.stat().st_size > MAX_CSV_BYTES:
+                raise RunError(f"Run {self.id}: {name} is too large to be read.")
+            df = pd.read_csv(path, dtype=str, keep_default_na=False, na_values=[""])
         except (FileNotFoundError, pd.errors.EmptyDataError):
-            return pd.DataFrame(columns=list(fields))
-        except (OSError, ValueError) as e:
-            raise RunError(f"Run {self.id}: {name} cannot be read ({e}).") from None
+            return pd.DataFrame({f: pd.Series(dtype=float) for f in fields})
+        except (OSError, ValueError, UnicodeDecodeError, pd.errors.ParserError) as e:
+            raise RunError(
+                f"Run {self.id}: {name} cannot be read ({str(e).splitlines()[0][:200]})."
+            ) from None
+        clean, problems = check_metrics(df, name, fields, key)
+        for problem in problems:
+            if problem not in self.problems:
+                self.problems.append(problem)
+        if key not in df.columns:
+            raise RunError(f"Run {self.id}: {problems[0]}; its charts cannot be drawn.")
+        return clean
 
     @property
     def metrics_iter(self) -> Any:
-        return self._csv("metrics_iter.csv", ITER_FIELDS)
+        """Per-iteration metrics, numbers only (text in a cell is a problem, shown as a gap)."""
+        return self._csv("metrics_iter.csv", ITER_FIELDS, "iteration")
 
     @property
     def metrics_epoch(self) -> Any:
-        return self._csv("metrics_epoch.csv", EPOCH_FIELDS)
+        """Per-epoch metrics, numbers only (text in a cell is a problem, shown as a gap)."""
+        return self._csv("metrics_epoch.csv", EPOCH_FIELDS, "epoch")
 
     def load_state_dict(self, weights: str = "weights.pt") -> dict:
         """The saved state_dict: ``weights.pt`` (the last epoch) or ``best.pt`` (best validation)."""
@@ -430,6 +606,8 @@ def open_run(run: str | os.PathLike, root: str | os.PathLike | None = None) -> R
 
 __all__ = [
     "BEST_WEIGHTS",
+    "read_config",
+    "read_status",
     "WEIGHTS_DAMAGED",
     "WEIGHTS_MISSING",
     "WEIGHTS_NOT_YET",

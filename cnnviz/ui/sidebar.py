@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.ui import state
+from cnnviz.ui.text import plain
 
 _PRESENTER_CSS = """
 <style>
@@ -31,7 +32,10 @@ def render() -> None:
         n = len(spec.get("layers", []))
         shape = "×".join(str(d) for d in spec.get("input", []))
         st.caption(f"Design: input {shape}, {n} layer{'s' if n != 1 else ''}")
+        # ids are checked by format (cnnviz.train.ids) and shown as text all the same
         if state.job_id():
-            st.caption(f"Training job: `{state.job_id()}`")
+            st.caption(f"Training job: {plain(state.job_id())}")
         if state.run_id():
-            st.caption(f"Open run: `{state.run_id()}`")
+            st.caption(f"Open run: {plain(state.run_id())}")
+    if msg := state.pop_url_error():
+        st.warning(plain(msg), icon=":material/link_off:")

@@ -61,15 +61,35 @@ def init() -> None:
             same = [n for n, p in PRESETS.items() if encode_spec(p.spec) == encode_spec(spec)]
             st.session_state[PRESET] = same[0] if same else ""
             st.session_state[SPEC] = PRESETS[same[0]].new_spec() if same else spec
-        except ValueError as e:
+        except (ValueError, TypeError, OverflowError, RecursionError) as e:
             st.session_state[URL_ERROR] = (
                 f"The design in this link could not be read ({e}); showing the default."
             )
-    for key, param in ((JOB, "job"), (RUN, "run")):
-        if st.query_params.get(param):
-            st.session_state[key] = st.query_params[param]
+    from cnnviz.train.ids import is_job_id, is_run_id  # light: no torch
+
+    for key, param, valid, what in (
+        (JOB, "job", is_job_id, "a training job id (12 letters and digits)"),
+        (RUN, "run", is_run_id, "a run id (a run folder's name, from the Runs page)"),
+    ):
+        value = st.query_params.get(param)
+        if not value:
+            continue
+        if valid(value):
+            st.session_state[key] = value
+        else:  # never looked up, shown as Markdown or used in a path
+            st.session_state[URL_ERROR] = " ".join(
+                filter(
+                    None,
+                    [
+                        st.session_state.get(URL_ERROR),
+                        f"The link's {param}= is not {what}; it was ignored.",
+                    ],
+                )
+            )
+            del st.query_params[param]
     if st.query_params.get("compare"):
-        st.session_state[COMPARE] = [r for r in st.query_params["compare"].split(",") if r]
+        wanted = [r for r in st.query_params["compare"].split(",") if r]
+        st.session_state[COMPARE] = [r for r in wanted if is_run_id(r)]  # never a path
     st.session_state[TEACHING] = st.query_params.get("present") == "1"
     layer = st.query_params.get("layer", "")
     if layer.isdigit() and int(layer) >= 1:

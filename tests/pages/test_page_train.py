@@ -266,7 +266,7 @@ def test_refresh_reattaches_via_url():
 
 def test_unknown_job_in_url_is_explained():
     at = AppTest.from_file(APP, default_timeout=60)
-    at.query_params["job"] = "nosuchjob123"
+    at.query_params["job"] = "0123456789ab"  # a well-formed id this server does not know
     at.run()
     at.switch_page("views/train.py")
     at.run()

@@ -186,7 +186,7 @@ def test_broken_folders_are_listed_with_a_problem(tmp_path: Path):
     assert len(infos) == 3 and infos[0].problem is None  # newest first
     problems = {i.id: i.problem for i in infos[1:]}
     assert "missing" in problems["20200101-000000-empty-abc123"]
-    assert "unreadable" in problems["20200101-000001-bad-abc124"]
+    assert "status.json is not valid JSON" in problems["20200101-000001-bad-abc124"]
     with pytest.raises(RunError, match="spec.json is missing"):
         open_run(tmp_path / "20200101-000000-empty-abc123")
 

@@ -80,14 +80,18 @@ _canvas = st.components.v2.component("cnnviz_digit_canvas", html=_HTML, css=_CSS
 
 def decode_png_data_url(url: str) -> np.ndarray | None:
     """The RGBA pixels (H, W, 4) of a ``data:image/png;base64,...`` URL, or None if it is not one."""
-    from PIL import Image, UnidentifiedImageError
+    from PIL import UnidentifiedImageError
+
+    from cnnviz.data.image_formats import open_user_image
 
     head, _, body = url.partition(",")
     if not head.startswith("data:image/png") or not body:
         return None
     try:
         raw = base64.b64decode(body, validate=True)
-        with Image.open(io.BytesIO(raw)) as im:
+        if len(raw) > 8 * 2**20:
+            return None
+        with open_user_image(io.BytesIO(raw), formats=("PNG",)) as im:
             if im.width * im.height > 2000 * 2000:
                 return None
             return np.asarray(im.convert("RGBA"))

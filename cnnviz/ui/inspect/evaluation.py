@@ -88,16 +88,17 @@ def evaluation_for(subject: Subject, bundle: DataBundle) -> Evaluation | None:
     n = len(bundle.test_y)
     bar = st.progress(0.0, text=f"Evaluating on {n:,} test images…")
     try:
-        ev = evaluate(
-            subject.model,
-            bundle.test_x,
-            bundle.test_y,
-            subject.normalization,
-            num_classes=len(subject.classes) or None,
-            progress=lambda done, total: bar.progress(
-                done / max(total, 1), text=f"Evaluated {done:,} of {total:,}"
-            ),
-        )
+        with subject.lock:  # shared across sessions: one pass at a time
+            ev = evaluate(
+                subject.model,
+                bundle.test_x,
+                bundle.test_y,
+                subject.normalization,
+                num_classes=len(subject.classes) or None,
+                progress=lambda done, total: bar.progress(
+                    done / max(total, 1), text=f"Evaluated {done:,} of {total:,}"
+                ),
+            )
     except CaptureError as e:
         bar.empty()
         st.error(f"The network cannot be evaluated on these images: {e}")

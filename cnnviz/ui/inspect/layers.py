@@ -80,7 +80,8 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
             "layer, to compare which maps respond strongly.",
         )
     try:
-        caps = capture(subject.model, x, None if which == ALL else [which])
+        with subject.lock:  # the model may be shared with other sessions: one forward at a time
+            caps = capture(subject.model, x, None if which == ALL else [which])
     except CaptureError as e:
         st.error(f"The forward pass could not run: {e}")
         return

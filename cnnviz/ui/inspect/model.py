@@ -13,21 +13,26 @@ Decisions:
   copy is kept until the user presses "Take the latest weights" (or the job is
   paused, resumed, finishes or stops), so the page
   does not change under the student's eyes while training goes on.
-- Models are cached in this session's state, never shared across sessions:
-  capture and Grad-CAM put hooks on the model for a moment, and a model shared
-  between browser tabs could see another tab's forward pass.
+- A saved run's model is loaded once per server and shared by every session
+  (``_SHARED``, at most a few runs): thirty students opening the same run take
+  one copy, not thirty. Capture and Grad-CAM put hooks on the model for a
+  moment, so every forward pass holds ``subject.lock`` (one per model).
+  A job's snapshot is this session's own copy.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import threading
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 from torch import nn
 
+from cnnviz.data.cache import SharedCache
 from cnnviz.data.registry import DATASETS
+from cnnviz.train.run_checks import RunStatus
 from cnnviz.train.store import (
     BEST_WEIGHTS,
     WEIGHTS_DAMAGED,
@@ -38,11 +43,13 @@ from cnnviz.train.store import (
     runs_root,
 )
 from cnnviz.ui import state
+from cnnviz.ui.text import plain
 
 if TYPE_CHECKING:
     from cnnviz.data.pipeline import Normalization
 
-_MODELS = "inspect.models"  # {run_id: (weights mtime, Subject)}
+# (run folder, weights file, its mtime) -> (model, lock): one copy per run for the whole server
+_SHARED: SharedCache[tuple[nn.Module, Any]] = SharedCache(max_entries=4)
 _SNAPSHOT = "inspect.snapshot"  # {job_id: (job status when taken, Subject)}
 _PICK = "inspect.network"  # the picker's value: a run id or JOB_CHOICE
 _NOT_FOUND = "inspect.not_found"  # message for a ?run= id that names no run folder
@@ -63,6 +70,7 @@ class Subject:
     input_shape: tuple[int, ...]  # (C, H, W) or (N,)
     weights_note: str  # where the weights come from, in plain words
     run_dir: Path | None = None
+    lock: Any = field(default_factory=threading.RLock, repr=False, compare=False)
 
     def class_name(self, i: int) -> str:
         return self.classes[i] if 0 <= i < len(self.classes) else f"class {i}"
@@ -114,7 +122,7 @@ def _outputs(model: nn.Module) -> int:
 
 
 def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
-    """The saved run as a Subject (cached per session while the weights file is unchanged).
+    """The saved run as a Subject; its model is shared by every session while the file is unchanged.
 
     ``weights``: ``weights.pt`` (the last epoch) or ``best.pt`` (the best validation epoch).
     Raises RunError.
@@ -124,16 +132,17 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
         mtime = path.stat().st_mtime_ns
     except OSError:
         mtime = -1
-    cache: dict = st.session_state.setdefault(_MODELS, {})
-    hit = cache.get((info.id, weights))
-    if hit and hit[0] == mtime:
-        return hit[1]
     run = open_run(info.path)
-    model = run.load_model(weights)
-    status = run.status.get("status", "unknown") if isinstance(run.status, dict) else "unknown"
-    acc = run.status.get("test_accuracy") if isinstance(run.status, dict) else None
-    done = run.status.get("epochs_done") if isinstance(run.status, dict) else None
-    if status == "running":
+    model, lock = _SHARED.get(
+        (str(Path(info.path).resolve()), weights, mtime),
+        lambda: (run.load_model(weights), threading.RLock()),
+    )
+    status = str(run.status["status"])
+    acc = run.status["test_accuracy"]
+    done = run.status["epochs_done"]
+    if status == RunStatus.INTERRUPTED:
+        note = f"weights saved after epoch {done} (training was interrupted)"
+    elif status == RunStatus.RUNNING:
         note = f"weights saved after epoch {done} (this run is still training)"
     else:
         note = f"{status} after {done} epoch(s)" + (
@@ -147,9 +156,7 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
     subject = subject_from_run(
         run, model, key=f"run:{info.id}:{weights}:{mtime}", title=info.label or info.id, note=note
     )
-    cache.clear()  # keep one run's model per session
-    cache[(info.id, weights)] = (mtime, subject)
-    return subject
+    return replace(subject, lock=lock)
 
 
 def _job() -> Any:
@@ -258,7 +265,7 @@ def choose_subject() -> Subject | None:
         # A stale or mistyped ?run=: say so, and clear it so the sidebar stops naming it
         # (the sidebar is drawn before this page, hence the rerun).
         st.session_state[_NOT_FOUND] = (
-            f"Run '{wanted}' was not found in {runs_root().resolve()}; choose one below."
+            f"Run {plain(wanted)} was not found in {plain(runs_root().resolve())}; choose one below."
         )
         state.set_run_id(None)
         st.rerun()

@@ -55,7 +55,8 @@ def prediction_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: st
         "The predicted class never changes.",
     )
     try:
-        pred = predict(subject.model, x, temperature=t)
+        with subject.lock:  # shared across sessions: one forward pass at a time
+            pred = predict(subject.model, x, temperature=t)
     except CaptureError as e:
         st.error(f"The forward pass could not run: {e}")
         return
@@ -113,7 +114,8 @@ def _map_layers(subject: Subject, x: torch.Tensor) -> list[int]:
 
 def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str = "cam") -> None:
     try:
-        probs = predict(subject.model, x).probs[0]
+        with subject.lock:
+            probs = predict(subject.model, x).probs[0]
     except CaptureError as e:
         st.error(f"The forward pass could not run: {e}")
         return
@@ -150,7 +152,8 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
     with c:
         opacity = st.slider("Overlay", 0.0, 1.0, 0.5, 0.05, key=f"{key}.opacity")
     try:
-        att = gradcam(subject.model, x, int(target), layer=layer, classes=subject.classes)
+        with subject.lock:  # hooks for a moment: no other session's pass in between
+            att = gradcam(subject.model, x, int(target), layer=layer, classes=subject.classes)
     except CaptureError as e:
         st.error(f"Grad-CAM could not run: {e}")
         return

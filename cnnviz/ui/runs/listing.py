@@ -14,11 +14,13 @@ import streamlit as st
 
 from cnnviz.plots.train.curves import EPOCH_TITLE, ITER_TITLE, epoch_metrics_figure, iteration_loss_figure
 from cnnviz.train.store import WEIGHTS_DAMAGED, WEIGHTS_MISSING, Run, RunError, RunInfo, list_runs, open_run
+from cnnviz.train.run_checks import RunStatus
 from cnnviz.ui import state
 from cnnviz.ui.runs import extras as run_extras
 from cnnviz.report import run_label
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
+from cnnviz.ui.text import plain
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
@@ -28,6 +30,8 @@ STATUS_ICON = {
     "stopped": ":material/stop_circle: stopped",
     "failed": ":material/error: failed",
     "running": ":material/hourglass_top: running",
+    "interrupted": ":material/power_off: interrupted",
+    "unknown": ":material/help: unknown",
 }
 
 
@@ -35,9 +39,9 @@ def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
     if r.problem:
         short = r.problem.split(":")[0].split(" (")[0]
         return f"problem: {short}"
-    if r.status == "running" and live_ids is not None and r.id not in live_ids:
-        return "running in another process, or interrupted"
-    return r.status
+    if r.status == RunStatus.RUNNING and live_ids is not None and r.id not in live_ids:
+        return "running in another process"
+    return str(r.status)
 
 
 def _accuracy_text(r: RunInfo) -> str:
@@ -103,18 +107,28 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     if picked:
         return runs[picked[0]]
     by_id = {r.id: r for r in runs}
-    return by_id.get(state.run_id() or "") or runs[0]
+    wanted = state.run_id()
+    if wanted and wanted not in by_id:
+        st.warning(
+            f"There is no run called {plain(wanted)} in this runs folder (it was deleted, or the "
+            "link is from another server); showing the newest run instead.",
+            icon=":material/search_off:",
+        )
+    return by_id.get(wanted or "") or runs[0]
 
 
 def run_details(info: RunInfo) -> None:
     """Config, charts and the actions for one run."""
-    st.subheader(f"Run `{info.id}`")
+    st.subheader(f"Run {plain(info.id)}")
     if info.problem:
-        st.warning(f"This run folder has a problem: {info.problem}. {_problem_fix(info)}")
+        st.warning(
+            f"This run folder has a problem: {plain(info.problem)}. {_problem_fix(info)}",
+            icon=":material/report:",
+        )
     try:
         run = open_run(info.path)
     except RunError as e:
-        st.error(str(e))
+        st.error(plain(e))
         return
     _summary(run)
     _watch_live(run.id)
@@ -122,8 +136,15 @@ def run_details(info: RunInfo) -> None:
     try:
         it, ep = run.metrics_iter, run.metrics_epoch
     except RunError as e:
-        st.error(str(e))
+        st.error(plain(e))
         return
+    extra = [p for p in run.problems if p not in info.problems]
+    if extra:  # found while reading the metrics: the charts leave those values out
+        st.warning(
+            "Some values could not be read and are left out of the charts: "
+            + plain("; ".join(extra)),
+            icon=":material/report:",
+        )
     left, right = st.columns(2)
     font = 16 if state.teaching() else 12
     left.markdown(f"**{ITER_TITLE}**")  # page text: wraps, and the chart's toolbar cannot cover it
@@ -182,7 +203,7 @@ def _problem_fix(info: RunInfo) -> str:
         )
     if "weights" in (info.problem or ""):
         return "Its charts may still be readable below; train it again to get weights to inspect."
-    return f"You can delete the folder `{info.path}` or train again."
+    return f"You can delete the folder {plain(info.path)} or train again."
 
 
 def _summary(run: Run) -> None:
@@ -195,8 +216,8 @@ def _summary(run: Run) -> None:
     st.markdown(line)
     if st_.get("reason"):
         (st.error if status == "failed" else st.info)(
-            f"{st_['reason']}"
-            + (f"\n\n**What to try:** {st_['advice']}" if st_.get("advice") else "")
+            plain(st_["reason"])
+            + (f"\n\n**What to try:** {plain(st_['advice'])}" if st_.get("advice") else "")
         )
     size = "×".join(str(v) for v in [ds.get("channels", "?"), *ds.get("size", [])])
     norm = run.config.get("normalization") or {}

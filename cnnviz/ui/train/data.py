@@ -12,11 +12,14 @@ widget for it.
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any
 
 import streamlit as st
 
+from cnnviz.data.access import FolderRefused, check_server_folder
 from cnnviz.data.bundle import DataBundle
+from cnnviz.data.cache import SharedCache
 from cnnviz.data.errors import DatasetUnavailable
 from cnnviz.data.kinds import Source
 from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
@@ -25,13 +28,18 @@ from cnnviz.design.layer_kinds import MAX_BATCH
 from cnnviz.train.config import TrainConfig
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
+from cnnviz.ui.text import plain
 from cnnviz.ui.train import data_view
 
 P = "train.data."
 _HOLDS = "train.data.holds"  # {(dataset, folder, size): training images the files hold}
 
 
-@st.cache_resource(show_spinner="Loading the images…", max_entries=4)
+_BUNDLES: SharedCache[DataBundle] = SharedCache(
+    max_entries=4
+)  # process-wide, see cnnviz.data.cache
+
+
 def _load(
     name: str,
     data_dir: str,
@@ -40,13 +48,16 @@ def _load(
     n_train: int | None,
     n_test: int | None,
 ) -> DataBundle:
-    return load_dataset(
-        name,
-        data_dir=data_dir or None,
-        size=size,
-        channels=channels,
-        n_train=n_train,
-        n_test=n_test,
+    return _BUNDLES.get(
+        (name, data_dir, size, channels, n_train, n_test),
+        lambda: load_dataset(
+            name,
+            data_dir=data_dir or None,
+            size=size,
+            channels=channels,
+            n_train=n_train,
+            n_test=n_test,
+        ),
     )
 
 
@@ -69,13 +80,33 @@ def load_choice(
     if n_train and info.n_train:
         n_test = max(1, round(n_train * info.n_test / info.n_train))
     try:
+        data_dir = _allowed_data_dir(data_dir, download=download)
         if download:
             load_dataset(name, data_dir=data_dir or None, download=True, n_train=1, n_test=1)
         return _load(name, data_dir, size, None, n_train, n_test), None
     except DatasetUnavailable as e:
-        return None, str(e)
+        return None, plain(e)
     except (ValueError, OSError) as e:
-        return None, f"The images could not be loaded: {e}"
+        return None, plain(f"The images could not be loaded: {e}")
+
+
+def _allowed_data_dir(typed: str, *, download: bool) -> str:
+    """The data folder to read ("" for the configured one); FolderRefused when not allowed.
+
+    Downloads go only into the configured data folder (``CNNVIZ_DATA_DIR``): a typed
+    path is never created. Reading another folder follows the server-folder rule
+    (``cnnviz.data.access``).
+    """
+    configured = default_data_dir()
+    if not typed.strip() or Path(typed.strip()).expanduser().absolute() == configured.absolute():
+        return ""
+    if download:
+        raise FolderRefused(
+            f"Download saves only into the server's data folder {configured.absolute()} "
+            "(set CNNVIZ_DATA_DIR before starting the server to move it): put that folder back "
+            "in the box, or copy the files into your folder yourself."
+        )
+    return str(check_server_folder(typed, address=st.get_option("server.address")))
 
 
 OWN = "own"  # the picker's entry for your own images (cnnviz.ui.data_view)

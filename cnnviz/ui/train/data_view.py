@@ -16,11 +16,12 @@ batch_size=64, shuffle=True, flip=False, crop_padding=0, seed=0, key="data_view"
     Your own images: a folder path (ImageFolder layout) or an uploaded ZIP of one, the
     size and channels to resize to, and the share kept for testing. Errors (unsafe ZIP,
     missing folder, too few classes) are shown as messages; returns None until loaded.
-    Bundles are cached across sessions (``st.cache_resource``), keyed by the choice.
+    Bundles are cached across sessions (``cnnviz.data.cache.SharedCache``), keyed by the choice.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,9 @@ import pandas as pd
 import streamlit as st
 import torch
 
+from cnnviz.data.access import check_server_folder, walk_files
 from cnnviz.data.bundle import DataBundle
+from cnnviz.data.cache import SharedCache
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.folders import extract_zip, load_image_folder
 from cnnviz.data.pipeline import (
@@ -43,6 +46,7 @@ from cnnviz.data.registry import FOLDER_INFO, default_data_dir
 from cnnviz.plots.data import figures as plots
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
+from cnnviz.ui.text import plain
 
 _SAMPLE = 2_000  # images used for pixel histograms
 _FIT_SAMPLE = 10_000  # images used to measure mean/std when the caller gives none
@@ -240,19 +244,29 @@ def _mini_batch(
 # ---------------------------------------------------------------------------- own images
 
 
-@st.cache_resource(show_spinner="Reading your images…", max_entries=4)
+_FOLDERS: SharedCache[DataBundle] = SharedCache(
+    max_entries=4
+)  # process-wide, see cnnviz.data.cache
+
+
 def _load_folder(
     path: str, size: int, channels: int, test_fraction: float, signature: str
 ) -> DataBundle:
-    del signature  # part of the cache key only: a changed folder is read again
-    return load_image_folder(path, size=size, channels=channels, test_fraction=test_fraction)
+    """``signature`` is part of the cache key only: a changed folder is read again."""
+    with st.spinner("Reading your images…"):
+        return _FOLDERS.get(
+            (path, size, channels, test_fraction, signature),
+            lambda: load_image_folder(
+                path, size=size, channels=channels, test_fraction=test_fraction
+            ),
+        )
 
 
 def _signature(path: Path) -> str:
     """Cheap fingerprint of a folder's files (names, sizes, times), for the cache key."""
     h = hashlib.sha256()
-    for p in sorted(path.rglob("*"))[:50_000]:
-        if p.is_file():
+    for p in walk_files(path):  # bounded: FolderRefused for a huge or deep folder, no links
+        with contextlib.suppress(OSError):
             s = p.stat()
             h.update(f"{p}:{s.st_size}:{s.st_mtime_ns}".encode())
     return h.hexdigest()
@@ -328,7 +342,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             st.error(str(e), icon=":material/folder_off:")
             return None
         except UnsafeArchive as e:
-            st.error(str(e), icon=":material/gpp_bad:")
+            st.error(plain(e), icon=":material/gpp_bad:")
             return None
         except OSError as e:
             st.error(
@@ -344,7 +358,11 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         )
         if not text.strip():
             return None
-        root = Path(text.strip()).expanduser()
+        try:  # a shared server: only under the operator's allowed roots (cnnviz.data.access)
+            root = check_server_folder(text, address=st.get_option("server.address"))
+        except DatasetUnavailable as e:
+            st.error(plain(e), icon=":material/folder_off:")
+            return None
     try:
         bundle = _load_folder(
             str(root),
@@ -354,15 +372,15 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             _signature(root) if root.is_dir() else "",
         )
     except DatasetUnavailable as e:
-        st.error(str(e), icon=":material/folder_off:")
+        st.error(plain(e), icon=":material/folder_off:")
         return None
     except (OSError, ValueError) as e:
-        st.error(f"The images could not be read from {root}: {e}")
+        st.error(plain(f"The images could not be read from {root}: {e}"))
         return None
     st.success(
-        f"{len(bundle.classes)} classes ({', '.join(bundle.classes[:8])}{'…' if len(bundle.classes) > 8 else ''}): "
+        f"{len(bundle.classes)} classes ({plain(', '.join(bundle.classes[:8]))}{'…' if len(bundle.classes) > 8 else ''}): "
         f"{len(bundle.train_y):,} training and {len(bundle.test_y):,} test images."
     )
     if bundle.note:
-        st.warning(bundle.note)
+        st.warning(plain(bundle.note))
     return bundle

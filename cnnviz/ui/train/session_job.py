@@ -1,10 +1,11 @@
 """The server's training jobs, seen from a page.
 
-One ``JobRegistry`` per server process, from ``st.cache_resource``: every
-session (browser tab) shares it, so a refresh or a second tab finds the same
-job by its id (kept in the session and in ``?job=``, see ``cnnviz.ui.state``).
-When the cache entry is released (``st.cache_resource.clear()``), the live
-jobs are stopped so that no training thread is left running unseen.
+One ``JobRegistry`` per server process (``cnnviz.train.jobs.server_registry``):
+every session (browser tab) shares it, so a refresh or a second tab finds the
+same job by its id (kept in the session and in ``?job=``, see ``cnnviz.ui.state``).
+It is not in ``st.cache_resource``: a client's ``clear_cache`` (the menu's
+"Clear cache", or a crafted websocket message) clears Streamlit's caches for
+every session, and that must not stop anybody's training.
 """
 
 from __future__ import annotations
@@ -17,23 +18,19 @@ from cnnviz.design.spec import SpecError
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.executors.settings import ClusterUnreachable
 from cnnviz.train.job import Busy, Job
-from cnnviz.train.jobs import JobRegistry
-from cnnviz.train.store import runs_root
+from cnnviz.train.jobs import JobRegistry, server_registry
+from cnnviz.train.run_files import RunWriteError
+from cnnviz.train.store import RunError, runs_root
 from cnnviz.ui import state
+from cnnviz.ui.text import plain
 
 QUEUED = "cnnviz.class.queued"  # a class server: the session's job id is waiting in the queue
 _LOST = "cnnviz.job_lost"  # id of a job named in the URL/session that this server does not know
 
 
-def _stop_all(reg: JobRegistry) -> None:
-    for job in reg.live():  # no waiting here: on_release must return quickly
-        job.stop("Stopped because the server's job list was cleared.")
-
-
-@st.cache_resource(show_spinner=False, on_release=_stop_all)
 def registry() -> JobRegistry:
     """The process-wide registry (cap from CNNVIZ_MAX_JOBS, idle timeout from the environment)."""
-    return JobRegistry()
+    return server_registry()
 
 
 def current_job() -> Job | None:
@@ -54,7 +51,7 @@ def lost_job_notice() -> str | None:
     if not jid:
         return None
     return (
-        f"Training job `{jid}` is not running on this server any more (the server was restarted, "
+        f"Training job {plain(jid)} is not running on this server any more (the server was restarted, "
         "or the job was cleaned up). Its saved epochs, if any, are on the **Runs** page."
     )
 
@@ -67,8 +64,10 @@ def start(spec: dict, bundle: Any, config: TrainConfig) -> tuple[Job | None, str
         )
     except Busy as e:
         return None, f"⏳ {e}"
-    except (SpecError, ConfigError, ClusterUnreachable) as e:
+    except (SpecError, ConfigError, ClusterUnreachable, RunError) as e:
         return None, str(e)
+    except RunWriteError as e:  # the disk is full: nothing was left behind
+        return None, f"{e} {e.advice}"
     state.set_job_id(job.id)
     return job, None
 

@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.train.config import ConfigError, TrainConfig
+from cnnviz.train.memory import memory_problem
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.classroom import session as class_session
@@ -53,6 +54,10 @@ def start_panel(
         )
     reasons += problems
     reasons += class_jobs.limit_reasons(state.get_spec(), bundle, config)  # the teacher's limits
+    if config is not None and bundle is not None and fits:
+        too_big = memory_problem(state.get_spec(), config.batch_size, str(config.optimizer))
+        if too_big:
+            reasons.append(too_big)
     # Started here in the script, not in an on_click callback: a callback would get the
     # settings of the previous run, and a value typed into a box just before the click
     # (sent with the click, drawn above in this run) would be ignored.
