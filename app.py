@@ -48,5 +48,5 @@ page = st.navigation(
     ]
 )
 state.sync_url()
-sidebar.render()
+sidebar.render(page)
 page.run()

@@ -19,17 +19,6 @@ import sys
 from cnnviz.train.memory import budget_bytes, estimate, largest_batch_that_fits
 
 DESIGNS = {
-    "two Conv2d(1024) on 28x28 (the issue's)": {
-        "input": [1, 28, 28],
-        "layers": [
-            {"type": "conv2d", "out_channels": 1024, "kernel_size": 3, "padding": 1},
-            {"type": "relu"},
-            {"type": "conv2d", "out_channels": 1024, "kernel_size": 3, "padding": 1},
-            {"type": "relu"},
-            {"type": "flatten"},
-            {"type": "linear", "out_features": 10},
-        ],
-    },
     "wide 1x1 Conv2d(2048) on 64x64 RGB": {
         "input": [3, 64, 64],
         "layers": [
@@ -50,6 +39,17 @@ DESIGNS = {
             {"type": "batchnorm2d"},
             {"type": "relu"},
             {"type": "maxpool2d", "kernel_size": 4},
+            {"type": "flatten"},
+            {"type": "linear", "out_features": 10},
+        ],
+    },
+    "two Conv2d(1024) on 28x28 (the issue's)": {
+        "input": [1, 28, 28],
+        "layers": [
+            {"type": "conv2d", "out_channels": 1024, "kernel_size": 3, "padding": 1},
+            {"type": "relu"},
+            {"type": "conv2d", "out_channels": 1024, "kernel_size": 3, "padding": 1},
+            {"type": "relu"},
             {"type": "flatten"},
             {"type": "linear", "out_features": 10},
         ],
@@ -81,7 +81,7 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     args = ap.parse_args()
     budget = int(args.budget_mb * 2**20)
-    print(f"budget {budget / 2**20:,.0f} MB per training\n")
+    print(f"budget {budget / 2**20:,.0f} MB per training\n", flush=True)
     print(f"{'design':42s} {'batch':>6s} {'estimate':>10s} {'measured':>10s} {'ratio':>6s}")
     for name, spec in DESIGNS.items():
         b = largest_batch_that_fits(spec, "adam", budget, 4096)
@@ -100,7 +100,8 @@ def main() -> None:
         total_peak = r["peak_kb"] * 1024
         print(
             f"{name:42s} {b:6d} {est / 2**20:8,.0f}MB {measured / 2**20:8,.0f}MB "
-            f"{measured / est:6.2f}   (process peak {total_peak / 2**20:,.0f} MB)"
+            f"{measured / est:6.2f}   (process peak {total_peak / 2**20:,.0f} MB)",
+            flush=True,
         )
 
 

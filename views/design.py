@@ -16,13 +16,10 @@ from cnnviz.ui.design import save_open as design_io
 from cnnviz.ui.design import table as design_table
 from cnnviz.ui.figures import show
 from cnnviz.ui.runs import change as run_change
-from cnnviz.ui.text import plain
 
 st.title("Design")
 run_change.change_banner()
 class_banner.design_banner()  # a class server: the design the teacher sent, with Open
-if msg := state.pop_url_error():
-    st.warning(plain(msg))
 
 design_input.preset_picker()
 design_input.input_picker()

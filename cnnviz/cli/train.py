@@ -199,6 +199,7 @@ def _train(
     from cnnviz.train.events import EpochEnded, FitEnded, FitStarted
     from cnnviz.train.executors import make_executor
     from cnnviz.train.executors.settings import ClusterUnreachable, ExecutorSettings, SettingError
+    from cnnviz.train.run_files import RunWriteError
     from cnnviz.train.store import RunWriter
 
     spec, problem = fit_spec(spec, bundle, args.fix, out.note)
@@ -225,7 +226,10 @@ def _train(
     if settings.kind == ExecutorKind.RAY:
         control, run_dir, events = job.control, job.run_dir, _job_events(job, out)
     else:
-        writer = RunWriter(spec, label=label, root=args.runs_dir)
+        try:
+            writer = RunWriter(spec, label=label, root=args.runs_dir)
+        except RunWriteError as e:  # the disk is full: nothing was left behind
+            return out.error(f"{e} {e.advice}", ExitCode.INVALID)
         control, run_dir = Control(), writer.path
         events = _in_thread(fit(model, bundle, config, control=control, writer=writer))
     previous = signal.signal(signal.SIGINT, _interrupt(control)) if _main_thread() else None

@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 from torch import Tensor
 
+MAX_BUNDLE_BYTES = 2 << 30  # a loaded dataset (uint8, both splits) may take this much memory
+
 
 @dataclass(frozen=True)
 class DataBundle:

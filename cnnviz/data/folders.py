@@ -19,6 +19,7 @@ from typing import BinaryIO
 import torch
 from torch import Tensor
 
+from cnnviz.data import bundle
 from cnnviz.data.access import walk_files
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.pipeline import MAX_SIZE, MIN_SIZE
@@ -79,14 +80,13 @@ def _read_image(path: Path, size: int, channels: int) -> Tensor | None:
 
 def _check_bundle_bytes(n: int, size: int, channels: int) -> None:
     """Refuse, before decoding, a folder whose images would not fit the dataset memory limit."""
-    from cnnviz.data.registry import MAX_BUNDLE_BYTES
-
+    limit = bundle.MAX_BUNDLE_BYTES  # read at call time (tests lower it)
     need = n * channels * size * size
-    if need > MAX_BUNDLE_BYTES:
+    if need > limit:
         gib = 1 << 30
         raise DatasetUnavailable(
             f"{n:,} images of {channels}×{size}×{size} would take {need / gib:.1f} GiB of memory "
-            f"(at most {MAX_BUNDLE_BYTES / gib:.0f} GiB for one dataset): use fewer images, a "
+            f"(at most {limit / gib:.0f} GiB for one dataset): use fewer images, a "
             "smaller size, or greyscale."
         )
 

@@ -34,7 +34,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
-from cnnviz.data.bundle import DataBundle
+from cnnviz.data.bundle import MAX_BUNDLE_BYTES, DataBundle
 from cnnviz.data.kinds import Source
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.folders import extract_zip, load_image_folder
@@ -131,7 +131,6 @@ FOLDER_INFO = DatasetInfo(
     "A folder with one sub-folder per class (ImageFolder layout), or a ZIP of one.",
     sizes=(64, 32, 28, 96, 128),
 )  # fmt: skip
-MAX_BUNDLE_BYTES = 2 << 30  # a loaded dataset (uint8, both splits) may take this much memory
 
 
 def default_data_dir() -> Path:

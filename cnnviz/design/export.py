@@ -21,7 +21,7 @@ import json
 import zlib
 from typing import Any
 
-from cnnviz import bounded_json
+from cnnviz.design import bounded_json
 from cnnviz.design.shapes import first_error, summarize
 from cnnviz.design.spec import SpecError, check_spec_structure, compact_layer, describe, kind_of
 from cnnviz.design.spec import normalize_layer as _normalize
@@ -71,6 +71,10 @@ def _parse(text: str | bytes, what: str) -> Any:
         raise SpecError(
             f"the {what} is {len(text) // 1024} KB, more than the {MAX_JSON_BYTES // 1024} KB "
             "a design can be: pick the spec JSON that cnnviz saved"
+        )
+    if isinstance(text, str) and len(text) > MAX_JSON_BYTES:
+        raise SpecError(
+            f"the {what} is longer than the {MAX_JSON_BYTES // 1024} KB a design can be"
         )
     try:
         return bounded_json.loads(

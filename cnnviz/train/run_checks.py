@@ -175,7 +175,7 @@ def check_config(raw: Any) -> tuple[dict[str, Any], list[str]]:
             out["train"] = TrainConfig.from_dict(train).to_dict()
         except (ConfigError, TypeError, ValueError) as e:
             problems.append(f"config.json: the training settings are damaged ({_short(e)})")
-            out["train"] = {k: v for k, v in train.items() if _scalar(v)}
+            out["train"] = _typed_settings(train)
     else:
         problems.append(f"config.json: train is {_shown(train)}, not an object")
     ds = raw.get("dataset", {})
@@ -207,8 +207,26 @@ def _short(e: Exception) -> str:
     return text if len(text) <= 160 else text[:157] + "…"
 
 
-def _scalar(v: Any) -> bool:
-    return v is None or isinstance(v, str | bool) or _number(v)
+def _typed_settings(train: dict) -> dict[str, Any]:
+    """The settings of a damaged ``train`` that still have their field's type (others dropped)."""
+    from dataclasses import fields
+
+    from cnnviz.train.config import TrainConfig
+
+    out: dict[str, Any] = {}
+    for f in fields(TrainConfig):
+        v, default = train.get(f.name), getattr(TrainConfig(), f.name)
+        if isinstance(default, bool):
+            ok = isinstance(v, bool)
+        elif isinstance(default, str):  # the StrEnum choices
+            ok = isinstance(v, str)
+        elif isinstance(default, int):
+            ok = _whole(v)
+        else:
+            ok = _number(v)
+        if ok:
+            out[f.name] = v
+    return out
 
 
 def _check_dataset(ds: dict) -> tuple[dict[str, Any], list[str]]:

@@ -44,7 +44,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from cnnviz import bounded_json
+from cnnviz.design import bounded_json
 from cnnviz.train import run_files
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 from cnnviz.train.ids import label_slug, new_run_id
@@ -311,7 +311,7 @@ def _read_json(folder: Path, name: str) -> Any:
     try:
         return bounded_json.loads(text, what=name, max_chars=MAX_JSON_CHARS)
     except bounded_json.JsonLimitError as e:
-        raise RunError(f"Run {folder.name}: {e}.") from None
+        raise RunError(f"Run {folder.name}: {name} cannot be read ({e}).") from None
 
 
 def _effective_status(folder: Path, status: dict) -> dict:

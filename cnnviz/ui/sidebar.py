@@ -16,7 +16,12 @@ html { font-size: 20px; }
 """
 
 
-def render() -> None:
+def render(page: object = None) -> None:
+    """The sidebar, and above the page any message about the link (``?net=``, ``?job=``, ``?run=``).
+
+    ``page``: the page about to run; the hidden root page only forwards to Design, so the
+    link's message waits for the page it forwards to.
+    """
     from cnnviz.ui.classroom import sidebar as class_sidebar
 
     with st.sidebar:
@@ -37,5 +42,6 @@ def render() -> None:
             st.caption(f"Training job: {plain(state.job_id())}")
         if state.run_id():
             st.caption(f"Open run: {plain(state.run_id())}")
-    if msg := state.pop_url_error():
+    forwarding = page is not None and getattr(page, "url_path", None) in ("", "home")
+    if not forwarding and (msg := state.pop_url_error()):
         st.warning(plain(msg), icon=":material/link_off:")

@@ -12,12 +12,14 @@ from __future__ import annotations
 
 import re
 
-_ACTIVE = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~:$&=])")
+# what makes Markdown act: links and images ([ ]), directives (:red[…]), code, emphasis,
+# tables, maths, HTML-like <…>, and the autolinks GitHub Markdown makes of https:// and www.
+_ACTIVE = re.compile(r"([\\`*_\[\]<>|~$#])|(:)(?=//)|(?<=www)(\.)", re.IGNORECASE)
 
 
 def plain(value: object) -> str:
     """``value`` as literal text inside Markdown (newlines kept)."""
-    return _ACTIVE.sub(r"\\\1", str(value))
+    return _ACTIVE.sub(lambda m: "\\" + m.group(0), str(value))
 
 
 __all__ = ["plain"]

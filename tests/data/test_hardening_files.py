@@ -189,9 +189,9 @@ def test_own_images_over_the_bundle_limit_are_refused_before_decoding(tmp_path, 
         (tmp_path / cls).mkdir()
         for i in range(50):
             (tmp_path / cls / f"{i}.png").write_bytes(_png(size=1))
-    import cnnviz.data.registry as registry
+    import cnnviz.data.bundle as bundle
 
-    monkeypatch.setattr(registry, "MAX_BUNDLE_BYTES", 100 * 3 * 64 * 64 - 1)
+    monkeypatch.setattr(bundle, "MAX_BUNDLE_BYTES", 100 * 3 * 64 * 64 - 1)
     decoded = []
     monkeypatch.setattr(folders, "_read_image", lambda *a: decoded.append(a))
     with pytest.raises(DatasetUnavailable, match=r"100 images of 3×64×64 would take"):

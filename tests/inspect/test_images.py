@@ -11,6 +11,7 @@ import pytest
 import torch
 from PIL import Image
 
+from cnnviz.data.image_formats import FORMAT_WORDS
 from cnnviz.inspect.image_steps import ImageError
 from cnnviz.inspect.images import LIMITS, MAX_BYTES, Converted, from_drawing, to_model_input
 
@@ -181,7 +182,7 @@ def test_truncated_random_empty_and_oversized_files() -> None:
         to_model_input(png[: len(png) // 2], channels=3, size=28)
     with pytest.raises(ImageError) as err:
         to_model_input(np.random.default_rng(1).bytes(5000), channels=3, size=28)
-    assert str(err.value) == "this file is not an image (PNG, JPEG, GIF, BMP or WebP)"
+    assert str(err.value) == f"this file is not an image ({FORMAT_WORDS})"
     with pytest.raises(ImageError, match="empty"):
         to_model_input(b"", channels=3, size=28)
     with pytest.raises(ImageError, match="MiB"):

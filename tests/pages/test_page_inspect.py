@@ -251,12 +251,15 @@ def test_broken_run_gets_a_message_and_is_not_touched(runs_dir: Path):
 
 
 def test_unknown_run_in_the_url_is_named_and_cleared(runs_dir: Path):
-    at = _open_inspect(run_id="does-not-exist")
+    at = _open_inspect(run_id="20200101-000000-does-not-exist-abcdef")
     warnings = " ".join(w.value for w in at.warning)
-    assert "Run 'does-not-exist' was not found in" in warnings and "choose one below" in warnings
+    assert (
+        "Run 20200101-000000-does-not-exist-abcdef was not found in" in warnings
+        and "choose one below" in warnings
+    )
     assert at.session_state["cnnviz.run_id"] is None
     assert "run" not in at.query_params
-    assert not any("does-not-exist" in c.value for c in at.sidebar.caption)
+    assert not any("20200101-000000-does-not-exist-abcdef" in c.value for c in at.sidebar.caption)
     assert not at.error
 
 

@@ -75,7 +75,7 @@ def loads(
     if len(text) > max_chars:
         raise JsonLimitError(f"{what} is longer than {max_chars:,} characters")
     if nesting_depth(text) > max_depth:
-        raise JsonLimitError(f"{what} is nested more than {max_depth} levels deep")
+        raise JsonLimitError(f"{what} is nested too deeply (more than {max_depth} levels)")
 
     def parse_float(s: str) -> float:
         if len(s) > MAX_NUMBER_CHARS:
