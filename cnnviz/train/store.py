@@ -403,6 +403,9 @@ def _info(p: Path) -> RunInfo:
         bad = _csv_header_problem(p / name, key)
         if bad:
             problems.append(bad)
+    best = p / BEST_WEIGHTS  # optional (no validation split: none); damaged is a problem
+    if best.exists() and weights_problem(best, status) == WEIGHTS_DAMAGED:
+        problems.append(f"{BEST_WEIGHTS} is damaged and cannot be read")
     weights = weights_problem(p / "weights.pt", status)
     if weights and not (weights == WEIGHTS_NOT_YET and problems):
         problems.append(weights)
