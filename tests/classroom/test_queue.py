@@ -19,7 +19,7 @@ SHORT = TrainConfig(epochs=1, batch_size=64, lr=0.01, device="cpu")
 BUNDLE = tiny_bundle()
 
 
-def wait_for(cond, timeout: float = 30.0) -> None:
+def wait_for(cond, timeout: float = 300.0) -> None:
     end = time.monotonic() + timeout
     while not cond():
         assert time.monotonic() < end, "timed out"
@@ -33,7 +33,7 @@ def submit(room, person, config=LONG, **kw):
 def end_job(room, entry_id):
     job = room.queue.job(entry_id)
     job.stop()
-    assert job.wait(30)
+    assert job.wait(600)
 
 
 def test_fifo_and_places(room):
@@ -125,7 +125,7 @@ def test_job_controls_owner_and_teacher_only(room):
     room.queue.control(ea.id, t, "resume")
     assert not job.control.paused
     room.queue.control(ea.id, t, "stop")
-    assert job.wait(30) and "teacher" in job.final.reason
+    assert job.wait(600) and "teacher" in job.final.reason
 
 
 def test_run_actions_owner_and_teacher_only(room):
@@ -133,7 +133,7 @@ def test_run_actions_owner_and_teacher_only(room):
     t = room.unlock_teacher("key-123")
     ea = submit(room, a, SHORT)
     job = room.queue.job(ea.id)
-    assert job.wait(60)
+    assert job.wait(600)
     rid = job.run_id
     for act in (
         lambda p: room.share_run(rid, p, True),
@@ -178,7 +178,7 @@ def test_waiting_job_starts_by_itself(tmp_path):
         assert room.queue.place(eb.id) == 1
         room.queue.job(ea.id).stop()
         wait_for(lambda: room.queue.job(eb.id) is not None)
-        assert room.queue.job(eb.id).wait(60)
+        assert room.queue.job(eb.id).wait(600)
         assert room.queue.job(eb.id).status == "finished"
     finally:
         room.close()  # the dispatcher first: nothing starts while the jobs are stopped

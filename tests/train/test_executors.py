@@ -32,7 +32,7 @@ CFG = TrainConfig(epochs=2, batch_size=16, lr=0.01, device="cpu")
 LONG = CFG.with_(epochs=200)
 
 
-def wait_for(cond, timeout: float = 120.0, what: str = "the job") -> None:
+def wait_for(cond, timeout: float = 300.0, what: str = "the job") -> None:
     end = time.monotonic() + timeout
     while not cond():
         assert time.monotonic() < end, f"timed out waiting for {what}"
@@ -54,7 +54,7 @@ def executor(request):
 def test_finished_job_reports_and_saves_a_run(executor):
     job = executor.create(TINY_SPEC, tiny_bundle(), CFG)
     job.start()
-    assert job.wait(180)
+    assert job.wait(600)
     assert job.status == JobStatus.FINISHED and job.placement == Placement.ENDED
     assert job.final.test_accuracy is not None and job.final.test_accuracy > 0.5
     p = job.progress()
@@ -76,7 +76,7 @@ def test_stop_ends_stopped_with_the_reason_and_keeps_the_run(executor):
     wait_for(lambda: job.progress().iteration >= 3)
     assert job.status == JobStatus.RUNNING and job.placement == Placement.RUNNING
     job.stop()
-    assert job.wait(60)
+    assert job.wait(600)
     assert job.status == JobStatus.STOPPED and "Stopped by the user" in job.final.reason
     assert job.progress().iteration < LONG.epochs * 15
     assert json.loads((job.run_dir / "status.json").read_text())["status"] == "stopped"
@@ -95,14 +95,14 @@ def test_pause_holds_the_training_and_resume_finishes_it(executor):
     snap = job.snapshot_model()  # served while paused
     assert not snap.training
     job.resume()
-    assert job.wait(180)
+    assert job.wait(600)
     assert job.status == JobStatus.FINISHED and job.progress().iteration == 12 * 15
 
 
 def test_nan_loss_fails_with_the_reason_and_advice(executor):
     job = executor.create(TINY_SPEC, tiny_bundle(), CFG, model=MakesNaN())
     job.start()
-    assert job.wait(120)
+    assert job.wait(600)
     assert job.status == JobStatus.FAILED
     assert "NaN" in job.final.reason and "learning rate" in job.final.advice
     assert json.loads((job.run_dir / "status.json").read_text())["status"] == "failed"
@@ -112,7 +112,7 @@ def test_ray_trains_the_same_network_as_the_thread(ray_cluster):
     """Same seed, same data, one thread each: the same weights, wherever it ran."""
     here = ThreadExecutor().create(TINY_SPEC, tiny_bundle(), CFG).start()
     there = make_executor(ray_settings()).create(TINY_SPEC, tiny_bundle(), CFG).start()
-    assert here.wait(120) and there.wait(180)
+    assert here.wait(600) and there.wait(600)
     assert there.final.test_loss == pytest.approx(here.final.test_loss, rel=1e-4)
     for a, b in zip(
         here.snapshot_model().parameters(), there.snapshot_model().parameters(), strict=True
@@ -124,7 +124,7 @@ def test_a_killed_worker_fails_the_job_and_keeps_the_finished_epochs(ray_cluster
     job = make_executor(ray_settings()).create(TINY_SPEC, tiny_bundle(), LONG).start()
     wait_for(lambda: len(job.epoch_metrics()) >= 1, what="the first epoch")
     ray_cluster.kill(job.actor)
-    assert job.wait(60)
+    assert job.wait(600)
     assert job.status == JobStatus.FAILED
     assert "machine running this training was lost" in job.final.reason.lower()
     assert "Start the training again" in job.final.advice
@@ -152,7 +152,7 @@ def test_unreachable_cluster_with_fallback_trains_here_and_says_so():
     job = ex.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)).start()
     assert "127.0.0.1:1" in job.note and "runs on this server" in job.note
     assert job.where == "this server"
-    assert job.wait(60) and job.status == JobStatus.FINISHED
+    assert job.wait(600) and job.status == JobStatus.FINISHED
 
 
 def test_the_watchdog_ends_an_actor_its_server_stopped_polling(ray_cluster):
@@ -168,10 +168,12 @@ def test_the_watchdog_ends_an_actor_its_server_stopped_polling(ray_cluster):
             ray_cluster.get(actor.poll.remote(), timeout=5)  # this poll keeps it alive 1 s more
         except ray_cluster.exceptions.RayActorError:
             return True
+        except ray_cluster.exceptions.GetTimeoutError:  # a busy machine: not answered yet
+            pass
         time.sleep(1.5)
         return False
 
-    wait_for(dead, timeout=60, what="the actor to exit")
+    wait_for(dead, timeout=300, what="the actor to exit")
 
 
 def test_a_full_cluster_queues_the_job_and_starts_it_when_a_worker_is_free(ray_cluster):
@@ -184,7 +186,7 @@ def test_a_full_cluster_queues_the_job_and_starts_it_when_a_worker_is_free(ray_c
     assert second.status == JobStatus.RUNNING and second.progress().iteration == 0
     assert "Ray cluster" in second.where
     first.stop()
-    assert first.wait(60) and second.wait(180)
+    assert first.wait(600) and second.wait(600)
     assert second.status == JobStatus.FINISHED and second.queue_place is None
 
 
@@ -195,9 +197,9 @@ def test_stop_while_waiting_for_a_worker(ray_cluster):
     second = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
     time.sleep(1.0)
     second.stop()
-    assert second.wait(30) and second.status == JobStatus.STOPPED
+    assert second.wait(600) and second.status == JobStatus.STOPPED
     first.stop()
-    assert first.wait(60)
+    assert first.wait(600)
 
 
 def test_more_than_the_cluster_has_is_refused_with_the_setting(ray_cluster):
