@@ -46,7 +46,7 @@ def _join(page, url: str, name: str) -> None:
     _open(page, f"{url}/design")
     page.get_by_text("Join the class").first.wait_for()
     page.get_by_label("Your name", exact=True).and_(page.locator("input")).fill(name)
-    page.get_by_role("button", name="Join").click()
+    page.get_by_role("button", name="Join", exact=True).click()
     page.get_by_text(f"Signed in as {name}").wait_for(timeout=120_000)
 
 
@@ -87,11 +87,11 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
 
         # Bob trains first (long enough to hold the only slot), Ada queues behind him
         _train_page(bob, class_url, epochs=20)
-        bob.get_by_role("button", name="Start training").click()
-        bob.get_by_role("button", name="Pause").wait_for(timeout=120_000)
+        bob.get_by_role("button", name="Start training", exact=True).click()
+        bob.get_by_role("button", name="Pause", exact=True).wait_for(timeout=120_000)
         bob_job = _job_id(bob)
         _train_page(ada, class_url, epochs=1)
-        ada.get_by_role("button", name="Start training").click()
+        ada.get_by_role("button", name="Start training", exact=True).click()
         ada.get_by_text(re.compile(r"Waiting: 1st in line")).wait_for(timeout=240_000)
         ada_job = _job_id(ada)
         assert ada_job != bob_job
@@ -106,27 +106,27 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         peek = cb.new_page()
         _open(peek, f"{class_url}/train?job={ada_job}")
         peek.get_by_text(re.compile(r"Ada's job · Waiting")).wait_for(timeout=120_000)
-        assert peek.get_by_role("button", name="Leave the queue").count() == 0
+        assert peek.get_by_role("button", name="Leave the queue", exact=True).count() == 0
 
         # Bob stops his own job; Ada's starts by itself (nobody reloads her page)
-        bob.get_by_role("button", name="Stop").click()
+        bob.get_by_role("button", name="Stop", exact=True).click()
         ada.locator(PROGRESS).first.wait_for(timeout=120_000)
         ada.get_by_text("Loss per iteration").first.wait_for(timeout=120_000)
         # Bob's tab on Ada's job switched to the live view by itself, read-only
         peek.get_by_text(re.compile(r"Ada's training — read-only")).wait_for(timeout=120_000)
-        assert peek.get_by_role("button", name="Pause").count() == 0
-        assert peek.get_by_role("button", name="Stop").count() == 0
-        assert peek.get_by_role("button", name="Resume").count() == 0
+        assert peek.get_by_role("button", name="Pause", exact=True).count() == 0
+        assert peek.get_by_role("button", name="Stop", exact=True).count() == 0
+        assert peek.get_by_role("button", name="Resume", exact=True).count() == 0
 
         # the teacher sees Ada's job live now, and sends a design to the class
         teacher.get_by_text(re.compile(r"[1-9]\d* students joined · 1 training")).wait_for(
             timeout=60_000
         )
-        teacher.get_by_role("button", name="Send to class").click()
+        teacher.get_by_role("button", name="Send to class", exact=True).click()
         teacher.get_by_text("Sent: every student sees it").wait_for()
         _open(bob, f"{class_url}/design")
         bob.get_by_text("Your teacher sent a design").wait_for(timeout=60_000)
-        bob.get_by_role("button", name="Open").wait_for()
+        bob.get_by_role("button", name="Open", exact=True).wait_for()
 
         # a student has no Teacher page in the navigation
         assert bob.locator('[data-testid="stSidebarNav"]').get_by_text("Teacher").count() == 0
