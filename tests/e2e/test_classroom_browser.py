@@ -126,7 +126,8 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         teacher.get_by_text("Sent: every student sees it").wait_for()
         _open(bob, f"{class_url}/design")
         bob.get_by_text("Your teacher sent a design").wait_for(timeout=60_000)
-        bob.get_by_role("button", name="Open", exact=True).wait_for()
+        # the banner's Open button (select boxes also carry aria-label="Open", so look at buttons only)
+        bob.locator('[data-testid^="stBaseButton"]').filter(has_text="Open").first.wait_for()
 
         # a student has no Teacher page in the navigation
         assert bob.locator('[data-testid="stSidebarNav"]').get_by_text("Teacher").count() == 0
