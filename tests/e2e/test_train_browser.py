@@ -110,7 +110,7 @@ def test_pause_resume_stop_respond(streamlit_app) -> None:
     page.get_by_text("Loss per iteration").first.scroll_into_view_if_needed()
     streamlit_app.shot("train-running")
 
-    page.get_by_role("button", name="Pause").click()
+    page.get_by_role("button", name="Pause", exact=True).click()
     took = _wait_text(page, "Paused", 10)
     print(f"Pause showed after {took:.2f} s")
     # the mini-batch under way when Pause was pressed still finishes: wait for it
@@ -126,14 +126,14 @@ def test_pause_resume_stop_respond(streamlit_app) -> None:
     assert _iteration(page) == first, "iterations kept advancing while paused"
     streamlit_app.shot("train-paused")
 
-    page.get_by_role("button", name="Resume").click()
-    page.get_by_role("button", name="Pause").wait_for(timeout=10_000)
+    page.get_by_role("button", name="Resume", exact=True).click()
+    page.get_by_role("button", name="Pause", exact=True).wait_for(timeout=10_000)
     deadline = time.monotonic() + 30
     while _iteration(page) <= first and time.monotonic() < deadline:
         page.wait_for_timeout(200)
     assert _iteration(page) > first, "training did not carry on after Resume"
 
-    page.get_by_role("button", name="Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
     took = _wait_text(page, "Stopping after this mini-batch|Training stopped", 15)
     print(f"Stop acknowledged after {took:.2f} s")
     took += _wait_text(page, "Training stopped", 30)
@@ -141,7 +141,7 @@ def test_pause_resume_stop_respond(streamlit_app) -> None:
     streamlit_app.shot("train-stopped")
     # an ended run shows New training and Open in Inspect, not Start or greyed Pause/Stop
     assert page.get_by_role("button", name="Start training").count() == 0
-    assert page.get_by_role("button", name="Pause").count() == 0
+    assert page.get_by_role("button", name="Pause", exact=True).count() == 0
     page.get_by_role("button", name="New training").click()
     page.get_by_role("button", name="Start training").wait_for(timeout=30_000)
     assert page.get_by_role("button", name="Start training").is_enabled()

@@ -32,7 +32,9 @@ def test_lecture_mlp_trains_on_xor_after_one_fix() -> None:
     assert not at.exception, at.exception
     text = "\n".join(str(e.value) for e in [*at.error, *at.markdown, *at.caption])
     assert "points of 2 numbers" in text and "[64, 2]" in text
-    assert "ends with 1 output, but" in text and "2 classes" in text  # the preset ends in Linear(3, 1)
+    assert (
+        "ends with 1 output, but" in text and "2 classes" in text
+    )  # the preset ends in Linear(3, 1)
     assert "train.data.points" in [c.key for c in at.get("plotly_chart")]
     at.button(key="train.net.fix.0").click().run()
     assert at.session_state["cnnviz.design.spec"]["layers"][-1]["out_features"] == 2
