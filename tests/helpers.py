@@ -13,6 +13,17 @@ from cnnviz.data.bundle import DataBundle
 REPO = Path(__file__).resolve().parents[1]
 APP = os.fspath(REPO / "app.py")  # what AppTest runs
 
+SHAPES28_SPEC = {  # the page tests' network: Shapes at 3×28×28, 10 classes
+    "input": [3, 28, 28],
+    "layers": [
+        {"type": "conv2d", "out_channels": 4, "kernel_size": 3},
+        {"type": "relu"},
+        {"type": "maxpool2d", "kernel_size": 2},
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10},
+    ],
+}
+
 TINY_SPEC = {
     "input": [1, 8, 8],
     "layers": [

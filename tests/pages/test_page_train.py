@@ -16,28 +16,9 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.train.store import list_runs
 from tests.helpers import APP
+from tests.helpers import SHAPES28_SPEC as TINY
 
-TINY = {
-    "input": [3, 28, 28],
-    "layers": [
-        {"type": "conv2d", "out_channels": 4, "kernel_size": 3},
-        {"type": "relu"},
-        {"type": "maxpool2d", "kernel_size": 2},
-        {"type": "flatten"},
-        {"type": "linear", "out_features": 10},
-    ],
-}
-
-
-@pytest.fixture(autouse=True)
-def _small_data(monkeypatch: pytest.MonkeyPatch):
-    monkeypatch.setenv("CNNVIZ_TRAIN_IMAGES", "200")
-    yield
-    from cnnviz.ui.train.session_job import registry
-
-    for job in registry().live():  # never leave a training thread behind
-        job.stop()
-        job.wait(10)
+pytestmark = pytest.mark.usefixtures("small_train_data")
 
 
 def _train_page(spec: dict | None = None, *, look: bool = False) -> AppTest:
