@@ -25,6 +25,8 @@ def class_url(browser, tmp_path_factory) -> str:
         "CNNVIZ_CLASS": "1",
         "CNNVIZ_TEACHER_KEY": KEY,
         "CNNVIZ_MAX_JOBS": "1",
+        # Bob's training must hold the only slot until he stops it, on a fast machine too
+        "CNNVIZ_MAX_EPOCHS": "500",
         "CNNVIZ_TRAIN_IMAGES": "300",
     }
     with serve_app(tmp_path_factory.mktemp("class"), env) as url:
@@ -86,7 +88,7 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         assert "Ada" not in ada.url and "token" not in ada.url
 
         # Bob trains first (long enough to hold the only slot), Ada queues behind him
-        _train_page(bob, class_url, epochs=20)
+        _train_page(bob, class_url, epochs=500)
         bob.get_by_role("button", name="Start training", exact=True).click()
         bob.get_by_role("button", name="Pause", exact=True).wait_for(timeout=120_000)
         bob_job = _job_id(bob)

@@ -82,8 +82,10 @@ def test_stop_ends_stopped_with_the_reason_and_keeps_the_run(executor):
     assert json.loads((job.run_dir / "status.json").read_text())["status"] == "stopped"
 
 
-def test_pause_holds_the_training_and_resume_finishes_it(executor):
-    job = executor.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=12))
+def test_pause_holds_the_training_and_resume_goes_on(executor):
+    # a long training, so that the worker (which starts before the first poll) cannot
+    # finish before the pause reaches it, however fast or slow the machine
+    job = executor.create(TINY_SPEC, tiny_bundle(), LONG)
     job.start()
     wait_for(lambda: job.progress().iteration >= 3)
     job.pause()
@@ -91,12 +93,26 @@ def test_pause_holds_the_training_and_resume_finishes_it(executor):
     time.sleep(1.5)  # the pause reaches the worker (within a second) and the last events come in
     held = job.progress().iteration
     time.sleep(1.0)
-    assert job.progress().iteration == held < 12 * 15 and job.status == JobStatus.PAUSED
+    assert job.progress().iteration == held < LONG.epochs * 15
+    assert job.status == JobStatus.PAUSED
     snap = job.snapshot_model()  # served while paused
     assert not snap.training
     job.resume()
+    assert job.status == JobStatus.RUNNING
+    wait_for(lambda: job.progress().iteration >= held + 5, what="the resumed training")
+    job.stop()
     assert job.wait(600)
-    assert job.status == JobStatus.FINISHED and job.progress().iteration == 12 * 15
+    assert job.status == JobStatus.STOPPED and job.progress().iteration < LONG.epochs * 15
+
+
+def test_resume_after_pause_finishes_the_training(executor):
+    job = executor.create(TINY_SPEC, tiny_bundle(), CFG)
+    job.start()
+    wait_for(lambda: job.progress().iteration >= 1)
+    job.pause()
+    job.resume()
+    assert job.wait(600)
+    assert job.status == JobStatus.FINISHED and job.progress().iteration == CFG.epochs * 15
 
 
 def test_nan_loss_fails_with_the_reason_and_advice(executor):
