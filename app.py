@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz.ui import sidebar, state
 from cnnviz.ui.classroom import gate
+from cnnviz.ui.train import data as train_data
 
 # a local icon: a Material icon as favicon makes every browser fetch it from fonts.gstatic.com
 ICON = Path(__file__).parent / "assets" / "icon.png"
@@ -27,6 +28,7 @@ def _home() -> None:
 
 
 state.init()
+train_data.warm_up()  # the default images load in the background while Design is open
 gate.require_person()  # a class server: join (or unlock the teacher's view) first
 page = st.navigation(
     [

@@ -281,7 +281,7 @@ def main() -> int:
 
             # Start -> progress
             t = time.monotonic()
-            page.get_by_role("button", name="Start training").click()
+            page.get_by_role("button", name="Start training", exact=True).click()
             page.locator(PROGRESS).first.wait_for(timeout=400_000)
             t_bar = time.monotonic() - t
             while (iteration(page) or 0) < 1 and time.monotonic() - t < 120:
@@ -337,7 +337,7 @@ def main() -> int:
                 p.close()
             if not page.url.split("?")[0].endswith("train"):
                 switch(page, "Train", live=True)
-            page.get_by_role("button", name="Stop").click()
+            page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text("Training stopped").first.wait_for(timeout=400_000)
             rows = iter_rows(base / "runs")
             browser.close()

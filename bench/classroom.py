@@ -158,7 +158,7 @@ def main() -> int:
                 page.get_by_label("Your name", exact=True).and_(page.locator("input")).fill(
                     f"Student {i + 1:02d}"
                 )
-                page.get_by_role("button", name="Join").click()
+                page.get_by_role("button", name="Join", exact=True).click()
                 page.get_by_text(f"Signed in as Student {i + 1:02d}").wait_for()
                 page.get_by_text("Shapes, layer by layer").wait_for()
                 idle(page)
@@ -182,7 +182,7 @@ def main() -> int:
                 box.fill(str(args.epochs))
                 box.press("Enter")
                 idle(page)
-                page.get_by_role("button", name="Start training").click()
+                page.get_by_role("button", name="Start training", exact=True).click()
                 page.get_by_text("Waiting:").or_(
                     page.get_by_role("button", name="Pause")
                 ).first.wait_for()

@@ -16,15 +16,12 @@
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
-
+from cnnviz.plots.pictures import as_png, png_data_uri
 from cnnviz.report.content import Content, Facts, Figure, Images, Note, Table
 from cnnviz.report.sections import WHO_PLACEHOLDER, Presentation, Section, SectionKind
 
@@ -32,26 +29,9 @@ PNG_SCALE = 2
 PRINT_WIDTH_PX = 680  # A4 minus 15 mm margins at 96 px per inch
 
 
-def png_data_uri(image: Any) -> str:
-    """uint8 [H, W] or [H, W, 3] (or [H, W, 4]) as a ``data:image/png;base64,...`` URI."""
-    from PIL import Image
-
-    a = np.asarray(image)
-    if a.dtype != np.uint8:
-        a = np.clip(np.rint(a), 0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    Image.fromarray(a).save(buf, format="PNG", optimize=True)
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode("ascii")
-
-
 def _compact(fig: Any) -> dict:
     """The figure as a plain dict, its pictures (``go.Image`` traces) as PNG data URIs."""
-    d = fig.to_plotly_json()
-    for trace, out in zip(fig.data, d.get("data", []), strict=True):
-        if trace.type == "image" and trace.z is not None:
-            out.pop("z", None)
-            out["source"] = png_data_uri(np.asarray(trace.z))
-    return d
+    return as_png(fig, optimize=True).to_plotly_json()
 
 
 def _json_block(obj: Any) -> str:
@@ -138,7 +118,7 @@ class _Writer:
         if isinstance(b, Images):
             caps = list(b.captions) + [""] * (len(b.images) - len(b.captions))
             tiles = "".join(
-                f'<figure><img alt="{html.escape(c)}" src="{png_data_uri(im)}">'
+                f'<figure><img alt="{html.escape(c)}" src="{png_data_uri(im, optimize=True)}">'
                 f"<figcaption>{html.escape(c)}</figcaption></figure>"
                 for im, c in zip(b.images, caps, strict=False)
             )
@@ -327,4 +307,4 @@ JS = """
 })();
 """
 
-__all__ = ["PRINT_WIDTH_PX", "Rendered", "png_data_uri", "render_blocks", "render_html"]
+__all__ = ["PRINT_WIDTH_PX", "Rendered", "render_blocks", "render_html"]

@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.plots.pictures import as_png
 from cnnviz.report import run_label
 from cnnviz.ui import state
 
@@ -103,6 +104,7 @@ def show(
     name = name or str(kwargs.get("key") or "chart")
     if presenter and state.teaching():
         fig = presenter_sized(fig)
+    as_png(fig)  # pictures travel as PNG, not as millions of JSON numbers
     return st.plotly_chart(
         fig,
         config=chart_config(name, prefix=prefix, config=config, full_toolbar=full_toolbar),

@@ -155,7 +155,10 @@ def test_convert_images_matches_torch():
 
 def test_normalization_stats_equal_torch():
     x = torch.randint(0, 256, (37, 3, 9, 7), dtype=torch.uint8)
-    norm = pipeline.fit_normalization(pipeline.NormKind.STANDARDIZE, x, chunk=10)  # chunked sums
+    norm = pipeline.fit_normalization(pipeline.NormKind.STANDARDIZE, x)  # uint8: level counts
+    sums = pipeline.fit_normalization(pipeline.NormKind.STANDARDIZE, x.double(), chunk=10)
+    assert norm.mean == pytest.approx(sums.mean, abs=1e-12)  # the chunked sums of floats agree
+    assert norm.std == pytest.approx(sums.std, abs=1e-12)
     ref = x.float() / 255
     assert torch.allclose(
         torch.tensor(norm.mean, dtype=torch.float64), ref.mean(dim=(0, 2, 3)).double(), atol=1e-6

@@ -48,7 +48,7 @@ from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.text import plain
 
-_SAMPLE = 2_000  # images used for pixel histograms
+_SAMPLE = 500  # images used for the pixel statistics and histograms (~6 million pixels at 64×64×3)
 _FIT_SAMPLE = 10_000  # images used to measure mean/std when the caller gives none
 
 
@@ -85,7 +85,7 @@ def data_preview(
         st.error(f"The validation split cannot be made: {e}")
         return
     c, h, w = bundle.shape
-    bkey = _bundle_key(bundle)
+    bkey = bundle_key(bundle)
     # every figure is built once per its inputs (a rerun for another setting reuses it)
     samples, classes, pixels, batch = st.tabs(["Samples", "Classes", "Pixels", "One mini-batch"])
     with samples:
@@ -129,7 +129,7 @@ def data_preview(
         _mini_batch(bundle, tr, normalization, batch_size, shuffle, flip, crop_padding, seed, key)
 
 
-def _bundle_key(bundle: DataBundle) -> tuple:
+def bundle_key(bundle: DataBundle) -> tuple:
     """Names a loaded bundle for the figure cache (bundles are cached resources themselves)."""
     return (id(bundle), bundle.name, len(bundle.train_y), len(bundle.test_y), bundle.shape)
 
@@ -232,7 +232,7 @@ def _mini_batch(
         language="text",
     )
     fig = _memo(
-        ("batch", _bundle_key(bundle), len(tr), b, shuffle, flip, crop_padding, seed),
+        ("batch", bundle_key(bundle), len(tr), b, shuffle, flip, crop_padding, seed),
         lambda: plots.batch_grid(pictures, y, bundle.classes, shape=tuple(x.shape)),
     )
     show(fig, name="mini-batch", key=f"{key}.batch")

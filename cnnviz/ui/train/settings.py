@@ -16,6 +16,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.data.cache import SharedCache
 from cnnviz.data.kinds import NormKind
 from cnnviz.data.registry import DATASETS
 from cnnviz.design.presets import PRESETS
@@ -56,6 +57,8 @@ NORMALIZE = {
 PIPELINE = ("batch_size", "val_fraction", "shuffle")
 FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name not in PIPELINE)
 _FLASH = "train.cfg.flash"
+# (images, normalization, split) -> (Normalization, images measured): for every session
+_NORMS: SharedCache[tuple[Any, int] | None] = SharedCache(max_entries=16)
 LOSS_NOTE = (
     "**Loss: cross-entropy.** Softmax is inside it: the network outputs raw scores (logits), "
     "one per class, and `nn.CrossEntropyLoss` applies softmax and takes −log of the right class's probability."
@@ -94,26 +97,26 @@ def _fit(bundle: Any, kind: NormKind, val_fraction: float, seed: int) -> tuple[A
     """(Normalization, training images it was measured on), as the engine computes it.
 
     Same seeded split and ``fit_normalization`` as ``cnnviz.prepared.prepare``;
-    remembered in the session so reruns do not measure it again. None if impossible.
+    measured once per (images, split) for the whole server, so reruns and every other
+    student's tab reuse it. None if impossible.
     """
     from cnnviz.data.pipeline import fit_normalization, split_train_val
+    from cnnviz.ui.train.data_view import bundle_key
 
     if bundle is None:
         return None
     if kind is not NormKind.STANDARDIZE:  # nothing to measure
         return fit_normalization(kind, bundle.train_x[:1]), 0
-    key = (id(bundle), len(bundle.train_y), kind, round(float(val_fraction), 4), int(seed))
-    memo = st.session_state.setdefault(P + "norm_memo", {})
-    if key not in memo:
+
+    def measure() -> tuple[Any, int] | None:
         try:
             tx = split_train_val(bundle.train_x, bundle.train_y, val_fraction, seed)[0]
-            norm = fit_normalization(kind, tx)
+            return fit_normalization(kind, tx), len(tx)
         except ValueError:
             return None
-        if len(memo) > 4:
-            memo.clear()
-        memo[key] = (norm, len(tx))
-    return memo[key]
+
+    key = (bundle_key(bundle), kind, round(float(val_fraction), 4), int(seed))
+    return _NORMS.get(key, measure)
 
 
 def fitted_normalization(bundle: Any, kind: NormKind, val_fraction: float, seed: int) -> Any:
