@@ -28,30 +28,53 @@ def _preview_app(val_fraction: float, batch_size: int, norm_kind: str, flip: boo
     )
 
 
+def _views(at) -> dict[str, AppTest]:
+    """Each view of the preview in turn: {view: the app showing it}."""
+    control = at.segmented_control(key="data_view.view")
+    seen = {}
+    for view in control.options:
+        at.segmented_control(key="data_view.view").set_value(view).run()
+        assert not at.exception, (view, at.exception)
+        seen[view] = (
+            " ".join(m.value for m in at.markdown),
+            [c.value for c in at.code],
+            len(at.dataframe),
+            [c.key for c in at.get("plotly_chart")],
+        )
+    return seen
+
+
 def test_data_preview_shows_split_batches_and_normalization():
     at = AppTest.from_function(
         _preview_app, args=(0.1, 64, "standardize", True), default_timeout=60
     )
     at.run()
     assert not at.exception, at.exception
-    assert [t.label for t in at.tabs] == ["Samples", "Classes", "Pixels", "One mini-batch"]
-    text = " ".join(m.value for m in at.markdown)
+    control = at.segmented_control(key="data_view.view")
+    assert control.options == ["Samples", "Classes", "Pixels", "One mini-batch"]
+    assert control.value == "Samples"
+    assert [c.key for c in at.get("plotly_chart")] == ["data_view.samples"]  # one view built
+    views = _views(at)
+    assert views["Classes"][3] == ["data_view.counts"]
+    text, _, tables, charts = views["Pixels"]
+    assert "Normalize(mean=(" in text
+    assert tables == 2 and charts == ["data_view.hist"]  # raw and normalized pixel statistics
+    text, code, _, charts = views["One mini-batch"]
     assert "180 training images" in text and "**3 iterations per epoch**" in text  # ceil(180/64)
     assert "the last one holds 52" in text
-    assert "Normalize(mean=(" in text
-    code = at.code[0].value
-    assert "[64, 1, 28, 28]" in code and "float32" in code and "random horizontal flip" in code
-    assert len(at.dataframe) == 2  # raw and normalized pixel statistics
+    assert "[64, 1, 28, 28]" in code[0] and "float32" in code[0]
+    assert "random horizontal flip" in code[0] and charts == ["data_view.batch"]
 
 
 def test_data_preview_raw_pixels_and_no_validation():
     at = AppTest.from_function(_preview_app, args=(0.0, 500, "none", False), default_timeout=60)
     at.run()
     assert not at.exception, at.exception
-    text = " ".join(m.value for m in at.markdown)
-    assert "200 training images" in text and "**1 iterations per epoch**" in text
-    assert "[200, 1, 28, 28]" in at.code[0].value  # a batch never holds more than the set
-    assert "raw pixel values 0–255" in text
+    views = _views(at)
+    text, code, _, _ = views["One mini-batch"]
+    assert "200 training images" in text and "**1 iteration per epoch**" in text
+    assert "[200, 1, 28, 28]" in code[0]  # a batch never holds more than the set
+    assert "raw pixel values 0–255" in views["Pixels"][0]
 
 
 def _picker_app() -> None:

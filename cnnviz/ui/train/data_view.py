@@ -4,7 +4,7 @@ Two functions for the page (TRAINPAGE's ``train_data.data_section`` picks the da
 
 ``data_preview(bundle, *, norm_kind="div255", normalization=None, val_fraction=0.1,
 batch_size=64, shuffle=True, flip=False, crop_padding=0, seed=0, key="data_view") -> None``
-    Four tabs in the course's words: *Samples* (a labelled grid, a few per class),
+    Four views in the course's words, one shown at a time: *Samples* (a labelled grid, a few per class),
     *Classes* (images per class in train / validation / test), *Pixels* (raw 0–255 and
     normalized ranges, per-channel mean/std, histograms before/after) and *One mini-batch*
     (the first mini-batch of epoch 1 as its ``[B, C, H, W]`` tensor and an image grid,
@@ -48,6 +48,7 @@ from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.text import plain
 
+VIEWS = ("Samples", "Classes", "Pixels", "One mini-batch")
 _SAMPLE = 500  # images used for the pixel statistics and histograms (~6 million pixels at 64×64×3)
 _FIT_SAMPLE = 10_000  # images used to measure mean/std when the caller gives none
 
@@ -86,9 +87,16 @@ def data_preview(
         return
     c, h, w = bundle.shape
     bkey = bundle_key(bundle)
-    # every figure is built once per its inputs (a rerun for another setting reuses it)
-    samples, classes, pixels, batch = st.tabs(["Samples", "Classes", "Pixels", "One mini-batch"])
-    with samples:
+    # one view at a time: only the chosen one is built and sent (four at once made every
+    # rerun, page switch and refresh draw four charts, three of them hidden)
+    view = st.segmented_control(
+        "Look at",
+        VIEWS,
+        key=state.kept(f"{key}.view", VIEWS[0]),
+        required=True,
+        label_visibility="collapsed",
+    )
+    if view == "Samples":
         per_class = 6 if len(bundle.classes) <= 12 else 3
         fig = _memo(
             ("samples", bkey, per_class, seed),
@@ -100,7 +108,7 @@ def data_preview(
         st.caption(
             f"Each image is a {c}×{h}×{w} tensor of uint8 values (0–255): {c} channel(s), {h} rows, {w} columns."
         )
-    with classes:
+    elif view == "Classes":
         fig = _memo(
             ("counts", bkey, round(val_fraction, 4), seed),
             lambda: plots.class_counts(
@@ -117,16 +125,21 @@ def data_preview(
             "The validation images are held out of the training set (same share of every class); "
             "the test images are the dataset's own test split, used once at the end."
         )
-    g = torch.Generator().manual_seed(seed)
-    if normalization is None:
-        fit_idx = (
-            tr[torch.randperm(len(tr), generator=g)[:_FIT_SAMPLE]] if len(tr) > _FIT_SAMPLE else tr
-        )
-        normalization = fit_normalization(norm_kind, bundle.train_x[fit_idx])
-    with pixels:
-        _pixels(bundle, bkey, tr, g, normalization, (round(val_fraction, 4), seed), key)
-    with batch:
-        _mini_batch(bundle, tr, normalization, batch_size, shuffle, flip, crop_padding, seed, key)
+    else:
+        g = torch.Generator().manual_seed(seed)
+        if normalization is None:
+            fit_idx = (
+                tr[torch.randperm(len(tr), generator=g)[:_FIT_SAMPLE]]
+                if len(tr) > _FIT_SAMPLE
+                else tr
+            )
+            normalization = fit_normalization(norm_kind, bundle.train_x[fit_idx])
+        if view == "Pixels":
+            _pixels(bundle, bkey, tr, g, normalization, (round(val_fraction, 4), seed), key)
+        else:
+            _mini_batch(
+                bundle, tr, normalization, batch_size, shuffle, flip, crop_padding, seed, key
+            )
 
 
 def bundle_key(bundle: DataBundle) -> tuple:
@@ -208,7 +221,7 @@ def _mini_batch(
     st.markdown(
         f"The DataLoader cuts the {n:,} training images into mini-batches of B = {int(batch_size)}"
         f"{' after shuffling them' if shuffle else ' in their stored order'}: "
-        f"**{steps:,} iterations per epoch** (⌈{n:,} / {int(batch_size)}⌉"
+        f"**{steps:,} iteration{'s' if steps != 1 else ''} per epoch** (⌈{n:,} / {int(batch_size)}⌉"
         + (
             f", the last one holds {n - (steps - 1) * int(batch_size)}"
             if n % int(batch_size)
