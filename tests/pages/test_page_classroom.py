@@ -165,3 +165,23 @@ def test_teacher_design_banner_opens_only_on_click():
     assert at.session_state["cnnviz.design.spec"]["layers"] == sent["layers"]
     assert at.session_state["train.cfg.epochs"] == 7
     assert "Your teacher sent a design" not in _texts(at)
+
+
+def test_a_fresh_train_tab_offers_only_your_own_running_training():
+    """A student's fresh Train tab offers to watch their own training, not the class's."""
+    from cnnviz.train.config import TrainConfig
+    from tests.helpers import TINY_SPEC, tiny_bundle
+
+    room = session.room()
+    ada, bob = room.join("Ada"), room.join("Bob")
+    entry = room.queue.submit(ada, TINY_SPEC, tiny_bundle(), TrainConfig(epochs=20, device="cpu"))
+    job = room.queue.job(entry.id)
+    assert job is not None and not job.done
+    job.pause()  # held, so that it is still live while the three tabs look
+
+    def offered(at: AppTest) -> bool:
+        return "A training is running on this server" in _texts(at)
+
+    assert not offered(_app(bob, "views/train.py"))
+    assert offered(_app(ada, "views/train.py"))
+    assert offered(_app(room.unlock_teacher("page-key"), "views/train.py"))

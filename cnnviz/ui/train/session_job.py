@@ -84,8 +84,14 @@ def attach(job_id: str) -> None:
 
 def running_elsewhere() -> list[Job]:
     """The trainings running on this server that this tab does not watch, each with a
-    button to watch it here (a fresh tab, a refresh without ?job=, another browser)."""
-    others = registry().live()
+    button to watch it here (a fresh tab, a refresh without ?job=, another browser).
+
+    On a class server only the person's own (the teacher's: everyone's): the class's
+    other trainings are on the Runs page, not offered on every student's Train page.
+    """
+    from cnnviz.ui.classroom import jobs as class_jobs
+
+    others = [job for job in registry().live() if class_jobs.may_control(job.id)]
     for job in others:
         p = job.progress()
         where = f"epoch {p.epoch}/{p.epochs}" if p.total_iterations else "starting"
