@@ -30,7 +30,8 @@ notice = jobs_ui.lost_job_notice()
 if notice:
     st.warning(notice, icon=":material/link_off:")
 if job is None and waiting is None:
-    jobs_ui.running_elsewhere()  # a fresh tab: the training already running, to attach to
+    # a fresh tab: the training already running, to attach to (a class: your own)
+    jobs_ui.running_elsewhere(offered=class_jobs.may_control)
 train_config.take_preset()  # a preset just chosen on Design brings its dataset and settings
 run_change.change_banner()
 running = waiting is not None or (job is not None and job.status in train_live.LIVE)

@@ -92,7 +92,7 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         bob.get_by_role("button", name="Start training", exact=True).click()
         bob.get_by_role("button", name="Pause", exact=True).wait_for(timeout=120_000)
         bob_job = _job_id(bob)
-        _train_page(ada, class_url, epochs=1)
+        _train_page(ada, class_url, epochs=500)  # still training when the teacher looks
         ada.get_by_role("button", name="Start training", exact=True).click()
         ada.get_by_text(re.compile(r"Waiting: 1st in line")).wait_for(timeout=240_000)
         ada_job = _job_id(ada)

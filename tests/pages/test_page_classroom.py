@@ -185,3 +185,16 @@ def test_a_fresh_train_tab_offers_only_your_own_running_training():
     assert not offered(_app(bob, "views/train.py"))
     assert offered(_app(ada, "views/train.py"))
     assert offered(_app(room.unlock_teacher("page-key"), "views/train.py"))
+
+
+def test_a_visitors_clear_cache_keeps_the_one_classroom():
+    """clear_cache (any client can send it) must not open a second classroom, whose second
+    dispatcher would start jobs from the same queue."""
+    import streamlit as st
+
+    first = session.room()
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    assert session.room() is first
+    session.room.clear()  # what the tests do between classrooms: the dispatcher stops
+    assert session.room() is not first

@@ -1,6 +1,6 @@
 """Who this browser is, on a class server (``CNNVIZ_CLASS=1``).
 
-``room()`` is the server's one ``Classroom`` (``st.cache_resource``, beside the
+``room()`` is the server's one ``Classroom`` (a process-wide singleton, beside the
 job registry). ``me()`` is the signed-in ``Person`` or None: the session
 remembers it, and a new session (a refresh, a new tab) reads the signed token
 from the ``cnnviz_token`` cookie (``st.context.cookies``). The cookie is set by
@@ -10,6 +10,8 @@ the URL cannot make anyone someone else.
 """
 
 from __future__ import annotations
+
+import threading
 
 import streamlit as st
 
@@ -43,17 +45,41 @@ def enabled() -> bool:
     return class_mode()
 
 
-@st.cache_resource(show_spinner=False)
+_ROOM_LOCK = threading.Lock()
+_ROOM: Classroom | None = None
+
+
 def room() -> Classroom:
-    """The server's classroom: database in the runs folder, the registry's queue."""
-    r = Classroom.open(runs_root(), jobs_ui.registry())
-    if r.key_generated:
-        print(
-            f"cnnviz class mode: the teacher key is  {r.teacher_key}  "
-            "(set CNNVIZ_TEACHER_KEY to choose your own)",
-            flush=True,
-        )
-    return r
+    """The server's classroom: database in the runs folder, the registry's queue.
+
+    A plain module-level singleton, outside Streamlit's caches (as the job registry):
+    any client can send ``clear_cache`` over the websocket, and that must not open a
+    second classroom, with a second dispatcher starting jobs from the same queue.
+    """
+    global _ROOM
+    with _ROOM_LOCK:
+        if _ROOM is None:
+            _ROOM = Classroom.open(runs_root(), jobs_ui.registry())
+            if _ROOM.key_generated:
+                print(
+                    f"cnnviz class mode: the teacher key is  {_ROOM.teacher_key}  "
+                    "(set CNNVIZ_TEACHER_KEY to choose your own)",
+                    flush=True,
+                )
+        return _ROOM
+
+
+def _forget_room() -> None:
+    """Close the classroom (its dispatcher stops); the next ``room()`` opens it again
+    (tests: on their own runs folder)."""
+    global _ROOM
+    with _ROOM_LOCK:
+        if _ROOM is not None:
+            _ROOM.close()
+        _ROOM = None
+
+
+room.clear = _forget_room  # type: ignore[attr-defined]  # as a cached function's .clear()
 
 
 def me() -> Person | None:

@@ -10,7 +10,11 @@ reruns do not re-parse the CSVs.
 from __future__ import annotations
 
 import html
+import threading
+from collections import OrderedDict
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -22,13 +26,43 @@ from cnnviz.compare.labels import run_labels
 from cnnviz.compare.readings import read_run
 from cnnviz.compare.runner import experiment_of
 from cnnviz.compare.runs import RunData, load
-from cnnviz.plots.compare.figures import PALETTE, accuracy_overlay, confusion_figure, loss_overlay, lr_overlay, per_class_figure
+from cnnviz.plots.compare.figures import (
+    PALETTE,
+    accuracy_overlay,
+    confusion_figure,
+    loss_overlay,
+    lr_overlay,
+    per_class_figure,
+)
 from cnnviz.train.store import RunError
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
 
 MAX_RUNS = 6
 K = "runs.cmp."
+_FIGURES: OrderedDict[tuple, tuple[list[RunData], Any]] = OrderedDict()
+_FIGURES_LOCK = threading.Lock()
+_FIGURES_KEPT = 48
+
+
+def _figure(name: str, runs: list[RunData], params: tuple, build: Callable[[], Any]) -> Any:
+    """The figure ``name`` of these runs with these parameters, built once for every rerun
+    and every session. ``load`` hands out one object per run until its files change, so
+    the runs' identities say whether the figure is still right (the entry holds them,
+    so their ids cannot be reused while it lives)."""
+    key = (name, tuple(r.id for r in runs), params)
+    with _FIGURES_LOCK:
+        hit = _FIGURES.get(key)
+        if hit is not None and all(a is b for a, b in zip(hit[0], runs, strict=True)):
+            _FIGURES.move_to_end(key)
+            return hit[1]
+    fig = build()
+    with _FIGURES_LOCK:
+        _FIGURES[key] = (list(runs), fig)
+        _FIGURES.move_to_end(key)
+        while len(_FIGURES) > _FIGURES_KEPT:
+            _FIGURES.popitem(last=False)
+    return fig
 
 
 def _load_all(run_ids: list[str]) -> list[RunData]:
@@ -119,17 +153,21 @@ def comparison_view(run_ids: list[str]) -> None:
     mark_x = [float(epoch_x(runs[0], axis, [m])[0]) for m in marks]
     font = 16 if state.teaching() else 12
     left, right = (st.container(), st.container()) if state.teaching() else st.columns(2)
+    drawn = (tuple(labels), tuple(cols), tuple(mark_x), str(axis), font)
     left.markdown("**Loss per iteration**, on a shared axis")
     with left:
-        show(loss_overlay(runs, labels, axis=axis, smoothing=smoothing, marks=mark_x,
-                          font_size=font, cols=cols), name="compare-loss", key=K + "loss")  # fmt: skip
+        fig = _figure("loss", runs, (*drawn, smoothing), lambda: loss_overlay(
+            runs, labels, axis=axis, smoothing=smoothing, marks=mark_x, font_size=font, cols=cols))
+        show(fig, name="compare-loss", key=K + "loss")  # fmt: skip
     right.markdown("**Accuracy per epoch**: training dotted, validation solid, test ★")
     with right:
-        show(accuracy_overlay(runs, labels, axis=axis, best=best, marks=mark_x,
-                              font_size=font, cols=cols), name="compare-accuracy", key=K + "acc")  # fmt: skip
+        fig = _figure("accuracy", runs, (*drawn, best), lambda: accuracy_overlay(
+            runs, labels, axis=axis, best=best, marks=mark_x, font_size=font, cols=cols))
+        show(fig, name="compare-accuracy", key=K + "acc")  # fmt: skip
     if marks:
         st.caption(f"The dashed line marks where the shorter run of {int(marks[0])} epochs ends.")
-    lr = lr_overlay(runs, labels, font_size=font, cols=cols)
+    lr = _figure("lr", runs, (tuple(labels), tuple(cols), font),
+                 lambda: lr_overlay(runs, labels, font_size=font, cols=cols))  # fmt: skip
     if lr is not None:
         st.markdown("**Learning rate per epoch** (schedule)")
         show(lr, name="compare-learning-rate", key=K + "lr")
@@ -150,13 +188,16 @@ def _what_changed(runs: list[RunData], labels: list[str]) -> None:
 
 
 def _per_class(runs: list[RunData], labels: list[str], cols: list[str], best: bool) -> None:
-    facts = comparison(runs, best=best, labels=labels)
+    font = 16 if state.teaching() else 12
+    facts = _figure("facts", runs, (tuple(labels), best),
+                    lambda: comparison(runs, best=best, labels=labels))  # fmt: skip
     per = facts["per_class_accuracy"]
     if not per:
         st.caption("Per-class accuracy and confusion matrices appear for runs trained with this version.")
         return
     st.markdown("#### Test accuracy per class" + (" (best.pt)" if best else ""))
-    fig = per_class_figure(per, labels, font_size=16 if state.teaching() else 12, cols=cols)
+    fig = _figure("per-class", runs, (tuple(labels), tuple(cols), best, font),
+                  lambda: per_class_figure(per, labels, font_size=font, cols=cols))  # fmt: skip
     show(fig, name="compare-per-class", key=K + "perclass")  # fmt: skip
     with st.expander("Confusion matrices side by side (rows: true class, each row in %)", expanded=len(runs) == 2):
         shown = runs[:3] if len(runs) > 2 else runs

@@ -10,6 +10,7 @@ every session, and that must not stop anybody's training.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
@@ -82,16 +83,14 @@ def attach(job_id: str) -> None:
     state.set_job_id(job_id)
 
 
-def running_elsewhere() -> list[Job]:
+def running_elsewhere(offered: Callable[[str], bool] = lambda job_id: True) -> list[Job]:
     """The trainings running on this server that this tab does not watch, each with a
     button to watch it here (a fresh tab, a refresh without ?job=, another browser).
 
-    On a class server only the person's own (the teacher's: everyone's): the class's
-    other trainings are on the Runs page, not offered on every student's Train page.
+    ``offered(job_id)`` picks which: on a class server the page passes the person's own
+    (the teacher's: everyone's); the class's other trainings are on the Runs page.
     """
-    from cnnviz.ui.classroom import jobs as class_jobs
-
-    others = [job for job in registry().live() if class_jobs.may_control(job.id)]
+    others = [job for job in registry().live() if offered(job.id)]
     for job in others:
         p = job.progress()
         where = f"epoch {p.epoch}/{p.epochs}" if p.total_iterations else "starting"
