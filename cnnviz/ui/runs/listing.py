@@ -8,18 +8,35 @@ traceback.
 from __future__ import annotations
 
 import datetime as dt
+import os
+import threading
+from collections import OrderedDict
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
-from cnnviz.plots.train.curves import EPOCH_TITLE, ITER_TITLE, epoch_metrics_figure, iteration_loss_figure
-from cnnviz.train.store import WEIGHTS_DAMAGED, WEIGHTS_MISSING, Run, RunError, RunInfo, list_runs, open_run
-from cnnviz.train.run_checks import RunStatus
-from cnnviz.ui import state
-from cnnviz.ui.runs import extras as run_extras
+from cnnviz.plots.train.curves import (
+    EPOCH_TITLE,
+    ITER_TITLE,
+    epoch_metrics_figure,
+    iteration_loss_figure,
+)
 from cnnviz.report import run_label
+from cnnviz.train.run_checks import RunStatus
+from cnnviz.train.store import (
+    WEIGHTS_DAMAGED,
+    WEIGHTS_MISSING,
+    Run,
+    RunError,
+    RunInfo,
+    list_runs,
+    open_run,
+)
+from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
+from cnnviz.ui.runs import extras as run_extras
 from cnnviz.ui.text import plain
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
@@ -133,12 +150,13 @@ def run_details(info: RunInfo) -> None:
     _summary(run)
     _watch_live(run.id)
     _actions(run, can_inspect=not info.problem)
+    font = 16 if state.teaching() else 12
     try:
-        it, ep = run.metrics_iter, run.metrics_epoch
+        fig_iter, fig_epoch, problems = _charts(run, font)
     except RunError as e:
         st.error(plain(e))
         return
-    extra = [p for p in run.problems if p not in info.problems]
+    extra = [p for p in problems if p not in info.problems]
     if extra:  # found while reading the metrics: the charts leave those values out
         st.warning(
             "Some values could not be read and are left out of the charts: "
@@ -146,35 +164,59 @@ def run_details(info: RunInfo) -> None:
             icon=":material/report:",
         )
     left, right = st.columns(2)
-    font = 16 if state.teaching() else 12
     left.markdown(f"**{ITER_TITLE}**")  # page text: wraps, and the chart's toolbar cannot cover it
     with left:
-        show(
-            iteration_loss_figure(it, title=None, font_size=font),
-            name="loss-per-iteration",
-            prefix=run_label(run.id),
-            key=f"runs.iter.{run.id}",
-        )
+        show(fig_iter, name="loss-per-iteration", prefix=run_label(run.id),
+             key=f"runs.iter.{run.id}")  # fmt: skip
     right.markdown(f"**{EPOCH_TITLE}**")
     with right:
-        show(
-            epoch_metrics_figure(
-                ep,
-                test_accuracy=run.status.get("test_accuracy"),
-                test_loss=run.status.get("test_loss"),
-                title=None,
-                font_size=font,
-                best_epoch=run.status.get("best_epoch"),
-            ),
-            name="loss-and-accuracy-per-epoch",
-            prefix=run_label(run.id),
-            key=f"runs.epoch.{run.id}",
-        )
+        show(fig_epoch, name="loss-and-accuracy-per-epoch", prefix=run_label(run.id),
+             key=f"runs.epoch.{run.id}")  # fmt: skip
     run_extras.after_charts(run)
     with st.expander("Configuration as saved (config.json)"):
         st.json(run.config, expanded=False)
     with st.expander("Network as saved (spec.json)"):
         st.json(run.spec, expanded=False)
+
+
+_CHARTS: OrderedDict[tuple, tuple[Any, Any, list[str]]] = OrderedDict()
+_CHARTS_LOCK = threading.Lock()
+_CHARTS_KEPT = 32
+
+
+def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
+    """(loss figure, epoch figure, problems found reading the metrics) of ``run``: read and
+    built once while its files stay the same (a rerun for another widget reuses them)."""
+    stamp = []
+    for name in ("metrics_iter.csv", "metrics_epoch.csv", "status.json"):
+        try:
+            s = os.stat(run.path / name)
+            stamp.append((s.st_mtime_ns, s.st_size))
+        except OSError:
+            stamp.append(None)
+    key = (str(run.path.resolve()), tuple(stamp), font)
+    with _CHARTS_LOCK:
+        if key in _CHARTS:
+            _CHARTS.move_to_end(key)
+            return _CHARTS[key]
+    it, ep = run.metrics_iter, run.metrics_epoch  # RunError when they cannot be read
+    built = (
+        iteration_loss_figure(it, title=None, font_size=font),
+        epoch_metrics_figure(
+            ep,
+            test_accuracy=run.status.get("test_accuracy"),
+            test_loss=run.status.get("test_loss"),
+            title=None,
+            font_size=font,
+            best_epoch=run.status.get("best_epoch"),
+        ),
+        list(run.problems),
+    )
+    with _CHARTS_LOCK:
+        _CHARTS[key] = built
+        while len(_CHARTS) > _CHARTS_KEPT:
+            _CHARTS.popitem(last=False)
+    return built
 
 
 def _watch_live(run_id: str) -> None:
