@@ -172,3 +172,24 @@ def test_open_in_inspect_sets_the_run():
     at.button(key=f"runs.inspect.{run_id}").click().run()
     assert at.session_state["cnnviz.run_id"] == run_id
     assert not at.exception, at.exception  # the Inspect page opened with this run
+
+
+def test_unreadable_values_are_named_on_every_rerun_and_a_changed_file_is_read_again():
+    run_id = _write_run()
+    csv = runs_root() / run_id / "metrics_iter.csv"
+    lines = csv.read_text().splitlines()
+    head, first = lines[0].split(","), lines[1].split(",")
+    first[head.index("loss")] = "oops"
+    csv.write_text("\n".join([lines[0], ",".join(first), *lines[2:]]) + "\n")
+    at = _app()
+    assert not at.exception, at.exception
+
+    def warned() -> bool:
+        return any("left out of the charts" in w.value for w in at.warning)
+
+    assert warned()
+    at.run()  # the charts come from the cache now: the warning stays
+    assert warned() and len(at.get("plotly_chart")) == 2
+    csv.write_text("\n".join(lines) + "\n")  # fixed on disk: read again, no warning
+    at.run()
+    assert not warned()
