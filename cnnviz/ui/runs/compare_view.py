@@ -10,8 +10,6 @@ reruns do not re-parse the CSVs.
 from __future__ import annotations
 
 import html
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,6 +24,7 @@ from cnnviz.compare.labels import run_labels
 from cnnviz.compare.readings import read_run
 from cnnviz.compare.runner import experiment_of
 from cnnviz.compare.runs import RunData, load
+from cnnviz.data.cache import SharedCache
 from cnnviz.plots.compare.figures import (
     PALETTE,
     accuracy_overlay,
@@ -40,29 +39,17 @@ from cnnviz.ui.figures import show
 
 MAX_RUNS = 6
 K = "runs.cmp."
-_FIGURES: OrderedDict[tuple, tuple[list[RunData], Any]] = OrderedDict()
-_FIGURES_LOCK = threading.Lock()
-_FIGURES_KEPT = 48
+# (figure, the runs' identities, parameters) -> (the runs, the figure), for every session
+_FIGURES: SharedCache[tuple[list[RunData], Any]] = SharedCache(max_entries=48)
 
 
 def _figure(name: str, runs: list[RunData], params: tuple, build: Callable[[], Any]) -> Any:
     """The figure ``name`` of these runs with these parameters, built once for every rerun
     and every session. ``load`` hands out one object per run until its files change, so
-    the runs' identities say whether the figure is still right (the entry holds them,
+    the runs' identities say whether the figure is still right (the entry holds the runs,
     so their ids cannot be reused while it lives)."""
-    key = (name, tuple(r.id for r in runs), params)
-    with _FIGURES_LOCK:
-        hit = _FIGURES.get(key)
-        if hit is not None and all(a is b for a, b in zip(hit[0], runs, strict=True)):
-            _FIGURES.move_to_end(key)
-            return hit[1]
-    fig = build()
-    with _FIGURES_LOCK:
-        _FIGURES[key] = (list(runs), fig)
-        _FIGURES.move_to_end(key)
-        while len(_FIGURES) > _FIGURES_KEPT:
-            _FIGURES.popitem(last=False)
-    return fig
+    key = (name, tuple((r.id, id(r)) for r in runs), params)
+    return _FIGURES.get(key, lambda: (list(runs), build()))[1]
 
 
 def _load_all(run_ids: list[str]) -> list[RunData]:

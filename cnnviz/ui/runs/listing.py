@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import threading
-from collections import OrderedDict
 from typing import Any
 
 import pandas as pd
 import streamlit as st
 
+from cnnviz.data.cache import SharedCache
 from cnnviz.plots.train.curves import (
     EPOCH_TITLE,
     ITER_TITLE,
@@ -179,14 +178,14 @@ def run_details(info: RunInfo) -> None:
         st.json(run.spec, expanded=False)
 
 
-_CHARTS: OrderedDict[tuple, tuple[Any, Any, list[str]]] = OrderedDict()
-_CHARTS_LOCK = threading.Lock()
-_CHARTS_KEPT = 32
+# (run folder, its files' stamps, font) -> (loss figure, epoch figure, problems), for every session
+_CHARTS: SharedCache[tuple[Any, Any, list[str]]] = SharedCache(max_entries=32)
 
 
 def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
     """(loss figure, epoch figure, problems found reading the metrics) of ``run``: read and
-    built once while its files stay the same (a rerun for another widget reuses them)."""
+    built once while its files stay the same (a rerun for another widget reuses them).
+    Raises ``RunError`` when the metrics cannot be read (nothing is kept then)."""
     stamp = []
     for name in ("metrics_iter.csv", "metrics_epoch.csv", "status.json"):
         try:
@@ -194,29 +193,23 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
             stamp.append((s.st_mtime_ns, s.st_size))
         except OSError:
             stamp.append(None)
-    key = (str(run.path.resolve()), tuple(stamp), font)
-    with _CHARTS_LOCK:
-        if key in _CHARTS:
-            _CHARTS.move_to_end(key)
-            return _CHARTS[key]
-    it, ep = run.metrics_iter, run.metrics_epoch  # RunError when they cannot be read
-    built = (
-        iteration_loss_figure(it, title=None, font_size=font),
-        epoch_metrics_figure(
-            ep,
-            test_accuracy=run.status.get("test_accuracy"),
-            test_loss=run.status.get("test_loss"),
-            title=None,
-            font_size=font,
-            best_epoch=run.status.get("best_epoch"),
-        ),
-        list(run.problems),
-    )
-    with _CHARTS_LOCK:
-        _CHARTS[key] = built
-        while len(_CHARTS) > _CHARTS_KEPT:
-            _CHARTS.popitem(last=False)
-    return built
+
+    def build() -> tuple[Any, Any, list[str]]:
+        it, ep = run.metrics_iter, run.metrics_epoch
+        return (
+            iteration_loss_figure(it, title=None, font_size=font),
+            epoch_metrics_figure(
+                ep,
+                test_accuracy=run.status.get("test_accuracy"),
+                test_loss=run.status.get("test_loss"),
+                title=None,
+                font_size=font,
+                best_epoch=run.status.get("best_epoch"),
+            ),
+            list(run.problems),
+        )
+
+    return _CHARTS.get((str(run.path.resolve()), tuple(stamp), font), build)
 
 
 def _watch_live(run_id: str) -> None:
