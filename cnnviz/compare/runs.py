@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from cnnviz.train.store import BEST_WEIGHTS, RunError, open_run, runs_root
+from cnnviz.train.store import BEST_WEIGHTS, RunError, files_stamp, open_run, runs_root
 
 CACHE_SIZE = 64
 _WATCHED = ("status.json", "config.json", "spec.json", "metrics_iter.csv", "metrics_epoch.csv")
@@ -91,22 +91,11 @@ def _num(v: Any) -> float | None:
     return f if math.isfinite(f) else None
 
 
-def _stamp(path: Path) -> tuple:
-    out = []
-    for name in _WATCHED:
-        try:
-            s = os.stat(path / name)
-            out.append((s.st_mtime_ns, s.st_size))
-        except OSError:
-            out.append(None)
-    return tuple(out)
-
-
 def load(run: str | os.PathLike, root: str | os.PathLike | None = None) -> RunData:
     """The run named by a folder path or a folder name under the runs root; RunError if unusable."""
     opened_path = _resolve(run, root)
     key = str(opened_path.resolve())
-    stamp = _stamp(opened_path)
+    stamp = files_stamp(opened_path, _WATCHED)
     with _lock:
         hit = _cache.get(key)
         if hit is not None and hit[0] == stamp:

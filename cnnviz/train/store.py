@@ -295,6 +295,19 @@ def list_runs(root: str | os.PathLike | None = None) -> list[RunInfo]:
     return out
 
 
+def files_stamp(folder: Path, names: tuple[str, ...]) -> tuple:
+    """(modification time, size) of each named file in ``folder``, None for a missing one:
+    a cache key that changes whenever one of those files does."""
+    out = []
+    for name in names:
+        try:
+            s = os.stat(folder / name)
+            out.append((s.st_mtime_ns, s.st_size))
+        except OSError:
+            out.append(None)
+    return tuple(out)
+
+
 def _read_json(folder: Path, name: str) -> Any:
     """A run file's JSON through the bounded decoder; RunError naming the file."""
     path = folder / name
@@ -609,6 +622,7 @@ def open_run(run: str | os.PathLike, root: str | os.PathLike | None = None) -> R
 
 __all__ = [
     "BEST_WEIGHTS",
+    "files_stamp",
     "read_config",
     "read_status",
     "WEIGHTS_DAMAGED",

@@ -8,7 +8,6 @@ traceback.
 from __future__ import annotations
 
 import datetime as dt
-import os
 from typing import Any
 
 import pandas as pd
@@ -29,6 +28,7 @@ from cnnviz.train.store import (
     Run,
     RunError,
     RunInfo,
+    files_stamp,
     list_runs,
     open_run,
 )
@@ -186,13 +186,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
     """(loss figure, epoch figure, problems found reading the metrics) of ``run``: read and
     built once while its files stay the same (a rerun for another widget reuses them).
     Raises ``RunError`` when the metrics cannot be read (nothing is kept then)."""
-    stamp = []
-    for name in ("metrics_iter.csv", "metrics_epoch.csv", "status.json"):
-        try:
-            s = os.stat(run.path / name)
-            stamp.append((s.st_mtime_ns, s.st_size))
-        except OSError:
-            stamp.append(None)
+    stamp = files_stamp(run.path, ("metrics_iter.csv", "metrics_epoch.csv", "status.json"))
 
     def build() -> tuple[Any, Any, list[str]]:
         it, ep = run.metrics_iter, run.metrics_epoch
@@ -209,7 +203,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
             list(run.problems),
         )
 
-    return _CHARTS.get((str(run.path.resolve()), tuple(stamp), font), build)
+    return _CHARTS.get((str(run.path.resolve()), stamp, font), build)
 
 
 def _watch_live(run_id: str) -> None:
