@@ -70,6 +70,16 @@ def _env_images() -> int | None:
     return int(raw) if raw.isdigit() and int(raw) > 0 else None
 
 
+def _default_images(full: int) -> int:
+    """How many of the ``full`` training images the box starts at (CNNVIZ_TRAIN_IMAGES)."""
+    return min(_env_images() or full, full)
+
+
+def _subset(n_train: int, full: int) -> int | None:
+    """``load_choice``'s ``n_train`` for a count in the box: None (all of them) from ``full``."""
+    return None if n_train >= full else int(n_train)
+
+
 _warm_lock = threading.Lock()
 _warm_started = False
 
@@ -86,9 +96,8 @@ def warm_up() -> None:
         if _warm_started:
             return
         _warm_started = True
-    info = DATASETS[DEFAULT_DATASET]
-    env, full = _env_images(), info.n_train or 10_000
-    n_train = None if env is None or env >= full else env  # as _registered asks for it
+    full = DATASETS[DEFAULT_DATASET].n_train or 10_000
+    n_train = _subset(_default_images(full), full)  # what the page asks for, untouched
 
     def load() -> None:
         try:
@@ -171,7 +180,7 @@ def _registered(
         data_dir = st.session_state.get(state.kept(P + "dir", data_dir), data_dir)
     holds = st.session_state.setdefault(_HOLDS, {}).get((name, data_dir, size))
     full = holds or info.n_train or 10_000
-    key = state.kept(P + f"n.{name}", min(_env_images() or full, full))
+    key = state.kept(P + f"n.{name}", _default_images(full))
     if st.session_state[key] is not None and st.session_state[key] > full:
         st.session_state[key] = full  # the files hold fewer than the dataset's usual count
     n_train = c3.number_input(
@@ -216,7 +225,7 @@ def _registered(
             name,
             data_dir=data_dir if info.source is Source.TORCHVISION else "",
             size=None if size == info.size[0] else size,
-            n_train=None if n_train >= full else int(n_train),
+            n_train=_subset(n_train, full),
             download=download,
         )
     if bundle is not None and len(bundle.train_y) < min(n_train, full):
