@@ -143,8 +143,16 @@ def data_preview(
 
 
 def bundle_key(bundle: DataBundle) -> tuple:
-    """Names a loaded bundle for the figure cache (bundles are cached resources themselves)."""
-    return (id(bundle), bundle.name, len(bundle.train_y), len(bundle.test_y), bundle.shape)
+    """Names a loaded bundle for the figure and normalization caches (bundles are cached
+    resources themselves; the folder it came from tells two folders of one size apart)."""
+    return (
+        id(bundle),
+        bundle.name,
+        bundle.source,
+        len(bundle.train_y),
+        len(bundle.test_y),
+        bundle.shape,
+    )
 
 
 @st.cache_resource(max_entries=48, show_spinner=False)
