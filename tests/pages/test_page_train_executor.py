@@ -11,17 +11,7 @@ from cnnviz.train.executors import make_executor
 from cnnviz.train.executors.settings import ExecutorKind, ExecutorSettings
 from cnnviz.train.job import Job, Placement
 from tests.helpers import APP
-
-TINY = {
-    "input": [3, 28, 28],
-    "layers": [
-        {"type": "conv2d", "out_channels": 4, "kernel_size": 3},
-        {"type": "relu"},
-        {"type": "maxpool2d", "kernel_size": 2},
-        {"type": "flatten"},
-        {"type": "linear", "out_features": 10},
-    ],
-}
+from tests.helpers import SHAPES28_SPEC as TINY
 
 
 class _Waiting(Job):
