@@ -1,5 +1,9 @@
 """Train: pick the data, check the network fits it, choose the settings, watch it learn.
 
+With no training on show the page is four numbered steps, Start at the end. Once a
+training is on show (queued, running, paused, or ended and not yet dismissed with New
+training) it leads the page and its set-up follows, folded while it trains.
+
 Training runs in a background job (``cnnviz.jobs``) shared by the whole server;
 this page only keeps the job id (session + ``?job=``), so reruns, other pages
 and a browser refresh never stop or lose it.
@@ -36,48 +40,76 @@ train_config.take_preset()  # a preset just chosen on Design brings its dataset 
 run_change.change_banner()
 running = waiting is not None or (job is not None and job.status in train_live.LIVE)
 queued = waiting.payload.get("config") if waiting is not None else None
+SETUP = "train.setup"  # the folded set-up of the training on show (open: drawn)
+
+if waiting is not None or job is not None:
+    # A training on show leads the page, so a refresh or a switch back shows it first; its
+    # data, network and settings follow. While it trains they are locked and folded, and
+    # drawn only when opened: the browser then has little else to draw before the progress.
+    st.header("Training")
+    if waiting is not None:
+        class_jobs.waiting_view(waiting)
+    else:
+        st.caption(
+            "Its data, network and settings are below, locked while it trains."
+            if running
+            else "To train again, change the data, network or settings below if you like, "
+            "then press **New training**."
+        )
+        train_live.live_view(job)
+    below_live = st.container()  # what next (filled once the data is known)
+else:
+    below_live = None
+folded = (
+    st.expander(
+        "Data, network and settings of this training (locked while it trains)",
+        key=SETUP,
+        on_change="rerun",
+        icon=":material/lock:",
+    )
+    if running
+    else None
+)
 
 
 def section(title: str, *, foldable: bool):
     """A numbered section; in presenter mode the settings fold away so the charts get the room."""
+    if folded is not None:  # inside the folded set-up: no expander in an expander
+        st.subheader(title)
+        return st.container()
     if foldable and state.teaching():
         return st.expander(title, expanded=False)
     st.header(title)
     return st.container()
 
 
-with section("1 · Data", foldable=True):
-    bundle, pipeline, preview = train_data.data_section(disabled=running)
+bundle, fits, config = None, False, None
+if folded is None or folded.open:
+    with folded if folded is not None else st.container():
+        with section("1 · Data", foldable=True):
+            bundle, pipeline, preview = train_data.data_section(disabled=running)
 
-st.header("2 · Network")
-fits = train_network.network_section(bundle) if bundle is not None else False
-if bundle is None:
-    st.info("Load a dataset above to check the network against it.")
+        with section("2 · Network", foldable=False):
+            fits = train_network.network_section(bundle) if bundle is not None else False
+            if bundle is None:
+                st.info("Load a dataset above to check the network against it.")
 
-with section("3 · Settings", foldable=True):
-    settings = train_config.config_form(
-        bundle=bundle,
-        val_fraction=pipeline["val_fraction"],
-        disabled=running,
-        shown=queued if queued else (job.config if job and running else None),
-    )
-config, config_error = train_start.assemble({**settings, **pipeline})
-if bundle is not None and config is not None:  # drawn up in the data section
-    with preview:
-        train_data.preview(bundle, config)
+        with section("3 · Settings", foldable=True):
+            settings = train_config.config_form(
+                bundle=bundle,
+                val_fraction=pipeline["val_fraction"],
+                disabled=running,
+                shown=queued if queued else (job.config if job and running else None),
+            )
+        config, config_error = train_start.assemble({**settings, **pipeline})
+        if bundle is not None and config is not None:  # drawn up in the data section
+            with preview:
+                train_data.preview(bundle, config)
 
-st.header("4 · Training")
-if waiting is not None:
-    class_jobs.waiting_view(waiting)
-elif running:
-    st.caption("Settings are locked while this training runs. Pause or stop it below.")
-elif job is None:
+if below_live is None:  # nothing on show: set up, then Start (it reruns into the view above)
+    st.header("4 · Training")
     train_start.start_panel(bundle, fits, config, config_error)
-else:  # an ended run is on show: New training (below) brings Start back
-    st.caption(
-        "To train again, press **New training** below; change the settings above first if you like."
-    )
-job = jobs_ui.current_job()  # Start may have created one just now
-if job is not None:
-    train_live.live_view(job)
-run_extras.after_training(job, bundle)
+    run_extras.after_training(None, bundle)
+else:
+    with below_live:
+        run_extras.after_training(job, bundle)

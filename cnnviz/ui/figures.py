@@ -20,6 +20,7 @@ from cnnviz.report import run_label
 from cnnviz.ui import state
 
 PNG_SCALE = 2  # slide resolution: a 700-pixel-wide chart saves as 1400 pixels
+SCREEN_LOSSY_OVER = 150_000  # bytes: a bigger, noisy picture goes to the browser as a JPEG
 PRESENTER_FONT = 18  # px, Inspect's figures in presenter mode (default Plotly text: 12)
 
 
@@ -104,7 +105,8 @@ def show(
     name = name or str(kwargs.get("key") or "chart")
     if presenter and state.teaching():
         fig = presenter_sized(fig)
-    as_png(fig)  # pictures travel as PNG, not as millions of JSON numbers
+    # pictures travel as PNG (a big noisy one as JPEG), not as millions of JSON numbers
+    as_png(fig, lossy_over=SCREEN_LOSSY_OVER)
     return st.plotly_chart(
         fig,
         config=chart_config(name, prefix=prefix, config=config, full_toolbar=full_toolbar),

@@ -139,7 +139,11 @@ def test_start_uses_the_value_typed_in_the_same_run_as_the_click():
     job = _job(at)
     assert job.config.epochs == 8
     assert job.config.lr == pytest.approx(0.005)
-    at.run()  # the locked settings show what the job really runs with
+    at.run()  # while it trains, the set-up is folded under the live view, not drawn
+    assert not [n for n in at.number_input if n.key == "train.cfg.epochs"]
+    assert [e.label for e in at.expander][0].startswith("Data, network and settings")
+    at.session_state["train.setup"] = True  # opened: the locked settings show what it runs with
+    at.run()
     assert at.number_input(key="train.cfg.epochs").disabled
     assert at.number_input(key="train.cfg.epochs").value == 8
     assert at.number_input(key="train.cfg.lr").value == pytest.approx(0.005)
