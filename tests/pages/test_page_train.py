@@ -288,7 +288,9 @@ def test_busy_server_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch):
     at.selectbox(key="train.data.size.shapes").set_value(28).run()
     at.button(key="train.start").click().run()
     assert not at.exception
-    assert any("already running on this server" in e.value for e in at.error), [e.value for e in (*at.error, *at.warning, *at.info)]
+    assert any("already running on this server" in e.value for e in at.error), [
+        e.value for e in (*at.error, *at.warning, *at.info)
+    ]
     assert at.session_state.get("cnnviz.job_id") is None
 
 
