@@ -139,7 +139,7 @@ def test_start_uses_the_value_typed_in_the_same_run_as_the_click():
     job = _job(at)
     assert job.config.epochs == 8
     assert job.config.lr == pytest.approx(0.005)
-    at.run()  # while it trains, the set-up is folded under the live view, not drawn
+    at.run()  # while it trains, the set-up is folded below the live view, not drawn
     assert not [n for n in at.number_input if n.key == "train.cfg.epochs"]
     assert [e.label for e in at.expander][0].startswith("Data, network and settings")
     at.session_state["train.setup"] = True  # opened: the locked settings show what it runs with

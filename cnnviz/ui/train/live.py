@@ -1,22 +1,27 @@
 """The Train page's live view: progress, Pause / Resume / Stop, charts, the outcome.
 
-``live_view(job)`` draws everything inside an ``st.fragment`` that reruns about
-once a second while the job is running or paused (``run_every``), and not at
-all once it has ended: when the fragment sees the job end, it reruns the whole
-page once, which re-creates the fragment without ``run_every``. Every poll calls
+``live_view(job)`` draws everything inside two ``st.fragment``s that rerun while the
+job is running or paused (``run_every``: the progress about once a second, the
+curves every ``CHART_S``), and not at all once it has ended: when the first sees
+the job end, it reruns the whole page once, which re-creates both without
+``run_every``. Every poll calls
 ``job.touch()`` so the registry knows someone is watching. The buttons live in
 the fragment, so a click reruns only the fragment and acts within a second.
 The job thread never calls streamlit; the page only reads the job's snapshot.
 
-Watching must not slow the training: the charts are built once per (job, points so
-far) and shared by every tab watching that job (``st.cache_resource``), with at most
-``LIVE_POINTS`` points per line, and they are redrawn only every ``CHART_EVERY``
-polls while the numbers under them change (the progress line every poll).
+Watching must not slow the training. The curves are a second fragment that reruns
+every ``CHART_S`` (the progress line every second), and every tab watching a job draws
+the same snapshot of its points (``shared_chart_key``), so the figures are built once
+per job and snapshot (``st.cache_resource``), with at most ``LIVE_POINTS`` points per
+line, however many tabs watch.
 """
 
 from __future__ import annotations
 
 import math
+import threading
+import time
+from collections import OrderedDict
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -38,7 +43,7 @@ from cnnviz.ui.runs import readings as run_readings
 from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
-CHART_EVERY = 3  # polls between two chart redraws while training
+CHART_S = 3.0  # seconds between two redraws of the curves while training
 LIVE_POINTS = 400  # points per line in the live charts (the Runs page draws them all)
 # no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
 LIVE = (JobStatus.RUNNING, JobStatus.PAUSED)
@@ -216,22 +221,37 @@ def chart_key(job: Job) -> tuple[str, int, int, int, bool]:
     return (job.id, len(job.iter_metrics()), per_point, len(job.epoch_metrics()), job.done)
 
 
-def charts_to_draw(shown: tuple | None, polls: int, now: tuple, live: bool) -> tuple[tuple, int]:
-    """(key to draw, polls since it changed): while training, new iterations are drawn every
-    ``CHART_EVERY`` polls only; a new epoch, the end, or another job is drawn at once."""
-    same_epochs = shown is not None and shown[0] == now[0] and shown[3:] == now[3:]
-    if live and same_epochs and polls + 1 < CHART_EVERY:
-        return shown, polls + 1
-    return now, 0
+_SHOWN: OrderedDict[str, tuple[float, tuple]] = OrderedDict()  # job id -> (since, chart key)
+_SHOWN_LOCK = threading.Lock()
+_SHOWN_JOBS = 256
+
+
+def shared_chart_key(job: Job, *, live: bool, now: float | None = None) -> tuple:
+    """The chart key every watcher of ``job`` draws now (see ``chart_key``).
+
+    While the job trains, new iterations are taken at most every ``CHART_S`` (less a
+    margin, so that a tab polling every ``CHART_S`` always finds the newest), and
+    every tab in that window gets the same key: the figures are built once per job,
+    not once per watcher. A new epoch, the end, or a job not live is drawn at once.
+    """
+    now = time.monotonic() if now is None else now
+    latest = chart_key(job)
+    with _SHOWN_LOCK:
+        since, key = _SHOWN.get(job.id, (0.0, None))
+        fresh = key is None or not live or key[2:] != latest[2:] or now - since >= CHART_S - 0.5
+        if fresh:
+            since, key = now, latest
+        _SHOWN[job.id] = (since, key)
+        _SHOWN.move_to_end(job.id)
+        while len(_SHOWN) > _SHOWN_JOBS:
+            _SHOWN.popitem(last=False)
+        return key
 
 
 def _charts(job: Job, live: bool) -> None:
     teaching = state.teaching()
     font = 16 if teaching else 12  # presenter mode: readable from the back row
-    memo = st.session_state.setdefault("train.chart.drawn", {"key": None, "polls": 0})
-    key, memo["polls"] = charts_to_draw(memo["key"], memo["polls"], chart_key(job), live)
-    memo["key"] = key
-    fig_iter, fig_epoch = _figures(*key, font, job)
+    fig_iter, fig_epoch = _figures(*shared_chart_key(job, live=live), font, job)
     # presenter mode: one chart under the other, full width, so the big fonts have the room
     left, right = (st.container(), st.container()) if teaching else st.columns(2)
     # the titles are page text, not in the figures: they wrap instead of being cut off,
@@ -242,6 +262,15 @@ def _charts(job: Job, live: bool) -> None:
     right.markdown(f"**{EPOCH_TITLE}**")
     with right:
         show(fig_epoch, name="loss-and-accuracy-per-epoch", key="train.chart.epoch")
+
+
+def _curves(job_id: str, live: bool) -> None:
+    """The charts fragment: what the curves say so far, and the two charts."""
+    job = jobs_ui.registry().get(job_id)
+    if job is None:  # the progress fragment above says so
+        return
+    run_readings.live(job)  # what the curves show so far, with the next step
+    _charts(job, live and job.status in LIVE)
 
 
 def _body(job_id: str, was_live: bool) -> None:
@@ -273,11 +302,11 @@ def _body(job_id: str, was_live: bool) -> None:
     if live and class_jobs.may_control(job.id):
         _controls(job, status, stopping)
     _outcome(job)
-    run_readings.live(job)  # what the curves show so far, with the next step
-    _charts(job, live)
 
 
 def live_view(job: Job) -> None:
-    """The live section for ``job``; polls about once a second only while it runs."""
+    """The live section for ``job``: the progress and the buttons poll about once a second,
+    the curves every ``CHART_S``, and neither once it has ended."""
     live = job.status in LIVE
     st.fragment(_body, run_every=POLL_S if live else None)(job.id, live)
+    st.fragment(_curves, run_every=CHART_S if live else None)(job.id, live)
