@@ -3,8 +3,10 @@
 Starts the real server in class mode (``CNNVIZ_CLASS=1``, two trainings at
 once), opens one browser context per student (one Streamlit session each,
 moving between pages with the sidebar links), and has every student join, start
-a short training on the Train page (the first two run, the rest queue), then
-edit their design while the jobs train. Prints:
+a training on the Train page (the first two run, the rest queue), and edit their
+design straight after, as the next student joins the queue: the jobs are long
+enough (``--epochs``, ``--images``) that two train while nearly every edit is
+made. Prints:
 
 - p50 / p95 of edit -> updated shape (the layer list line, drawn in the same
   run as the shape table), for all edits and for those made while two jobs
@@ -122,8 +124,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--students", type=int, default=10)
     ap.add_argument("--edits", type=int, default=4, help="design edits per student")
-    ap.add_argument("--epochs", type=int, default=2)
-    ap.add_argument("--images", type=int, default=400, help="training images per job")
+    ap.add_argument("--epochs", type=int, default=10)
+    ap.add_argument("--images", type=int, default=1000, help="training images per job")
     ap.add_argument("--cap", type=int, default=2, help="trainings at once")
     ap.add_argument("--timeout", type=float, default=1800, help="seconds to wait for all jobs")
     args = ap.parse_args()
@@ -172,6 +174,7 @@ def main() -> int:
             )
 
             submitted = []
+            edits: list[tuple[float, float]] = []  # (wall time, seconds to the new shape)
             for i, page in enumerate(pages):
                 nav(page, "Train")
                 page.get_by_text("The network fits this data").wait_for()
@@ -187,10 +190,7 @@ def main() -> int:
                     page.get_by_role("button", name="Pause")
                 ).first.wait_for()
                 submitted.append(f"Student {i + 1:02d}")
-            print(f"all {n} jobs submitted ({args.cap} at once, the rest queue)")
-
-            edits: list[tuple[float, float]] = []  # (wall time, seconds to the new shape)
-            for page in pages:
+                # straight to Design: the edits are made while the queue trains
                 nav(page, "Design")
                 layers = page.get_by_role("radiogroup").first
                 layers.get_by_text("1. Conv2d(3, 6, kernel_size=3) → 6×62×62").wait_for()
@@ -208,6 +208,7 @@ def main() -> int:
                     kernel.press("Enter")
                     layers.get_by_text(want).wait_for()
                     edits.append((start, time.time() - start))
+            print(f"all {n} jobs submitted ({args.cap} at once, the rest queue)")
             browser.close()
 
         db = sqlite3.connect(base / "runs" / "classroom.sqlite3")
