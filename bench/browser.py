@@ -12,8 +12,8 @@ prints, side by side with the issue's targets:
 - refresh mid-run -> progress visible again
 - training speed with the browser watching Train against the same browser on Design
   (iterations/s from the run's own metrics_iter.csv, the phases interleaved), and the
-  server's CPU time per second per watching tab (one and three tabs): the CPU of every
-  server thread but the training's (the busiest), watching against the browser on Design
+  server's CPU time per second per watching tab (one and three tabs): the process's CPU
+  less its busiest thread's (the training), watching against the browser on Design
 
 The machine is shared: the load average (os.getloadavg) is printed with every figure;
 repeat the run when it is high.
@@ -103,10 +103,9 @@ def thread_cpu_s(pid: int) -> dict[int, float]:
     return out
 
 
-def pages_cpu(before: dict[int, float], after: dict[int, float]) -> float:
-    """CPU seconds of every thread but the busiest one (the training) between two readings."""
-    spent = sorted((after[t] - before.get(t, 0.0) for t in after), reverse=True)
-    return sum(spent[1:])
+def busiest_cpu(before: dict[int, float], after: dict[int, float]) -> float:
+    """CPU seconds of the busiest thread (the training's) between two readings."""
+    return max((after[t] - before.get(t, 0.0) for t in after), default=0.0)
 
 
 def descendants(pid: int) -> list[int]:
@@ -360,7 +359,10 @@ def main() -> int:
                             offsets.append((time.monotonic(), it))
                     page.wait_for_timeout(500)
                 t1, c1, th1 = time.monotonic(), server.cpu(), server.threads()
-                phases.append((kind, t0, t1, c0, c1, pages_cpu(th0, th1) / (t1 - t0)))
+                # the whole process (with the threads that ran a script and ended since),
+                # less the training thread
+                others = (c1 - c0 - busiest_cpu(th0, th1)) / (t1 - t0)
+                phases.append((kind, t0, t1, c0, c1, others))
 
             extra_tabs: list = []
             for kind in ("watch1", "static", "watch3", "static", "watch1", "static"):

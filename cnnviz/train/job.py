@@ -47,6 +47,18 @@ class Busy(RuntimeError):
     """Too many trainings are running on this server."""
 
 
+def lower_priority(by: int) -> bool:
+    """Raise the calling thread's niceness by ``by`` (Linux schedules threads one by one),
+    so the pages' threads are served first when they need the CPU and the training takes
+    the rest. False where the system does not allow it (the training runs as it is)."""
+    try:
+        tid = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, tid, min(os.getpriority(os.PRIO_PROCESS, tid) + by, 19))
+    except (AttributeError, OSError):
+        return False
+    return True
+
+
 class JobStatus(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"
@@ -126,6 +138,7 @@ class Job:
         idle_timeout_s: float = 1800.0,
         max_points: int = 2000,
         job_id: str | None = None,
+        nice: int = 0,
     ) -> None:
         self.id = job_id or new_job_id()  # a queue names its jobs before they start
         self.spec = copy.deepcopy(spec)
@@ -151,6 +164,7 @@ class Job:
         self.run_id = self.writer.id
         self.note: str | None = None  # what the user should know about where it runs
         self.on_event: Callable[[Event], None] | None = None  # called in the worker, per event
+        self.nice = max(int(nice), 0)  # the worker thread's niceness above the server's
         self._thread = threading.Thread(
             target=self._work, name=f"cnnviz-job-{self.id}", daemon=True
         )
@@ -161,6 +175,8 @@ class Job:
         return self
 
     def _work(self) -> None:
+        if self.nice:
+            lower_priority(self.nice)
         try:
             for ev in fit(
                 self.model, self._bundle, self.config, control=self.control, writer=self.writer

@@ -150,6 +150,7 @@ def server_registry() -> JobRegistry:
                 import torch
 
                 torch.set_num_threads(training_threads(_cores(), _SERVER.max_live))
+                _SERVER.executor.nice = training_nice()
         return _SERVER
 
 
@@ -169,6 +170,26 @@ def training_threads(cores: int, max_live: int, env: str | None = None) -> int:
     return max(1, (max(cores, 1) - 1) // max(max_live, 1))
 
 
+def training_nice(env: str | None = None, *, classroom: bool | None = None) -> int:
+    """How far below the pages the trainings in this process run (their threads' niceness).
+
+    On a class server the pages come first: twenty students editing while two trainings
+    fill both cores must still see their shapes within a second, and a page needs the
+    CPU only in short bursts, so the trainings lose little. Ray's workers run lowered
+    the same way (nice 15). Outside class mode the trainings run as the server does.
+    ``env`` (``CNNVIZ_TRAIN_NICE``, 0-19) overrides.
+    """
+    from cnnviz.classroom.room import class_mode
+
+    env = os.environ.get("CNNVIZ_TRAIN_NICE") if env is None else env
+    if env and env.strip().isdigit():
+        return min(int(env), 19)
+    return CLASS_TRAIN_NICE if (class_mode() if classroom is None else classroom) else 0
+
+
+CLASS_TRAIN_NICE = 10
+
+
 def _cores() -> int:
     try:
         return len(os.sched_getaffinity(0))  # what this process may use (containers, taskset)
@@ -176,4 +197,4 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
-__all__ = ["JobRegistry", "server_registry", "training_threads"]
+__all__ = ["JobRegistry", "server_registry", "training_nice", "training_threads"]

@@ -16,6 +16,9 @@ class ThreadExecutor:
     kind = ExecutorKind.THREAD
     default_max_live = 2  # a classroom server's cores, shared by every running job
 
+    def __init__(self, nice: int = 0) -> None:
+        self.nice = nice  # each training thread's niceness above the server's
+
     def create(
         self,
         spec: dict,
@@ -39,6 +42,7 @@ class ThreadExecutor:
             model=model,
             idle_timeout_s=idle_timeout_s,
             job_id=job_id,
+            nice=self.nice,
         )
 
     def describe(self) -> str:
