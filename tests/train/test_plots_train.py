@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 
 import numpy as np
@@ -141,3 +142,25 @@ def test_titles_can_move_to_the_page_and_fonts_grow_for_presenter_mode():
     fig = epoch_metrics_figure(ep, test_loss=0.089, test_accuracy=0.97)
     assert fig.layout.yaxis2.side == "right"  # accuracy ticks clear of the loss panel
     assert all(t.cliponaxis is False for t in fig.data if t.name.startswith("test"))
+
+
+def test_the_unchecked_live_figures_are_ones_plotly_accepts_as_they_are():
+    """The curves are built without Plotly's checks (speed): checked here instead, with
+    every part present (epoch lines and labels, a schedule's hover text, best and test)."""
+    import plotly.graph_objects as go
+
+    it = _iters(12, 30)
+    ep = pd.DataFrame(
+        [
+            {"epoch": e, "train_loss": 1 / e, "val_loss": 1.2 / e, "train_accuracy": 0.1 * e,
+             "val_accuracy": 0.09 * e, "lr": 0.01 / e}
+            for e in range(1, 8)
+        ]
+    )  # fmt: skip
+    for fig in (
+        iteration_loss_figure(it, title=None, font_size=16, points_per_iteration=2),
+        epoch_metrics_figure(ep, test_accuracy=0.6, test_loss=0.9, best_epoch=5),
+        epoch_metrics_figure(ep.iloc[:0]),
+    ):
+        checked = go.Figure(fig.to_dict())  # raises on any property Plotly does not know
+        assert json.loads(fig.to_json()) == json.loads(checked.to_json())  # and changes none
