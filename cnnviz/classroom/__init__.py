@@ -10,10 +10,11 @@ tied together by ``room.Classroom``.
 
 from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused
 from cnnviz.classroom.limits import Limits, over_limits
+from cnnviz.classroom.mode import class_mode
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed, check
 from cnnviz.classroom.people import JoinError, Person, Role
 from cnnviz.classroom.queue import ClassQueue
-from cnnviz.classroom.room import COOKIE, Broadcast, Classroom, RoomError, class_mode
+from cnnviz.classroom.room import COOKIE, Broadcast, Classroom, RoomError
 from cnnviz.classroom.tokens import TokenError, TokenProblem
 
 __all__ = [

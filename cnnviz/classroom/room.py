@@ -41,12 +41,6 @@ from cnnviz.train.jobs import JobRegistry
 COOKIE = "cnnviz_token"  # where the browser keeps the signed token (never in the URL)
 
 
-def class_mode(environ: dict[str, str] | None = None) -> bool:
-    """True when the server runs for a class (``CNNVIZ_CLASS=1``)."""
-    env = os.environ if environ is None else environ
-    return str(env.get("CNNVIZ_CLASS", "")).strip().lower() in ("1", "true", "yes", "on")
-
-
 def new_teacher_key() -> str:
     """A key a teacher can read out or type: three groups of four letters/digits."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
@@ -251,4 +245,4 @@ class Classroom:
         self.db.close()
 
 
-__all__ = ["COOKIE", "Broadcast", "RoomError", "Classroom", "class_mode", "new_teacher_key"]
+__all__ = ["COOKIE", "Broadcast", "RoomError", "Classroom", "new_teacher_key"]

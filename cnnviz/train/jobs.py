@@ -20,6 +20,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from cnnviz.classroom.mode import class_mode
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.executors.settings import ExecutorKind
 from cnnviz.train.job import Busy, Job
@@ -179,8 +180,6 @@ def training_nice(env: str | None = None, *, classroom: bool | None = None) -> i
     the same way (nice 15). Outside class mode the trainings run as the server does.
     ``env`` (``CNNVIZ_TRAIN_NICE``, 0-19) overrides.
     """
-    from cnnviz.classroom.room import class_mode
-
     env = os.environ.get("CNNVIZ_TRAIN_NICE") if env is None else env
     if env and env.strip().isdigit():
         return min(int(env), 19)

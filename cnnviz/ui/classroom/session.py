@@ -15,8 +15,9 @@ import threading
 
 import streamlit as st
 
+from cnnviz.classroom.mode import class_mode
 from cnnviz.classroom.people import Person
-from cnnviz.classroom.room import COOKIE, Classroom, class_mode
+from cnnviz.classroom.room import COOKIE, Classroom
 from cnnviz.classroom.tokens import TokenError
 from cnnviz.train.store import runs_root
 from cnnviz.ui.train import session_job as jobs_ui
