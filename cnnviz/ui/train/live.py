@@ -43,7 +43,7 @@ from cnnviz.ui.runs import readings as run_readings
 from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
-CHART_S = 2.0  # seconds between two redraws of the curves while training
+CHART_S = 3.0  # seconds between two redraws of the curves while training
 LIVE_POINTS = 400  # points per line in the live charts (the Runs page draws them all)
 # no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
 LIVE = (JobStatus.RUNNING, JobStatus.PAUSED)
