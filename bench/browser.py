@@ -84,22 +84,26 @@ def _healthy(url: str) -> bool:
         return False
 
 
-def cpu_s(pid: int) -> float:
-    """utime + stime of one process (all its threads), in seconds."""
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
+def _stat_cpu_s(stat: Path) -> float:
+    """utime + stime from a /proc ``stat`` file (a process's or one thread's), in seconds."""
+    fields = stat.read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
 
 
+def cpu_s(pid: int) -> float:
+    """utime + stime of one process (all its threads, ended ones too), in seconds."""
+    try:
+        return _stat_cpu_s(Path(f"/proc/{pid}/stat"))
+    except OSError:
+        return 0.0
+
+
 def thread_cpu_s(pid: int) -> dict[int, float]:
-    """utime + stime of each thread of one process, in seconds, by thread id."""
+    """utime + stime of each live thread of one process, in seconds, by thread id."""
     out = {}
     for task in Path(f"/proc/{pid}/task").glob("*"):
         with contextlib.suppress(OSError, IndexError, ValueError):
-            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
-            out[int(task.name)] = (int(fields[11]) + int(fields[12])) / TICK
+            out[int(task.name)] = _stat_cpu_s(task / "stat")
     return out
 
 
@@ -347,7 +351,7 @@ def main() -> int:
                 "all: " + " ".join(f"{r:.2f}" for r in refreshes))  # fmt: skip
 
             # Watching: interleaved phases, iterations/s from the run's own CSV afterwards
-            phases: list[tuple] = []  # kind, t0, t1, cpu0, cpu1, CPU of all but the training
+            phases: list[tuple[str, float, float, float]] = []  # kind, t0, t1, pages' CPU/s
             offsets = []  # wall - elapsed_s, from iterations seen on screen
 
             def phase(kind: str, extra: list) -> None:
@@ -362,7 +366,7 @@ def main() -> int:
                 # the whole process (with the threads that ran a script and ended since),
                 # less the training thread
                 others = (c1 - c0 - busiest_cpu(th0, th1)) / (t1 - t0)
-                phases.append((kind, t0, t1, c0, c1, others))
+                phases.append((kind, t0, t1, others))
 
             extra_tabs: list = []
             for kind in ("watch1", "static", "watch3", "static", "watch1", "static"):
@@ -393,18 +397,14 @@ def main() -> int:
         elapsed = dict(rows)
         off = min(w - elapsed[i] for w, i in offsets if i in elapsed)
         rate: dict[str, list[float]] = {}
-        cpu: dict[str, list[float]] = {}
         pages: dict[str, list[float]] = {}
-        for kind, t0, t1, c0, c1, others in phases:
+        for kind, t0, t1, others in phases:
             a, b = t0 - off + 2, t1 - off - 1  # margins: the switch and the poll lag
             n = sum(1 for _, e in rows if a <= e < b)
             rate.setdefault(kind, []).append(n / (b - a))
-            cpu.setdefault(kind, []).append((c1 - c0) / (t1 - t0))
             pages.setdefault(kind, []).append(others)
         r = {k: statistics.mean(v) for k, v in rate.items()}
-        c = {k: statistics.mean(v) for k, v in cpu.items()}
         o = {k: statistics.mean(v) for k, v in pages.items()}
-        per_it = c["static"] / r["static"]  # the training's own CPU per iteration (+ idle)
         print(f"\n[watching a training, {args.phase_s:.0f} s phases] {load()}")
         row("iterations/s, browser on Design", f"{r['static']:.1f}", "-",
             " ".join(f"{x:.1f}" for x in rate["static"]))  # fmt: skip
@@ -415,17 +415,13 @@ def main() -> int:
                     " ".join(f"{x:.1f}" for x in rate[k]))  # fmt: skip
         row("watched / unwatched speed (1 tab)", f"{r['watch1'] / r['static']:.2f}", ">= 0.85")
         for k in ("watch1", "watch3"):
-            if k in c:
+            if k in o:
                 tabs = int(k[-1])
-                # measured: every server thread but the training's, watching minus on Design
+                # the process (ended script threads too) less the training thread,
+                # watching against the browser on Design
                 per_tab = (o[k] - o["static"]) / tabs * 1000
                 row(f"server CPU per watching tab ({tabs} tab(s))", f"{per_tab:.0f} ms/s",
-                    "<= 20 ms/s", f"threads but the training's: {o[k] * 1000:.0f} vs {o['static'] * 1000:.0f} ms/s on Design")  # fmt: skip
-                # the older estimate: all the server's CPU, less the training's CPU per
-                # iteration (from the phase on Design) times the iterations
-                est = (c[k] - r[k] * per_it) / tabs * 1000
-                row(f"  (estimate from the whole process, {tabs} tab(s))", f"{est:.0f} ms/s", "-",
-                    f"server {c[k] * 100:.0f}% vs {c['static'] * 100:.0f}% on Design")  # fmt: skip
+                    "<= 20 ms/s", f"server less the training: {o[k] * 1000:.0f} vs {o['static'] * 1000:.0f} ms/s on Design")  # fmt: skip
         warnings = (base / "streamlit.log").read_text(errors="replace").count("WARNING")
         print(f"\n  server log warnings: {warnings} · clicked again (no run began in 15 s): {RECLICKS or 0} · {load()}")
     finally:
