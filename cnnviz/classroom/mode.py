@@ -1,5 +1,6 @@
 """Whether this server runs for a class: one environment variable, read by the classroom
-and by the training code (which must not import the classroom)."""
+and the pages. The training code does not ask: the pages tell it
+(``server_registry(classroom=...)``), since the classroom builds on it."""
 
 from __future__ import annotations
 

@@ -20,7 +20,6 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from cnnviz.classroom.mode import class_mode
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.executors.settings import ExecutorKind
 from cnnviz.train.job import Busy, Job
@@ -136,8 +135,11 @@ _SERVER_LOCK = threading.Lock()
 _SERVER: JobRegistry | None = None
 
 
-def server_registry() -> JobRegistry:
+def server_registry(*, classroom: bool = False) -> JobRegistry:
     """The process-wide registry every session shares (cap from CNNVIZ_MAX_JOBS).
+
+    ``classroom``: this server runs for a class (its trainings run below the pages,
+    ``training_nice``); the first call makes the registry, so it is the one that counts.
 
     A plain module-level singleton, deliberately outside Streamlit's caches: any
     client can send ``clear_cache`` over the websocket, and that must not stop or
@@ -151,7 +153,7 @@ def server_registry() -> JobRegistry:
                 import torch
 
                 torch.set_num_threads(training_threads(_cores(), _SERVER.max_live))
-                _SERVER.executor.nice = training_nice()
+                _SERVER.executor.nice = training_nice(classroom=classroom)
         return _SERVER
 
 
@@ -171,7 +173,7 @@ def training_threads(cores: int, max_live: int, env: str | None = None) -> int:
     return max(1, (max(cores, 1) - 1) // max(max_live, 1))
 
 
-def training_nice(env: str | None = None, *, classroom: bool | None = None) -> int:
+def training_nice(env: str | None = None, *, classroom: bool) -> int:
     """How far below the pages the trainings in this process run (their threads' niceness).
 
     On a class server the pages come first: twenty students editing while two trainings
@@ -183,7 +185,7 @@ def training_nice(env: str | None = None, *, classroom: bool | None = None) -> i
     env = os.environ.get("CNNVIZ_TRAIN_NICE") if env is None else env
     if env and env.strip().isdigit():
         return min(int(env), 19)
-    return CLASS_TRAIN_NICE if (class_mode() if classroom is None else classroom) else 0
+    return CLASS_TRAIN_NICE if classroom else 0
 
 
 CLASS_TRAIN_NICE = 10

@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.classroom.mode import class_mode
 from cnnviz.design.spec import SpecError
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.executors.settings import ClusterUnreachable
@@ -31,7 +32,7 @@ _LOST = "cnnviz.job_lost"  # id of a job named in the URL/session that this serv
 
 def registry() -> JobRegistry:
     """The process-wide registry (cap from CNNVIZ_MAX_JOBS, idle timeout from the environment)."""
-    return server_registry()
+    return server_registry(classroom=class_mode())
 
 
 def current_job() -> Job | None:
