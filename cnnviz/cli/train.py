@@ -206,7 +206,10 @@ def _train(
     if problem:
         return out.error(problem, ExitCode.INVALID)
     try:
-        settings = ExecutorSettings.from_env(kind=args.executor, address=args.ray_address)
+        # one training, then the command ends: no standby actor for a next one
+        settings = ExecutorSettings.from_env(
+            kind=args.executor, address=args.ray_address, standby=0
+        )
     except SettingError as e:
         return out.error(str(e), ExitCode.USAGE)
     try:

@@ -34,11 +34,14 @@ def test_ray_settings_from_the_environment_and_flags():
         "CNNVIZ_RAY_GPUS": "0.125",
         "CNNVIZ_RAY_FALLBACK": "local",
         "CNNVIZ_RAY_IDLE_S": "30",
+        "CNNVIZ_RAY_STANDBY": "2",
     }
     s = ExecutorSettings.from_env(env)
-    assert (s.kind, s.address, s.num_cpus, s.num_gpus, s.fallback, s.idle_s) == (
-        ExecutorKind.RAY, "ray://head:10001", 2.0, 0.125, FallbackKind.LOCAL, 30.0,
+    assert (s.kind, s.address, s.num_cpus, s.num_gpus, s.fallback, s.idle_s, s.standby) == (
+        ExecutorKind.RAY, "ray://head:10001", 2.0, 0.125, FallbackKind.LOCAL, 30.0, 2,
     )  # fmt: skip
+    assert ExecutorSettings.from_env({}).standby == 1  # one actor started ahead by default
+    assert ExecutorSettings.from_env({"CNNVIZ_RAY_STANDBY": "0"}).standby == 0
     assert "ray://head:10001" in s.describe() and "0.125 GPU" in s.describe()
     flags = ExecutorSettings.from_env(env, kind="thread", address=None)
     assert flags.kind == ExecutorKind.THREAD and flags.address == "ray://head:10001"
@@ -52,6 +55,8 @@ def test_ray_settings_from_the_environment_and_flags():
         ("CNNVIZ_RAY_GPUS", "-1", "between 0 and 64"),
         ("CNNVIZ_RAY_CPUS", "0", "between"),
         ("CNNVIZ_RAY_FALLBACK", "yes", "none, local"),
+        ("CNNVIZ_RAY_STANDBY", "1.5", "a whole number"),
+        ("CNNVIZ_RAY_STANDBY", "-1", "between 0 and 16"),
     ],
 )
 def test_a_bad_setting_names_itself(name: str, value: str, words: str):

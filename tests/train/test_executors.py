@@ -40,7 +40,8 @@ def wait_for(cond, timeout: float = 300.0, what: str = "the job") -> None:
 
 
 def ray_settings(**kw) -> ExecutorSettings:
-    return ExecutorSettings(kind=ExecutorKind.RAY, address="local", **kw)
+    """A local instance; no standby actor unless asked (these tests count the cluster's CPUs)."""
+    return ExecutorSettings(kind=ExecutorKind.RAY, address="local", **{"standby": 0, **kw})
 
 
 @pytest.fixture(params=["thread", "ray"])
@@ -243,3 +244,89 @@ def test_registry_uses_the_executor_from_the_environment(monkeypatch):
     monkeypatch.setenv("CNNVIZ_EXECUTOR", "thread")
     reg = JobRegistry()
     assert reg.executor.kind == ExecutorKind.THREAD and reg.max_live == 2
+
+
+# -- standby actors: started ahead for the next training ------------------------------------
+TINY_SPEC_16 = {  # for Shapes at 1×16×16: ten classes
+    "input": [1, 16, 16],
+    "layers": [
+        {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+        {"type": "relu"},
+        {"type": "maxpool2d", "kernel_size": 4},
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10},
+    ],
+}
+
+
+def actor_id(actor) -> str:
+    return actor._actor_id.hex()
+
+
+def alive(ray, actor) -> bool:
+    try:
+        ray.get(actor.poll.remote(), timeout=30)
+    except ray.exceptions.RayActorError:
+        return False
+    return True
+
+
+def test_the_next_training_takes_the_standby_actor_and_another_is_started(ray_cluster):
+    ex = make_executor(ray_settings(standby=1))
+    try:
+        ex.connect()
+        wait_for(lambda: ex.standby_count == 1, what="a standby actor")
+        standby = ex._standby[0]
+        assert ray_cluster.get(standby.ready, timeout=300)["pid"]  # started, imported, ready
+        job = ex.create(TINY_SPEC, tiny_bundle(), CFG).start()
+        assert job.wait(600) and job.status == JobStatus.FINISHED
+        assert actor_id(job.actor) == actor_id(standby.actor)  # no new process for it
+        # its place is taken by a new standby once the training's actor is gone
+        wait_for(lambda: ex.standby_count == 1, what="the next standby actor")
+        assert actor_id(ex._standby[0].actor) != actor_id(standby.actor)
+        assert not alive(ray_cluster, job.actor)  # the used one ended with its training
+        again = ex._standby[0].actor
+    finally:
+        ex.close()
+    assert ex.standby_count == 0
+    wait_for(lambda: not alive(ray_cluster, again), what="close() to end the standby")
+
+
+def test_a_standby_draws_the_built_in_data_ahead_and_trains_the_same(ray_cluster):
+    from cnnviz.data.registry import load_dataset
+
+    bundle = load_dataset("shapes", size=16, channels=1, n_train=192, n_test=64, seed=3)
+    cfg = CFG.with_(epochs=1)
+    fresh = make_executor(ray_settings()).create(TINY_SPEC_16, bundle, cfg).start()
+    ex = make_executor(ray_settings(standby=1))
+    try:
+        first = ex.create(TINY_SPEC_16, bundle, cfg).start()  # tells the executor its data
+        assert first.wait(600) and fresh.wait(600)
+        # a standby made before the executor saw the data draws them once it has
+        wait_for(lambda: ex.standby_count == 1 and ex._standby[0].recipe, what="a standby")
+        answer = ray_cluster.get(ex._standby[0].ready, timeout=300)
+        assert answer["drawn"] is True  # Shapes drawn on the worker before anyone asked
+        second = ex.create(TINY_SPEC_16, bundle, cfg).start()
+        assert second.wait(600) and second.status == JobStatus.FINISHED
+        for job in (first, second):  # the data drawn ahead are the same images
+            assert job.final.test_loss == pytest.approx(fresh.final.test_loss, rel=1e-5)
+            assert job.started.train_size == fresh.started.train_size
+    finally:
+        ex.close()
+
+
+def test_no_standby_while_a_training_waits_for_a_worker(ray_cluster):
+    ex = make_executor(ray_settings(num_cpus=2, standby=1))  # one actor takes the whole cluster
+    try:
+        first = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+        wait_for(lambda: first.placement == Placement.RUNNING)
+        second = ex.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)).start()
+        time.sleep(2.5)  # past the keeper's first ticks: no room, and a training waits
+        assert first.placement == Placement.RUNNING  # still training (200 epochs)
+        assert ex.standby_count == 0 and second.placement == Placement.PENDING
+        first.stop()
+        assert first.wait(600) and second.wait(600)
+        assert second.status == JobStatus.FINISHED  # the free CPUs went to it, not to a standby
+        wait_for(lambda: ex.standby_count == 1, what="a standby once nothing waits")
+    finally:
+        ex.close()

@@ -16,7 +16,16 @@ What runs where:
   stop wishes, sent with every poll (they reach the worker within a second).
 
 The data reach the workers once per dataset through Ray's object store (the
-built-in Shapes set is drawn on the worker instead). Until the cluster has room
+built-in Shapes set is drawn on the worker instead).
+
+A new actor is a new Python process that imports torch, and then draws or receives
+its data: seconds before the first mini-batch. So the executor keeps ``standby``
+actors (``CNNVIZ_RAY_STANDBY``, default 1) started ahead, with the last training's
+built-in data already drawn, and the next training takes one. A standby is made
+only while none of this server's trainings waits for a worker and the cluster has
+the room, so it never stands in a training's way: the next training takes it. It
+holds its CPUs (and GPU share) while it waits, is polled like a training (its
+watchdog ends it when the server is gone), and ``close()`` ends it. Until the cluster has room
 for the actor, the job is ``Placement.PENDING`` with a ``queue_place``; Ray's
 scheduler starts it as soon as a worker is free. A worker that dies ends the job
 as failed, "the machine running this training was lost", with the finished
@@ -27,11 +36,15 @@ server with a note saying so.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import socket
 import threading
 import time
+import uuid
+import weakref
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
@@ -63,6 +76,14 @@ LOST_ADVICE = (
     "page; if it keeps happening, ask your teacher to check the Ray cluster's workers."
 )
 PACKAGE_DIR = Path(__file__).resolve().parents[2]  # the cnnviz package, shipped to workers
+STANDBY_TICK_S = 2.0  # how often the keeper polls the standby actors and tops them up
+
+
+@dataclass
+class _Standby:
+    actor: Any
+    ready: Any  # the ObjectRef of actor.ready(recipe): done once the actor is ready
+    recipe: dict | None  # the data it drew (or is drawing) ahead
 
 
 class RayExecutor:
@@ -78,6 +99,13 @@ class RayExecutor:
         self._failed: tuple[float, ClusterUnreachable] | None = None
         self._data: OrderedDict[tuple, Any] = OrderedDict()  # dataset key -> ObjectRef
         self._pending: list[RayJob] = []
+        self._standby: list[_Standby] = []
+        self._recipe: dict | None = None  # the last built-in data asked for: standbys draw it
+        self._closed = False
+        self._keeper: threading.Thread | None = None
+        # held while a training gets its actor and while a standby is made: a standby is
+        # never made between a training's asking and its actor (that would take its place)
+        self._spawn_lock = threading.Lock()
 
     # -- connecting -----------------------------------------------------------------------
     def connect(self) -> None:
@@ -93,6 +121,8 @@ class RayExecutor:
                 self._failed = (time.monotonic(), e)
                 raise
             self._connected, self._failed = True, None
+            if self.settings.standby > 0 and self._keeper is None:
+                self._keeper = _start_keeper(self)
 
     def describe(self) -> str:
         return self.settings.describe()
@@ -168,6 +198,7 @@ class RayExecutor:
 
         made = recipe(bundle)
         if made is not None:
+            self._recipe = made
             return made
         key = data_key(bundle)
         with self._lock:
@@ -190,13 +221,129 @@ class RayExecutor:
                     del self._data[key]
 
     def spawn(self, job_id: str) -> Any:
+        """A new actor for one training (named after it), with the resources it asks for."""
+        return self._new_actor(f"cnnviz-training-{job_id}")
+
+    def actor_for(self, job_id: str) -> Any:
+        """A standby actor when one is alive (the oldest), else a new one."""
+        with self._spawn_lock:
+            return self._take_or_spawn(job_id)
+
+    def _take_or_spawn(self, job_id: str) -> Any:
+        import ray
+
+        while True:
+            with self._lock:
+                if not self._standby:
+                    break
+                standby = self._standby.pop(0)
+            done, _ = ray.wait([standby.ready], timeout=0)
+            if done:
+                try:
+                    ray.get(standby.ready, timeout=0)
+                except Exception as e:  # it died waiting (its node was lost): next one
+                    log.info("a standby actor was lost (%s)", _short(e))
+                    _kill(standby.actor)
+                    continue
+            log.debug("training %s takes a standby actor", job_id)
+            return standby.actor
+        return self.spawn(job_id)
+
+    @property
+    def standby_count(self) -> int:
+        with self._lock:
+            return len(self._standby)
+
+    def top_up(self) -> int:
+        """Start standby actors up to ``settings.standby`` while nothing waits and the cluster has room.
+
+        Returns how many it started. Called by the keeper thread.
+        """
+        import ray
+
+        s = self.settings
+        made = 0
+        while True:
+            with self._spawn_lock:
+                with self._lock:
+                    if self._closed or not self._connected or self._pending:
+                        return made
+                    if len(self._standby) >= s.standby:
+                        return made
+                free = ray.available_resources()
+                if float(free.get("CPU", 0.0)) < s.num_cpus or (
+                    s.num_gpus and float(free.get("GPU", 0.0)) < s.num_gpus
+                ):
+                    return made
+                actor = self._new_actor(f"cnnviz-standby-{uuid.uuid4().hex[:12]}")
+                recipe = self._recipe
+                standby = _Standby(actor, actor.ready.remote(recipe), recipe)
+                with self._lock:
+                    if self._closed:
+                        _kill(actor)
+                        return made
+                    self._standby.append(standby)
+            made += 1
+            # the cluster reserves the actor's CPUs when it is placed, not when it is asked for:
+            # wait for that before asking whether there is room for another
+            ray.wait([standby.ready], timeout=30)
+
+    def keep(self) -> None:
+        """One keeper step: poll the standbys (their watchdog's heartbeat), drop dead ones, top up.
+
+        A ready standby whose data is not the last built-in data asked for draws that.
+        """
+        import ray
+
+        with self._lock:
+            held = list(self._standby)
+        for standby in held:
+            done, _ = ray.wait([standby.ready], timeout=0)
+            if done:
+                try:
+                    ray.get(standby.ready, timeout=0)
+                except Exception as e:
+                    log.info("a standby actor was lost (%s)", _short(e))
+                    with self._lock:
+                        if standby in self._standby:
+                            self._standby.remove(standby)
+                    _kill(standby.actor)
+                    continue
+            recipe = self._recipe
+            if done and recipe is not None and standby.recipe is not recipe:
+                # the trainings moved on to other built-in data: draw that one instead
+                standby.ready, standby.recipe = standby.actor.ready.remote(recipe), recipe
+            standby.actor.poll.remote()  # its heartbeat; the answer (nothing) is not needed
+        self.top_up()
+
+    def set_standby(self, n: int) -> None:
+        """Keep ``n`` standby actors from now on (fewer: the extra ones end at once)."""
+        with self._lock:
+            self.settings = replace(self.settings, standby=max(int(n), 0))
+            extra = self._standby[self.settings.standby :]
+            del self._standby[self.settings.standby :]
+            start_keeper = self._connected and self.settings.standby and self._keeper is None
+        for standby in extra:
+            _kill(standby.actor)
+        if start_keeper:
+            self._keeper = _start_keeper(self)
+
+    def close(self) -> None:
+        """End the standby actors and the keeper (the trainings go on)."""
+        with self._lock:
+            self._closed = True
+            held, self._standby = self._standby, []
+        for standby in held:
+            _kill(standby.actor)
+
+    def _new_actor(self, name: str) -> Any:
         import ray
 
         from cnnviz.train.executors.ray_worker import TrainingActor
 
         s = self.settings
         remote = ray.remote(TrainingActor).options(
-            name=f"cnnviz-training-{job_id}",
+            name=name,
             num_cpus=s.num_cpus,
             num_gpus=s.num_gpus,
             max_concurrency=4,  # poll, pause, stop and snapshot are served while fit runs
@@ -279,7 +426,7 @@ class RayJob(Job):
             self._executor.waiting(self, True)
             payload = self._executor.payload(self._bundle)
             self._bundle = None  # the store has the data now
-            self._actor = self._executor.spawn(self.id)
+            self._actor = self._executor.actor_for(self.id)
             started = self._actor.start.remote(
                 payload, self.spec, self.config.to_dict(), self._shipped_model
             )
@@ -302,10 +449,7 @@ class RayJob(Job):
                 self._finish(FitEnded(Outcome.FAILED, "The training ended without a final event."))
             self._bundle = None
             if self._actor is not None:
-                try:
-                    ray.kill(self._actor, no_restart=True)
-                except Exception as e:  # already gone
-                    log.debug("ray.kill: %s", e)
+                _kill(self._actor)
 
     def _wait_for_worker(self, started: Any) -> bool:
         """Wait (pending) until the cluster has room; False if stopped while waiting."""
@@ -425,6 +569,43 @@ def _task_reason(e: Any) -> str:
     if isinstance(cause, BaseException):
         return f"{type(cause).__name__}: {cause}"
     return _short(e)
+
+
+def _kill(actor: Any) -> None:
+    try:
+        import ray
+
+        ray.kill(actor, no_restart=True)
+    except Exception as e:  # already gone, or ray is shutting down
+        log.debug("ray.kill: %s", e)
+
+
+def _start_keeper(executor: RayExecutor) -> threading.Thread:
+    """A daemon thread that keeps ``executor``'s standbys; it ends with the executor."""
+    ref = weakref.ref(executor)
+
+    def loop() -> None:
+        time.sleep(STANDBY_TICK_S)  # the training that connected asks for its actor first
+        while True:
+            ex = ref()
+            if ex is None or ex._closed:
+                return
+            try:
+                ex.keep()
+            except Exception as e:  # the cluster is gone for now: try again next tick
+                log.info("keeping the standby actors failed: %s", _short(e))
+            del ex
+            time.sleep(STANDBY_TICK_S)
+
+    def close_at_exit() -> None:
+        ex = ref()
+        if ex is not None:
+            ex.close()
+
+    atexit.register(close_at_exit)
+    t = threading.Thread(target=loop, name="cnnviz-ray-standby", daemon=True)
+    t.start()
+    return t
 
 
 # -- connecting ---------------------------------------------------------------------------

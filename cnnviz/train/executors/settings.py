@@ -12,6 +12,8 @@
                            server instead (default: refuse, with a message naming the address)
 ``CNNVIZ_RAY_IDLE_S``      a training actor that has not heard from this server for this
                            many seconds stops and exits (default 60): no orphans
+``CNNVIZ_RAY_STANDBY``     actors kept started for the next trainings while the cluster has
+                           room (default 1; 0: every training starts its own actor)
 =========================  ===========================================================
 """
 
@@ -57,6 +59,7 @@ class ExecutorSettings:
     num_gpus: float = 0.0  # a fraction of one GPU per training: several share one GPU
     fallback: FallbackKind = FallbackKind.NONE
     idle_s: float = 60.0  # the actor's watchdog: no poll for this long -> stop and exit
+    standby: int = 1  # actors started ahead for the next trainings, while the cluster has room
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **given: object) -> ExecutorSettings:
@@ -69,6 +72,7 @@ class ExecutorSettings:
             "num_gpus": env.get("CNNVIZ_RAY_GPUS") or "0",
             "fallback": env.get("CNNVIZ_RAY_FALLBACK") or "none",
             "idle_s": env.get("CNNVIZ_RAY_IDLE_S") or "60",
+            "standby": env.get("CNNVIZ_RAY_STANDBY") or "1",
         }
         raw.update({k: v for k, v in given.items() if v is not None})
         return cls(
@@ -78,6 +82,7 @@ class ExecutorSettings:
             num_gpus=_number("CNNVIZ_RAY_GPUS", raw["num_gpus"], low=0.0, high=64),
             fallback=_choice("CNNVIZ_RAY_FALLBACK", FallbackKind, raw["fallback"]),
             idle_s=_number("CNNVIZ_RAY_IDLE_S", raw["idle_s"], low=1.0, high=86400),
+            standby=_whole("CNNVIZ_RAY_STANDBY", raw["standby"], low=0, high=16),
         )
 
     def describe(self) -> str:
@@ -103,6 +108,13 @@ def _number(name: str, value: object, *, low: float, high: float) -> float:
     if not low <= v <= high:
         raise SettingError(f"{name} must be between {low:g} and {high:g}, not {v:g}.")
     return v
+
+
+def _whole(name: str, value: object, *, low: int, high: int) -> int:
+    v = _number(name, value, low=low, high=high)
+    if v != int(v):
+        raise SettingError(f"{name} must be a whole number, not {value!r}.")
+    return int(v)
 
 
 __all__ = [
