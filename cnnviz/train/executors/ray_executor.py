@@ -25,8 +25,10 @@ built-in data already drawn, and the next training takes one. A standby is made
 only while none of this server's trainings waits for a worker and the cluster has
 the room, so it never stands in a training's way: the next training takes it. It
 holds its CPUs (and GPU share) while it waits, is polled like a training (its
-watchdog ends it when the server is gone), and ``close()`` ends it. Until the cluster has room
-for the actor, the job is ``Placement.PENDING`` with a ``queue_place``; Ray's
+watchdog ends it when the server is gone), and ``close()`` ends it.
+
+Until the cluster has room for the actor, the job is ``Placement.PENDING`` with a
+``queue_place``; Ray's
 scheduler starts it as soon as a worker is free. A worker that dies ends the job
 as failed, "the machine running this training was lost", with the finished
 epochs and their weights kept. An unreachable cluster is a ``ClusterUnreachable``
@@ -227,27 +229,15 @@ class RayExecutor:
     def actor_for(self, job_id: str) -> Any:
         """A standby actor when one is alive (the oldest), else a new one."""
         with self._spawn_lock:
-            return self._take_or_spawn(job_id)
-
-    def _take_or_spawn(self, job_id: str) -> Any:
-        import ray
-
-        while True:
-            with self._lock:
-                if not self._standby:
-                    break
-                standby = self._standby.pop(0)
-            done, _ = ray.wait([standby.ready], timeout=0)
-            if done:
-                try:
-                    ray.get(standby.ready, timeout=0)
-                except Exception as e:  # it died waiting (its node was lost): next one
-                    log.info("a standby actor was lost (%s)", _short(e))
-                    _kill(standby.actor)
-                    continue
-            log.debug("training %s takes a standby actor", job_id)
-            return standby.actor
-        return self.spawn(job_id)
+            while True:
+                with self._lock:
+                    if not self._standby:
+                        break
+                    standby = self._standby.pop(0)
+                if not _lost_standby(standby):  # else it died waiting: the next one
+                    log.debug("training %s takes a standby actor", job_id)
+                    return standby.actor
+            return self.spawn(job_id)
 
     @property
     def standby_count(self) -> int:
@@ -293,24 +283,16 @@ class RayExecutor:
 
         A ready standby whose data is not the last built-in data asked for draws that.
         """
-        import ray
-
         with self._lock:
             held = list(self._standby)
         for standby in held:
-            done, _ = ray.wait([standby.ready], timeout=0)
-            if done:
-                try:
-                    ray.get(standby.ready, timeout=0)
-                except Exception as e:
-                    log.info("a standby actor was lost (%s)", _short(e))
-                    with self._lock:
-                        if standby in self._standby:
-                            self._standby.remove(standby)
-                    _kill(standby.actor)
-                    continue
+            if _lost_standby(standby):
+                with self._lock:
+                    if standby in self._standby:
+                        self._standby.remove(standby)
+                continue
             recipe = self._recipe
-            if done and recipe is not None and standby.recipe is not recipe:
+            if recipe is not None and _is_ready(standby) and _key(standby.recipe) != recipe["key"]:
                 # the trainings moved on to other built-in data: draw that one instead
                 standby.ready, standby.recipe = standby.actor.ready.remote(recipe), recipe
             standby.actor.poll.remote()  # its heartbeat; the answer (nothing) is not needed
@@ -569,6 +551,32 @@ def _task_reason(e: Any) -> str:
     if isinstance(cause, BaseException):
         return f"{type(cause).__name__}: {cause}"
     return _short(e)
+
+
+def _is_ready(standby: _Standby) -> bool:
+    import ray
+
+    done, _ = ray.wait([standby.ready], timeout=0)
+    return bool(done)
+
+
+def _lost_standby(standby: _Standby) -> bool:
+    """True (and the actor killed) when the standby's ``ready`` call failed: it is gone."""
+    import ray
+
+    if not _is_ready(standby):
+        return False  # still starting
+    try:
+        ray.get(standby.ready, timeout=0)
+    except Exception as e:
+        log.info("a standby actor was lost (%s)", _short(e))
+        _kill(standby.actor)
+        return True
+    return False
+
+
+def _key(recipe: dict | None) -> Any:
+    return recipe["key"] if recipe is not None else None
 
 
 def _kill(actor: Any) -> None:

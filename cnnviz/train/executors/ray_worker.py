@@ -14,8 +14,9 @@ runs in the actor's own thread::
 that has not been polled for ``idle_s`` seconds (the server was killed, or lost
 the network) stops the training and exits, so no actor outlives its server by
 more than that. A *standby* actor (started ahead, waiting for the next training) is
-polled the same way by its executor, so it ends with the server too. Weights travel as ``torch.save`` bytes at each epoch's end and at
-the end (``weights_only`` loading on the server); nothing is written on the worker.
+polled the same way by its executor, so it ends with the server too. Weights travel
+as ``torch.save`` bytes at each epoch's end and at the end (``weights_only`` loading
+on the server); nothing is written on the worker.
 """
 
 from __future__ import annotations
@@ -124,7 +125,7 @@ class TrainingActor:
                 bundle = unpack(recipe)  # type: ignore[arg-type]
                 self._drawn = (data_key(bundle), bundle)
 
-        if recipe is not None and "load" in recipe and self._fit is None:
+        if recipe is not None and "load" in recipe and self._fit is None:  # not behind a fit
             self._fit_thread.submit(draw).result()
         return {"node": _node_ip(), "pid": os.getpid(), "drawn": self._drawn is not None}
 
@@ -204,7 +205,7 @@ class TrainingActor:
             self._ended.set()
 
     def _take_drawn(self, data: Any) -> Any:
-        """The bundle ``ready`` drew, when ``data`` is the recipe for it (waits for the drawing)."""
+        """The bundle ``ready`` drew, when ``data`` is the recipe for it (None otherwise)."""
         if not (isinstance(data, dict) and "load" in data):
             return None
         drawn, self._drawn = self._drawn, None  # on the fit thread, after any drawing
