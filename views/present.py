@@ -15,7 +15,10 @@ run = picker.choose_run()
 if run is None:
     st.stop()
 
-content, rendered = export.content_for(run)
+made = export.content_for(run)
+if made is None:  # a damaged run: the page said what is wrong
+    st.stop()
+content, rendered = made
 st.markdown(f"**{content.headline}** · {len(run.classes)} classes · run `{run.id}`")
 pres = editor.edit(run, content.blocks)
 st.divider()

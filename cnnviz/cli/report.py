@@ -39,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output or f"{saved.id}.html")
     try:
         text = build_report(saved, placeholders=True)
-    except (RunError, ValueError) as e:
+    except RunError as e:  # a damaged run: a bad RUN argument, as an unknown one is
+        print(f"cnnviz: the report of {saved.id} could not be made: {e}", file=sys.stderr)
+        return ExitCode.USAGE
+    except ValueError as e:
         print(f"cnnviz: the report of {saved.id} could not be made: {e}", file=sys.stderr)
         return ExitCode.INVALID
     try:

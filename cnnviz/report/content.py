@@ -342,8 +342,36 @@ def _results(run: Any, model: Any, bundle: Any, why: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
+def _outputs(model: Any) -> int:
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    return int(last[-1].out_features) if last else 0
+
+
+def classes_problem(run: Any, model: Any, bundle: Any) -> str | None:
+    """What is wrong when the run's class names do not fit its data or its network (a
+    damaged or hand-edited config.json), in one sentence; None when they fit."""
+    named = len(run.classes)
+    if not named:
+        return None  # no names: every section numbers the classes instead
+    if bundle is not None and len(bundle.classes) != named:
+        return (
+            f"This run's config.json names {named} classes but its data has "
+            f"{len(bundle.classes)}: its files do not belong together. Train it again, "
+            "or delete this run."
+        )
+    outputs = _outputs(model) if model is not None else 0
+    if outputs and outputs != named:
+        return (
+            f"This run's config.json names {named} classes but its network has {outputs} "
+            "outputs: its files do not belong together. Train it again, or delete this run."
+        )
+    return None
+
+
 def run_content(run: Any) -> Content:
-    """Every section's blocks for ``run`` (a ``cnnviz.train.store.Run``)."""
+    """Every section's blocks for ``run`` (a ``cnnviz.train.store.Run``).
+
+    Raises ``RunError`` when the run's files contradict each other (``classes_problem``)."""
     from cnnviz.design.shapes import summarize
     from cnnviz.train.store import RunError
 
@@ -355,6 +383,8 @@ def run_content(run: Any) -> Content:
     except RunError as e:
         model, model_why = None, str(e)
     bundle, data_why = _load_data(run)
+    if problem := classes_problem(run, model, bundle):
+        raise RunError(problem)
     why = data_why or model_why
     return Content(
         headline,
@@ -369,4 +399,14 @@ def run_content(run: Any) -> Content:
     )
 
 
-__all__ = ["Block", "Content", "Facts", "Figure", "Images", "Note", "Table", "run_content"]
+__all__ = [
+    "Block",
+    "Content",
+    "Facts",
+    "Figure",
+    "Images",
+    "Note",
+    "Table",
+    "classes_problem",
+    "run_content",
+]

@@ -1,7 +1,7 @@
 """Writing a run folder's files so that a full disk is a message, not a mess.
 
 ``writing(folder, what, *tmp)`` turns an ``OSError`` into ``RunWriteError``
-("The disk is full: weights.pt could not be written to the run folder …") and
+("The disk is full: weights.pt could not be written to run 2026…-a1b2c3") and
 removes the named temporary files; ``write_json_atomic`` writes ``x.tmp`` then
 renames it over ``x``, so a reader sees the old file or the new one, never half.
 ``remember_final``/``ended_here``: a run's last status that the disk could not
@@ -51,21 +51,23 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def writing(folder: Path, what: str, *tmp: Path) -> Iterator[None]:
-    """Turn a failed write into a RunWriteError that names the folder; remove ``tmp`` files."""
+def writing(folder: Path, what: str, *tmp: Path, where: str = "") -> Iterator[None]:
+    """Turn a failed write into a RunWriteError that names the run (``folder``'s name, or
+    ``where``), never the server's path: the reason is shown to students; remove ``tmp``."""
     try:
         yield
     except OSError as e:
         for t in tmp:
             with contextlib.suppress(OSError):
                 t.unlink(missing_ok=True)
+        place = where or f"run {folder.name}"
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise RunWriteError(
-                f"The disk is full: {what} could not be written to the run folder {folder}.",
+                f"The disk is full: {what} could not be written to {place}.",
                 DISK_FULL_ADVICE,
             ) from None
         raise RunWriteError(
-            f"{what} could not be written to the run folder {folder} ({e.strerror or e}).",
+            f"{what} could not be written to {place} ({e.strerror or 'error ' + str(e.errno)}).",
             "Check that the runs folder exists and can be written, then train again.",
         ) from None
 

@@ -20,8 +20,8 @@ A run left "running" by a process that is gone (a killed server) reads as
 ``interrupted``. Every file is read through one validating reader
 (``cnnviz.train.run_checks``): a damaged run is listed with what is wrong
 (``RunInfo.problem``), and ``Run.status`` / ``Run.config`` hold only values of
-the right type. Writing fails with ``RunWriteError`` ("the disk is full", with
-the folder) and leaves no ``*.tmp`` file behind; the last good ``weights.pt``
+the right type. Writing fails with ``RunWriteError`` ("the disk is full", naming
+the run, never its path) and leaves no ``*.tmp`` file behind; the last good ``weights.pt``
 is kept.
 ``open_run(...).load_model()`` uses ``torch.load(weights_only=True)``: a file that
 carries pickled code is refused with a ``RunError``, and nothing in the folder is
@@ -103,7 +103,7 @@ class RunWriter:
         self._iter_rows: list[dict] = []
         self._epochs_done = 0
         self._best: tuple[int, float] | None = None  # (epoch, val accuracy) of best.pt
-        with writing(base, "the run folder"):
+        with writing(base, "a new run's folder", where="the runs folder"):
             base.mkdir(parents=True, exist_ok=True)
             self.path.mkdir()
         try:

@@ -249,7 +249,8 @@ def test_disk_full_mid_run_fails_the_run_keeps_good_weights_and_no_tmp(tmp_path,
     end = list(fit(model, tiny_bundle(), CFG.with_(epochs=3), writer=writer))[-1]
     assert refused
     assert end.status == Outcome.FAILED
-    assert "The disk is full" in end.reason and str(writer.path) in end.reason
+    assert "The disk is full" in end.reason and f"run {writer.id}" in end.reason
+    assert str(tmp_path) not in end.reason  # the reason is shown to students: no server path
     assert "enforce fail" not in end.reason and "Errno" not in end.reason
     assert end.advice and "Free some space" in end.advice
     assert not list(writer.path.glob("*.tmp"))
@@ -263,7 +264,8 @@ def test_disk_full_before_start_leaves_no_folder(tmp_path, monkeypatch):
     _fill_disk(monkeypatch, when=lambda p: p.name == "spec.json.tmp")
     with pytest.raises(RunWriteError, match="The disk is full") as e:
         RunWriter(TINY_SPEC, label="full", root=tmp_path)
-    assert str(tmp_path) in str(e.value)
+    assert "spec.json could not be written to run " in str(e.value)
+    assert str(tmp_path) not in str(e.value)  # names the run, not the server's folder
     assert list(tmp_path.iterdir()) == []
 
 

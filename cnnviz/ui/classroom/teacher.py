@@ -23,9 +23,8 @@ from cnnviz.classroom.ownership import NotAllowed
 from cnnviz.design.shapes import format_count, summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.train.leaderboard import leaderboard_figure
-from cnnviz.train.store import list_runs
 from cnnviz.ui import figures, state
-from cnnviz.ui.classroom import session
+from cnnviz.ui.classroom import run_access, session
 from cnnviz.ui.classroom.jobs import PROJECTOR
 
 SETTINGS_PREFIX = "train.cfg."
@@ -192,7 +191,7 @@ def _params_of(r) -> int:
 
 
 def leaderboard() -> None:
-    runs = list_runs()
+    runs = run_access.visible_runs()  # the teacher's: every run
     owners = session.room().owned_runs()
     datasets = sorted({r.dataset for r in runs if r.id in owners and r.dataset})
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")

@@ -22,6 +22,7 @@ from cnnviz.design.export import encode_spec
 from cnnviz.design.shapes import first_error, summarize
 from cnnviz.design.spec import SpecError
 from cnnviz.learn.inputs import Images, lesson_images
+from cnnviz.train.store import RunError
 from cnnviz.ui import state
 
 _PICK = "learn.network"
@@ -84,13 +85,15 @@ def _from_subject(subject: Any) -> Net:
 
 def lesson_network() -> Net | None:
     """The picker and the chosen network (None after saying why it cannot be used)."""
+    from cnnviz.ui.classroom import run_access
     from cnnviz.ui.inspect import model as inspect_model
 
-    job = inspect_model._job()
-    options = ([JOB] if job is not None else []) + ([RUN] if state.run_id() else []) + [DESIGN]
+    run_id = run_access.link_run()  # another's unshared run: said, and dropped
+    job = inspect_model._job()  # another's training: said, and not offered
+    options = ([JOB] if job is not None else []) + ([RUN] if run_id else []) + [DESIGN]
     labels = {
         JOB: "This session's training",
-        RUN: f"The open run ({state.run_id()})",
+        RUN: f"The open run ({run_id})",
         DESIGN: "The current design (random weights)",
     }
     if st.session_state.get(_PICK) not in options:
@@ -106,12 +109,11 @@ def lesson_network() -> Net | None:
             subject = inspect_model._job_subject(job)  # a copy, refreshed on request, as on Inspect
             net = _from_subject(subject) if subject is not None else None
         elif pick == RUN:
-            runs = {r.id: r for r in inspect_model.list_runs()}
-            info = runs.get(str(state.run_id()))
+            info = run_access.find(run_id)
             if info is None or info.problem:
-                raise inspect_model.RunError(f"Run {state.run_id()} cannot be opened.")
+                raise RunError(f"Run {run_id} cannot be opened.")
             net = _from_subject(inspect_model.load_run(info))
-    except inspect_model.RunError as e:
+    except RunError as e:
         st.info(f"{e} Using the current design with random weights instead.")
     if net is None:
         net = _random(state.get_spec())

@@ -10,14 +10,17 @@ from cnnviz.report import build_report, file_label
 from cnnviz.report.content import run_content
 from cnnviz.report.html import Rendered, render_blocks
 from cnnviz.report.sections import Presentation
+from cnnviz.train.store import RunError
 from cnnviz.ui.present.entry import script_download
+from cnnviz.ui.text import plain
 
 CACHE = "present.content"  # {run id: (weights mtime, Content, Rendered)}
 LAST = "present.last_html"  # the last exported file's text (what the download holds)
 
 
-def content_for(run: Any) -> tuple[Any, Rendered]:
-    """(Content, its blocks as HTML) for ``run``, kept in this session while weights.pt is unchanged."""
+def content_for(run: Any) -> tuple[Any, Rendered] | None:
+    """(Content, its blocks as HTML) for ``run``, kept in this session while weights.pt is
+    unchanged; None after saying what is wrong with a damaged run (nothing is exported)."""
     try:
         mtime = (run.path / "weights.pt").stat().st_mtime_ns
     except OSError:
@@ -27,7 +30,11 @@ def content_for(run: Any) -> tuple[Any, Rendered]:
     if hit and hit[0] == mtime:
         return hit[1], hit[2]
     with st.spinner("Filling the sections from the run: figures, feature maps, test results…"):
-        content = run_content(run)
+        try:
+            content = run_content(run)
+        except RunError as e:  # a damaged run: what is wrong, in its own words
+            st.error(f"This run cannot be presented. {plain(e)}", icon=":material/report:")
+            return None
         rendered = render_blocks(content, label=file_label(run.id))
     cache.clear()  # one run's figures at a time in a session's memory
     cache[run.id] = (mtime, content, rendered)

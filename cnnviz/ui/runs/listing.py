@@ -1,7 +1,8 @@
 """The Runs page's pieces: the table of saved runs and one run's details.
 
-Runs come from the run store (``cnnviz.runs``), so runs trained from the
-command line show up too. A broken folder is a row with its problem, never a
+Runs come from the run store through the pages' door to runs
+(``cnnviz.ui.classroom.run_access``: on a class server, only those this person may
+open), so runs trained from the command line show up too. A broken folder is a row with its problem, never a
 traceback.
 """
 
@@ -29,10 +30,9 @@ from cnnviz.train.store import (
     RunError,
     RunInfo,
     files_stamp,
-    list_runs,
-    open_run,
 )
 from cnnviz.ui import state
+from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import extras as run_extras
@@ -122,15 +122,8 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     picked = event.selection.rows if event is not None else []
     if picked:
         return runs[picked[0]]
-    by_id = {r.id: r for r in runs}
-    wanted = state.run_id()
-    if wanted and wanted not in by_id:
-        st.warning(
-            f"There is no run called {plain(wanted)} in this runs folder (it was deleted, or the "
-            "link is from another server); showing the newest run instead.",
-            icon=":material/search_off:",
-        )
-    return by_id.get(wanted or "") or runs[0]
+    by_id = {r.id: r for r in runs}  # the page checked ?run= already (run_access.link_run)
+    return by_id.get(state.run_id() or "") or runs[0]
 
 
 def run_details(info: RunInfo) -> None:
@@ -142,7 +135,7 @@ def run_details(info: RunInfo) -> None:
             icon=":material/report:",
         )
     try:
-        run = open_run(info.path)
+        run = run_access.open_run(info)
     except RunError as e:
         st.error(plain(e))
         return
@@ -232,7 +225,7 @@ def _problem_fix(info: RunInfo) -> str:
         )
     if "weights" in (info.problem or ""):
         return "Its charts may still be readable below; train it again to get weights to inspect."
-    return f"You can delete the folder {plain(info.path)} or train again."
+    return "You can delete this run or train again."
 
 
 def _summary(run: Run) -> None:
@@ -338,4 +331,5 @@ def _actions(run: Run, *, can_inspect: bool) -> None:
 
 
 def all_runs() -> list[RunInfo]:
-    return list_runs()[:MAX_ROWS]
+    """The runs this person may open, newest first, at most ``MAX_ROWS``."""
+    return run_access.visible_runs()[:MAX_ROWS]

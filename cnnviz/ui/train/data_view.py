@@ -304,6 +304,16 @@ def _unpack(data: bytes) -> Path:
     return root
 
 
+def _named(error: object, root: Path, zip_name: str | None) -> str:
+    """``error``'s text with the unpacked ZIP's server folder called by the ZIP's name."""
+    text = str(error)
+    if zip_name is None:
+        return text
+    for folder in sorted({str(root), str(Path(root).resolve())}, key=len, reverse=True):
+        text = text.replace(folder, f"your ZIP {zip_name}")
+    return text
+
+
 def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle | None:
     """Your own images from a folder or a ZIP (see the module docstring)."""
     from cnnviz.ui.classroom import uploads as class_uploads
@@ -366,8 +376,10 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             st.error(plain(e), icon=":material/gpp_bad:")
             return None
         except OSError as e:
+            where = "your upload space" if student else default_data_dir() / "uploads"
             st.error(
-                f"The ZIP could not be unpacked into {default_data_dir() / 'uploads'} ({e}): check the data folder is writable."
+                f"The ZIP could not be unpacked into {where} ({e.strerror or e.errno}): "
+                + ("ask the teacher." if student else "check the data folder is writable.")
             )
             return None
     else:
@@ -384,6 +396,8 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         except DatasetUnavailable as e:
             st.error(plain(e), icon=":material/folder_off:")
             return None
+    # an uploaded ZIP is named as the ZIP, never as the server folder it was unpacked into
+    zip_name = (up.name if up is not None else unpacked[0]) if how == "Upload a ZIP" else None
     try:
         bundle = _load_folder(
             str(root),
@@ -393,10 +407,11 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             _signature(root) if root.is_dir() else "",
         )
     except DatasetUnavailable as e:
-        st.error(plain(e), icon=":material/folder_off:")
+        st.error(plain(_named(e, root, zip_name)), icon=":material/folder_off:")
         return None
     except (OSError, ValueError) as e:
-        st.error(plain(f"The images could not be read from {root}: {e}"))
+        where = f"your ZIP {zip_name}" if zip_name else str(root)
+        st.error(plain(f"The images could not be read from {where}: {_named(e, root, zip_name)}"))
         return None
     st.success(
         f"{len(bundle.classes)} classes ({plain(', '.join(bundle.classes[:8]))}{'…' if len(bundle.classes) > 8 else ''}): "

@@ -37,6 +37,7 @@ from cnnviz.train.events import Outcome
 from cnnviz.train.job import Job, JobStatus, Placement
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
+from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import readings as run_readings
@@ -126,10 +127,13 @@ def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
 
 
 def _after(job: Job, status: Outcome) -> None:
-    """The ended run's buttons: Open in Inspect (when there are weights) and New training."""
+    """The ended run's buttons: Open in Inspect (when there are weights) and New training.
+    Watching another's training on a class server: the run is theirs, so neither Inspect
+    nor Present is offered."""
     row = st.container(horizontal=True)
+    mine = bool(job.run_id) and run_access.job_refusal(job) is None
     if (
-        job.run_id
+        mine
         and status is not Outcome.FAILED
         and row.button(
             "Open this run in Inspect",
@@ -140,8 +144,11 @@ def _after(job: Job, status: Outcome) -> None:
     ):
         state.set_run_id(job.run_id)
         st.switch_page("views/inspect.py")
-    with row:
-        present.presentation_button(job.run_id, key="train.present", disabled=status == "failed")
+    if mine:
+        with row:
+            present.presentation_button(
+                job.run_id, key="train.present", disabled=status == "failed"
+            )
     if row.button(
         "New training",
         icon=":material/restart_alt:",
@@ -183,8 +190,8 @@ def _outcome(job: Job) -> None:
             f"Training failed: {end.reason or 'unknown error'}{advice}", icon=":material/error:"
         )
     _after(job, status)
-    if job.run_dir:
-        st.caption(f"Saved in `{job.run_dir}` (listed on the Runs page).")
+    if job.run_id:  # the run's name, never its folder on the server
+        st.caption(f"Saved as run `{job.run_id}` (listed on the Runs page).")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
