@@ -109,6 +109,7 @@ def _refused(at: AppTest, refusal: str = REFUSAL, *, hidden: str = IDS["A"]) -> 
 
 
 def test_the_rule() -> None:
+    from cnnviz.classroom.ownership import Action, allowed
     from cnnviz.classroom.people import Person, Role
 
     ada = Person("a", "Ada", Role.STUDENT)
@@ -124,6 +125,7 @@ def test_the_rule() -> None:
     for person, owner, seen in table:
         assert may_see_run(person, owner, class_on=True) is seen, (person, owner)
         assert may_see_run(person, owner, class_on=False)  # outside class mode: everyone
+    assert not allowed(bob, Action.VIEW, "a")  # ownership's VIEW was open to everyone
     gate = RunAccess(bob, {"A": hers, "S": shared}, class_on=True)
     assert gate.why_not("A") == (
         "This run is Ada's and not shared with the class. "

@@ -154,7 +154,7 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
 
 def _job() -> Any:
     """The session's training job, when this person may see its weights (None otherwise:
-    a job link to another's training says so once)."""
+    a job link to another's training says whose it is)."""
     if not state.job_id():
         return None
     from cnnviz.ui.train.session_job import current_job
