@@ -206,6 +206,10 @@ def test_another_students_training_shows_no_run_on_train_or_inspect(room) -> Non
     at = _open(room.people["bob"], "views/inspect.py", job=job.id)
     text = _refused(at, hidden=job.run_id)
     assert "This session's training" not in text
+    # the teacher's "Inspect Ada's network" (Teacher page) opens the job's weights
+    at = _open(room.people["teacher"], "views/inspect.py", job=job.id)
+    assert at.selectbox(key="inspect.network").value == "__job__"
+    assert REFUSAL not in _everything(at)
     # Ada herself gets her run's buttons, and its name, not its folder
     at = _open(room.people["ada"], "views/train.py", job=job.id)
     text = _everything(at)
