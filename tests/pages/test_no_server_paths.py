@@ -1,6 +1,7 @@
 """No server path reaches a student: messages name the run (or the ZIP), never the folder.
 
-A damaged run of hers on the Runs page, a link to a run that is gone, a finished
+A damaged run of hers on the Runs page, the folder her uploaded images came from in a
+run's config.json, a link to a run that is gone, a finished
 training's line on Train (tests/pages/test_run_access.py), a full disk's reason
 (tests/train/test_store_hardening.py) and an uploaded ZIP that cannot be read.
 """
@@ -8,6 +9,7 @@ training's line on Train (tests/pages/test_run_access.py), a full disk's reason
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import zipfile
 from pathlib import Path
@@ -22,6 +24,7 @@ from tests.helpers import APP
 from tests.train.test_store_hardening import trained_run
 
 RUN = "20260103-100000-ada-damaged-eeeeee"
+UPLOADED = "20260103-090000-ada-upload-ffffff"
 
 
 @pytest.fixture
@@ -32,15 +35,21 @@ def ada(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactor
     good = trained_run(tmp_path_factory.mktemp("paths"))
     shutil.copytree(good, runs_root() / RUN)
     (runs_root() / RUN / "metrics_epoch.csv").write_text("nothing,useful\n1,2\n")  # a problem
+    uploaded = runs_root() / UPLOADED  # trained on her ZIP: config.json names its folder
+    shutil.copytree(good, uploaded)
+    config = json.loads((uploaded / "config.json").read_text())
+    config["dataset"]["source"] = str(runs_root() / "uploads" / "s-ada" / "pets")
+    (uploaded / "config.json").write_text(json.dumps(config))
     room = session.room()
     person = room.join("Ada")
     room.claim_run(RUN, person)
+    room.claim_run(UPLOADED, person)
     yield person
     session.room.clear()
 
 
 def _said(at: AppTest) -> str:
-    kinds = ("markdown", "caption", "error", "warning", "info", "success", "subheader")
+    kinds = ("markdown", "caption", "error", "warning", "info", "success", "subheader", "json")
     return "\n".join(str(e.value) for k in kinds for e in [*at.get(k), *at.sidebar.get(k)])
 
 
@@ -65,6 +74,13 @@ def test_a_damaged_run_of_hers_names_the_run(ada) -> None:
     text = _said(at)
     assert "metrics\\_epoch.csv has no epoch column" in text  # shown as text (escaped)
     assert "You can delete this run or train again." in text
+    _no_path(text)
+
+
+def test_the_folder_her_images_came_from_is_not_shown(ada) -> None:
+    text = _said(_open(ada, "views/runs.py", run=UPLOADED))
+    assert '"train_size"' in text  # config.json is shown (st.json) ...
+    assert "s-ada" not in text  # ... without the folder the images came from
     _no_path(text)
 
 
