@@ -60,7 +60,9 @@ def _load_all(run_ids: list[str]) -> list[RunData]:
         try:
             runs.append(run_access.run_data(rid))  # refused when not this person's to open
         except RunError as e:
-            st.warning(f"{plain(e)} It is left out of the comparison.", icon=":material/folder_off:")
+            st.warning(
+                f"{plain(e)} It is left out of the comparison.", icon=":material/folder_off:"
+            )
     return runs
 
 
