@@ -84,6 +84,20 @@ def test_the_folder_her_images_came_from_is_not_shown(ada) -> None:
     _no_path(text)
 
 
+def test_a_run_on_a_dataset_the_server_lacks_names_no_data_folder(ada) -> None:
+    """Inspect reloads the run's test images; MNIST is not in the data folder here."""
+    import os
+
+    config = json.loads((runs_root() / UPLOADED / "config.json").read_text())
+    config["dataset"]["name"] = "mnist"
+    (runs_root() / UPLOADED / "config.json").write_text(json.dumps(config))
+    text = _said(_open(ada, "views/inspect.py", run=UPLOADED))
+    assert "on this server" in text and "MNIST" in text, text
+    data = os.environ["CNNVIZ_DATA_DIR"]
+    assert data not in text and str(Path(data).resolve()) not in text
+    _no_path(text)
+
+
 @pytest.mark.parametrize("page", ["views/runs.py", "views/inspect.py", "views/present.py"])
 def test_a_link_to_a_run_that_is_gone_names_no_folder(ada, page: str) -> None:
     gone = "20200101-000000-gone-abcdef"

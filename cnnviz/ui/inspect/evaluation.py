@@ -67,11 +67,22 @@ def test_split(subject: Subject) -> tuple[Any, str | None]:
                 subject.dataset, data_dir=data_dir, size=h, channels=c, n_train=1, n_test=n_test
             )
     except DatasetUnavailable as e:
+        from cnnviz.ui.classroom import session
+
+        if session.is_student():  # the message names the server's data folder: not for students
+            return None, (
+                f"The {info.title} test images are not on this server: ask the teacher to "
+                "download them (on their Train page)."
+            )
         return (
             None,
             f"The test images are not here. {e} (The Download button is on the **Train** page.)",
         )
     except (ValueError, OSError) as e:
+        from cnnviz.ui.classroom import session
+
+        if session.is_student():
+            return None, f"The {info.title} test split could not be loaded on this server."
         return None, f"The {info.title} test split could not be loaded: {e}"
     return bundle, None
 
