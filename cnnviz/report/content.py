@@ -11,6 +11,7 @@ rest of the report is still made.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from cnnviz.report.sections import SectionKind
 MAX_MISTAKES = 8
 GRADCAMS = 2
 FEATURE_LAYERS = 2  # feature maps of the first and the last Conv2d's ReLU (or Conv2d)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -95,9 +97,12 @@ def _load_data(run: Any) -> tuple[Any, str]:
     try:
         return load_dataset(name, size=size, channels=channels, n_train=n_train, n_test=n_test), ""
     except (DatasetUnavailable, ValueError, OSError) as e:
+        # the reason names the server's data folder: logged, and kept out of the presentation
+        log.warning("the %s images of run %s could not be loaded: %s", name, run.id, e)
         return (
             None,
-            f"The {info.title} images are not on this computer, so they are left out ({e}).",
+            f"The {info.title} images are not on this computer, so they are left out "
+            "(download them on the Train page and make the presentation again).",
         )
 
 

@@ -85,7 +85,7 @@ def test_the_folder_her_images_came_from_is_not_shown(ada) -> None:
 
 
 def test_a_run_on_a_dataset_the_server_lacks_names_no_data_folder(ada) -> None:
-    """Inspect reloads the run's test images; MNIST is not in the data folder here."""
+    """Inspect and Present reload the run's images; MNIST is not in the data folder here."""
     import os
 
     config = json.loads((runs_root() / UPLOADED / "config.json").read_text())
@@ -96,6 +96,11 @@ def test_a_run_on_a_dataset_the_server_lacks_names_no_data_folder(ada) -> None:
     data = os.environ["CNNVIZ_DATA_DIR"]
     assert data not in text and str(Path(data).resolve()) not in text
     _no_path(text)
+    # Present: the presentation (page and exported file) notes the images are left out
+    at = _open(ada, "views/present.py", run=UPLOADED)
+    html = at.session_state["present.last_html"]
+    assert "images are not on this computer" in html
+    assert data not in html and str(Path(data).resolve()) not in html
 
 
 @pytest.mark.parametrize("page", ["views/runs.py", "views/inspect.py", "views/present.py"])
