@@ -32,6 +32,9 @@ class Problem:
     fix_label: str = ""  # a button label, e.g. "Set the input to [1, 28, 28]"
     blocking: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # other fixes that also work, (fix, button label): e.g. keep the course's Linear(864, 1024)
+    # and add Linear(1024, 10) after it, rather than change it
+    alternatives: tuple[tuple[dict[str, Any], str], ...] = ()
 
 
 def data_facts(data: Any) -> tuple[str, list[int], int]:
@@ -174,6 +177,11 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
         label = (
             f"Set the last Linear to {n} outputs" if last is Rule.LINEAR else f"Add Linear(…, {n})"
         )
+        keep = (
+            (({"append_linear": n}, f"Add Linear({out[1]}, {n}) after it"),)
+            if last is Rule.LINEAR and out[1] > n
+            else ()
+        )
         problems.append(
             Problem(
                 f"The network ends with {out[1]} output{'s' if out[1] != 1 else ''}, but {name} "
@@ -181,6 +189,7 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
                 f"the last layer must give one score (logit) per class.",
                 fix,
                 label,
+                alternatives=keep,
             )
         )
     return problems

@@ -223,6 +223,9 @@ def test_filters_and_gradcam_tabs(runs_dir: Path):
 def test_upload_is_converted_and_bad_files_get_a_message(runs_dir: Path):
     at = _open_inspect()
     at.segmented_control(key="inspect.source").set_value("Upload").run()
+    # the label's limit and the uploader's own "… MB per file" say the same
+    up = at.file_uploader[0].proto
+    assert "up to 20 MB" in up.label and up.max_upload_size_mb == 20
     at.file_uploader[0].set_value(
         ("photo.png", _png("RGBA", (120, 60), (255, 0, 0, 128)), "image/png")
     ).run()

@@ -90,6 +90,19 @@ def progress_text(p, *, live: bool = True) -> tuple[float, str]:
     return frac, " · ".join(parts)
 
 
+def stopped_words(done: int, p) -> str:
+    """Where a stopped training was, in the same counts as the progress line above it:
+    epochs validated, and how far the epoch it stopped in had trained."""
+    whole = f"{done} of {p.epochs} epoch{'s' if p.epochs != 1 else ''} finished"
+    ipe = max(int(p.iterations_per_epoch or 0), 1)
+    if not p.total_iterations or p.epoch <= done:
+        return whole
+    batch = p.iteration - (p.epoch - 1) * ipe
+    if batch >= ipe:
+        return f"{whole}; epoch {p.epoch} trained all {ipe} mini-batches but stopped before its validation"
+    return f"{whole}; epoch {p.epoch} stopped at mini-batch {batch}/{ipe}"
+
+
 def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
     """Only the buttons that make sense now: running → Pause, Stop; paused → Resume, Stop.
 
@@ -177,8 +190,7 @@ def _outcome(job: Job) -> None:
         if end.reason:  # early stopping: when, and the best epoch kept as best.pt
             st.info(end.reason, icon=":material/front_hand:")
     elif status is Outcome.STOPPED:
-        done = len(job.epoch_metrics())
-        finished = f"{done} epoch{'s' if done != 1 else ''} finished"
+        finished = stopped_words(len(job.epoch_metrics()), job.progress())
         st.info(
             f"Training stopped after {duration(end.elapsed_s)} ({finished}). {end.reason or ''} "
             "The weights as they were at the stop are saved, so you can still inspect them.",

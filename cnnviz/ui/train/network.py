@@ -65,13 +65,18 @@ def network_section(data: Any) -> bool:
             p.message, icon=":material/block:" if p.blocking else ":material/warning:"
         )
         if p.fix:
-            box.button(
+            row = box.container(horizontal=True)
+            row.button(
                 f"Fix: {p.fix_label}",
                 key=f"train.net.fix.{i}",
                 on_click=_apply,
                 args=(p.fix,),
                 type="primary",
             )
+            for j, (fix, label) in enumerate(p.alternatives):
+                row.button(
+                    f"Or: {label}", key=f"train.net.fix.{i}.{j}", on_click=_apply, args=(fix,)
+                )
         else:
             box.page_link(
                 "views/design.py",
