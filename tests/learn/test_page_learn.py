@@ -80,6 +80,11 @@ def test_linear_or_not_verdicts() -> None:
     assert "is **linear**" in _text(at)
     at.selectbox(key="learn.linear.layer").set_value(1).run()  # ReLU
     assert "is **not linear**" in _text(at)
+    # a ✗ shows numbers that differ: the values where the two sides differ most
+    table = next(m.value for m in at.markdown if "| f(a + b) = f(a) + f(b) |" in m.value)
+    row = next(line for line in table.splitlines() if line.startswith("| f(a + b)"))
+    _, test, left, right, gap, holds, _ = (cell.strip() for cell in row.split("|"))
+    assert holds == "✗" and left != right and float(gap) > 0
     assert "your layers 5, 6" in _text(at)  # the two Linear layers in a row collapse
 
 
