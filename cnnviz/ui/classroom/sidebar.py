@@ -1,4 +1,5 @@
-"""The sidebar's class lines: who is signed in (and Sign out), or the open-server warning."""
+"""The sidebar's class lines: who is signed in (Sign out; the teacher also Sign out
+everywhere), or the open-server warning."""
 
 from __future__ import annotations
 
@@ -33,6 +34,20 @@ def render() -> None:
         return
     role = "teacher" if person.is_teacher else "student"
     st.caption(f":material/person: Signed in as **{person.name}** ({role})")
-    if st.button("Sign out", key="class.signout", icon=":material/logout:"):
+    if st.button(
+        "Sign out",
+        key="class.signout",
+        icon=":material/logout:",
+        help="Ends this sign-in on the server: the cookie in this browser no longer works.",
+    ):
         session.sign_out()
+        st.rerun()
+    if person.is_teacher and st.button(
+        "Sign out everywhere",
+        key="class.signout.all",
+        icon=":material/devices_off:",
+        help="Ends the teacher's sign-in on every computer (the projector's too), "
+        "e.g. after the key was seen.",
+    ):
+        session.sign_out_everywhere()
         st.rerun()
