@@ -56,9 +56,11 @@ def client_key(address: str | None) -> str:
         ip = ipaddress.ip_address(text)
     except ValueError:
         return text[:64]
-    if ip.version == 6 and ip.ipv4_mapped is None:
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
         return str(ipaddress.ip_network(f"{ip}/64", strict=False))
-    return str(ip.ipv4_mapped or ip)
+    return str(ip)
 
 
 def rules_from_env(environ: dict[str, str] | None = None) -> dict[Try, Rule]:

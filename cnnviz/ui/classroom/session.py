@@ -88,6 +88,11 @@ def _forget_room() -> None:
 room.clear = _forget_room  # type: ignore[attr-defined]  # as a cached function's .clear()
 
 
+def cookie_token() -> str | None:
+    """The signed token this browser's cookie holds (None without one)."""
+    return st.context.cookies.get(COOKIE)
+
+
 def client() -> str:
     """This browser's address as the server sees it ("" for this computer): the key of
     its tries (``cnnviz.classroom.attempts``). A proxy in front of the server makes every
@@ -123,7 +128,7 @@ def me() -> Person | None:
         return person
     if st.session_state.get(TOKEN) == "":  # signed out (or a bad cookie) in this session
         return None
-    token = st.context.cookies.get(COOKIE)
+    token = cookie_token()
     if token:
         try:
             person = room().person_from_token(token)
@@ -182,7 +187,7 @@ def write_cookie() -> bool:
     token = st.session_state.get(TOKEN)
     if token is None:
         return False
-    if token == st.context.cookies.get(COOKIE):
+    if token == cookie_token():
         st.session_state.pop(TOKEN, None)
         return False
     with st.container(key="class_cookie", height=1, border=False):
