@@ -110,7 +110,8 @@ def join(
         raise JoinError("The teacher has closed joining for now: ask your teacher to open it.")
     if class_size > 0 and len(people(db, Role.STUDENT)) >= class_size:
         raise JoinError(
-            f"The class is full ({class_size} students): ask your teacher to make room."
+            f"The class is full ({class_size} student{'s' if class_size != 1 else ''}): "
+            "ask your teacher to make room."
         )
     text = clean_name(name)
     if class_code and not hmac.compare_digest(

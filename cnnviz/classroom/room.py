@@ -356,4 +356,4 @@ class Classroom:
         self.db.close()
 
 
-__all__ = ["COOKIE", "Broadcast", "RoomError", "Classroom", "new_teacher_key"]
+__all__ = ["COOKIE", "Broadcast", "Classroom", "new_teacher_key"]

@@ -7,9 +7,9 @@ import pytest
 
 from cnnviz.classroom.attempts import Attempts, Rule, TooMany, Try, client_key
 from cnnviz.classroom.entries import EntryState
+from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.people import JoinError
-from cnnviz.classroom.room import RoomError
 from cnnviz.classroom.tokens import TokenError, TokenProblem
 from tests.classroom.test_queue import submit, wait_for
 

@@ -9,6 +9,7 @@ student's uploads, each with Delete (which frees the quota).
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -29,20 +30,39 @@ def _folder() -> Path:
     return uploads.student_folder(session.room().runs_root, person.id)
 
 
-def unpack(data: bytes, name: str = "") -> Path:
-    """Unpack the student's ZIP into their folder (``QuotaError`` / ``UnsafeArchive`` say why not)."""
+SEEN = "cnnviz.class.uploads.seen"  # the ZIP's digest -> the upload box's file ids
+DELETED = "cnnviz.class.uploads.deleted"  # file ids whose upload the student deleted
+
+
+def unpack(up: Any) -> Path:
+    """Unpack the student's uploaded ZIP (``st.file_uploader``'s file) into their folder
+    (``QuotaError`` / ``UnsafeArchive`` say why not)."""
     person = session.me()
     if person is None:
         raise uploads.QuotaError("Join the class first.")
+    data, name, fid = up.getvalue(), str(up.name), str(getattr(up, "file_id", ""))
+    if fid and fid in st.session_state.get(DELETED, set()):  # still in the box after Delete
+        raise uploads.QuotaError(
+            f"You deleted {name} from the server: upload a ZIP again to use your own images."
+        )
+    key = uploads.digest(data)
+    st.session_state.setdefault(SEEN, {}).setdefault(key, set()).add(fid)
+    folder = uploads.student_folder(session.room().runs_root, person.id)
+    new = not (folder / key / uploads.DONE).is_file()
     try:
-        return uploads.upload_zip(session.room(), person, data, name)
+        root = uploads.upload_zip(session.room(), person, data, name)
     except RoomError as e:  # the disk floor, the student's disk budget, the database
         raise uploads.QuotaError(str(e)) from e
+    if new:  # drawn again, so that the space used and the list above count this upload
+        st.rerun()
+    return root
 
 
 def _delete(folder: Path, key: str) -> None:
     try:
         uploads.remove(folder, key)
+        seen = st.session_state.get(SEEN, {}).pop(key, set())
+        st.session_state[DELETED] = st.session_state.get(DELETED, set()) | seen
     except (uploads.QuotaError, OSError) as e:
         st.toast(
             str(e) if isinstance(e, uploads.QuotaError) else "That upload could not be deleted."

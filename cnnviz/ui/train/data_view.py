@@ -353,11 +353,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             return None
         try:
             if up is not None:
-                root = (
-                    class_uploads.unpack(up.getvalue(), up.name)
-                    if student
-                    else _unpack(up.getvalue())
-                )
+                root = class_uploads.unpack(up) if student else _unpack(up.getvalue())
                 st.session_state[f"{key}.unpacked"] = (up.name, str(root))
         except class_uploads.uploads.QuotaError as e:
             st.error(str(e), icon=":material/folder_off:")
