@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.ui.classroom import session, teacher
+from cnnviz.ui.classroom import people, session, teacher
 
 if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
     st.error("This page is the teacher's.")
@@ -12,7 +12,7 @@ if not session.is_teacher():  # the page is only listed for the teacher; a typed
 
 st.title("Teacher")
 st.caption("Students join at this server's address.")
-teacher.key_reveal()  # hidden until asked: this page is the projected one
+people.key_reveal()  # hidden until asked: this page is the projected one
 
 st.header("The class now")
 teacher.class_now()
@@ -23,7 +23,7 @@ with st.expander(
     teacher.queue_controls()
 
 with st.expander("People: who joined, remove a name, close joining", icon=":material/group:"):
-    teacher.people_panel()
+    people.people_panel()
 
 st.header("Leaderboard")
 teacher.leaderboard()

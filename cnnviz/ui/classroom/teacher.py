@@ -7,8 +7,7 @@ images/s); a row opens that job on the projector, read-only, in presenter mode.
 ``leaderboard()`` scatters finished runs (test accuracy vs parameters).
 ``send_design()`` puts the teacher's current design (and Train settings) on
 every student's Design page as a banner. ``limits_form()`` edits the limits.
-``people_panel()`` lists who joined, removes a name, opens or closes joining;
-``key_reveal()`` shows the teacher key only when asked (the page is projected).
+Who joined, and the teacher key, are ``cnnviz.ui.classroom.people``.
 """
 
 from __future__ import annotations
@@ -302,89 +301,3 @@ def limits_form() -> None:
                 st.error(str(e))
             else:
                 st.success("Saved. New Starts and joins are checked against these limits.")
-
-
-def key_reveal() -> None:
-    """The teacher key, hidden until the teacher asks (this page is the projected one)."""
-    shown = st.toggle(
-        "Show the teacher key",
-        value=False,
-        key="teacher.key.show",
-        help="Hidden because this page is often on the projector: whoever reads the key "
-        "can unlock the teacher's view.",
-    )
-    if shown:
-        st.code(session.room().teacher_key, language=None)
-        st.caption(
-            "Seen by someone it should not be? Restart the server with a new "
-            "CNNVIZ_TEACHER_KEY, then *Sign out everywhere* in the sidebar."
-        )
-
-
-def _people_rows(room) -> pd.DataFrame:
-    import datetime as dt
-
-    owned: dict[str, int] = {}
-    for r in room.owned_runs().values():
-        owned[r["owner"]] = owned.get(r["owner"], 0) + 1
-    owners = {e.owner for e in room.queue.entries()}
-    live = {o for o in owners if room.queue.live_for(o)}
-    rows = [
-        {
-            "name": p.name,
-            "joined": f"{dt.datetime.fromtimestamp(p.created):%H:%M}",
-            "runs": owned.get(p.id, 0),
-            "training": "yes" if p.id in live else "",
-        }
-        for p in room.students()
-    ]
-    return pd.DataFrame(rows, columns=["name", "joined", "runs", "training"])
-
-
-def people_panel() -> None:
-    """Who joined; remove a name (their sign-ins end at once, waiting job cancelled,
-    running job stopped, runs kept); open or close joining; the class size."""
-    r, me = session.room(), session.me()
-    students, lim = r.students(), r.limits()
-    is_open = r.joining_open()
-    st.caption(
-        f"{len(students)} of {lim.class_size} students (the class size, in the limits below) · "
-        + ("joining is open" if is_open else "**joining is closed**")
-    )
-    try:
-        if (
-            st.toggle(
-                "Joining open",
-                value=is_open,
-                key="teacher.joining",
-                help="Closed: nobody new can join; everyone who joined stays signed in.",
-            )
-            != is_open
-        ):
-            r.set_joining(me, not is_open)
-            st.rerun()
-        if not students:
-            return
-        st.dataframe(_people_rows(r), hide_index=True, key="teacher.people")
-        by_id = {p.id: p for p in students}
-        row = st.container(horizontal=True, vertical_alignment="bottom")
-        pid = row.selectbox(
-            "Remove a name",
-            list(by_id),
-            format_func=lambda i: by_id[i].name,
-            index=None,
-            placeholder="Pick a name",
-            key="teacher.remove.who",
-        )
-        if pid and row.button(
-            f"Remove {by_id[pid].name}",
-            icon=":material/person_remove:",
-            key="teacher.remove",
-            help="Signs them out on every computer at once; a waiting training is "
-            "cancelled and a running one stopped; their runs are kept.",
-        ):
-            gone = r.remove_person(me, pid)
-            st.toast(f"{gone.name} was removed: signed out, their queued training cancelled.")
-            st.rerun()
-    except (RoomError, NotAllowed) as e:
-        st.error(str(e))
