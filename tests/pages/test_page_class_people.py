@@ -239,3 +239,13 @@ def test_an_upload_over_the_hourly_budget_is_refused_and_leaves_nothing(monkeypa
     assert not at.exception, at.exception
     assert "one person may upload in an hour" in _texts(at)
     assert not (session.room().runs_root / class_uploads.FOLDER_NAME).exists()
+
+
+def test_under_the_disk_floor_start_says_so_and_queues_nothing(monkeypatch):
+    ada = session.room().join("Ada")
+    at = _app(ada, "views/train.py")
+    monkeypatch.setattr(disk, "free_bytes", lambda path: 50 * 2**20)
+    next(b for b in at.button if b.label == "Start training").click().run()
+    assert not at.exception, at.exception
+    assert "Start is refused: The server's disk is almost full (50 MB free" in _texts(at)
+    assert session.room().queue.entries() == []

@@ -19,13 +19,12 @@ from cnnviz.ui.classroom import session
 
 def _try(attempt: Callable[[], Person]) -> None:
     try:
-        person = attempt()
+        session.sign_in(attempt())  # a sign-in row is written too: inside, for its message
     except TooMany as e:
         st.error(str(e), icon=":material/hourglass_top:")
     except (JoinError, RoomError) as e:
         st.error(str(e))
     else:
-        session.sign_in(person)
         st.rerun()
 
 

@@ -150,9 +150,10 @@ def sign_in(person: Person) -> None:
 
 def sign_out() -> None:
     """End this sign-in on the server (its token is refused from now on) and here."""
-    held = st.session_state.pop(HELD, None)
+    held = st.session_state.get(HELD)
     if held:
-        room().sign_out(held)
+        room().sign_out(held)  # first: if the database cannot be written, nothing changes here
+    st.session_state.pop(HELD, None)
     st.session_state.pop(ME, None)
     st.session_state[TOKEN] = ""
 

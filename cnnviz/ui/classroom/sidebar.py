@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.classroom.errors import RoomError
 from cnnviz.ui.classroom import session
 
 LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -40,8 +41,7 @@ def render() -> None:
         icon=":material/logout:",
         help="Ends this sign-in on the server: the cookie in this browser no longer works.",
     ):
-        session.sign_out()
-        st.rerun()
+        _then_rerun(session.sign_out)
     if person.is_teacher and st.button(
         "Sign out everywhere",
         key="class.signout.all",
@@ -49,5 +49,13 @@ def render() -> None:
         help="Ends the teacher's sign-in on every computer (the projector's too), "
         "e.g. after the key was seen.",
     ):
-        session.sign_out_everywhere()
+        _then_rerun(session.sign_out_everywhere)
+
+
+def _then_rerun(action) -> None:
+    try:
+        action()
+    except RoomError as e:  # the class database could not be written: nothing ended
+        st.error(str(e))
+    else:
         st.rerun()
