@@ -31,24 +31,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnviz.classroom import disk
-from cnnviz.classroom import people as people_mod
-from cnnviz.classroom.attempts import Attempts, Try, client_key
+from cnnviz.classroom.attempts import Attempts
 from cnnviz.classroom.db import ClassDB
-from cnnviz.classroom.entries import EntryState
 from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.limits import Limits
+from cnnviz.classroom.membership import Membership
 from cnnviz.classroom.ownership import Action, check
-from cnnviz.classroom.people import Person, Role, WrongSecret
+from cnnviz.classroom.people import Person
 from cnnviz.classroom.queue import ClassQueue
-from cnnviz.classroom.tokens import (
-    DEFAULT_TTL_S,
-    TokenError,
-    TokenProblem,
-    make_token,
-    new_secret,
-    read_claims,
-)
+from cnnviz.classroom.tokens import DEFAULT_TTL_S, new_secret
 from cnnviz.train.jobs import JobRegistry
 
 COOKIE = "cnnviz_token"  # where the browser keeps the signed token (never in the URL)
@@ -70,8 +61,10 @@ class Broadcast:
     sent: float
 
 
-class Classroom:
-    """People, tokens, queue, limits, run ownership and the teacher's design, in one place."""
+class Classroom(Membership):
+    """People, tokens, queue, limits, run ownership and the teacher's design, in one place.
+
+    Joining, sign-ins and removal are ``Membership``'s (``cnnviz.classroom.membership``)."""
 
     def __init__(
         self,
@@ -132,133 +125,6 @@ class Classroom:
         return room
 
     key_generated = False
-
-    # -- people and tokens -------------------------------------------------------------
-    def _guarded(self, kind: Try, client: str | None, attempt):
-        """Run ``attempt`` within ``client``'s tries of ``kind`` (``TooMany`` past them).
-
-        ``client`` is the page's client address (``""`` for this computer); ``None`` is
-        a call from the server itself (the command line, tests): not counted."""
-        who = None if client is None else client_key(client)
-        if who is not None:
-            self.attempts.check(kind, who)
-        try:
-            return attempt()
-        except WrongSecret:
-            if who is not None:
-                self.attempts.note(kind, who)
-            raise
-
-    def join(self, name: str, code: str = "", *, client: str | None = None) -> Person:
-        """A new student (``JoinError`` / ``TooMany`` / ``DiskFull`` say why not)."""
-        if client is not None:
-            self.attempts.check(Try.JOIN, client_key(client))
-        disk.check_floor(self.runs_root)
-        person = self._guarded(
-            Try.CODE,
-            client,
-            lambda: people_mod.join(
-                self.db,
-                name,
-                code,
-                class_code=self.class_code,
-                class_size=self.limits().class_size,
-                joining_open=self.joining_open(),
-            ),
-        )
-        if client is not None:
-            self.attempts.note(Try.JOIN, client_key(client))
-        return person
-
-    def unlock_teacher(self, key: str, *, client: str | None = None) -> Person:
-        return self._guarded(
-            Try.KEY,
-            client,
-            lambda: people_mod.unlock_teacher(self.db, key, teacher_key=self.teacher_key),
-        )
-
-    def joining_open(self) -> bool:
-        return self.db.get_meta("joining_closed") != "1"
-
-    def set_joining(self, person: Person | None, is_open: bool) -> None:
-        if person is None or not person.is_teacher:
-            raise RoomError("Only the teacher can open or close joining.")
-        self.db.set_meta("joining_closed", "0" if is_open else "1")
-
-    def token_for(self, person: Person, *, now: float | None = None) -> str:
-        """A new sign-in for ``person`` (Sign out takes it back), as a signed token."""
-        self.db.execute(
-            "DELETE FROM signins WHERE created < ?", (time.time() - self.token_ttl_s - 60,)
-        )
-        signin = people_mod.new_signin(self.db, person.id)
-        return make_token(person.id, self._secret, ttl_s=self.token_ttl_s, now=now, signin=signin)
-
-    def person_from_token(self, token: str, *, now: float | None = None) -> Person:
-        """The person the token was made for; ``TokenError`` if forged, expired, signed out
-        or removed."""
-        pid, signin = read_claims(token, self._secret, now=now)
-        person = people_mod.get_person(self.db, pid)
-        if person is None:
-            raise TokenError(
-                TokenProblem.FORGED, "This sign-in is for someone this class does not know."
-            )
-        self.check_signed_in(person, signin)
-        return person
-
-    def check_signed_in(self, person: Person, signin: str | None) -> None:
-        """``TokenError`` (revoked) when ``person`` was removed or ``signin`` signed out.
-
-        ``signin=None`` checks only that the person is still in the class."""
-        fresh = people_mod.get_person(self.db, person.id)
-        if fresh is None or fresh.removed is not None:
-            raise TokenError(TokenProblem.REVOKED, "The teacher removed this name from the class.")
-        if signin is not None and not people_mod.signin_valid(self.db, person.id, signin):
-            raise TokenError(TokenProblem.REVOKED, "You were signed out: join again.")
-
-    def signin_of(self, token: str) -> str:
-        """The sign-in a genuine token names ("" for a forged, expired or malformed one)."""
-        try:
-            return read_claims(token, self._secret)[1]
-        except TokenError:
-            return ""
-
-    def sign_out(self, token: str) -> None:
-        """End the sign-in this token names (a forged or expired token: nothing to end)."""
-        try:
-            _pid, signin = read_claims(token, self._secret)
-        except TokenError:
-            return
-        people_mod.end_signin(self.db, signin)
-
-    def sign_out_everywhere(self, person: Person) -> None:
-        """End every sign-in of ``person`` (every browser they joined from)."""
-        people_mod.end_all_signins(self.db, person.id)
-
-    def remove_person(self, teacher: Person | None, person_id: str) -> Person:
-        """The teacher removes a student: their sign-ins end at once, their waiting jobs
-        are cancelled and a running one stopped; their runs stay (under their name)."""
-        if teacher is None or not teacher.is_teacher:
-            raise RoomError("Only the teacher can remove someone from the class.")
-        person = people_mod.get_person(self.db, person_id)
-        if person is None or person.is_teacher:
-            raise RoomError("That is not a student of this class.")
-        people_mod.remove(self.db, person_id)
-        for e in self.queue.live_for(person_id):
-            if e.state is EntryState.WAITING:
-                self.queue.cancel(e.id, teacher)
-            else:
-                self.queue.control(e.id, teacher, Action.STOP)
-        return person
-
-    def check_room_for(self, person: Person | None, nbytes: int = 0) -> None:
-        """``DiskFull`` unless ``nbytes`` more of ``person``'s fit (``cnnviz.classroom.disk``)."""
-        disk.check_room_for(self, person, nbytes)
-
-    def person(self, person_id: str) -> Person | None:
-        return people_mod.get_person(self.db, person_id)
-
-    def students(self, *, removed: bool = False) -> list[Person]:
-        return people_mod.people(self.db, Role.STUDENT, removed=removed)
 
     # -- limits ------------------------------------------------------------------------
     def limits(self) -> Limits:
