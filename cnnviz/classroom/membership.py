@@ -97,14 +97,28 @@ class Membership:
     def person_from_token(self, token: str, *, now: float | None = None) -> Person:
         """The person the token was made for; ``TokenError`` if forged, expired, signed out
         or removed."""
-        pid, signin = read_claims(token, self._secret, now=now)
+        pid, signin, expires = read_claims(token, self._secret, now=now)
         person = people_mod.get_person(self.db, pid)
         if person is None:
             raise TokenError(
                 TokenProblem.FORGED, "This sign-in is for someone this class does not know."
             )
-        self.check_signed_in(person, signin)
+        legacy_ok = self.db.get_meta(f"signed_out_everywhere:{pid}") is None
+        if not signin and legacy_ok and expires <= self.signins_since() + self.token_ttl_s:
+            # made before sign-ins were kept (this server's upgrade): honoured until it
+            # expires, so a class is not signed out mid-lesson; the page swaps it for a new one
+            self.check_signed_in(person, None)
+        else:
+            self.check_signed_in(person, signin)
         return person
+
+    def signins_since(self) -> float:
+        """When this server began keeping sign-ins (tokens made before name none)."""
+        since = self.db.get_meta("signins_since")
+        if since is None:
+            since = str(time.time())
+            self.db.set_meta("signins_since", since)
+        return float(since)
 
     def check_signed_in(self, person: Person, signin: str | None) -> None:
         """``TokenError`` (revoked) when ``person`` was removed or ``signin`` signed out.
@@ -119,14 +133,14 @@ class Membership:
     def signin_of(self, token: str) -> str:
         """The sign-in a genuine token names ("" for a forged, expired or malformed one)."""
         try:
-            return read_claims(token, self._secret)[1]
+            return read_claims(token, self._secret).signin
         except TokenError:
             return ""
 
     def sign_out(self, token: str) -> None:
         """End the sign-in this token names (a forged or expired token: nothing to end)."""
         try:
-            _pid, signin = read_claims(token, self._secret)
+            signin = read_claims(token, self._secret).signin
         except TokenError:
             return
         people_mod.end_signin(self.db, signin)
@@ -134,6 +148,7 @@ class Membership:
     def sign_out_everywhere(self, person: Person) -> None:
         """End every sign-in of ``person`` (every browser they joined from)."""
         people_mod.end_all_signins(self.db, person.id)
+        self.db.set_meta(f"signed_out_everywhere:{person.id}", str(time.time()))
 
     def remove_person(self, teacher: Person | None, person_id: str) -> Person:
         """The teacher removes a student: their sign-ins end at once, their waiting jobs

@@ -91,6 +91,7 @@ class Classroom(Membership):
             db.set_meta("secret", secret)
         self._secret = secret
         self.attempts = Attempts()
+        self.signins_since()  # from now on every token names a sign-in
         self.queue = ClassQueue(registry, db, self.limits, dispatcher=dispatcher)
 
     @classmethod

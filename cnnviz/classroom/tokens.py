@@ -24,6 +24,7 @@ import json
 import secrets
 import time
 from enum import StrEnum
+from typing import NamedTuple
 
 DEFAULT_TTL_S = 12 * 3600  # a school day: a token from this morning still works after lunch
 
@@ -85,8 +86,14 @@ def read_token(token: str, secret: str, *, now: float | None = None) -> str:
     return read_claims(token, secret, now=now)[0]
 
 
-def read_claims(token: str, secret: str, *, now: float | None = None) -> tuple[str, str]:
-    """``(person id, sign-in id)`` of a genuine, unexpired token (``TokenError`` otherwise)."""
+class Claims(NamedTuple):
+    person: str
+    signin: str  # "" in a token made before sign-ins were kept
+    expires: float
+
+
+def read_claims(token: str, secret: str, *, now: float | None = None) -> Claims:
+    """What a genuine, unexpired token says (``TokenError`` otherwise)."""
     if not isinstance(token, str) or token.count(".") != 1 or len(token) > 512:
         raise TokenError(TokenProblem.MALFORMED, "This sign-in token is not one of ours.")
     payload, signature = token.split(".")
@@ -102,10 +109,11 @@ def read_claims(token: str, secret: str, *, now: float | None = None) -> tuple[s
         raise TokenError(TokenProblem.MALFORMED, "This sign-in token cannot be read.") from e
     if (time.time() if now is None else now) >= expires:
         raise TokenError(TokenProblem.EXPIRED, "Your sign-in has expired: join again.")
-    return person_id, signin
+    return Claims(person_id, signin, expires)
 
 
 __all__ = [
+    "Claims",
     "DEFAULT_TTL_S",
     "TokenError",
     "TokenProblem",

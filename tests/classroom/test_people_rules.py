@@ -147,3 +147,18 @@ def test_client_keys():
     assert client_key("10.1.2.3") == "10.1.2.3"
     assert client_key("2001:db8::1") == client_key("2001:db8::ffff") == "2001:db8::/64"
     assert client_key("::ffff:10.1.2.3") == "10.1.2.3"
+
+
+def test_a_token_from_before_sign_ins_were_kept_works_until_it_expires(room):
+    from cnnviz.classroom.tokens import make_token
+
+    ada = room.join("Ada")
+    old = make_token(ada.id, room._secret, ttl_s=3600)  # as the server made them before
+    assert room.person_from_token(old) == ada  # a class is not signed out by an upgrade
+    assert room.signin_of(old) == ""  # the page swaps it for a token with a sign-in
+    later = make_token(ada.id, room._secret, ttl_s=room.token_ttl_s + 7200)
+    with pytest.raises(TokenError, match="signed out"):
+        room.person_from_token(later)  # made after the upgrade: it must name a sign-in
+    room.sign_out_everywhere(ada)
+    with pytest.raises(TokenError, match="signed out"):
+        room.person_from_token(old)

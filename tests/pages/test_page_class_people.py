@@ -249,3 +249,16 @@ def test_under_the_disk_floor_start_says_so_and_queues_nothing(monkeypatch):
     assert not at.exception, at.exception
     assert "Start is refused: The server's disk is almost full (50 MB free" in _texts(at)
     assert session.room().queue.entries() == []
+
+
+def test_a_cookie_from_before_the_upgrade_is_renewed_with_a_sign_in(monkeypatch):
+    from cnnviz.classroom.tokens import make_token
+
+    room = session.room()
+    ada = room.join("Ada")
+    old = make_token(ada.id, room._secret, ttl_s=3600)
+    monkeypatch.setattr(session, "cookie_token", lambda: old)
+    at = _app()
+    assert _signed_in(at).name == "Ada"  # still signed in after the server's upgrade
+    new = at.session_state[session.HELD]
+    assert new != old and room.signin_of(new)  # the cookie now names a sign-in

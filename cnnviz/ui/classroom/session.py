@@ -137,6 +137,8 @@ def me() -> Person | None:
             return None
         st.session_state[ME] = person
         st.session_state[HELD] = token
+        if not room().signin_of(token):  # a token from before sign-ins were kept: renewed
+            sign_in(person)
     return person
 
 
