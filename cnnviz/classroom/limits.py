@@ -5,7 +5,9 @@ on the teacher's page (saved in the database, see ``cnnviz.classroom.room``).
 ``over_limits(limits, ...)`` lists every limit a student's job is over, each
 saying which limit, the job's value and by how much, e.g. ``"Epochs: 30 is 10
 over the class limit of 20."``. The teacher's own jobs are not limited (only by
-jobs at once, which is the server's capacity).
+jobs at once, which is the server's capacity). ``class_size`` is checked when a
+student joins, ``student_disk_mb`` before anything of theirs is written
+(``cnnviz.classroom.disk``).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ class Limits:
     max_mult_adds: int = 500_000_000  # per image
     upload_files: int = 5_000  # files in one student's upload folder
     upload_mb: int = 100  # megabytes in one student's upload folder
+    student_disk_mb: int = 500  # one student's runs and uploads together, on the server's disk
+    class_size: int = 60  # students who may join (the teacher removes one to make room)
 
     ENV = {
         "jobs_at_once": "CNNVIZ_MAX_JOBS",
@@ -39,6 +43,8 @@ class Limits:
         "max_mult_adds": "CNNVIZ_MAX_MULT_ADDS",
         "upload_files": "CNNVIZ_UPLOAD_FILES",
         "upload_mb": "CNNVIZ_UPLOAD_MB",
+        "student_disk_mb": "CNNVIZ_STUDENT_DISK_MB",
+        "class_size": "CNNVIZ_CLASS_SIZE",
     }
     TITLES = {
         "jobs_at_once": "Trainings at once",
@@ -50,6 +56,8 @@ class Limits:
         "max_mult_adds": "Mult-adds per image per job",
         "upload_files": "Uploaded files per student",
         "upload_mb": "Uploaded megabytes per student",
+        "student_disk_mb": "Disk megabytes per student (runs and uploads)",
+        "class_size": "Class size (students who may join)",
     }
 
     @classmethod

@@ -73,7 +73,7 @@ def test_wrong_teacher_key_and_name_taken():
     at = _app()
     at.text_input(key="class.join.name").input("ada")
     at.button[0].click().run()
-    assert "already joined as 'ada'" in _texts(at)
+    assert "already joined as 'Ada'" in _texts(at)  # the name already there
     at.text_input(key="class.join.key").input("nope")
     at.button[1].click().run()
     assert "not the teacher key" in _texts(at)

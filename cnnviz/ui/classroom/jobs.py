@@ -14,6 +14,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused, ordinal
+from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
@@ -65,6 +66,7 @@ def start(spec: dict, bundle: Any, config: Any) -> tuple[Any, str | None]:
     if person is None:
         return None, "Join the class first."
     try:
+        session.room().check_room_for(person)  # the disk floor and the student's disk budget
         entry = session.room().queue.submit(
             person,
             spec,
@@ -76,6 +78,8 @@ def start(spec: dict, bundle: Any, config: Any) -> tuple[Any, str | None]:
         )
     except QueueRefused as e:
         return None, "Start is refused: " + " ".join(e.problems)
+    except RoomError as e:  # DiskFull, or the class database could not be written
+        return None, "Start is refused: " + str(e)
     state.set_job_id(entry.id)
     return entry, None
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
-from cnnviz.classroom.room import RoomError
 from cnnviz.train.store import RunInfo
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access, session

@@ -7,6 +7,7 @@ images/s); a row opens that job on the projector, read-only, in presenter mode.
 ``leaderboard()`` scatters finished runs (test accuracy vs parameters).
 ``send_design()`` puts the teacher's current design (and Train settings) on
 every student's Design page as a banner. ``limits_form()`` edits the limits.
+Who joined, and the teacher key, are ``cnnviz.ui.classroom.people``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.classroom.entries import EntryState, ordinal
+from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.leaderboard import board
 from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import NotAllowed
@@ -292,5 +294,9 @@ def limits_form() -> None:
                 help=f"Environment variable: {Limits.ENV[name]}",
             )
         if st.form_submit_button("Save limits", icon=":material/save:", type="primary"):
-            r.set_limits(session.me(), Limits.from_dict(values, cur))
-            st.success("Saved. New Starts are checked against these limits.")
+            try:
+                r.set_limits(session.me(), Limits.from_dict(values, cur))
+            except RoomError as e:
+                st.error(str(e))
+            else:
+                st.success("Saved. New Starts and joins are checked against these limits.")

@@ -34,7 +34,7 @@ from cnnviz.data.access import check_server_folder, walk_files
 from cnnviz.data.bundle import DataBundle
 from cnnviz.data.cache import SharedCache
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
-from cnnviz.data.folders import extract_zip, load_image_folder
+from cnnviz.data.folders import load_image_folder
 from cnnviz.data.pipeline import (
     Normalization,
     augment_batch,
@@ -294,14 +294,10 @@ def _signature(path: Path) -> str:
 
 
 def _unpack(data: bytes) -> Path:
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    dest = default_data_dir() / "uploads" / digest
-    done = dest / ".unpacked"
-    if done.is_file():
-        return Path(done.read_text())
-    root = extract_zip(data, dest)
-    done.write_text(str(root))
-    return root
+    """Single-user path: kept under the data folder, within the upload budgets."""
+    from cnnviz.data import uploads as data_uploads
+
+    return data_uploads.unpack_kept(data, st.session_state)
 
 
 def _named(error: object, root: Path, zip_name: str | None) -> str:
@@ -367,7 +363,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             return None
         try:
             if up is not None:
-                root = class_uploads.unpack(up.getvalue()) if student else _unpack(up.getvalue())
+                root = class_uploads.unpack(up) if student else _unpack(up.getvalue())
                 st.session_state[f"{key}.unpacked"] = (up.name, str(root))
         except class_uploads.uploads.QuotaError as e:
             st.error(str(e), icon=":material/folder_off:")
