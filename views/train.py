@@ -39,7 +39,7 @@ if job is None and waiting is None:
 train_config.take_preset()  # a preset just chosen on Design brings its dataset and settings
 run_change.change_banner()
 running = waiting is not None or (job is not None and job.status in train_live.LIVE)
-queued = waiting.payload.get("config") if waiting is not None else None
+queued = waiting.config if waiting is not None else None
 SETUP = "train.setup"  # the folded set-up of the training on show (open: drawn)
 
 if waiting is not None or job is not None:

@@ -7,7 +7,7 @@ the ownership of runs and the design the teacher sent to the class::
     room = Classroom.open(runs_root(), registry, teacher_key=..., class_code=...)
     ada = room.join("Ada")                     # a student; room.token_for(ada) for the browser
     room.person_from_token(token)              # Person, or raises TokenError
-    room.queue.submit(ada, spec, bundle, config, ...)
+    room.gate.submit(TrainRequest(spec, bundle, config, owner=ada.id))   # limits, queue, owner
     room.send_design(teacher, spec, settings)  # every student's Design page shows a banner
     room.run_owner(run_id); room.share_run(run_id, ada, True); room.delete_run(run_id, ada)
 
@@ -34,6 +34,7 @@ from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import Action, check
 from cnnviz.classroom.people import Person, Role
 from cnnviz.classroom.queue import ClassQueue
+from cnnviz.classroom.submit import Gate
 from cnnviz.classroom.tokens import DEFAULT_TTL_S, TokenError, TokenProblem, make_token, new_secret
 from cnnviz.classroom.tokens import read_token as _read_token
 from cnnviz.train.jobs import JobRegistry
@@ -89,6 +90,8 @@ class Classroom:
             db.set_meta("secret", secret)
         self._secret = secret
         self.queue = ClassQueue(registry, db, self.limits, dispatcher=dispatcher)
+        # the one way a training or an experiment starts in this class (cnnviz.classroom.submit)
+        self.gate = Gate(registry, queue=self.queue, limits=self.limits, people=self.person)
 
     @classmethod
     def open(

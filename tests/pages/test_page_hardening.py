@@ -18,6 +18,7 @@ import zlib
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.train.request import TrainRequest
 from cnnviz.train.store import list_runs, runs_root
 from tests.helpers import APP
 from tests.train.test_store_hardening import _damages, trained_run
@@ -128,7 +129,11 @@ def test_clearing_streamlits_caches_leaves_jobs_and_datasets_alone(tmp_path):
 
     bundle, message = train_data.load_choice("shapes", n_train=50)
     assert message is None
-    job = registry().start(TINY_SPEC, tiny_bundle(), TrainConfig(epochs=50, device="cpu"), tmp_path)
+    job = registry().start(
+        TrainRequest(
+            TINY_SPEC, tiny_bundle(), TrainConfig(epochs=50, device="cpu"), runs_root=tmp_path
+        )
+    )
     try:
         st.cache_data.clear()
         st.cache_resource.clear()

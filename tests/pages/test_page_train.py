@@ -14,6 +14,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.train.request import TrainRequest
 from cnnviz.train.store import list_runs
 from tests.helpers import APP
 from tests.helpers import SHAPES28_SPEC as TINY
@@ -327,7 +328,7 @@ def test_failed_run_shows_reason_and_advice():
 
     bundle = load_dataset("shapes", size=28, n_train=100, n_test=20)
     config = TrainConfig.from_dict({"epochs": 1, "device": "cpu"})
-    job = Job(TINY, bundle, config, model=_NaNOut()).start()
+    job = Job(TrainRequest(TINY, bundle, config, model=_NaNOut())).start()
     assert job.wait(60)
     registry()._jobs[job.id] = job  # as if started from the page (no public way to inject a model)
     at = AppTest.from_file(APP, default_timeout=60)

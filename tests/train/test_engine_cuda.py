@@ -12,6 +12,7 @@ from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.events import BatchEnded, Outcome
 from cnnviz.train.job import Job
 from cnnviz.train.prepared import prepare
+from cnnviz.train.request import TrainRequest
 from cnnviz.train.store import RunWriter, open_run
 from tests.helpers import TINY_SPEC, MakesNaN, tiny_bundle
 
@@ -43,7 +44,7 @@ def test_nan_is_caught_on_the_gpu():
 
 
 def test_job_snapshot_is_on_the_cpu():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG)
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     job.start()
     assert job.wait(60) and str(job.status) == "finished"
     snap = job.snapshot_model()

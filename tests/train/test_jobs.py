@@ -14,6 +14,7 @@ from cnnviz.train.control import Control
 from cnnviz.train.events import BatchEnded
 from cnnviz.train.job import Busy, Job, JobStatus, _Downsampled
 from cnnviz.train.jobs import JobRegistry
+from cnnviz.train.request import TrainRequest
 from tests.helpers import TINY_SPEC, Raises, tiny_bundle
 
 CFG = TrainConfig(epochs=2, batch_size=16, lr=0.01, device="cpu")
@@ -28,7 +29,7 @@ def wait_for(cond, timeout: float = 90.0) -> None:
 
 def paused_job(**kw) -> Job:
     """A job that pauses before its first mini-batch (deterministic for the tests)."""
-    job = Job(TINY_SPEC, tiny_bundle(), kw.pop("config", CFG), **kw)
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), kw.pop("config", CFG)), **kw)
     job.pause()
     job.start()
     wait_for(lambda: job.started is not None)
@@ -59,7 +60,7 @@ def test_pause_holds_progress_then_resume_finishes():
 
 
 def test_pause_mid_run_stops_iterations():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50))
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)))
     job.start()
     wait_for(lambda: job.progress().iteration >= 3)
     job.pause()
@@ -81,7 +82,7 @@ def test_stop_while_paused_ends_stopped_with_reason():
 
 
 def test_failure_in_the_network_ends_failed_with_reason():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG, model=Raises(ValueError("bad layer")))
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG, model=Raises(ValueError("bad layer"))))
     job.start()
     assert job.wait(20)
     assert job.status == JobStatus.FAILED and "bad layer" in job.final.reason
@@ -101,20 +102,20 @@ def test_snapshot_is_a_cpu_copy_taken_between_batches():
 
 def test_registry_busy_then_free_again():
     reg = JobRegistry(max_live=1, idle_timeout_s=60)
-    job = reg.start(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50))
+    job = reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)))
     with pytest.raises(Busy, match="1 training is already running"):
-        reg.start(TINY_SPEC, tiny_bundle(), CFG)
+        reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     assert reg.get(job.id) is job and reg.live() == [job]
     job.stop()
     assert job.wait(5)
-    second = reg.start(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))
+    second = reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)))
     assert second.wait(30) and second.status == JobStatus.FINISHED
     assert reg.get("nope") is None
 
 
 def test_registry_reaps_jobs_nobody_watches():
     reg = JobRegistry(max_live=2, idle_timeout_s=60)
-    job = reg.start(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50))
+    job = reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)))
     assert reg.reap() == []  # just started: watched
     stopped = reg.reap(now=time.time() + 61)
     assert stopped == [job]
@@ -125,7 +126,7 @@ def test_registry_reaps_jobs_nobody_watches():
 
 
 def test_a_job_stops_itself_when_unwatched():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50), idle_timeout_s=0.2)
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)), idle_timeout_s=0.2)
     job.start()
     assert job.wait(20) and job.status == JobStatus.STOPPED and "nobody watched" in job.final.reason
 
@@ -206,14 +207,14 @@ def test_eta_adds_the_validation_pass_once_per_epoch_left_without_slowing_the_ra
 
 
 def test_job_progress_estimates_from_recent_iterations():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG).start()
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG)).start()
     assert job.wait(30)
     p = job.progress()
     assert p.eta_s == 0 and p.images_per_s > 0  # 30 iterations: enough after warm-up
 
 
 def test_wait_covers_a_job_listed_but_not_started_yet():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)))
     assert job.wait(0.05) is False  # not started: nothing to wait for yet
     threading.Timer(0.2, job.start).start()  # as the registry does, just after listing it
     assert job.wait(60) and job.status == JobStatus.FINISHED

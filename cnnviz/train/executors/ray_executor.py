@@ -3,7 +3,7 @@
 ::
 
     executor = RayExecutor(ExecutorSettings(kind="ray", address="auto", num_gpus=0.125))
-    job = executor.create(spec, bundle, config, runs_root=...)   # a RayJob: a Job
+    job = executor.create(TrainRequest(spec, bundle, config))   # a RayJob: a Job
     job.start()        # a thread here polls the actor ~5 times a second
 
 What runs where:
@@ -63,6 +63,7 @@ from cnnviz.train.job import Job, Placement
 
 if TYPE_CHECKING:
     from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.request import TrainRequest
 
 log = logging.getLogger(__name__)
 
@@ -131,16 +132,7 @@ class RayExecutor:
 
     # -- making jobs ----------------------------------------------------------------------
     def create(
-        self,
-        spec: dict,
-        bundle: DataBundle,
-        config: Any,
-        *,
-        runs_root: Any = None,
-        label: str = "",
-        idle_timeout_s: float = 1800.0,
-        model: Any = None,
-        job_id: str | None = None,
+        self, request: TrainRequest, *, idle_timeout_s: float = 1800.0, job_id: str | None = None
     ) -> Job:
         try:
             self.connect()
@@ -148,33 +140,14 @@ class RayExecutor:
             if self.settings.fallback != FallbackKind.LOCAL:
                 raise
             log.warning("%s Training on this server instead.", e)
-            job = Job(
-                spec,
-                bundle,
-                config,
-                runs_root=runs_root,
-                label=label,
-                model=model,
-                idle_timeout_s=idle_timeout_s,
-                job_id=job_id,
-            )
+            job = Job(request, idle_timeout_s=idle_timeout_s, job_id=job_id)
             job.note = (
                 f"The Ray cluster at {e.address} cannot be reached ({e.detail}), so this "
                 "training runs on this server instead."
             )
             return job
         self._check_fits()
-        return RayJob(
-            self,
-            spec,
-            bundle,
-            config,
-            runs_root=runs_root,
-            label=label,
-            model=model,
-            idle_timeout_s=idle_timeout_s,
-            job_id=job_id,
-        )
+        return RayJob(self, request, idle_timeout_s=idle_timeout_s, job_id=job_id)
 
     def _check_fits(self) -> None:
         """A training that asks for more than the whole cluster has would wait forever."""
@@ -348,11 +321,9 @@ class RayExecutor:
 class RayJob(Job):
     """A ``Job`` whose training runs in a Ray actor; this thread polls it and writes the run."""
 
-    def __init__(
-        self, executor: RayExecutor, spec: dict, bundle: DataBundle, config: Any, **kw: Any
-    ):
-        self._shipped_model = kw.get("model")  # a network given as an object travels as one
-        super().__init__(spec, bundle, config, **kw)
+    def __init__(self, executor: RayExecutor, request: TrainRequest, **kw: Any):
+        self._shipped_model = request.model  # a network given as an object travels as one
+        super().__init__(request, **kw)
         self._executor = executor
         self._actor: Any = None
         self._placement = Placement.PENDING
