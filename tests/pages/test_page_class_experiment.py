@@ -18,7 +18,7 @@ from cnnviz.data.registry import load_dataset
 from cnnviz.train.store import runs_root
 from cnnviz.ui.classroom import session
 from tests.compare.runs_for_tests import train_run
-from tests.helpers import APP
+from tests.helpers import APP, SHAPES28_SPEC
 
 SPEC10 = {
     "input": [1, 8, 8],
@@ -126,3 +126,42 @@ def test_a_students_experiment_costs_what_it_says_waits_in_one_place_and_is_hers
     mine = set(at.dataframe[0].value["run"])
     assert {r.run_id for r in exp.results} | {run} == mine
     assert "No runs of yours yet" in _texts(_page(bob, "views/runs.py"))  # none of them is Bob's
+
+
+def test_train_again_with_one_change_goes_through_the_gate(monkeypatch):
+    """Runs → Train again with one change → Train: the teacher's limits apply to what was
+    loaded, and Start submits the changed training through the gate, as the student's."""
+    from cnnviz.classroom.submit import Gate
+
+    room = session.room()
+    ada = room.join("Ada")
+    bundle = load_dataset("shapes", size=28, channels=3, n_train=90, n_test=30)
+    run = train_run(SHAPES28_SPEC, bundle=bundle, epochs=6, lr=0.005, root=runs_root()).name
+    room.claim_run(run, ada)
+    asked = []
+    submit = Gate.submit
+
+    def spy(self, request, **kw):
+        asked.append(request)
+        return submit(self, request, **kw)
+
+    monkeypatch.setattr(Gate, "submit", spy)
+    at = _page(ada, "views/runs.py")
+    at.button(key=f"runs.change.{run}").click().run()
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    assert at.number_input(key="train.cfg.epochs").value == 6
+    start = next(b for b in at.button if b.label == "Start training")
+    assert start.disabled  # the run's 6 epochs are over this class's limit of 5
+    assert "Start is off: Epochs: 6 is 1 over the class limit of 5." in _texts(at)
+    at.number_input(key="train.cfg.epochs").set_value(2).run()  # the one change
+    next(b for b in at.button if b.label == "Start training").click().run()
+    assert not at.exception, at.exception
+    assert len(asked) == 1
+    request = asked[0]
+    assert request.owner == ada.id and request.config.epochs == 2 and request.config.lr == 0.005
+    (entry,) = room.queue.entries()
+    assert entry.owner == ada.id
+    job = room.queue.job(entry.id)
+    assert job is not None and job.owner == ada.id
+    assert room.run_owner(job.run_id)["owner"] == ada.id
