@@ -34,6 +34,7 @@ from cnnviz.cli.specs import load_spec
 from cnnviz.data.kinds import NormKind
 from cnnviz.train.config import DeviceKind, LrSchedule, OptimizerKind
 from cnnviz.train.executors.settings import ExecutorKind
+from cnnviz.train.status import Status
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -255,11 +256,11 @@ def _train(
     else:
         text = (
             f"{end.status}: test accuracy {_pct(end.test_accuracy)}"
-            if end.status == "finished"
+            if end.status == Status.FINISHED
             else f"{end.status}: {end.reason}"
         )
         print(f"{text} after {end.elapsed_s:.1f} s", flush=True)
-        if end.status == "finished" and end.reason:
+        if end.status == Status.FINISHED and end.reason:
             print(end.reason, flush=True)
         if end.best_epoch is not None and end.best_test_accuracy is not None:
             print(
@@ -270,9 +271,11 @@ def _train(
         if end.advice:
             print(f"advice: {end.advice}", flush=True)
         print(f"run saved in {run_dir}", flush=True)
-    return {"finished": ExitCode.OK, "stopped": ExitCode.STOPPED, "failed": ExitCode.INVALID}[
-        str(end.status)
-    ]
+    return {
+        Status.FINISHED: ExitCode.OK,
+        Status.STOPPED: ExitCode.STOPPED,
+        Status.FAILED: ExitCode.INVALID,
+    }[Status(end.status)]
 
 
 def _in_thread(events: Iterator[Any]) -> Iterator[Any]:

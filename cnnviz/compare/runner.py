@@ -26,6 +26,7 @@ from typing import Any
 from cnnviz.compare.experiments import Arm, ArmResult, ExperimentKind, make_arms, reading
 from cnnviz.train.job import Busy
 from cnnviz.train.request import TrainRequest
+from cnnviz.train.status import Status
 from cnnviz.train.store import runs_root
 
 MANIFESTS = ".experiments"
@@ -37,7 +38,7 @@ class RunResult:
     seed: int
     run_id: str
     run_dir: str
-    status: str
+    status: Status
     test_accuracy: float | None
     epochs: tuple[dict, ...] = ()
 
@@ -193,7 +194,7 @@ class ExperimentRun:
             seed,
             str(job.run_id),
             str(job.run_dir),
-            str(final.status) if final is not None else "failed",
+            Status(final.status) if final is not None else Status.FAILED,
             getattr(final, "test_accuracy", None),
             tuple(job.epoch_metrics()),
         )
@@ -208,7 +209,7 @@ class ExperimentRun:
             accs = tuple(
                 r.test_accuracy
                 for r in runs
-                if r.status == "finished" and r.test_accuracy is not None
+                if r.status == Status.FINISHED and r.test_accuracy is not None
             )
             loss: tuple[float, ...] = ()
             val: tuple[float, ...] = ()
@@ -218,7 +219,7 @@ class ExperimentRun:
                 ArmResult(
                     arm.label,
                     accs,
-                    sum(r.status == "failed" for r in runs),
+                    sum(r.status == Status.FAILED for r in runs),
                     train_loss=loss,
                     val_accuracy=val,
                 )

@@ -5,7 +5,7 @@ daemon thread, recording events into lists that a page reads under a lock::
 
     job.progress()                                # Progress(epoch, iteration, images/s, ETA, ...)
     job.iter_metrics(), job.epoch_metrics()       # lists of dicts, copies (charts)
-    job.status, job.final                         # JobStatus; the FitEnded once it is over
+    job.status, job.final                         # Status; the FitEnded once it is over
     job.pause(); job.resume(); job.stop()         # take effect before the next mini-batch
     job.snapshot_model()                          # CPU copy of the current weights (Inspect)
 
@@ -34,9 +34,10 @@ from torch import nn
 from cnnviz.train.control import Control
 from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.eta import Eta
-from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted, Outcome
+from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 from cnnviz.train.ids import new_job_id
 from cnnviz.train.request import TrainRequest
+from cnnviz.train.status import Status
 from cnnviz.train.store import RunWriter
 
 
@@ -54,14 +55,6 @@ def lower_priority(by: int) -> bool:
     except (AttributeError, OSError):
         return False
     return True
-
-
-class JobStatus(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    FAILED = "failed"
 
 
 class Placement(StrEnum):
@@ -180,11 +173,11 @@ class Job:
             ):
                 self._record(ev)
         except BaseException as e:  # fit ends every path itself; this is the last line of defence
-            self._record(FitEnded(Outcome.FAILED, f"{type(e).__name__}: {e}"))
+            self._record(FitEnded(Status.FAILED, f"{type(e).__name__}: {e}"))
         finally:
             if self.final is None:
                 self._record(
-                    FitEnded(Outcome.FAILED, "The training thread ended without a final event.")
+                    FitEnded(Status.FAILED, "The training thread ended without a final event.")
                 )
             self._bundle = None  # let the data go
 
@@ -223,10 +216,10 @@ class Job:
         self.control.stop(reason or "Stopped by the user before the last epoch finished.")
 
     @property
-    def status(self) -> JobStatus:
+    def status(self) -> Status:
         if self.final is not None:
-            return JobStatus(str(self.final.status))
-        return JobStatus.PAUSED if self.control.paused else JobStatus.RUNNING
+            return Status(str(self.final.status))
+        return Status.PAUSED if self.control.paused else Status.RUNNING
 
     @property
     def done(self) -> bool:

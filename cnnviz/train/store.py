@@ -51,7 +51,6 @@ from cnnviz.train.ids import label_slug, new_run_id
 from cnnviz.train.run_checks import (
     MAX_CSV_BYTES,
     MAX_JSON_CHARS,
-    RunStatus,
     check_config,
     check_metrics,
     check_status,
@@ -65,6 +64,7 @@ from cnnviz.train.run_files import (
     write_json_atomic,
     writing,
 )
+from cnnviz.train.status import Status
 
 ITER_FIELDS = ("epoch", "iteration", "batch", "loss", "accuracy", "images_per_s", "elapsed_s")
 EPOCH_FIELDS = (
@@ -258,7 +258,7 @@ class RunInfo:
     """One line of the runs list. ``problem`` is set (and other fields may be blank) for a broken folder.
 
     ``problems`` lists everything found wrong; ``problem`` is their summary (None if sound).
-    ``status`` is a ``RunStatus`` (a str): ``interrupted`` for a run whose trainer is gone.
+    ``status`` is a ``Status`` (a str): ``interrupted`` for a run whose trainer is gone.
     """
 
     id: str
@@ -330,12 +330,12 @@ def _read_json(folder: Path, name: str) -> Any:
 def _effective_status(folder: Path, status: dict) -> dict:
     """status.json as it stands: a final status kept in memory, or "interrupted"."""
     kept = ended_here(folder)
-    if kept is not None and status.get("status") == RunStatus.RUNNING:
+    if kept is not None and status.get("status") == Status.RUNNING:
         status, _ = check_status(kept)
-    if status["status"] == RunStatus.RUNNING and not owner_alive(status.get("owner")):
+    if status["status"] == Status.RUNNING and not owner_alive(status.get("owner")):
         status = {
             **status,
-            "status": RunStatus.INTERRUPTED,
+            "status": Status.INTERRUPTED,
             "reason": "Training was cut off (the server or the command stopped) after "
             f"{status['epochs_done']} finished epoch(s); those epochs and their weights are kept.",
         }

@@ -52,7 +52,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from cnnviz.train.config import ConfigError
-from cnnviz.train.events import FitEnded, Outcome
+from cnnviz.train.events import FitEnded
 from cnnviz.train.executors.settings import (
     ClusterUnreachable,
     ExecutorKind,
@@ -60,6 +60,7 @@ from cnnviz.train.executors.settings import (
     FallbackKind,
 )
 from cnnviz.train.job import Job, Placement
+from cnnviz.train.status import Status
 
 if TYPE_CHECKING:
     from cnnviz.data.bundle import DataBundle
@@ -389,17 +390,17 @@ class RayJob(Job):
                 self._executor.waiting(self, False)
                 self._drive()
         except ray.exceptions.RayTaskError as e:  # an error inside the actor's code
-            self._finish(FitEnded(Outcome.FAILED, _task_reason(e)))
+            self._finish(FitEnded(Status.FAILED, _task_reason(e)))
         except (ray.exceptions.RayError, TimeoutError) as e:  # the actor or its node is gone
             if isinstance(e, ray.exceptions.ObjectLostError):
                 self._executor.forget_data(payload)
             self._lost(e)
         except BaseException as e:
-            self._finish(FitEnded(Outcome.FAILED, f"{type(e).__name__}: {e}"))
+            self._finish(FitEnded(Status.FAILED, f"{type(e).__name__}: {e}"))
         finally:
             self._executor.waiting(self, False)
             if self.final is None:
-                self._finish(FitEnded(Outcome.FAILED, "The training ended without a final event."))
+                self._finish(FitEnded(Status.FAILED, "The training ended without a final event."))
             self._bundle = None
             if self._actor is not None:
                 _kill(self._actor)
@@ -415,7 +416,7 @@ class RayJob(Job):
             self._check_idle()
             if self.control.stop_requested:
                 reason = self.control.stop_reason or "Stopped before a worker was free."
-                self._finish(FitEnded(Outcome.STOPPED, reason))
+                self._finish(FitEnded(Status.STOPPED, reason))
                 return False
 
     def _drive(self) -> None:
@@ -483,7 +484,7 @@ class RayJob(Job):
         last = self._last_batch.elapsed_s if self._last_batch else 0.0
         log.warning("training %s lost its actor: %s", self.id, e)
         self._finish(
-            FitEnded(Outcome.FAILED, f"{LOST} ({_short(e)}){kept}.", LOST_ADVICE, elapsed_s=last)
+            FitEnded(Status.FAILED, f"{LOST} ({_short(e)}){kept}.", LOST_ADVICE, elapsed_s=last)
         )
 
     def _check_idle(self) -> None:

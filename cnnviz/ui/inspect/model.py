@@ -32,7 +32,7 @@ from torch import nn
 
 from cnnviz.data.cache import SharedCache
 from cnnviz.data.registry import DATASETS
-from cnnviz.train.run_checks import RunStatus
+from cnnviz.train.status import Status
 from cnnviz.train.store import (
     BEST_WEIGHTS,
     WEIGHTS_DAMAGED,
@@ -140,9 +140,9 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
     status = str(run.status["status"])
     acc = run.status["test_accuracy"]
     done = run.status["epochs_done"]
-    if status == RunStatus.INTERRUPTED:
+    if status == Status.INTERRUPTED:
         note = f"weights saved after epoch {done} (training was interrupted)"
-    elif status == RunStatus.RUNNING:
+    elif status == Status.RUNNING:
         note = f"weights saved after epoch {done} (this run is still training)"
     else:
         note = f"{status} after {done} epoch(s)" + (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.train.status import Status
 from cnnviz.train.store import Run, RunError, RunInfo, list_runs, open_run
 from cnnviz.ui import state
 
@@ -19,7 +20,7 @@ def _line(info: RunInfo) -> str:
 
 def choose_run() -> Run | None:
     """The picked run, opened; None after saying why (no finished run yet, a broken folder)."""
-    runs = [r for r in list_runs() if r.status == "finished" and not r.problem]
+    runs = [r for r in list_runs() if r.status == Status.FINISHED and not r.problem]
     if not runs:
         st.info(
             "No finished run yet. Train a network on the **Train** page; when it has finished, "

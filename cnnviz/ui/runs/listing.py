@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cnnviz.train.status import Status
 from cnnviz.data.cache import SharedCache
 from cnnviz.plots.train.curves import (
     EPOCH_TITLE,
@@ -21,7 +22,7 @@ from cnnviz.plots.train.curves import (
     iteration_loss_figure,
 )
 from cnnviz.report import run_label
-from cnnviz.train.run_checks import RunStatus
+
 from cnnviz.train.store import (
     WEIGHTS_DAMAGED,
     WEIGHTS_MISSING,
@@ -42,9 +43,9 @@ MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
 # the table's cells are plain text.
 STATUS_ICON = {
-    "finished": ":material/check_circle: finished",
-    "stopped": ":material/stop_circle: stopped",
-    "failed": ":material/error: failed",
+    Status.FINISHED: ":material/check_circle: finished",
+    Status.STOPPED: ":material/stop_circle: stopped",
+    Status.FAILED: ":material/error: failed",
     "running": ":material/hourglass_top: running",
     "interrupted": ":material/power_off: interrupted",
     "unknown": ":material/help: unknown",
@@ -55,7 +56,7 @@ def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
     if r.problem:
         short = r.problem.split(":")[0].split(" (")[0]
         return f"problem: {short}"
-    if r.status == RunStatus.RUNNING and live_ids is not None and r.id not in live_ids:
+    if r.status == Status.RUNNING and live_ids is not None and r.id not in live_ids:
         return "running in another process"
     return str(r.status)
 
@@ -65,8 +66,8 @@ def _accuracy_text(r: RunInfo) -> str:
     if r.test_accuracy is not None:
         return f"{100.0 * float(r.test_accuracy):.1f} %"
     return {
-        "stopped": "— (stopped before the test)",
-        "failed": "— (failed)",
+        Status.STOPPED: "— (stopped before the test)",
+        Status.FAILED: "— (failed)",
         "running": "— (not tested yet)",
     }.get(str(r.status), "—")
 
@@ -244,7 +245,7 @@ def _summary(run: Run) -> None:
         line += f" · test accuracy **{100 * float(acc):.1f}%**"
     st.markdown(line)
     if st_.get("reason"):
-        (st.error if status == "failed" else st.info)(
+        (st.error if status == Status.FAILED else st.info)(
             plain(st_["reason"])
             + (f"\n\n**What to try:** {plain(st_['advice'])}" if st_.get("advice") else "")
         )

@@ -33,8 +33,8 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
-from cnnviz.train.events import Outcome
-from cnnviz.train.job import Job, JobStatus, Placement
+from cnnviz.train.job import Job, Placement
+from cnnviz.train.status import Status
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.figures import show
@@ -46,7 +46,7 @@ POLL_S = 1.0
 CHART_S = 3.0  # seconds between two redraws of the curves while training
 LIVE_POINTS = 400  # points per line in the live charts (the Runs page draws them all)
 # no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
-LIVE = (JobStatus.RUNNING, JobStatus.PAUSED)
+LIVE = (Status.RUNNING, Status.PAUSED)
 
 
 def duration(seconds: float | None) -> str:
@@ -89,14 +89,14 @@ def progress_text(p, *, live: bool = True) -> tuple[float, str]:
     return frac, " · ".join(parts)
 
 
-def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
+def _controls(job: Job, status: Status, stopping: bool) -> None:
     """Only the buttons that make sense now: running → Pause, Stop; paused → Resume, Stop.
 
     They act in their callbacks, before the (fragment) rerun draws the new state. Once the
     job has ended, ``_outcome`` draws New training and Open in Inspect instead.
     """
     row = st.container(horizontal=True)
-    if status is JobStatus.PAUSED and not stopping:
+    if status is Status.PAUSED and not stopping:
         row.button(
             "Resume",
             icon=":material/play_arrow:",
@@ -125,12 +125,12 @@ def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
     )
 
 
-def _after(job: Job, status: Outcome) -> None:
+def _after(job: Job, status: Status) -> None:
     """The ended run's buttons: Open in Inspect (when there are weights) and New training."""
     row = st.container(horizontal=True)
     if (
         job.run_id
-        and status is not Outcome.FAILED
+        and status is not Status.FAILED
         and row.button(
             "Open this run in Inspect",
             icon=":material/search:",
@@ -141,7 +141,9 @@ def _after(job: Job, status: Outcome) -> None:
         state.set_run_id(job.run_id)
         st.switch_page("views/inspect.py")
     with row:
-        present.presentation_button(job.run_id, key="train.present", disabled=status == "failed")
+        present.presentation_button(
+            job.run_id, key="train.present", disabled=status == Status.FAILED
+        )
     if row.button(
         "New training",
         icon=":material/restart_alt:",
@@ -156,8 +158,8 @@ def _outcome(job: Job) -> None:
     end = job.final
     if end is None:
         return
-    status = Outcome(end.status)
-    if status is Outcome.FINISHED:
+    status = Status(end.status)
+    if status is Status.FINISHED:
         acc = (
             ""
             if end.test_accuracy is None
@@ -169,7 +171,7 @@ def _outcome(job: Job) -> None:
         )
         if end.reason:  # early stopping: when, and the best epoch kept as best.pt
             st.info(end.reason, icon=":material/front_hand:")
-    elif status is Outcome.STOPPED:
+    elif status is Status.STOPPED:
         done = len(job.epoch_metrics())
         finished = f"{done} epoch{'s' if done != 1 else ''} finished"
         st.info(
@@ -289,7 +291,7 @@ def _body(job_id: str, was_live: bool) -> None:
     stopping = live and job.control.stop_requested
     if stopping:  # the worker ends after the current mini-batch
         text = "Stopping after this mini-batch… — " + text
-    elif status is JobStatus.PAUSED:
+    elif status is Status.PAUSED:
         text = "Paused — " + text
     if job.placement == Placement.PENDING:  # a Ray cluster with no free worker yet
         place = job.queue_place
