@@ -11,8 +11,9 @@ from cnnviz.train.config import ConfigError, LrSchedule, TrainConfig
 from cnnviz.train.engine import build_seeded, evaluate, fit
 from cnnviz.train.events import EpochEnded, FitEnded
 from cnnviz.train.prepared import prepare
+from cnnviz.train.run_files import BEST_WEIGHTS
 from cnnviz.train.status import Status
-from cnnviz.train.store import BEST_WEIGHTS, RunWriter, open_run
+from cnnviz.train.store import RunWriter, open_run
 from tests.helpers import TINY_SPEC, tiny_bundle
 
 

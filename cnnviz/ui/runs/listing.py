@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cnnviz.train.run_files import EPOCH_METRICS, ITER_METRICS, STATUS_FILE
 from cnnviz.train.status import Status
 from cnnviz.data.cache import SharedCache
 from cnnviz.plots.train.curves import (
@@ -187,7 +188,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
     """(loss figure, epoch figure, problems found reading the metrics) of ``run``: read and
     built once while its files stay the same (a rerun for another widget reuses them).
     Raises ``RunError`` when the metrics cannot be read (nothing is kept then)."""
-    stamp = files_stamp(run.path, ("metrics_iter.csv", "metrics_epoch.csv", "status.json"))
+    stamp = files_stamp(run.path, (ITER_METRICS, EPOCH_METRICS, STATUS_FILE))
 
     def build() -> tuple[Any, Any, list[str]]:
         it, ep = run.metrics_iter, run.metrics_epoch
