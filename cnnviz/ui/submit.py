@@ -23,9 +23,9 @@ from cnnviz.train.job import Busy
 from cnnviz.train.request import TrainRequest
 from cnnviz.train.run_files import RunWriteError
 from cnnviz.train.store import RunError, runs_root
+from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
-from cnnviz.ui.train import session_job as jobs_ui
 
 _LOCK = threading.Lock()
 _SINGLE: Gate | None = None  # outside class mode: this process's gate (beside its registry)

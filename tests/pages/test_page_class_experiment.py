@@ -40,7 +40,7 @@ def _class_server(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CNNVIZ_TRAIN_IMAGES", "200")
     session.room.clear()  # a classroom on this test's runs folder, with these limits
     yield
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     session.room.clear()  # the dispatcher first: nothing starts while the jobs are stopped
     for job in registry().live():

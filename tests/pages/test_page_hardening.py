@@ -123,8 +123,8 @@ def test_clearing_streamlits_caches_leaves_jobs_and_datasets_alone(tmp_path):
     import streamlit as st
 
     from cnnviz.train.config import TrainConfig
+    from cnnviz.ui.jobs import registry
     from cnnviz.ui.train import data as train_data
-    from cnnviz.ui.train.session_job import registry
     from tests.helpers import TINY_SPEC, tiny_bundle
 
     bundle, message = train_data.load_choice("shapes", n_train=50)

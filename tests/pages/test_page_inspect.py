@@ -319,7 +319,7 @@ def test_the_sessions_training_job_is_inspected_on_a_copy_of_its_weights():
 
     from cnnviz.data.registry import load_dataset
     from cnnviz.train.config import TrainConfig
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     bundle = load_dataset("shapes", size=28, channels=1, n_train=400, n_test=N_TEST)
     # Enough epochs that the job cannot finish before the pause lands, even on a fast machine.

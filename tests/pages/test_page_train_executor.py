@@ -37,7 +37,7 @@ def _page(at: AppTest) -> AppTest:
 
 
 def test_a_job_waiting_for_a_worker_says_so_with_its_place():
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     bundle = load_dataset("shapes", size=28, n_train=40, n_test=10)
     job = _Waiting(TINY, bundle, TrainConfig.from_dict({"epochs": 1, "device": "cpu"}))
@@ -54,7 +54,7 @@ def test_a_job_waiting_for_a_worker_says_so_with_its_place():
 
 
 def test_an_unreachable_cluster_is_a_message_naming_the_address(monkeypatch):
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     down = make_executor(ExecutorSettings(kind=ExecutorKind.RAY, address="ray://127.0.0.1:1"))
     monkeypatch.setattr(registry(), "executor", down)

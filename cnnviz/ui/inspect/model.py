@@ -164,7 +164,7 @@ def _job() -> Any:
     if not state.job_id():
         return None
     try:
-        from cnnviz.ui.train.session_job import current_job
+        from cnnviz.ui.jobs import current_job
     except ImportError:
         return None
     return current_job()

@@ -104,7 +104,7 @@ def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.Data
 
 def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     """Show the table; return the selected run (default: the session's open run, else the newest)."""
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     table = runs_table(runs, {job.run_id for job in registry().live()})
     event = st.dataframe(
@@ -210,7 +210,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
 
 def _watch_live(run_id: str) -> None:
     """A run that is training on this server now: a link to its live view on Train."""
-    from cnnviz.ui.train.session_job import attach, registry
+    from cnnviz.ui.jobs import attach, registry
 
     job = next((j for j in registry().live() if j.run_id == run_id), None)
     if job is None:

@@ -35,12 +35,12 @@ from cnnviz.plots.train.curves import (
 )
 from cnnviz.train.job import Job, Placement
 from cnnviz.train.status import Status
+from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import readings as run_readings
-from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
 CHART_S = 3.0  # seconds between two redraws of the curves while training

@@ -1,4 +1,7 @@
-"""The server's training jobs, seen from a page.
+"""The server's training jobs, seen from a page (Train, Runs, Inspect, Learn, the class pages).
+
+Watching, attaching and forgetting a job live here; starting one is the
+submission gate's (``cnnviz.ui.submit``).
 
 One ``JobRegistry`` per server process (``cnnviz.train.jobs.server_registry``):
 every session (browser tab) shares it, so a refresh or a second tab finds the
