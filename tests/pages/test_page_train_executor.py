@@ -10,6 +10,7 @@ from cnnviz.train.config import TrainConfig
 from cnnviz.train.executors import make_executor
 from cnnviz.train.executors.settings import ExecutorKind, ExecutorSettings
 from cnnviz.train.job import Job, Placement
+from cnnviz.train.request import TrainRequest
 from tests.helpers import APP
 from tests.helpers import SHAPES28_SPEC as TINY
 
@@ -40,7 +41,9 @@ def test_a_job_waiting_for_a_worker_says_so_with_its_place():
     from cnnviz.ui.jobs import registry
 
     bundle = load_dataset("shapes", size=28, n_train=40, n_test=10)
-    job = _Waiting(TINY, bundle, TrainConfig.from_dict({"epochs": 1, "device": "cpu"}))
+    job = _Waiting(
+        TrainRequest(TINY, bundle, TrainConfig.from_dict({"epochs": 1, "device": "cpu"}))
+    )
     registry()._jobs[job.id] = job  # as if the page had started it on a full cluster
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["job"] = job.id
