@@ -203,10 +203,12 @@ class Gate:
         seeds: int = 1,
         parent: str | None = None,
         on_run: Callable[[RunResult], None] | None = None,
+        with_cap: bool = False,
     ) -> Plan:
         """The experiment, not started: its cost and every reason it would be refused.
 
         ``ExperimentError`` when it cannot be set up for this network (no Conv2d, ...).
+        ``with_cap``: also the per-student cap as it is now (a page showing why it is off).
         """
         exp_id = new_experiment_id()
         try:
@@ -235,6 +237,8 @@ class Gate:
         person = self.person(request.owner)
         if limits is not None and person is not None and person.role is Role.STUDENT:
             problems += over_experiment_limit(limits, arms=len(exp.arms), seeds=len(exp.seeds))
+        if with_cap:
+            problems += self.cap_problems(person)
         return Plan(exp, Cost(exp.total, exp.total_epochs), problems)
 
     def submit_experiment(

@@ -87,7 +87,10 @@ def plan_experiment(
 ) -> tuple[Plan | None, str | None]:  # fmt: skip
     """The experiment's plan (cost, problems), or why it cannot be set up at all."""
     try:
-        return gate().plan(kind, request(spec, data, config), seeds=seeds, parent=parent), None
+        plan = gate().plan(
+            kind, request(spec, data, config), seeds=seeds, parent=parent, with_cap=True
+        )
+        return plan, None
     except (ConfigError, ExperimentError) as e:
         return None, str(e)
 

@@ -110,6 +110,8 @@ def test_a_students_experiment_costs_what_it_says_waits_in_one_place_and_is_hers
     while not held and time.time() < deadline:
         time.sleep(0.05)
     assert held and not exp.done
+    assert button("batchnorm").disabled  # one at a time: the others are off while it runs
+    assert "Jobs per student: your experiment is still running" in _texts(at)
     # while it runs, her Start on Train is refused by the per-student cap
     train = _page(ada, "views/train.py")
     start = next(b for b in train.button if b.label == "Start training")
