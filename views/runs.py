@@ -19,6 +19,8 @@ if class_session.enabled():  # a class server: My runs first, the Class gallery
         "accuracy per iteration and per epoch, and the trained weights. Share a run to show it "
         "to the class."
     )
+    exp_ui.progress_panel()  # your experiment: its place in line, or how far it is
+    exp_ui.finished_notice()
     class_runs.runs_page()
     st.stop()
 st.caption(

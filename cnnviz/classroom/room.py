@@ -10,7 +10,7 @@ the ownership of runs and the design the teacher sent to the class::
     room.sign_out(token)                       # that token is refused from now on
     room.remove_person(teacher, ada.id)        # signed out everywhere, queued job cancelled
     room.check_room_for(ada, nbytes)           # DiskFull before writing (cnnviz.classroom.disk)
-    room.queue.submit(ada, spec, bundle, config, ...)
+    room.gate.submit(TrainRequest(spec, bundle, config, owner=ada.id))   # limits, queue, owner
     room.send_design(teacher, spec, settings)  # every student's Design page shows a banner
     room.run_owner(run_id); room.share_run(run_id, ada, True); room.delete_run(run_id, ada)
 
@@ -40,6 +40,7 @@ from cnnviz.classroom.ownership import Action, check
 from cnnviz.classroom.people import Person
 from cnnviz.classroom.queue import ClassQueue
 from cnnviz.classroom.tokens import DEFAULT_TTL_S, new_secret
+from cnnviz.classroom.submit import CHECKS, Gate
 from cnnviz.train.jobs import JobRegistry
 
 COOKIE = "cnnviz_token"  # where the browser keeps the signed token (never in the URL)
@@ -93,6 +94,22 @@ class Classroom(Membership):
         self.attempts = Attempts()
         self.signins_since()  # from now on every token names a sign-in
         self.queue = ClassQueue(registry, db, self.limits, dispatcher=dispatcher)
+        # the one way a training or an experiment starts in this class (cnnviz.classroom.submit)
+        self.gate = Gate(
+            registry,
+            queue=self.queue,
+            limits=self.limits,
+            people=self.person,
+            checks=(*CHECKS, self._disk_check),
+        )
+
+    def _disk_check(self, request: Any, person: Person | None, limits: Limits | None) -> list[str]:
+        """The disk floor and the student's disk budget, before a training writes anything."""
+        try:
+            self.check_room_for(person)
+        except RoomError as e:  # DiskFull
+            return [str(e)]
+        return []
 
     @classmethod
     def open(

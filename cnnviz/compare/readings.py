@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz.train.status import Status
+
 
 class Pattern(StrEnum):
     CHANCE = "chance"  # loss stuck at ln(classes)
@@ -139,7 +141,11 @@ def read_curves(
         )
 
     done = len(tl)
-    if done >= 2 and (planned_epochs is None or done >= planned_epochs) and status == "finished":
+    if (
+        done >= 2
+        and (planned_epochs is None or done >= planned_epochs)
+        and status == Status.FINISHED
+    ):
         ref_l = vl if len(vl) and np.isfinite(vl[-2:]).all() else tl
         ref_a = va if len(va) and np.isfinite(va[-2:]).all() else ta
         fell = ref_l[-1] < ref_l[-2] * (1 - IMPROVING)

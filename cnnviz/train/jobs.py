@@ -3,7 +3,7 @@
 ::
 
     registry = server_registry()                  # the one per server process
-    job = registry.start(spec, bundle, config)    # raises Busy, SpecError, ConfigError
+    job = registry.start(request)                 # a TrainRequest; Busy, SpecError, ConfigError
     job = registry.get(job_id)                    # later reruns / after a refresh; marks it watched
 
 At most ``max_live`` jobs (env ``CNNVIZ_MAX_JOBS``, default 2; 64 on a Ray cluster) run or
@@ -18,15 +18,13 @@ import math
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from cnnviz.train.config import TrainConfig
 from cnnviz.train.executors.settings import ExecutorKind
 from cnnviz.train.job import Busy, Job
 from cnnviz.train.memory import OverBudget, memory_problem
-
-if TYPE_CHECKING:
-    from cnnviz.data.bundle import DataBundle
+from cnnviz.train.request import TrainRequest
 
 
 class JobRegistry:
@@ -58,15 +56,17 @@ class JobRegistry:
 
     def start(
         self,
-        spec: dict,
-        bundle: DataBundle,
-        config: TrainConfig,
-        runs_root: Any = None,
+        request: TrainRequest,
         *,
-        label: str = "",
         job_id: str | None = None,
+        on_event: Callable[[Any], None] | None = None,
     ) -> Job:
-        too_big = memory_problem(spec, config.batch_size, str(config.optimizer))
+        """Make and start the job (pages and the CLI come through ``cnnviz.classroom.submit``).
+
+        ``on_event`` is called in the worker with every event, from the first on.
+        """
+        config = request.config
+        too_big = memory_problem(request.spec, config.batch_size, str(config.optimizer))
         if too_big:  # before any memory is taken: one design must not take the server down
             raise OverBudget(too_big)
         with self._lock:
@@ -79,14 +79,9 @@ class JobRegistry:
                     f"(the limit is {self.max_live}); wait for one to finish or stop one."
                 )
             job = self.executor.create(
-                spec,
-                bundle,
-                config,
-                runs_root=runs_root,
-                label=label,
-                idle_timeout_s=self.idle_timeout_s,
-                job_id=job_id,
+                request, idle_timeout_s=self.idle_timeout_s, job_id=job_id
             )  # ClusterUnreachable when the Ray cluster is down and no fallback is allowed
+            job.on_event = on_event
             self._jobs[job.id] = job
         return job.start()
 

@@ -1,5 +1,6 @@
 """Writing a run folder's files so that a full disk is a message, not a mess.
 
+The file names of a run folder are defined here (``SPEC_FILE`` ... ``BEST_WEIGHTS``).
 ``writing(folder, what, *tmp)`` turns an ``OSError`` into ``RunWriteError``
 ("The disk is full: weights.pt could not be written to run 2026…-a1b2c3") and
 removes the named temporary files; ``write_json_atomic`` writes ``x.tmp`` then
@@ -19,6 +20,24 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+# The files of a run folder, named once: the store writes and reads them, pages and tools look.
+SPEC_FILE = "spec.json"  # the network
+CONFIG_FILE = "config.json"  # the training settings and the data's facts
+STATUS_FILE = "status.json"  # running / finished / stopped / failed, and the results
+ITER_METRICS = "metrics_iter.csv"  # loss and accuracy per iteration
+EPOCH_METRICS = "metrics_epoch.csv"  # per epoch, with validation
+WEIGHTS = "weights.pt"  # the last finished epoch's weights
+BEST_WEIGHTS = "best.pt"  # the best validation epoch's weights, beside weights.pt
+RUN_FILES = (
+    SPEC_FILE,
+    CONFIG_FILE,
+    STATUS_FILE,
+    ITER_METRICS,
+    EPOCH_METRICS,
+    WEIGHTS,
+    BEST_WEIGHTS,
+)
 
 
 class RunWriteError(RuntimeError):

@@ -17,6 +17,7 @@ from cnnviz.compare.experiments import (
 from cnnviz.compare.runner import ExperimentRun, experiment_of, manifests
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.jobs import JobRegistry
+from cnnviz.train.request import TrainRequest
 from tests.helpers import TINY_SPEC, tiny_bundle
 
 CFG = TrainConfig(epochs=1, batch_size=32, lr=0.01, device="cpu")
@@ -94,15 +95,19 @@ def test_experiment_runs_one_job_at_a_time_through_the_registry_cap(tmp_path):
     reg = JobRegistry(max_live=1)
     live_counts, lock = [], threading.Lock()
 
-    def start_job(spec, bundle, config, label):
-        job = reg.start(spec, bundle, config, tmp_path, label=label)
+    def start_job(request):
+        job = reg.start(request)
         with lock:
             live_counts.append(len(reg.live()))
         return job
 
-    blocker = reg.start(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=3), tmp_path, label="other")
-    exp = ExperimentRun("normalization", TINY_SPEC, tiny_bundle(), CFG, start_job, repeats=2,
-                        root=tmp_path, poll_s=0.05)  # fmt: skip
+    blocker = reg.start(
+        TrainRequest(
+            TINY_SPEC, tiny_bundle(), CFG.with_(epochs=3), runs_root=tmp_path, label="other"
+        )
+    )
+    request = TrainRequest(TINY_SPEC, tiny_bundle(), CFG, runs_root=tmp_path)
+    exp = ExperimentRun("normalization", request, start_job, repeats=2, poll_s=0.05)
     exp.start()
     assert exp.wait(120), "the experiment did not end"
     assert blocker.done and exp.error is None
@@ -118,9 +123,8 @@ def test_experiment_runs_one_job_at_a_time_through_the_registry_cap(tmp_path):
 
 def test_cancel_stops_the_running_job_and_the_rest(tmp_path):
     reg = JobRegistry(max_live=2)
-    exp = ExperimentRun("learning-rate", TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50),
-                        lambda s, b, c, label: reg.start(s, b, c, tmp_path, label=label), root=tmp_path,
-                        poll_s=0.05)  # fmt: skip
+    request = TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50), runs_root=tmp_path)
+    exp = ExperimentRun("learning-rate", request, reg.start, poll_s=0.05)
     exp.start()
     for _ in range(200):
         if exp.current is not None:

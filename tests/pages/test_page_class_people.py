@@ -26,7 +26,7 @@ def _class_mode(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CNNVIZ_TRAIN_IMAGES", "200")
     session.room.clear()
     yield
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     for job in registry().live():
         job.stop()

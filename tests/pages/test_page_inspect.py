@@ -19,6 +19,7 @@ import torch
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.train.request import TrainRequest
 from tests.helpers import APP
 
 SPEC = {
@@ -319,12 +320,14 @@ def test_the_sessions_training_job_is_inspected_on_a_copy_of_its_weights():
 
     from cnnviz.data.registry import load_dataset
     from cnnviz.train.config import TrainConfig
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     bundle = load_dataset("shapes", size=28, channels=1, n_train=400, n_test=N_TEST)
     # Enough epochs that the job cannot finish before the pause lands, even on a fast machine.
     config = TrainConfig.from_dict({"epochs": 8, "batch_size": 20, "lr": 3e-3})
-    job = registry().start(SPEC, bundle, config, os.environ["CNNVIZ_RUNS_DIR"])
+    job = registry().start(
+        TrainRequest(SPEC, bundle, config, runs_root=os.environ["CNNVIZ_RUNS_DIR"])
+    )
     try:
         deadline = time.monotonic() + 60
         while job.progress().iteration < 2 and not job.done and time.monotonic() < deadline:

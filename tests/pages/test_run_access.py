@@ -56,9 +56,9 @@ def room(monkeypatch: pytest.MonkeyPatch, good: Path):
     r.share_run(IDS["S"], ada, True)
     r.claim_run(IDS["B"], bob)
     yield SimpleNamespace(
-        queue=r.queue, people={"ada": ada, "bob": bob, "teacher": r.unlock_teacher("access-key")}
+        queue=r.queue, gate=r.gate, people={"ada": ada, "bob": bob, "teacher": r.unlock_teacher("access-key")}
     )
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     for job in registry().live():
         job.stop()
@@ -188,11 +188,17 @@ def test_another_students_training_shows_no_run_on_train_or_inspect(room) -> Non
     """Bob may watch Ada's training (read-only), but not open its run: no weights, no
     Inspect, no presentation, no "train again" from it."""
     from cnnviz.train.config import TrainConfig
+    from cnnviz.train.request import TrainRequest
 
-    entry = room.queue.submit(
-        room.people["ada"], TINY_SPEC, tiny_bundle(), TrainConfig(epochs=1, device="cpu")
+    done = room.gate.submit(
+        TrainRequest(
+            TINY_SPEC,
+            tiny_bundle(),
+            TrainConfig(epochs=1, device="cpu"),
+            owner=room.people["ada"].id,
+        )
     )
-    job = room.queue.job(entry.id)
+    job = room.queue.job(done.id)
     assert job is not None and job.wait(60) and job.run_id
     at = _open(room.people["bob"], "views/train.py", job=job.id)
     text = _everything(at)

@@ -17,6 +17,7 @@ from cnnviz.train.memory import (
     largest_batch_that_fits,
     memory_problem,
 )
+from cnnviz.train.request import TrainRequest
 from tests.helpers import TINY_SPEC, tiny_bundle
 
 WIDE = {  # the design: two 1024-channel Conv2d on 28×28
@@ -92,7 +93,11 @@ def test_the_server_refuses_to_start_a_training_over_the_budget(monkeypatch, tmp
     monkeypatch.setenv("CNNVIZ_TRAIN_MEMORY_MB", "1")
     reg = JobRegistry(max_live=2, idle_timeout_s=60)
     with pytest.raises(OverBudget, match="more than the 1 MB this server allows"):
-        reg.start(WIDE, tiny_bundle(), TrainConfig(epochs=1, batch_size=64), tmp_path)
+        reg.start(
+            TrainRequest(
+                WIDE, tiny_bundle(), TrainConfig(epochs=1, batch_size=64), runs_root=tmp_path
+            )
+        )
     assert reg.live() == [] and not any(tmp_path.iterdir())
 
 

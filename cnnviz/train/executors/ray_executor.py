@@ -3,7 +3,7 @@
 ::
 
     executor = RayExecutor(ExecutorSettings(kind="ray", address="auto", num_gpus=0.125))
-    job = executor.create(spec, bundle, config, runs_root=...)   # a RayJob: a Job
+    job = executor.create(TrainRequest(spec, bundle, config))   # a RayJob: a Job
     job.start()        # a thread here polls the actor ~5 times a second
 
 What runs where:
@@ -52,7 +52,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from cnnviz.train.config import ConfigError
-from cnnviz.train.events import FitEnded, Outcome
+from cnnviz.train.events import FitEnded
 from cnnviz.train.executors.settings import (
     ClusterUnreachable,
     ExecutorKind,
@@ -60,9 +60,11 @@ from cnnviz.train.executors.settings import (
     FallbackKind,
 )
 from cnnviz.train.job import Job, Placement
+from cnnviz.train.status import Status
 
 if TYPE_CHECKING:
     from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.request import TrainRequest
 
 log = logging.getLogger(__name__)
 
@@ -131,16 +133,7 @@ class RayExecutor:
 
     # -- making jobs ----------------------------------------------------------------------
     def create(
-        self,
-        spec: dict,
-        bundle: DataBundle,
-        config: Any,
-        *,
-        runs_root: Any = None,
-        label: str = "",
-        idle_timeout_s: float = 1800.0,
-        model: Any = None,
-        job_id: str | None = None,
+        self, request: TrainRequest, *, idle_timeout_s: float = 1800.0, job_id: str | None = None
     ) -> Job:
         try:
             self.connect()
@@ -148,33 +141,14 @@ class RayExecutor:
             if self.settings.fallback != FallbackKind.LOCAL:
                 raise
             log.warning("%s Training on this server instead.", e)
-            job = Job(
-                spec,
-                bundle,
-                config,
-                runs_root=runs_root,
-                label=label,
-                model=model,
-                idle_timeout_s=idle_timeout_s,
-                job_id=job_id,
-            )
+            job = Job(request, idle_timeout_s=idle_timeout_s, job_id=job_id)
             job.note = (
                 f"The Ray cluster at {e.address} cannot be reached ({e.detail}), so this "
                 "training runs on this server instead."
             )
             return job
         self._check_fits()
-        return RayJob(
-            self,
-            spec,
-            bundle,
-            config,
-            runs_root=runs_root,
-            label=label,
-            model=model,
-            idle_timeout_s=idle_timeout_s,
-            job_id=job_id,
-        )
+        return RayJob(self, request, idle_timeout_s=idle_timeout_s, job_id=job_id)
 
     def _check_fits(self) -> None:
         """A training that asks for more than the whole cluster has would wait forever."""
@@ -348,11 +322,9 @@ class RayExecutor:
 class RayJob(Job):
     """A ``Job`` whose training runs in a Ray actor; this thread polls it and writes the run."""
 
-    def __init__(
-        self, executor: RayExecutor, spec: dict, bundle: DataBundle, config: Any, **kw: Any
-    ):
-        self._shipped_model = kw.get("model")  # a network given as an object travels as one
-        super().__init__(spec, bundle, config, **kw)
+    def __init__(self, executor: RayExecutor, request: TrainRequest, **kw: Any):
+        self._shipped_model = request.model  # a network given as an object travels as one
+        super().__init__(request, **kw)
         self._executor = executor
         self._actor: Any = None
         self._placement = Placement.PENDING
@@ -418,17 +390,17 @@ class RayJob(Job):
                 self._executor.waiting(self, False)
                 self._drive()
         except ray.exceptions.RayTaskError as e:  # an error inside the actor's code
-            self._finish(FitEnded(Outcome.FAILED, _task_reason(e)))
+            self._finish(FitEnded(Status.FAILED, _task_reason(e)))
         except (ray.exceptions.RayError, TimeoutError) as e:  # the actor or its node is gone
             if isinstance(e, ray.exceptions.ObjectLostError):
                 self._executor.forget_data(payload)
             self._lost(e)
         except BaseException as e:
-            self._finish(FitEnded(Outcome.FAILED, f"{type(e).__name__}: {e}"))
+            self._finish(FitEnded(Status.FAILED, f"{type(e).__name__}: {e}"))
         finally:
             self._executor.waiting(self, False)
             if self.final is None:
-                self._finish(FitEnded(Outcome.FAILED, "The training ended without a final event."))
+                self._finish(FitEnded(Status.FAILED, "The training ended without a final event."))
             self._bundle = None
             if self._actor is not None:
                 _kill(self._actor)
@@ -444,7 +416,7 @@ class RayJob(Job):
             self._check_idle()
             if self.control.stop_requested:
                 reason = self.control.stop_reason or "Stopped before a worker was free."
-                self._finish(FitEnded(Outcome.STOPPED, reason))
+                self._finish(FitEnded(Status.STOPPED, reason))
                 return False
 
     def _drive(self) -> None:
@@ -512,7 +484,7 @@ class RayJob(Job):
         last = self._last_batch.elapsed_s if self._last_batch else 0.0
         log.warning("training %s lost its actor: %s", self.id, e)
         self._finish(
-            FitEnded(Outcome.FAILED, f"{LOST} ({_short(e)}){kept}.", LOST_ADVICE, elapsed_s=last)
+            FitEnded(Status.FAILED, f"{LOST} ({_short(e)}){kept}.", LOST_ADVICE, elapsed_s=last)
         )
 
     def _check_idle(self) -> None:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.classroom.errors import RoomError
+from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
-from cnnviz.ui.train import session_job as jobs_ui
 
 SKIP_WAIT = "cnnviz.class.skip_cookie_wait"
 

@@ -24,7 +24,7 @@ from cnnviz.classroom.people import Person
 from cnnviz.classroom.room import COOKIE, Classroom
 from cnnviz.classroom.tokens import TokenError
 from cnnviz.train.store import runs_root
-from cnnviz.ui.train import session_job as jobs_ui
+from cnnviz.ui import jobs as jobs_ui
 
 ME = "cnnviz.class.me"  # the signed-in Person
 TOKEN = "cnnviz.class.token"  # their token, until the browser's cookie holds it

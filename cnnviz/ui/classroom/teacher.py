@@ -28,8 +28,7 @@ from cnnviz.plots.train.leaderboard import leaderboard_figure
 from cnnviz.ui import figures, state
 from cnnviz.ui.classroom import run_access, session
 from cnnviz.ui.classroom.jobs import PROJECTOR
-
-SETTINGS_PREFIX = "train.cfg."
+from cnnviz.ui.train.form import TrainForm
 
 
 def _row(e) -> dict:
@@ -236,15 +235,7 @@ def leaderboard() -> None:
 
 def teacher_settings() -> dict:
     """The teacher's Train settings as they are in this session (epochs, optimizer, ...)."""
-    from cnnviz.train.config import TrainConfig
-
-    fields = TrainConfig().to_dict()
-    out = {}
-    for k in fields:
-        v = st.session_state.get(SETTINGS_PREFIX + k)
-        if isinstance(v, bool | int | float | str):
-            out[k] = v
-    return out
+    return TrainForm().read()
 
 
 def send_design() -> None:

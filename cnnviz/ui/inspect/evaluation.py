@@ -22,6 +22,7 @@ from cnnviz.data.registry import DATASETS, load_dataset
 from cnnviz.inspect.capture import CaptureError
 from cnnviz.inspect.evaluate import Evaluation, evaluate
 from cnnviz.plots.inspect import results
+from cnnviz.train.run_files import CONFIG_FILE
 from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.model import Subject
 
@@ -52,7 +53,7 @@ def test_split(subject: Subject) -> tuple[Any, str | None]:
         try:
             import json
 
-            cfg = json.loads((subject.run_dir / "config.json").read_text())
+            cfg = json.loads((subject.run_dir / CONFIG_FILE).read_text())
             n_test = int(cfg.get("dataset", {}).get("test_size") or 0) or None
             # where the run's images came from (a folder typed on Train), if it is still there
             source = str(cfg.get("dataset", {}).get("source") or "")

@@ -34,8 +34,9 @@ from torch import nn
 
 from cnnviz.data.cache import SharedCache
 from cnnviz.data.registry import DATASETS
-from cnnviz.train.run_checks import RunStatus
-from cnnviz.train.store import BEST_WEIGHTS, WEIGHTS_DAMAGED, RunError, RunInfo
+from cnnviz.train.run_files import BEST_WEIGHTS, CONFIG_FILE, WEIGHTS
+from cnnviz.train.status import Status
+from cnnviz.train.store import WEIGHTS_DAMAGED, RunError, RunInfo
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access
 
@@ -114,7 +115,7 @@ def _outputs(model: nn.Module) -> int:
     return last[-1].out_features if last else 0
 
 
-def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
+def load_run(info: RunInfo, weights: str = WEIGHTS) -> Subject:
     """The saved run as a Subject; its model is shared by every session while the file is unchanged.
 
     ``weights``: ``weights.pt`` (the last epoch) or ``best.pt`` (the best validation epoch).
@@ -133,9 +134,9 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
     status = str(run.status["status"])
     acc = run.status["test_accuracy"]
     done = run.status["epochs_done"]
-    if status == RunStatus.INTERRUPTED:
+    if status == Status.INTERRUPTED:
         note = f"weights saved after epoch {done} (training was interrupted)"
-    elif status == RunStatus.RUNNING:
+    elif status == Status.RUNNING:
         note = f"weights saved after epoch {done} (this run is still training)"
     else:
         note = f"{status} after {done} epoch(s)" + (
@@ -157,7 +158,7 @@ def _job() -> Any:
     a job link to another's training says whose it is)."""
     if not state.job_id():
         return None
-    from cnnviz.ui.train.session_job import current_job
+    from cnnviz.ui.jobs import current_job
 
     job = current_job()
     if job is not None and (reason := run_access.job_refusal(job)):
@@ -169,7 +170,7 @@ def _job() -> Any:
 def snapshot_job(job: Any) -> Subject:
     """A Subject on a copy of the job's current weights. Raises RunError if it cannot be taken."""
     run_dir = getattr(job, "run_dir", None)
-    if not run_dir or not (Path(run_dir) / "config.json").exists():
+    if not run_dir or not (Path(run_dir) / CONFIG_FILE).exists():
         raise RunError(
             "The training job has not started its first mini-batch yet; try again in a moment."
         )
@@ -233,18 +234,18 @@ def _remember_choice() -> None:
 def _weights_choice(info: RunInfo) -> str:
     """weights.pt, or best.pt when the run kept one and the user picks it."""
     if not (Path(info.path) / BEST_WEIGHTS).is_file():
-        return "weights.pt"
+        return WEIGHTS
     picked = st.segmented_control(
         "Weights",
-        ["weights.pt", BEST_WEIGHTS],
-        default="weights.pt",
+        [WEIGHTS, BEST_WEIGHTS],
+        default=WEIGHTS,
         key="inspect.weights",
-        format_func={"weights.pt": "last epoch (weights.pt)",
+        format_func={WEIGHTS: "last epoch (weights.pt)",
                      BEST_WEIGHTS: "best validation epoch (best.pt)"}.get,
         help="The weights at the end of training, or those of the epoch with the best "
         "validation accuracy (kept as best.pt).",
     )  # fmt: skip
-    return picked or "weights.pt"
+    return picked or WEIGHTS
 
 
 def choose_subject() -> Subject | None:

@@ -10,6 +10,7 @@ from cnnviz.report import build_report, file_label
 from cnnviz.report.content import run_content
 from cnnviz.report.html import Rendered, render_blocks
 from cnnviz.report.sections import Presentation
+from cnnviz.train.run_files import WEIGHTS
 from cnnviz.train.store import RunError
 from cnnviz.ui.present.entry import script_download
 from cnnviz.ui.text import plain
@@ -22,7 +23,7 @@ def content_for(run: Any) -> tuple[Any, Rendered] | None:
     """(Content, its blocks as HTML) for ``run``, kept in this session while weights.pt is
     unchanged; None after saying what is wrong with a damaged run (nothing is exported)."""
     try:
-        mtime = (run.path / "weights.pt").stat().st_mtime_ns
+        mtime = (run.path / WEIGHTS).stat().st_mtime_ns
     except OSError:
         mtime = -1
     cache: dict = st.session_state.setdefault(CACHE, {})

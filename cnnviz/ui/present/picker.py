@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.train.status import Status
 from cnnviz.train.store import Run, RunError, RunInfo
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access
@@ -24,7 +25,7 @@ def choose_run() -> Run | None:
     a link to a run that is not this person's to open)."""
     wanted = run_access.link_run()  # another's unshared run: said, and dropped
     visible = run_access.visible_runs()
-    runs = [r for r in visible if r.status == "finished" and not r.problem]
+    runs = [r for r in visible if r.status == Status.FINISHED and not r.problem]
     linked = next((r for r in visible if r.id == wanted), None)
     if linked is not None and linked.id not in {
         r.id for r in runs

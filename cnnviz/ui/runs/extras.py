@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.train.status import Status
 from cnnviz.compare.readings import read_run
 from cnnviz.train.store import RunError
 from cnnviz.ui.classroom import run_access
@@ -35,7 +36,7 @@ def after_training(job: Any, bundle: Any) -> None:
     """Train page, below the live view: the comparison for a change, and what to try next."""
     change.after_run(job)
     exp_ui.progress_panel()
-    if job is None or not job.done or str(job.status) == "failed" or not job.run_id:
+    if job is None or not job.done or job.status == Status.FAILED or not job.run_id:
         return
     if run_access.why_not(job.run_id) is not None:  # watching another's training: not theirs
         return
@@ -46,5 +47,9 @@ def after_training(job: Any, bundle: Any) -> None:
             st.caption(str(e))
         if bundle is not None:
             exp_ui.experiment_buttons(
-                job.spec, job.config.to_dict(), data=bundle, key=f"train.{job.id}", parent=job.run_id
+                job.spec,
+                job.config.to_dict(),
+                data=bundle,
+                key=f"train.{job.id}",
+                parent=job.run_id,
             )

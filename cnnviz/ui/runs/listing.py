@@ -14,6 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cnnviz.train.run_files import EPOCH_METRICS, ITER_METRICS, STATUS_FILE
+from cnnviz.train.status import Status
 from cnnviz.data.cache import SharedCache
 from cnnviz.plots.train.curves import (
     EPOCH_TITLE,
@@ -22,7 +24,7 @@ from cnnviz.plots.train.curves import (
     iteration_loss_figure,
 )
 from cnnviz.report import run_label
-from cnnviz.train.run_checks import RunStatus
+
 from cnnviz.train.store import (
     WEIGHTS_DAMAGED,
     WEIGHTS_MISSING,
@@ -42,9 +44,9 @@ MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
 # the table's cells are plain text.
 STATUS_ICON = {
-    "finished": ":material/check_circle: finished",
-    "stopped": ":material/stop_circle: stopped",
-    "failed": ":material/error: failed",
+    Status.FINISHED: ":material/check_circle: finished",
+    Status.STOPPED: ":material/stop_circle: stopped",
+    Status.FAILED: ":material/error: failed",
     "running": ":material/hourglass_top: running",
     "interrupted": ":material/power_off: interrupted",
     "unknown": ":material/help: unknown",
@@ -55,7 +57,7 @@ def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
     if r.problem:
         short = r.problem.split(":")[0].split(" (")[0]
         return f"problem: {short}"
-    if r.status == RunStatus.RUNNING and live_ids is not None and r.id not in live_ids:
+    if r.status == Status.RUNNING and live_ids is not None and r.id not in live_ids:
         return "running in another process"
     return str(r.status)
 
@@ -65,8 +67,8 @@ def _accuracy_text(r: RunInfo) -> str:
     if r.test_accuracy is not None:
         return f"{100.0 * float(r.test_accuracy):.1f} %"
     return {
-        "stopped": "— (stopped before the test)",
-        "failed": "— (failed)",
+        Status.STOPPED: "— (stopped before the test)",
+        Status.FAILED: "— (failed)",
         "running": "— (not tested yet)",
     }.get(str(r.status), "—")
 
@@ -102,7 +104,7 @@ def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.Data
 
 def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     """Show the table; return the selected run (default: the session's open run, else the newest)."""
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     table = runs_table(runs, {job.run_id for job in registry().live()})
     event = st.dataframe(
@@ -179,7 +181,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
     """(loss figure, epoch figure, problems found reading the metrics) of ``run``: read and
     built once while its files stay the same (a rerun for another widget reuses them).
     Raises ``RunError`` when the metrics cannot be read (nothing is kept then)."""
-    stamp = files_stamp(run.path, ("metrics_iter.csv", "metrics_epoch.csv", "status.json"))
+    stamp = files_stamp(run.path, (ITER_METRICS, EPOCH_METRICS, STATUS_FILE))
 
     def build() -> tuple[Any, Any, list[str]]:
         it, ep = run.metrics_iter, run.metrics_epoch
@@ -201,7 +203,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
 
 def _watch_live(run_id: str) -> None:
     """A run that is training on this server now: a link to its live view on Train."""
-    from cnnviz.ui.train.session_job import attach, registry
+    from cnnviz.ui.jobs import attach, registry
 
     job = next((j for j in registry().live() if j.run_id == run_id), None)
     if job is None:
@@ -237,7 +239,7 @@ def _summary(run: Run) -> None:
         line += f" · test accuracy **{100 * float(acc):.1f}%**"
     st.markdown(line)
     if st_.get("reason"):
-        (st.error if status == "failed" else st.info)(
+        (st.error if status == Status.FAILED else st.info)(
             plain(st_["reason"])
             + (f"\n\n**What to try:** {plain(st_['advice'])}" if st_.get("advice") else "")
         )

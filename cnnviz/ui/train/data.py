@@ -32,11 +32,12 @@ from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.text import plain
 from cnnviz.ui.train import data_view
+from cnnviz.ui.train.form import DATA
 
 log = logging.getLogger(__name__)
 
-P = "train.data."
-_HOLDS = "train.data.holds"  # {(dataset, folder, size): training images the files hold}
+P = DATA  # widget-key prefix
+_HOLDS = DATA + "holds"  # {(dataset, folder, size): training images the files hold}
 
 
 _BUNDLES: SharedCache[DataBundle] = SharedCache(
@@ -348,5 +349,5 @@ def preview(bundle: DataBundle, config: TrainConfig) -> None:
         flip=config.augment_flip,
         crop_padding=config.augment_crop,
         seed=config.seed,
-        key="train.data.preview",
+        key=DATA + "preview",
     )

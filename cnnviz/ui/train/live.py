@@ -33,21 +33,21 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
-from cnnviz.train.events import Outcome
-from cnnviz.train.job import Job, JobStatus, Placement
+from cnnviz.train.job import Job, Placement
+from cnnviz.train.status import Status
+from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import readings as run_readings
-from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
 CHART_S = 3.0  # seconds between two redraws of the curves while training
 LIVE_POINTS = 400  # points per line in the live charts (the Runs page draws them all)
 # no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
-LIVE = (JobStatus.RUNNING, JobStatus.PAUSED)
+LIVE = (Status.RUNNING, Status.PAUSED)
 
 
 def duration(seconds: float | None) -> str:
@@ -103,14 +103,14 @@ def stopped_words(done: int, p) -> str:
     return f"{whole}; epoch {p.epoch} stopped at mini-batch {batch}/{ipe}"
 
 
-def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
+def _controls(job: Job, status: Status, stopping: bool) -> None:
     """Only the buttons that make sense now: running → Pause, Stop; paused → Resume, Stop.
 
     They act in their callbacks, before the (fragment) rerun draws the new state. Once the
     job has ended, ``_outcome`` draws New training and Open in Inspect instead.
     """
     row = st.container(horizontal=True)
-    if status is JobStatus.PAUSED and not stopping:
+    if status is Status.PAUSED and not stopping:
         row.button(
             "Resume",
             icon=":material/play_arrow:",
@@ -139,7 +139,7 @@ def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
     )
 
 
-def _after(job: Job, status: Outcome) -> None:
+def _after(job: Job, status: Status) -> None:
     """The ended run's buttons: Open in Inspect (when there are weights) and New training.
     Watching another's training on a class server: the run is theirs, so neither Inspect
     nor Present is offered."""
@@ -147,7 +147,7 @@ def _after(job: Job, status: Outcome) -> None:
     mine = bool(job.run_id) and run_access.job_refusal(job) is None
     if (
         mine
-        and status is not Outcome.FAILED
+        and status is not Status.FAILED
         and row.button(
             "Open this run in Inspect",
             icon=":material/search:",
@@ -160,7 +160,7 @@ def _after(job: Job, status: Outcome) -> None:
     if mine:
         with row:
             present.presentation_button(
-                job.run_id, key="train.present", disabled=status == "failed"
+                job.run_id, key="train.present", disabled=status == Status.FAILED
             )
     if row.button(
         "New training",
@@ -176,8 +176,8 @@ def _outcome(job: Job) -> None:
     end = job.final
     if end is None:
         return
-    status = Outcome(end.status)
-    if status is Outcome.FINISHED:
+    status = Status(end.status)
+    if status is Status.FINISHED:
         acc = (
             ""
             if end.test_accuracy is None
@@ -189,7 +189,7 @@ def _outcome(job: Job) -> None:
         )
         if end.reason:  # early stopping: when, and the best epoch kept as best.pt
             st.info(end.reason, icon=":material/front_hand:")
-    elif status is Outcome.STOPPED:
+    elif status is Status.STOPPED:
         finished = stopped_words(len(job.epoch_metrics()), job.progress())
         st.info(
             f"Training stopped after {duration(end.elapsed_s)} ({finished}). {end.reason or ''} "
@@ -308,7 +308,7 @@ def _body(job_id: str, was_live: bool) -> None:
     stopping = live and job.control.stop_requested
     if stopping:  # the worker ends after the current mini-batch
         text = "Stopping after this mini-batch… — " + text
-    elif status is JobStatus.PAUSED:
+    elif status is Status.PAUSED:
         text = "Paused — " + text
     if job.placement == Placement.PENDING:  # a Ray cluster with no free worker yet
         place = job.queue_place
