@@ -39,8 +39,8 @@ from cnnviz.classroom.membership import Membership
 from cnnviz.classroom.ownership import Action, check
 from cnnviz.classroom.people import Person
 from cnnviz.classroom.queue import ClassQueue
-from cnnviz.classroom.tokens import DEFAULT_TTL_S, new_secret
 from cnnviz.classroom.submit import CHECKS, Gate
+from cnnviz.classroom.tokens import DEFAULT_TTL_S, new_secret
 from cnnviz.train.jobs import JobRegistry
 
 COOKIE = "cnnviz_token"  # where the browser keeps the signed token (never in the URL)

@@ -56,7 +56,9 @@ def room(monkeypatch: pytest.MonkeyPatch, good: Path):
     r.share_run(IDS["S"], ada, True)
     r.claim_run(IDS["B"], bob)
     yield SimpleNamespace(
-        queue=r.queue, gate=r.gate, people={"ada": ada, "bob": bob, "teacher": r.unlock_teacher("access-key")}
+        queue=r.queue,
+        gate=r.gate,
+        people={"ada": ada, "bob": bob, "teacher": r.unlock_teacher("access-key")},
     )
     from cnnviz.ui.jobs import registry
 
