@@ -52,6 +52,7 @@ class SpecError(ValueError):
     def __init__(self, message: str, *, layer: int | None = None, fix: str | None = None) -> None:
         super().__init__(message)
         self.layer = layer  # 0-based index into spec["layers"], or None for the spec as a whole
+        self.path: str | None = None  # the row's path ("4.2" inside a block), when known
         self.fix = fix  # what to change, when the message alone does not say
 
 
