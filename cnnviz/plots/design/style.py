@@ -30,5 +30,9 @@ def rule_of(row: dict) -> Rule | None:
 
 
 def short_name(row: dict) -> str:
+    if row.get("block") == "residual":
+        return "+ skip" if "identity" in str(row.get("name")) else "+ skip (1×1 conv)"
+    if row.get("block") == "concat":
+        return "concat"
     kind = LAYER_KINDS.get(str(row.get("type", "")).lower())
     return kind.torch_name if kind else str(row.get("type", "?"))
