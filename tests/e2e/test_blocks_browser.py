@@ -31,12 +31,14 @@ def test_the_small_resnet_is_drawn_and_trains(streamlit_app) -> None:
     )
 
     page.goto(f"{streamlit_app.url}/train?net={encode_spec(PRESETS['resnet-8'].spec)}")
-    page.get_by_text("Training images to use").first.wait_for(timeout=240_000)
+    # the first visit loads 10,000 Shapes images: slow on a busy shared machine
+    page.get_by_text("Look at the data", exact=False).first.wait_for(timeout=240_000)
     streamlit_app.wait()
     page.get_by_role("combobox", name="Image size (pixels)").click()  # Shapes at 32×32
     page.get_by_role("option", name="32", exact=True).click()
-    streamlit_app.wait()
+    page.wait_for_timeout(500)
     page.get_by_text("The network fits this data").wait_for(timeout=240_000)
+    streamlit_app.wait()
     _set_number(page, "Training images to use", 300, streamlit_app)
     _set_number(page, "Epochs", 1, streamlit_app)
     page.get_by_role("button", name="Start training").click()
