@@ -327,11 +327,11 @@ def _draw_skips(
         x0, x1 = hx[arc.start], hx[arc.end]
         y = base + (8 + 30 * (arc.level - 1)) * scale
         peak = y + 22 * scale
+        foot = base - 2 * scale  # above the boxes' labels, so no label is crossed
         shapes.append(
             {
                 "type": "path", "name": f"skip-{arc.path}",
-                "path": f"M {x0},{base - 10 * scale} C {x0},{peak} {x1},{peak} {x1},"
-                f"{base - 10 * scale}",
+                "path": f"M {x0},{foot} C {x0},{peak} {x1},{peak} {x1},{foot}",
                 "line": {"color": SKIP_COLOR, "width": 2 * scale}, "fillcolor": "rgba(0,0,0,0)",
             }
         )  # fmt: skip

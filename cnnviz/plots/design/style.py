@@ -16,6 +16,7 @@ CATEGORY_COLORS = {
     "Reshape": "#8c564b",
     "Fully connected": "#9467bd",
     "Output": "#e377c2",
+    "Block": "#c4b5fd",  # a block's merge (+ skip, concat): the skip arcs' violet, lighter
     "error": "#d62728",
     "not computed": "#cbd5e1",
 }
