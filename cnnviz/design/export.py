@@ -278,7 +278,7 @@ def to_pytorch_code(spec: dict, *, batch: int = 2) -> str:
         raise err
     dims, _ = check_spec_structure(spec)
     top = top_rows(rows)
-    name = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    name = spec["name"] if isinstance(spec.get("name"), str) else ""
     title = " ".join(name.replace("\\", "/").replace('"', "'").split())[:80]
     title = title or "a network designed in cnnviz"
     kinds = {r["block"] for r in rows if r["block"]}

@@ -62,7 +62,8 @@ def kind_of(layer: dict) -> LayerKind:
     if not isinstance(t, str) or t.lower() not in LAYER_KINDS:
         known = ", ".join(LAYER_KINDS)
         raise SpecError(
-            f"unknown layer type {t!r}: use one of {known}", fix="pick a layer type from the list"
+            f"unknown layer type {t!r}: use one of {known} (or a block: residual, concat)",
+            fix="pick a layer type from the list",
         )
     return LAYER_KINDS[t.lower()]
 
