@@ -126,10 +126,17 @@ class _Walk:
         self.rows: list[dict] = []
 
     def stack(
-        self, layers: list[Any], shape: Shape, rf: RF, path: str, module: str, top: int | None
+        self,
+        layers: list[Any],
+        shape: Shape,
+        rf: RF,
+        path: str,
+        module: str,
+        top: int | None,
+        depth: int = 0,
     ) -> tuple[Shape, RF]:
-        """The rows of ``layers`` (paths ``path + i``); the shape and field they end with."""
-        depth = path.count(".")
+        """The rows of ``layers`` (paths ``path + i``, ``depth`` blocks deep); the shape and
+        receptive field they end with."""
         for i, raw in enumerate(layers):
             index = i if top is None else top
             if is_block(raw):
@@ -207,7 +214,7 @@ class _Walk:
         for step, mod_step, inner in block_children(raw):
             first = len(self.rows)
             out, out_rf = self.stack(
-                inner, shape, rf, f"{path}.{step}", f"{module}.{mod_step}", top
+                inner, shape, rf, f"{path}.{step}", f"{module}.{mod_step}", top, depth + 1
             )
             outs.append((out, out_rf, _changes(self.rows[first:], depth + 1)))
         self.rows.append(row)
