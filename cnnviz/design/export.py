@@ -96,9 +96,35 @@ def spec_to_json(spec: dict) -> str:
     except SpecError:
         return json.dumps(spec, indent=2, ensure_ascii=False, default=str) + "\n"
     head = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in spec.items() if k != "layers"]
-    layers = ",\n".join(f"    {json.dumps(layer, ensure_ascii=False)}" for layer in spec["layers"])
-    body = ",\n".join([*head, '  "layers": [' + (f"\n{layers}\n  ]" if layers else "]")])
+    layers = _json_layers(spec["layers"], "    ")
+    body = ",\n".join([*head, '  "layers": ' + layers])
     return "{\n" + body + "\n}\n"
+
+
+def _json_layers(layers: list[Any], pad: str) -> str:
+    """A list of layers, one per line; a block's layers (or branches) on lines of their own."""
+    if not layers:
+        return "[]"
+    lines = []
+    for layer in layers:
+        lists = block_children(layer) if is_block(layer) else []
+        whole = isinstance(layer, dict) and all(
+            isinstance(b, list) for b in layer.get("branches", [])
+        )
+        if not lists or not whole or not any(inner for _, _, inner in lists):
+            lines.append(pad + json.dumps(layer, ensure_ascii=False))
+            continue
+        rest = {k: v for k, v in layer.items() if k not in ("layers", "branches")}
+        head = json.dumps(rest, ensure_ascii=False)[:-1]  # without its closing brace
+        if "layers" in layer:
+            inner = _json_layers(layer["layers"], pad + "  ")
+            lines.append(f'{pad}{head}, "layers": {inner}}}')
+        else:
+            branches = ",\n".join(
+                pad + "  " + _json_layers(br, pad + "    ") for br in layer["branches"]
+            )
+            lines.append(f'{pad}{head}, "branches": [\n{branches}\n{pad}]}}')
+    return "[\n" + ",\n".join(lines) + "\n" + pad[:-2] + "]"
 
 
 def _parse(text: str | bytes, what: str) -> Any:
