@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from cnnviz.design.shapes import summarize, totals
+from cnnviz.design.shapes import summarize, top_rows, totals
 from cnnviz.design.spec import SpecError, compact_layer, kind_of, normalize_layer
 
 
@@ -197,7 +197,8 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
     """Every difference from network A to network B, in order; [] when they are the same."""
     la = [_norm(x) for x in spec_a.get("layers", [])]
     lb = [_norm(x) for x in spec_b.get("layers", [])]
-    rows_a, rows_b = _rows(spec_a), _rows(spec_b)
+    all_a, all_b = _rows(spec_a), _rows(spec_b)
+    rows_a, rows_b = top_rows(all_a), top_rows(all_b)  # one per spec["layers"] entry
 
     def row(rows: list[dict], i: int) -> dict | None:
         return rows[i] if i < len(rows) else None
@@ -238,7 +239,7 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
                 text = _with(f"+ {_short(lb[j])} {where}", facts)
                 out.append(LayerChange(ChangeKind.INSERT, text, dp, dm, _name(lb[j])))
     if out:
-        ta, tb = totals(rows_a), totals(rows_b)
+        ta, tb = totals(all_a), totals(all_b)
         parts = [_delta(ta["params"], tb["params"], "params")]
         if ta["mult_adds"] != tb["mult_adds"]:
             parts.append(_delta(ta["mult_adds"], tb["mult_adds"], "mult-adds"))

@@ -181,8 +181,15 @@ def _data(run: Any, bundle: Any, why: str) -> tuple[Block, ...]:
 
 
 def _conv_indices(model: Any) -> list[int]:
+    from cnnviz.inspect.capture import _inner
+
     kids = list(model.children())
-    convs = [i for i, m in enumerate(kids) if isinstance(m, torch.nn.Conv2d)]
+    convs = [  # a block holding a Conv2d counts (a ResNet's residual blocks): its merged maps
+        i
+        for i, m in enumerate(kids)
+        if isinstance(m, torch.nn.Conv2d)
+        or (_inner(m) is not None and any(isinstance(k, torch.nn.Conv2d) for k in m.modules()))
+    ]
     out = []
     for i in convs[:1] + convs[-1:] if len(convs) > 1 else convs:
         nxt = i + 1 if i + 1 < len(kids) and isinstance(kids[i + 1], torch.nn.ReLU) else i
@@ -199,8 +206,8 @@ def _features(run: Any, rows: list[dict], model: Any, bundle: Any, why: str) -> 
         ("#", "Layer", "Output shape", "Params", "Formula"),
         tuple(
             (
-                str(r["index"] + 1),
-                str(r["name"]),
+                str(r.get("label") or r["index"] + 1),
+                ("· " * r.get("depth", 0)) + str(r["name"]) + (": merge" if r.get("block") else ""),
                 "[" + ", ".join(str(v) for v in r["output_shape"] or []) + "]",
                 r.get("params_formula") or f"{r.get('params', 0):,}",
                 "; ".join(r.get("formula") or []),
@@ -211,7 +218,7 @@ def _features(run: Any, rows: list[dict], model: Any, bundle: Any, why: str) -> 
     blocks: list[Block] = [table]
     if model is None:
         return (*blocks, Note(why))
-    convs = [m for m in model.children() if isinstance(m, torch.nn.Conv2d)]
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     if bundle is not None and convs:
         x = run.normalization.apply(bundle.test_x[:1])  # (1, C, H, W)
         name = run.classes[int(bundle.test_y[0])] if run.classes else ""

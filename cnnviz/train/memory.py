@@ -52,7 +52,7 @@ class MemoryEstimate:
     activations: int  # bytes kept by the forward pass for the backward pass
     backward: int  # bytes of activation gradients alive at once
     weights: int  # parameters + gradients + optimizer state
-    heaviest_layer: int | None  # index of the layer with the largest output (0-based)
+    heaviest_layer: int | None  # index into summarize's rows of the largest output (0-based)
     heaviest_bytes: int
 
     @property
@@ -127,9 +127,11 @@ def memory_problem(
     if est.heaviest_layer is not None:
         from cnnviz.design.shapes import summarize
 
-        name = summarize(spec, batch=1)[est.heaviest_layer].get("name") or "the largest layer"
+        row = summarize(spec, batch=1)[est.heaviest_layer]
+        name = row.get("name") or "the largest layer"
+        label = row.get("label") or str(est.heaviest_layer + 1)
         fixes.append(
-            f"fewer channels in layer {est.heaviest_layer + 1} ({name}, {_mb(est.heaviest_bytes)} "
+            f"fewer channels in layer {label} ({name}, {_mb(est.heaviest_bytes)} "
             "of outputs per mini-batch)"
         )
     fixes.append("a MaxPool2d (or a stride of 2) earlier, so later layers work on smaller maps")

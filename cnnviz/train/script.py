@@ -45,7 +45,7 @@ def _net_class(spec: dict) -> str:
 
     code = to_pytorch_code(spec)
     body = code.split('\n\n\nif __name__ == "__main__":')[0]
-    return body[body.index("class Net(") :].rstrip() + "\n"
+    return body[body.index("\nclass ") + 1 :].rstrip() + "\n"  # Residual/Concat, then Net
 
 
 def _shapes_source() -> str:

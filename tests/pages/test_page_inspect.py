@@ -113,7 +113,7 @@ def test_feature_maps_of_every_layer_with_their_shapes(runs_dir: Path):
     axes = [json.loads(el.proto.spec)["layout"].get("yaxis", {}) for el in at.get("plotly_chart")]
     assert any(a.get("title", {}).get("text") == "logit (raw score)" for a in axes)  # final Linear
     # one layer only
-    at.selectbox(key="fm.layer").set_value(2).run()
+    at.selectbox(key="fm.layer").set_value("2").run()
     assert [t for t in _figure_titles(at) if "· output [" in t] == [titles[2]]
     assert any("channel 0" in t for t in _figure_titles(at))  # one channel large, with its values
     assert not at.exception

@@ -44,6 +44,30 @@ SMALL = {
         {"type": "linear", "out_features": 10},
     ],
 }
+BLOCKS = {  # a projection shortcut and a concatenation: their outputs are kept too
+    "input": [3, 16, 16],
+    "layers": [
+        {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1},
+        {
+            "type": "residual",
+            "layers": [
+                {"type": "conv2d", "out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1},
+                {"type": "batchnorm2d"},
+                {"type": "relu"},
+            ],
+            "shortcut": "conv1x1",
+        },
+        {
+            "type": "concat",
+            "branches": [
+                [{"type": "conv2d", "out_channels": 8, "kernel_size": 1}, {"type": "relu"}],
+                [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}],
+            ],
+        },
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10},
+    ],
+}
 
 
 def _saved_by_autograd(spec: dict, batch: int) -> int:
@@ -62,7 +86,7 @@ def _saved_by_autograd(spec: dict, batch: int) -> int:
     return sum(n for ptr, n in seen.items() if ptr not in params) + 0 * loss.item()
 
 
-@pytest.mark.parametrize("spec, batch", [(SMALL, 32), (TINY_SPEC, 64), (WIDE, 2)])
+@pytest.mark.parametrize("spec, batch", [(SMALL, 32), (TINY_SPEC, 64), (WIDE, 2), (BLOCKS, 32)])
 def test_the_forward_estimate_covers_what_autograd_keeps(spec, batch):
     est = estimate(spec, batch, "adam")
     saved = _saved_by_autograd(spec, batch)
@@ -125,3 +149,21 @@ def test_other_errors_are_not_out_of_memory():
         OSError(2, "x"),
     ):
         assert not is_out_of_memory(e)
+
+
+def test_the_heaviest_layer_inside_a_block_is_named_by_its_path():
+    spec = {
+        "input": [1, 28, 28],
+        "layers": [
+            {
+                "type": "residual",
+                "layers": [{"type": "conv2d", "out_channels": 512, "kernel_size": 1}],
+                "shortcut": "conv1x1",
+            },
+            {"type": "adaptiveavgpool2d", "output_size": 1},
+            {"type": "flatten"},
+            {"type": "linear", "out_features": 10},
+        ],
+    }
+    msg = memory_problem(spec, 64, "adam", budget=2**20)
+    assert msg is not None and "layer 1 (Residual(shortcut=conv1x1)" in msg

@@ -24,6 +24,22 @@ def _shape(shape: list[int] | None) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]" if shape else ""
 
 
+def _label(r: dict) -> str:
+    return str(r.get("label") or r["index"] + 1)
+
+
+def layer_text(r: dict) -> str:
+    """The layer's name, stepped in inside blocks; a block's own row says it is the merge."""
+    pad = "· " * r.get("depth", 0)
+    if r.get("block"):
+        return f"{pad}⤷ {r['name']}: merge"
+    return f"{pad}{r['name']}"
+
+
+def _position(rows: list[dict], path: str | None) -> int | None:
+    return next((k for k, r in enumerate(rows) if r.get("path") == path), None)
+
+
 def table_frame(rows: list[dict]) -> pd.DataFrame:
     """One line per layer plus a Total line, with the columns the page shows."""
     lines = []
@@ -37,8 +53,8 @@ def table_frame(rows: list[dict]) -> pd.DataFrame:
             message = f"note: {r['note']}" if r.get("note") else ""
         lines.append(
             {
-                "#": str(r["index"] + 1),
-                "Layer": r["name"],
+                "#": _label(r),
+                "Layer": layer_text(r),
                 "Output shape": _shape(r["output_shape"]) if ok else r["status"],
                 "Params": format_count(r["params"]) if ok else "",
                 "Params formula": r["params_formula"] if ok else "",
@@ -84,9 +100,7 @@ def error_messages(rows: list[dict]) -> None:
     bad = [r for r in rows if r["status"] == "error"]
     if not bad:
         return
-    lines = [
-        f"**Layer {r['index'] + 1}, {r['name']}:** {r['error']}. **Fix:** {r['fix']}." for r in bad
-    ]
+    lines = [f"**Layer {_label(r)}, {r['name']}:** {r['error']}. **Fix:** {r['fix']}." for r in bad]
     below = sum(r["status"] == "not computed" for r in rows)
     tail = f"\n\nThe {below} layer(s) below are not computed until then." if below else ""
     st.error("\n\n".join(lines) + tail)
@@ -99,7 +113,7 @@ def notes_list(rows: list[dict]) -> None:
     if notes:
         box.markdown(
             "**Notes**\n\n"
-            + "\n".join(f"- Layer {r['index'] + 1}, `{r['name']}`: {r['note']}" for r in notes)
+            + "\n".join(f"- Layer {_label(r)}, `{r['name']}`: {r['note']}" for r in notes)
         )
 
 
@@ -110,8 +124,8 @@ def table_csv(rows: list[dict]) -> str:
         ok = r["status"] == "ok"
         lines.append(
             {
-                "#": r["index"] + 1,
-                "Layer": r["name"],
+                "#": _label(r),
+                "Layer": layer_text(r),
                 "Output shape": _shape(r["output_shape"]) if ok else r["status"],
                 "Params": r["params"] if ok else None,
                 "Params formula": r["params_formula"] if ok else "",
@@ -156,7 +170,8 @@ def presenter_table(frame: pd.DataFrame, selected: int | None = None) -> None:
     st.table(styled)
 
 
-def shape_table(rows: list[dict], selected: int | None = None) -> None:
+def shape_table(rows: list[dict], path: str | None = None) -> None:
+    selected = _position(rows, path)
     error_messages(rows)
     frame = table_frame(rows)
     if state.teaching():
@@ -213,17 +228,18 @@ def _totals(rows: list[dict]) -> None:
     c[3].metric("Output", _shape(t["output_shape"]) or "—")
 
 
-def why_panel(rows: list[dict], i: int | None) -> None:
+def why_panel(rows: list[dict], path: str | None) -> None:
     """Why the selected layer's output has its shape: the formula with its numbers."""
-    if i is None or i >= len(rows):
+    i = _position(rows, path)
+    if i is None:
         return
     r = rows[i]
     kind = LAYER_KINDS.get(r["type"])
-    st.markdown(f"**Why this shape?** — layer {i + 1}, `{r['name']}`")
+    st.markdown(f"**Why this shape?** — layer {_label(r)}, `{r['name']}`")
     if r["explain"]:
         st.caption(r["explain"])
     if r["status"] == "error":
-        st.error(f"**Layer {i + 1} ({r['name']}):** {r['error']}.\n\n**Fix:** {r['fix']}.")
+        st.error(f"**Layer {_label(r)} ({r['name']}):** {r['error']}.\n\n**Fix:** {r['fix']}.")
         return
     if r["status"] == "not computed":
         st.info(
