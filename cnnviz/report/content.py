@@ -55,7 +55,15 @@ class Note:
     text: str
 
 
-Block = Facts | Table | Figure | Images | Note
+@dataclass(frozen=True)
+class Embed:
+    """A self-contained interactive piece (its HTML, style and script), e.g. the explainer."""
+
+    title: str
+    html: str = field(repr=False)
+
+
+Block = Facts | Table | Figure | Images | Note | Embed
 
 
 @dataclass(frozen=True)
@@ -345,6 +353,7 @@ def _results(run: Any, model: Any, bundle: Any, why: str) -> tuple[Block, ...]:
 def run_content(run: Any) -> Content:
     """Every section's blocks for ``run`` (a ``cnnviz.train.store.Run``)."""
     from cnnviz.design.shapes import summarize
+    from cnnviz.report.explainer import explainer_block
     from cnnviz.train.store import RunError
 
     rows = summarize(run.spec, max(1, int(run.train_config.get("batch_size", 1))))
@@ -361,7 +370,8 @@ def run_content(run: Any) -> Content:
         {
             SectionKind.OVERVIEW: _overview(run, rows, headline),
             SectionKind.DATA: _data(run, bundle, data_why),
-            SectionKind.FEATURES: _features(run, rows, model, bundle, model_why or data_why),
+            SectionKind.FEATURES: _features(run, rows, model, bundle, model_why or data_why)
+            + explainer_block(run, model, bundle, model_why),
             SectionKind.LOSS: _loss(run),
             SectionKind.RESULTS: _results(run, model, bundle, why),
             SectionKind.APPLICATIONS: (),
@@ -369,4 +379,4 @@ def run_content(run: Any) -> Content:
     )
 
 
-__all__ = ["Block", "Content", "Facts", "Figure", "Images", "Note", "Table", "run_content"]
+__all__ = ["Block", "Content", "Embed", "Facts", "Figure", "Images", "Note", "Table", "run_content"]
