@@ -405,6 +405,8 @@
 
   // for the benchmark and the tests: choose an image, click a pixel; both answer with ms taken
   window.cnnvizExplainer = {
+    input: () => Array.from(state.input.data),
+    caption: () => state.caption,
     pick: (i) => { const t = performance.now(); pickImage(i); return performance.now() - t; },
     clickPixel: (name, channel, r, c) => {
       const t = performance.now();
