@@ -240,7 +240,7 @@
     const row = el('section', { cls: 'cx-layer' + (rec.depth ? ' cx-nested' : ''), 'data-layer': String(index), 'data-name': input ? 'input' : e.name }, [head]);
     if (maps(out.shape)) {
       const [C, H, Wd] = out.shape, range = rangeOf(out.data), tiles = el('div', { cls: 'cx-tiles' });
-      const tw = Math.max(24, Math.min(TILE, Math.round(TILE * Math.max(H, Wd) / 32)));
+      const tw = Math.max(44, Math.min(TILE, Wd * 4));
       for (let c = 0; c < C; c++) {
         const cv = el('canvas', { cls: 'cx-tile', title: 'channel ' + (c + 1), style: 'width:' + tw + 'px' });
         paint(cv, out.data, H, Wd, c * H * Wd, range, false);
@@ -251,11 +251,24 @@
       if (state.picked && state.picked[0] === index) row.appendChild(detail(rec, index, state.picked[1]));
     } else {
       const n = out.data.length, range = rangeOf(out.data);
+      const last = !input && index === state.records.length - 1 && n === data.classes.length;
+      if (n <= 16) {
+        const cells = el('div', { cls: 'cx-cells' });
+        out.data.forEach((v, i) => {
+          const cell = el('div', { cls: 'cx-cell', title: 'value ' + (i + 1) }, [el('span', { cls: 'cx-num', text: fmt(v) })]);
+          const cv = el('canvas', { cls: 'cx-swatch' });
+          paint(cv, out.data, 1, 1, i, range, false);
+          cell.prepend(cv);
+          if (last) cell.appendChild(el('span', { cls: 'cx-label', text: data.classes[i] }));
+          cells.appendChild(cell);
+        });
+        row.appendChild(cells);
+        return row;
+      }
       const strip = el('canvas', { cls: 'cx-strip', title: n + ' values' });
       paint(strip, out.data, 1, n, 0, range, false);
       row.appendChild(strip);
-      if (n <= 16) row.appendChild(el('p', { cls: 'cx-values', text: Array.from(out.data, fmt).join('   ') }));
-      else row.appendChild(el('p', { cls: 'cx-muted', text: n + ' values from ' + fmt(range[0]) + ' to ' + fmt(range[1]) + (e && e.type === 'flatten' ? ': the maps unrolled, channel after channel, row after row' : '') }));
+      row.appendChild(el('p', { cls: 'cx-muted', text: n + ' values from ' + fmt(range[0]) + ' to ' + fmt(range[1]) + (e && e.type === 'flatten' ? ': the maps unrolled, channel after channel, row after row' : '') }));
     }
     return row;
   }
@@ -397,6 +410,12 @@
     return value;
   }
 
+  const legend = el('p', { cls: 'cx-muted' }, [
+    el('span', { cls: 'cx-key cx-pos' }), el('span', { text: ' positive  ' }),
+    el('span', { cls: 'cx-key cx-neg' }), el('span', { text: ' negative  ' }),
+    el('span', { cls: 'cx-key' }), el('span', { text: ' zero (colours scaled per layer). Click a feature map to enlarge it, then a pixel to see how it is computed.' }),
+  ]);
+  layersBox.before(legend);
   buildPicker();
   note.textContent = data.note;
   if (!isImage) setInput(new Float32Array(shape[0]), null, 'all features 0');
