@@ -70,13 +70,15 @@ def _emit(text: str, output: str | None) -> None:
 
 
 def _explainer(args: argparse.Namespace) -> int:
-    from cnnviz.report.explainer import TooBig, Unsupported, explainer_file
+    from cnnviz.report.content import load_data
+    from cnnviz.report.explainer import explainer_file
+    from cnnviz.report.explainer.payload import NotEmbeddable
     from cnnviz.train.store import RunError
 
     saved = _run(args)
     try:
-        text = explainer_file(saved)
-    except (RunError, TooBig, Unsupported) as e:
+        text = explainer_file(saved, load_data(saved)[0])
+    except (RunError, NotEmbeddable) as e:
         print(f"cnnviz: {saved.id} cannot be exported as an explainer: {e}", file=sys.stderr)
         return ExitCode.INVALID
     _emit(text, args.output)

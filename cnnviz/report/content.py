@@ -350,10 +350,25 @@ def _results(run: Any, model: Any, bundle: Any, why: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
+def _explained(run: Any, model: Any, bundle: Any, why: str) -> tuple[Block, ...]:
+    """The run's network running in the page (``cnnviz.report.explainer``), or a note why not."""
+    from cnnviz.report.explainer import TITLE, explainer_html
+    from cnnviz.report.explainer.payload import NotEmbeddable
+
+    if model is None:
+        return (Note(f"{TITLE}: left out, the trained network could not be loaded. {why}".strip()),)
+    try:
+        return (Embed(TITLE, explainer_html(run, model, bundle)),)
+    except NotEmbeddable as e:
+        return (Note(f"{TITLE}: {e}; the rest of the presentation is exported without it."),)
+
+
+load_data = _load_data  # the command line's explainer export loads the run's data the same way
+
+
 def run_content(run: Any) -> Content:
     """Every section's blocks for ``run`` (a ``cnnviz.train.store.Run``)."""
     from cnnviz.design.shapes import summarize
-    from cnnviz.report.explainer import explainer_block
     from cnnviz.train.store import RunError
 
     rows = summarize(run.spec, max(1, int(run.train_config.get("batch_size", 1))))
@@ -371,7 +386,7 @@ def run_content(run: Any) -> Content:
             SectionKind.OVERVIEW: _overview(run, rows, headline),
             SectionKind.DATA: _data(run, bundle, data_why),
             SectionKind.FEATURES: _features(run, rows, model, bundle, model_why or data_why)
-            + explainer_block(run, model, bundle, model_why),
+            + _explained(run, model, bundle, model_why),
             SectionKind.LOSS: _loss(run),
             SectionKind.RESULTS: _results(run, model, bundle, why),
             SectionKind.APPLICATIONS: (),

@@ -174,15 +174,18 @@ def block_models() -> dict[str, tuple[nn.Module, list[int]]]:
     return {k: (randomize(m, i), shape) for i, (k, (m, shape)) in enumerate(models.items())}
 
 
-def randomize(model: nn.Module, seed: int = 0) -> nn.Module:
-    """Random weights and BatchNorm2d running statistics (not the 0 / 1 they start with), eval mode."""
+def randomize(model: nn.Module, seed: int = 0, *, tiny_var: bool = True) -> nn.Module:
+    """Random BatchNorm2d running statistics and affine (not the 0 / 1 they start with), eval mode.
+
+    ``tiny_var``: variances down to 1e-4, where eps = 1e-5 matters (small networks only: in a
+    deep one they blow values up to where torch's own float32 rounding passes 1e-4)."""
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
         for m in model.modules():
             if isinstance(m, nn.BatchNorm2d):
                 m.running_mean.copy_(torch.randn(m.num_features, generator=g) * 0.5)
-                # from 1e-4 (where eps = 1e-5 matters) to 2.7
-                m.running_var.copy_(torch.exp(torch.rand(m.num_features, generator=g) * 10 - 9))
+                u = torch.rand(m.num_features, generator=g)
+                m.running_var.copy_(torch.exp(u * 10 - 9) if tiny_var else u + 0.5)
                 m.weight.copy_(torch.randn(m.num_features, generator=g))
                 m.bias.copy_(torch.randn(m.num_features, generator=g))
     return model.eval()

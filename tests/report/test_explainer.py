@@ -17,18 +17,13 @@ from cnnviz.cli.main import main
 from cnnviz.data.pipeline import Normalization
 from cnnviz.design.build import build_preset
 from cnnviz.design.presets import PRESETS
-from cnnviz.report.content import Embed, Note
+from cnnviz.report.content import Embed, Note, _explained
 from cnnviz.report.explainer import (
     LIMIT_BYTES,
-    TooBig,
-    Unsupported,
-    explainer_block,
-    explainer_data,
-    fragment,
-    model_payload,
     report_budget,
-    standalone,
 )
+from cnnviz.report.explainer.page import TooBig, explainer_data, fragment, standalone
+from cnnviz.report.explainer.payload import Unsupported, model_payload
 from cnnviz.train.store import open_run
 from tests.report.explainer_cases import block_models, kind_models
 
@@ -69,14 +64,14 @@ def test_the_presentation_says_when_the_network_is_left_out(monkeypatch, shapes_
 
     run = open_run(shapes_run)
     model = run.load_model()
-    (block,) = explainer_block(run, model, None)
+    (block,) = _explained(run, model, None, "")
     assert isinstance(block, Embed) and "cnnviz-explainer-data" in block.html
     monkeypatch.setattr(explainer, "report_budget", lambda: 1000)
-    (note,) = explainer_block(run, model, None)
+    (note,) = _explained(run, model, None, "")
     assert isinstance(note, Note)
     assert "too big to embed" in note.text
     assert "the rest of the presentation is exported without it" in note.text
-    (missing,) = explainer_block(run, None, None, "weights.pt is missing")
+    (missing,) = _explained(run, None, None, "weights.pt is missing")
     assert isinstance(missing, Note) and "weights.pt is missing" in missing.text
 
 
@@ -97,11 +92,11 @@ def test_a_module_without_a_forward_pass_in_the_page_is_named() -> None:
 
 
 def test_test_images_are_balanced_and_few(shapes_run: Path) -> None:
-    from cnnviz.report.content import _load_data
+    from cnnviz.report.content import load_data
     from cnnviz.report.explainer import for_run
 
     run = open_run(shapes_run)
-    bundle, _ = _load_data(run)
+    bundle, _ = load_data(run)
     data = for_run(run, run.load_model(), bundle)
     labels = data["images"]["labels"]
     assert 24 <= len(labels) <= 48

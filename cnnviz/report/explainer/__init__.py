@@ -6,8 +6,10 @@ shows every layer's feature maps and writes out one pixel's arithmetic (window �
 summed, plus the bias), as CNN Explainer does, for the student's own network.
 
 - ``for_run(run, model, bundle, budget_bytes=...) -> dict``: the page's data for a saved run.
-- ``explainer_block(run, model, bundle, why)``: the presentation's block (or a note why not).
-- ``explainer_file(run) -> str``: the standalone page (``cnnviz export RUN --format explainer``).
+- ``explainer_html(run, model, bundle) -> str``: the presentation's piece (``content`` makes
+  it a block, or a note saying why it is left out).
+- ``explainer_file(run, bundle) -> str``: the standalone page (``cnnviz export RUN --format
+  explainer``).
 
 ``window.cnnvizModel.forward(x)`` in the page (``x`` a Float32Array of the normalized input,
 C×H×W) returns ``{probabilities, layers: [{name, shape, values}]}``; names are torch's
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from cnnviz.report.explainer.page import LIMIT_BYTES, TooBig, explainer_data, fragment, standalone
-from cnnviz.report.explainer.payload import Unsupported, model_payload
+from cnnviz.report.explainer.payload import NotEmbeddable, Unsupported, model_payload
 
 TITLE = "Your network, explained"
 # Plotly's JavaScript is about 4.8 MB of the presentation and its figures and pictures up to
@@ -47,38 +49,32 @@ def for_run(run: Any, model: Any, bundle: Any, *, budget_bytes: int = LIMIT_BYTE
     )
 
 
-def explainer_block(run: Any, model: Any, bundle: Any, why: str = "") -> tuple[Any, ...]:
-    """The presentation's explainer block, or a note saying why it is left out."""
-    from cnnviz.report.content import Embed, Note
+def explainer_html(run: Any, model: Any, bundle: Any) -> str:
+    """The presentation's explainer (a piece of its page), within ``report_budget()``.
 
-    if model is None:
-        return (Note(f"{TITLE}: left out, the trained network could not be loaded. {why}".strip()),)
-    try:
-        data = for_run(run, model, bundle, budget_bytes=report_budget())
-    except (TooBig, Unsupported) as e:
-        return (Note(f"{TITLE}: {e}; the rest of the presentation is exported without it."),)
-    return (Embed(TITLE, fragment(data)),)
+    Raises NotEmbeddable (TooBig, Unsupported: the message says why) when it cannot be embedded."""
+    return fragment(for_run(run, model, bundle, budget_bytes=report_budget()))
 
 
-def explainer_file(run: Any) -> str:
-    """The standalone page of a saved run (RunError when its network cannot be loaded,
-    TooBig or Unsupported when it cannot be embedded)."""
+def explainer_file(run: Any, bundle: Any) -> str:
+    """The standalone page of a saved run; ``bundle``: its data (None: no test images).
+
+    Raises RunError when its network cannot be loaded, NotEmbeddable when it cannot be
+    embedded."""
     from cnnviz.report import run_label
-    from cnnviz.report.content import _load_data as load_data
 
-    model = run.load_model()
-    bundle, _ = load_data(run)
-    return standalone(for_run(run, model, bundle), run_label(run.id))
+    return standalone(for_run(run, run.load_model(), bundle), run_label(run.id))
 
 
 __all__ = [
     "LIMIT_BYTES",
+    "NotEmbeddable",
     "TITLE",
     "TooBig",
     "Unsupported",
-    "explainer_block",
     "explainer_data",
     "explainer_file",
+    "explainer_html",
     "for_run",
     "fragment",
     "model_payload",

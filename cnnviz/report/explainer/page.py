@@ -15,7 +15,7 @@ import json
 from importlib import resources
 from typing import Any
 
-from cnnviz.report.explainer.payload import model_payload, weight_count
+from cnnviz.report.explainer.payload import NotEmbeddable, model_payload, weight_count
 
 LIMIT_BYTES = 10_000_000  # the presentation's size limit (tests/report, bench/report.py)
 MAX_IMAGES = 48
@@ -23,7 +23,7 @@ MAX_IMAGE_BYTES = 400_000  # raw uint8 pixels of the embedded test images
 PAGE_BYTES = 120_000  # the JavaScript, CSS and labels, with room to spare
 
 
-class TooBig(ValueError):
+class TooBig(NotEmbeddable):
     """The network does not fit the file, even as float16: the message says its size."""
 
 

@@ -21,7 +21,11 @@ import numpy as np
 from torch import nn
 
 
-class Unsupported(ValueError):
+class NotEmbeddable(ValueError):
+    """The network cannot go into the page; the message says why (in the user's words)."""
+
+
+class Unsupported(NotEmbeddable):
     """A module the page has no forward pass for (named, with the fix)."""
 
 
@@ -252,4 +256,4 @@ def weight_count(model: nn.Module) -> int:
     )
 
 
-__all__ = ["Unsupported", "label", "model_payload", "weight_count"]
+__all__ = ["NotEmbeddable", "Unsupported", "label", "model_payload", "weight_count"]

@@ -221,6 +221,11 @@
 
   function drawProbs() {
     probs.textContent = '';
+    if (state.probs.length === 1) {
+      const out = state.records.length ? state.records[state.records.length - 1].output.data[0] : state.input.data[0];
+      probs.appendChild(el('p', { cls: 'cx-muted', text: 'One output: the score ' + fmt(out) + ' (softmax of a single score is always 100%).' }));
+      return;
+    }
     const order = state.probs.map((p, i) => [p, i]).sort((a, b) => b[0] - a[0]).slice(0, 10);
     for (const [p, i] of order) {
       const bar = el('div', { cls: 'cx-bar' }, [el('span', { cls: 'cx-fill', style: 'width:' + (100 * p).toFixed(1) + '%' })]);
