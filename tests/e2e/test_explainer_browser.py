@@ -283,3 +283,25 @@ def test_the_presentation_runs_the_network_too(browser, run_dir: Path, tmp_path:
         assert not o.errors
     finally:
         o.context.close()
+
+
+def test_wide_layers_show_48_maps_then_all(browser, tmp_path: Path) -> None:
+    from cnnviz.data.pipeline import Normalization
+    from cnnviz.report.explainer.page import explainer_data, standalone
+
+    model = randomize(build_preset("mnist-basic"), 0, tiny_var=False)
+    data = explainer_data(
+        model, [1, 28, 28], classes=[str(i) for i in range(10)],
+        normalization=Normalization.from_dict({"kind": "div255"}),
+    )  # fmt: skip
+    path = tmp_path / "wide.html"
+    path.write_text(standalone(data, "mnist-basic"), encoding="utf-8")
+    o = _open(browser, path, 1024, 768)
+    try:
+        row = o.page.locator('[data-name="4"]')  # Conv2d 32→64
+        assert row.locator("canvas.cx-tile").count() == 48
+        row.get_by_role("button", name="Show all 64 channels").click()
+        assert o.page.locator('[data-name="4"] canvas.cx-tile').count() == 64
+        assert not o.errors
+    finally:
+        o.context.close()

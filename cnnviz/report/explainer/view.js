@@ -14,7 +14,7 @@
   const shape = data.model.input, isImage = shape.length === 3 && (shape[0] === 1 || shape[0] === 3);
   const norm = data.normalization || { kind: 'none' };
   const f32 = Math.fround;
-  const state = { records: null, probs: null, picked: null, pixel: null, u8: null, caption: '' };
+  const state = { all: new Set(), records: null, probs: null, picked: null, pixel: null, u8: null, caption: '' };
 
   function el(tag, attrs, kids) {
     const e = document.createElement(tag);
@@ -233,7 +233,7 @@
     }
   }
 
-  const TILE = 64, BIG = 240;
+  const TILE = 64, BIG = 240, MAX_TILES = 48;
   function maps(shape) { return shape.length === 3; }
 
   function layerRow(rec, index, input) {
@@ -246,11 +246,17 @@
     if (maps(out.shape)) {
       const [C, H, Wd] = out.shape, range = rangeOf(out.data), tiles = el('div', { cls: 'cx-tiles' });
       const tw = Math.max(44, Math.min(TILE, Wd * 4));
-      for (let c = 0; c < C; c++) {
+      const shown = state.all.has(index) ? C : Math.min(C, MAX_TILES);
+      for (let c = 0; c < shown; c++) {
         const cv = el('canvas', { cls: 'cx-tile', title: 'channel ' + (c + 1), style: 'width:' + tw + 'px' });
         paint(cv, out.data, H, Wd, c * H * Wd, range, false);
         cv.addEventListener('click', () => select(index, c));
         tiles.appendChild(cv);
+      }
+      if (shown < C) {
+        const more = el('button', { type: 'button', cls: 'cx-button', text: 'Show all ' + C + ' channels' });
+        more.addEventListener('click', () => { state.all.add(index); rerender(index); });
+        tiles.appendChild(more);
       }
       row.appendChild(tiles);
       if (state.picked && state.picked[0] === index) row.appendChild(detail(rec, index, state.picked[1]));
@@ -287,6 +293,10 @@
 
   function select(index, channel) {
     state.picked = [index, channel]; state.pixel = null;
+    rerender(index);
+  }
+
+  function rerender(index) {
     const old = layersBox.querySelector('[data-layer="' + index + '"]');
     const rec = index < 0 ? { entry: { label: 'Input' }, output: state.input, depth: 0 } : state.records[index];
     old.replaceWith(layerRow(rec, index, index < 0));
