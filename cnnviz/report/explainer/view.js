@@ -292,7 +292,7 @@
   }
 
   function select(index, channel) {
-    state.picked = [index, channel]; state.pixel = null;
+    state.picked = [index, channel]; state.pixel = null; state.inChannel = null;
     rerender(index);
   }
 
@@ -330,9 +330,16 @@
       const ic = inputChannel(e, channel, inShape[0]);
       inScale = Math.max(1, Math.floor(BIG / Math.max(inShape[1], inShape[2])));
       const inCv = el('canvas', { cls: 'cx-big', style: 'width:' + inShape[2] * inScale + 'px' });
-      paint(inCv, rec.input.data, inShape[1], inShape[2], ic * inShape[1] * inShape[2], rangeOf(rec.input.data), false);
+      const inRange = rangeOf(rec.input.data);
+      const show = (k) => paint(inCv, rec.input.data, inShape[1], inShape[2], k * inShape[1] * inShape[2], inRange, false);
+      show(ic);
       inWrap = el('div', { cls: 'cx-frame' }, [inCv]);
-      parts.push(el('figure', {}, [inWrap, el('figcaption', { text: 'input channel ' + (ic + 1) + ' of ' + inShape[0] })]));
+      // the input channels this output reads: its group for a Conv2d, its own channel otherwise
+      const first = ic, count = e.type === 'conv2d' ? inShape[0] / e.groups : 1;
+      const pickIn = el('select', { cls: 'cx-select', 'aria-label': 'input channel shown' });
+      for (let k = first; k < first + count; k++) pickIn.appendChild(el('option', { value: String(k), text: 'input channel ' + (k + 1) + ' of ' + inShape[0] }));
+      pickIn.addEventListener('change', () => { state.inChannel = +pickIn.value; show(state.inChannel); if (state.pixel) explain(rec, channel, state.pixel[0], state.pixel[1], math); });
+      parts.push(el('figure', {}, [inWrap, el('figcaption', {}, [count > 1 ? pickIn : el('span', { text: 'input channel ' + (ic + 1) + ' of ' + inShape[0] })])]));
     }
     parts.push(el('figure', {}, [outWrap, el('figcaption', { text: 'output channel ' + (channel + 1) + ' of ' + C + ' · click a pixel' })]));
     const math = el('div', { cls: 'cx-math' });
@@ -391,10 +398,10 @@
         let s = 0;
         win.rows.forEach((rr, i) => win.cols.forEach((cc, j) => { const v = at(ch, rr, cc); w[i * kw + j] = v === null ? 0 : v; s += w[i * kw + j] * kern[i * kw + j]; }));
         sums.push(s); total += s;
-        if (k < MAX_CHANNELS_SHOWN) parts.appendChild(el('div', { cls: 'cx-step' }, [el('span', { text: 'in ' + (ch + 1) }), grid(w, kh, kw), el('span', { text: '×' }), grid(kern, kh, kw, 'cx-kernel'), el('span', { text: '= ' + fmt(s) })]));
+        if (k < MAX_CHANNELS_SHOWN || ch === state.inChannel) parts.appendChild(el('div', { cls: 'cx-step' }, [el('span', { text: 'in ' + (ch + 1) }), grid(w, kh, kw), el('span', { text: '×' }), grid(kern, kh, kw, 'cx-kernel'), el('span', { text: '= ' + fmt(s) })]));
       }
       box.appendChild(parts);
-      if (cg > MAX_CHANNELS_SHOWN) say('… and ' + (cg - MAX_CHANNELS_SHOWN) + ' more input channels, the same way.');
+      if (cg > MAX_CHANNELS_SHOWN) say('… and the other ' + (cg - parts.children.length) + ' input channels the same way (choose one above the input to see it).');
       say('Σ over ' + cg + ' input channel' + (cg > 1 ? 's' : '') + ' (window × kernel, summed): ' + sums.map(fmt).join(' + '));
       say('+ bias ' + fmt(e.bias ? all.bias[channel] : 0) + ' = ' + fmt(total) + '   (the feature map holds ' + fmt(value) + ')');
       if (win.rows.some((rr) => rr < 0 || rr >= Hi) || win.cols.some((cc) => cc < 0 || cc >= Wi)) say('Where the window hangs over the edge it reads the padding: zeros.');
