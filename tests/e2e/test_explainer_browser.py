@@ -5,6 +5,7 @@ uploads are prepared exactly as the run prepared its data; the presentation carr
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -302,6 +303,41 @@ def test_wide_layers_show_48_maps_then_all(browser, tmp_path: Path) -> None:
         assert row.locator("canvas.cx-tile").count() == 48
         row.get_by_role("button", name="Show all 64 channels").click()
         assert o.page.locator('[data-name="4"] canvas.cx-tile').count() == 64
+        assert not o.errors
+    finally:
+        o.context.close()
+
+
+@pytest.mark.parametrize(
+    "case",
+    ["conv2d-0", "conv2d-1", "maxpool2d-0", "avgpool2d-0", "avgpool2d-2", "adaptiveavgpool2d-0"],
+)
+def test_a_clicked_pixels_arithmetic_adds_up(browser, tmp_path: Path, case: str) -> None:
+    """Window × kernel + bias (or the window's max, or its average) equals the feature map's
+    value, at a corner (padding) and in the middle, for strides, dilation, groups, ceil_mode."""
+    from cnnviz.data.pipeline import Normalization
+    from cnnviz.report.explainer.page import explainer_data, standalone
+
+    model, shape = kind_models()[case]
+    data = explainer_data(
+        model, shape, classes=["a", "b"], normalization=Normalization.from_dict({"kind": "none"})
+    )
+    path = tmp_path / "one.html"
+    path.write_text(standalone(data, case), encoding="utf-8")
+    o = _open(browser, path, 1024, 768)
+    try:
+        x = torch.randn(*shape, generator=torch.Generator().manual_seed(5))
+        o.page.evaluate("(x) => window.cnnvizExplainer.setInput(x)", x.flatten().tolist())
+        name = str(len(list(model.children())) - 1)
+        with torch.no_grad():
+            y = model(x[None])[0]
+        for r, c in ((0, 0), (y.shape[1] - 1, y.shape[2] - 1), (y.shape[1] // 2, y.shape[2] // 2)):
+            text = o.page.evaluate(f"window.cnnvizExplainer.clickPixel('{name}', 1, {r}, {c}).text")
+            m = re.search(r"= (\S+)\s+\(the feature map holds (\S+)\)", text.replace("−", "-"))
+            assert m, text
+            want = float(y[1, r, c])
+            for got in m.groups():  # the written-out sum, and the map's own value
+                assert abs(float(got) - want) <= 2e-3 * max(1, abs(want)), (case, r, c, text)
         assert not o.errors
     finally:
         o.context.close()

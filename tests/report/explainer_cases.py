@@ -74,6 +74,19 @@ KIND_CASES: dict[str, list[dict]] = {
             "input": [3, 7, 7],
             "layers": [{"type": "avgpool2d", "kernel_size": [2, 3], "stride": [1, 2]}],
         },
+        # ceil_mode with padding: the divisor counts the padding, not what hangs past it
+        {
+            "input": [2, 5, 7],
+            "layers": [
+                {
+                    "type": "avgpool2d",
+                    "kernel_size": 2,
+                    "stride": 2,
+                    "padding": 1,
+                    "ceil_mode": True,
+                }
+            ],
+        },
     ],
     "adaptiveavgpool2d": [
         {"input": [3, 7, 5], "layers": [{"type": "adaptiveavgpool2d", "output_size": [3, 2]}]},

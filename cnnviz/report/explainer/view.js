@@ -89,9 +89,10 @@
 
   function buildPicker() {
     if (!isImage) {
-      const inputs = shape[0] <= 64 ? Array.from({ length: shape[0] }, (_, i) => el('input', { type: 'number', step: '0.1', value: '0', 'aria-label': 'feature ' + (i + 1) })) : [];
+      const inputs = shape.length === 1 && shape[0] <= 64 ? Array.from({ length: shape[0] }, (_, i) => el('input', { type: 'number', step: '0.1', value: '0', 'aria-label': 'feature ' + (i + 1) })) : [];
       const go = el('button', { type: 'button', text: 'Run' });
       go.addEventListener('click', () => setInput(Float32Array.from(inputs.map((e) => +e.value || 0)), null, 'your numbers'));
+      if (!inputs.length) return;
       picker.appendChild(el('div', { cls: 'cx-row' }, [el('span', { text: 'Input features: ' }), ...inputs, go]));
       return;
     }
@@ -307,7 +308,10 @@
   function windowOf(e, r, c) {
     if (e.type === 'conv2d') return { rows: Array.from({ length: e.kernel_size[0] }, (_, i) => r * e.stride[0] - e.padding[0] + i * e.dilation[0]), cols: Array.from({ length: e.kernel_size[1] }, (_, j) => c * e.stride[1] - e.padding[2] + j * e.dilation[1]) };
     if (e.type === 'maxpool2d' || e.type === 'avgpool2d') return { rows: Array.from({ length: e.kernel_size[0] }, (_, i) => r * e.stride[0] - e.padding[0] + i * e.dilation[0]), cols: Array.from({ length: e.kernel_size[1] }, (_, j) => c * e.stride[1] - e.padding[1] + j * e.dilation[1]) };
-    if (e.type === 'adaptiveavgpool2d') return null;
+    if (e.type === 'adaptiveavgpool2d') {
+      const [, Hi, Wi] = e._in, [Ho, Wo] = e._out, span = (o, n, N) => Array.from({ length: Math.ceil(((o + 1) * N) / n) - Math.floor((o * N) / n) }, (_, k) => Math.floor((o * N) / n) + k);
+      return { rows: span(r, Ho, Hi), cols: span(c, Wo, Wi) };
+    }
     return { rows: [r], cols: [c] };
   }
 
@@ -327,6 +331,7 @@
     let inWrap = null, inScale = 1, inShape = null;
     if (rec.input && maps(rec.input.shape) && index >= 0) {
       inShape = rec.input.shape;
+      if (e.type === 'adaptiveavgpool2d') { e._in = inShape; e._out = [H, Wd]; }
       const ic = inputChannel(e, channel, inShape[0]);
       inScale = Math.max(1, Math.floor(BIG / Math.max(inShape[1], inShape[2])));
       const inCv = el('canvas', { cls: 'cx-big', style: 'width:' + inShape[2] * inScale + 'px' });
@@ -386,7 +391,16 @@
     box.appendChild(el('h5', { text: e.label + ': output channel ' + (channel + 1) + ', row ' + r + ', column ' + c }));
     if (!x || !maps(x.shape)) { say('value ' + fmt(value)); return value; }
     const [Ci, Hi, Wi] = x.shape, at = (ch, rr, cc) => (rr < 0 || cc < 0 || rr >= Hi || cc >= Wi ? null : x.data[(ch * Hi + rr) * Wi + cc]);
+    if (e.type === 'adaptiveavgpool2d') { e._in = x.shape; e._out = out.shape.slice(1); }
     const win = windowOf(e, r, c);
+    if (e.type === 'adaptiveavgpool2d') {
+      let s = 0;
+      const w = [];
+      win.rows.forEach((rr) => win.cols.forEach((cc) => { const v = at(channel, rr, cc); w.push(v); s += v; }));
+      box.appendChild(el('div', { cls: 'cx-steps' }, [el('div', { cls: 'cx-step' }, [el('span', { text: 'window' }), grid(w, win.rows.length, win.cols.length)])]));
+      say('sum ' + fmt(s) + ' ÷ ' + w.length + ' = ' + fmt(s / w.length) + '   (the feature map holds ' + fmt(value) + ')');
+      return s / w.length;
+    }
     if (e.type === 'conv2d') {
       const [kh, kw] = e.kernel_size, cg = Ci / e.groups, og = e.out_channels / e.groups, g = Math.floor(channel / og);
       const all = { weight: model.weights(e.weight), bias: e.bias ? model.weights(e.bias) : null };
@@ -440,13 +454,14 @@
   layersBox.before(legend);
   buildPicker();
   note.textContent = data.note;
-  if (!isImage) setInput(new Float32Array(shape[0]), null, 'all features 0');
+  if (!isImage) setInput(new Float32Array(per), null, 'all inputs 0');
   else if (nImages) pickImage(0);
   else setInput(normalize(new Uint8Array(per).fill(data.dark ? 0 : 255)), new Uint8Array(per).fill(data.dark ? 0 : 255), 'a blank image: upload or draw one');
 
   // for the benchmark and the tests: choose an image, click a pixel; both answer with ms taken
   window.cnnvizExplainer = {
     input: () => Array.from(state.input.data),
+    setInput: (x) => setInput(Float32Array.from(x), null, 'your numbers'),
     caption: () => state.caption,
     pick: (i) => { const t = performance.now(); pickImage(i); return performance.now() - t; },
     clickPixel: (name, channel, r, c) => {
