@@ -131,3 +131,12 @@ def test_cli_explainer_needs_a_trained_run(shapes_run: Path, tmp_path: Path, cap
     err = capsys.readouterr().err
     assert code == 1 and "cannot be exported as an explainer" in err and "weights.pt" in err
     assert "Traceback" not in err
+
+
+def test_class_names_and_titles_stay_text() -> None:
+    model = build_preset("mlp-2-3-3-1")
+    evil = "</script><script>alert(1)</script>"
+    data = explainer_data(model, [2], classes=[evil], normalization=NORM)
+    page = standalone(data, f"<b>{evil}</b>")
+    assert evil not in page and "<b>" not in page
+    assert "\\u003c/script\\u003e" in page  # the name is in the JSON block, escaped
