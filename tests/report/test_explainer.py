@@ -40,12 +40,21 @@ def _data(model: nn.Module, shape: list[int], **kw) -> dict:
 @pytest.mark.parametrize("preset", list(PRESETS))
 def test_every_preset_fits_the_presentation_and_a_file_of_its_own(preset: str) -> None:
     model, shape = build_preset(preset), list(PRESETS[preset].spec["input"])
-    in_report = fragment(_data(model, shape, budget_bytes=report_budget()))
+    images = {}
+    if len(shape) == 3:  # a test set's worth of images of the network's size
+        g = torch.Generator().manual_seed(0)
+        images = {"test_x": torch.randint(0, 256, (200, *shape), dtype=torch.uint8, generator=g),
+                  "test_y": torch.arange(200) % 10}  # fmt: skip
+    data = _data(model, shape, budget_bytes=report_budget(), **images)
+    in_report = fragment(data)
     assert len(in_report.encode()) <= report_budget()
-    alone = standalone(_data(model, shape), preset)
+    if images:  # fewer pictures before fewer digits, but never none
+        assert len(data["images"]["labels"]) >= 8
+    alone = standalone(_data(model, shape, **images), preset)
     assert len(alone.encode()) <= LIMIT_BYTES
     print(
-        f"{preset}: {len(in_report.encode()) / 1e6:.2f} MB in the presentation, {len(alone.encode()) / 1e6:.2f} MB alone"
+        f"{preset}: {len(in_report.encode()) / 1e6:.2f} MB in the presentation "
+        f"({data['model']['dtype']}), {len(alone.encode()) / 1e6:.2f} MB alone"
     )
 
 

@@ -19,8 +19,9 @@ from cnnviz.report.explainer.payload import NotEmbeddable, model_payload, weight
 
 LIMIT_BYTES = 10_000_000  # the presentation's size limit (tests/report, bench/report.py)
 MAX_IMAGES = 48
+MIN_IMAGES = 8  # fewer test images (down to this) before float16 weights
 MAX_IMAGE_BYTES = 400_000  # raw uint8 pixels of the embedded test images
-PAGE_BYTES = 120_000  # the JavaScript, CSS and labels, with room to spare
+PAGE_BYTES = 70_000  # the JavaScript and CSS (about 50 kB), the layers' settings and names
 
 
 class TooBig(NotEmbeddable):
@@ -31,14 +32,20 @@ def _asset(name: str) -> str:
     return resources.files(__package__).joinpath(name).read_text(encoding="utf-8")
 
 
-def _pick_images(x: Any, y: Any, classes: int) -> tuple[list[int], bytes]:
-    """Up to MAX_IMAGES test images, round-robin over the classes (labels, uint8 C·H·W each)."""
+def _b64(n: int) -> int:
+    """Characters of ``n`` bytes in base64."""
+    return 4 * ((n + 2) // 3)
+
+
+def _pick_images(x: Any, y: Any, classes: int, max_bytes: int) -> tuple[list[int], bytes]:
+    """Up to MAX_IMAGES test images in ``max_bytes``, round-robin over the classes (labels,
+    uint8 C·H·W each)."""
     import torch
 
     if x is None or x.dim() != 4 or len(x) == 0:
         return [], b""
     per = int(x[0].numel())
-    n = max(1, min(MAX_IMAGES, MAX_IMAGE_BYTES // per, len(x)))
+    n = max(1, min(MAX_IMAGES, max_bytes // per, len(x)))
     by_class = [torch.nonzero(y == k).flatten().tolist() for k in range(max(classes, 1))]
     order: list[int] = []
     for i in range(max((len(b) for b in by_class), default=0)):
@@ -80,15 +87,16 @@ def explainer_data(
     Weights as float32 when they fit ``budget_bytes`` (with the images and the page),
     else float16 (said on the page), else ``TooBig``. ``normalization``: the run's
     ``Normalization`` (``to_dict``, ``describe``)."""
-    labels, pixels = _pick_images(test_x, test_y, len(classes))
-    images_b64 = 4 * ((len(pixels) + 2) // 3)
     count = weight_count(model)
-    room = budget_bytes - images_b64 - PAGE_BYTES
-    f32, f16 = 4 * ((4 * count + 2) // 3), 4 * ((2 * count + 2) // 3)
-    if f32 <= room:
-        dtype, words = "float32", f"{count:,} weights as float32, exactly as trained."
-    elif f16 <= room:
-        dtype = "float16"
+    per = int(test_x[0].numel()) if test_x is not None and test_x.dim() == 4 and len(test_x) else 0
+    fewest = _b64(min(MIN_IMAGES, len(test_x) if per else 0) * per)
+    room = budget_bytes - PAGE_BYTES
+    f32, f16 = _b64(4 * count), _b64(2 * count)
+    if f32 + fewest <= room:
+        dtype, weights = "float32", f32
+        words = f"{count:,} weights as float32, exactly as trained."
+    elif f16 + fewest <= room:
+        dtype, weights = "float16", f16
         words = (
             f"{count:,} weights as float16 (half precision): as float32 ({_mb(f32)}) they "
             f"would pass the file's {_mb(LIMIT_BYTES)} limit, so each is rounded to 3 "
@@ -97,8 +105,12 @@ def explainer_data(
     else:
         raise TooBig(
             f"the network is too big to embed: {_mb(f16)} even as float16, and the file may "
-            f"hold {_mb(max(room, 0))} more"
+            f"hold {_mb(max(room - fewest, 0))} more"
         )
+    # the test images take what is left, up to MAX_IMAGE_BYTES
+    labels, pixels = _pick_images(
+        test_x, test_y, len(classes), min(MAX_IMAGE_BYTES, (room - weights) * 3 // 4)
+    )
     c = input_shape[0] if input_shape else 0
     size = "×".join(str(s) for s in input_shape)
     prepare = f"{size}, " + (
