@@ -64,14 +64,23 @@ def main() -> None:
     )  # fmt: skip
     html = standalone(data, preset.name)
     x = torch.rand(c, h, w)
-    with torch.no_grad():
-        for _ in range(3):
-            model(x[None])
-        torch_ms = []
-        for _ in range(args.repeats):
-            t = time.perf_counter()
-            model(x[None])
-            torch_ms.append(1000 * (time.perf_counter() - t))
+
+    def time_torch() -> list[float]:
+        with torch.no_grad():
+            for _ in range(3):
+                model(x[None])
+            out = []
+            for _ in range(args.repeats):
+                t = time.perf_counter()
+                model(x[None])
+                out.append(1000 * (time.perf_counter() - t))
+        return out
+
+    threads = torch.get_num_threads()
+    torch_ms = time_torch()
+    torch.set_num_threads(1)  # the page runs on one thread: torch on one too, like for like
+    torch_1 = time_torch()
+    torch.set_num_threads(threads)
     with tempfile.TemporaryDirectory() as d, sync_playwright() as pw:
         path = Path(d) / "explained.html"
         path.write_text(html, encoding="utf-8")
@@ -106,7 +115,10 @@ def main() -> None:
     )
     print(f"{'':34}{'page (ms)':>12}{'torch (ms)':>12}{'target':>10}")
     print(
-        f"{'forward pass':34}{med(page_ms):12.1f}{med(torch_ms):12.2f}{'< 200':>10}   page/torch {med(page_ms) / med(torch_ms):.2f}x"
+        f"{'forward pass':34}{med(page_ms):12.1f}{med(torch_ms):12.2f}{'< 200':>10}   page/torch {med(page_ms) / med(torch_ms):.2f}x (torch on {threads} threads)"
+    )
+    print(
+        f"{'  torch on 1 thread':34}{'':12}{med(torch_1):12.2f}{'':>10}   page/torch {med(page_ms) / med(torch_1):.2f}x"
     )
     print(
         f"{'click a pixel (Conv2d, MaxPool2d)':34}{med(clicks):12.1f}{'':>12}{'≤ 50':>10}   worst {max(clicks):.1f}"
