@@ -53,4 +53,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"wrote {out} ({len(text.encode()) / 1e6:.1f} MB): open it in a browser, no network needed"
     )
+    if 'id="cnnviz-explainer-data"' not in text:
+        print(
+            "the trained network does not run in this file: its Feature Extraction section "
+            "says why (cnnviz export RUN --format explainer makes a file of its own)"
+        )
     return ExitCode.OK

@@ -57,7 +57,15 @@ class Note:
     text: str
 
 
-Block = Facts | Table | Figure | Images | Note
+@dataclass(frozen=True)
+class Embed:
+    """A self-contained interactive piece (its HTML, style and script), e.g. the explainer."""
+
+    title: str
+    html: str = field(repr=False)
+
+
+Block = Facts | Table | Figure | Images | Note | Embed
 
 
 @dataclass(frozen=True)
@@ -380,6 +388,22 @@ def classes_problem(run: Any, model: Any, bundle: Any) -> str | None:
     return None
 
 
+def _explained(run: Any, model: Any, bundle: Any, why: str) -> tuple[Block, ...]:
+    """The run's network running in the page (``cnnviz.report.explainer``), or a note why not."""
+    from cnnviz.report.explainer import TITLE, explainer_html
+    from cnnviz.report.explainer.payload import NotEmbeddable
+
+    if model is None:
+        return (Note(f"{TITLE}: left out, the trained network could not be loaded. {why}".strip()),)
+    try:
+        return (Embed(TITLE, explainer_html(run, model, bundle)),)
+    except NotEmbeddable as e:
+        return (Note(f"{TITLE}: {e}; the rest of the presentation is exported without it."),)
+
+
+load_data = _load_data  # the command line's explainer export loads the run's data the same way
+
+
 def run_content(run: Any) -> Content:
     """Every section's blocks for ``run`` (a ``cnnviz.train.store.Run``).
 
@@ -403,7 +427,8 @@ def run_content(run: Any) -> Content:
         {
             SectionKind.OVERVIEW: _overview(run, rows, headline),
             SectionKind.DATA: _data(run, bundle, data_why),
-            SectionKind.FEATURES: _features(run, rows, model, bundle, model_why or data_why),
+            SectionKind.FEATURES: _features(run, rows, model, bundle, model_why or data_why)
+            + _explained(run, model, bundle, model_why),
             SectionKind.LOSS: _loss(run),
             SectionKind.RESULTS: _results(run, model, bundle, why),
             SectionKind.APPLICATIONS: (),
@@ -414,6 +439,7 @@ def run_content(run: Any) -> Content:
 __all__ = [
     "Block",
     "Content",
+    "Embed",
     "Facts",
     "Figure",
     "Images",
