@@ -40,10 +40,37 @@ class ClusterUnreachable(RuntimeError):
 
     def __init__(self, address: str, detail: str) -> None:
         self.address, self.detail = address, detail
-        super().__init__(
-            f"The Ray cluster at {address} cannot be reached ({detail}). Start it "
-            "(`ray start --head` on the head node), check CNNVIZ_RAY_ADDRESS, or let "
+        super().__init__(f"{self.headline}. {self.advice}")
+
+    @property
+    def headline(self) -> str:
+        return f"The Ray cluster at {self.address} cannot be reached ({self.detail})"
+
+    @property
+    def advice(self) -> str:
+        return (
+            "Start it (`ray start --head` on the head node), check CNNVIZ_RAY_ADDRESS, or let "
             "trainings run on this server when it is down (CNNVIZ_RAY_FALLBACK=local)."
+        )
+
+
+class ClusterRefused(ClusterUnreachable):
+    """The cluster answered but refused this server: it asks for a token this server did not send."""
+
+    @property
+    def headline(self) -> str:
+        return (
+            f"The Ray cluster at {self.address} refused this server: it asks for an "
+            f"authentication token ({self.detail})"
+        )
+
+    @property
+    def advice(self) -> str:
+        return (
+            "Start the server with RAY_AUTH_MODE=token and the cluster's token: the head node's "
+            "~/.ray/auth_token (made once with `ray get-auth-token --generate`) copied to this "
+            "machine, or RAY_AUTH_TOKEN set to it. Or let trainings run on this server meanwhile "
+            "(CNNVIZ_RAY_FALLBACK=local)."
         )
 
 
@@ -118,6 +145,7 @@ def _whole(name: str, value: object, *, low: int, high: int) -> int:
 
 
 __all__ = [
+    "ClusterRefused",
     "ClusterUnreachable",
     "ExecutorKind",
     "ExecutorSettings",
