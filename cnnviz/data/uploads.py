@@ -17,7 +17,6 @@ swept when the next upload is unpacked (older than an hour).
 from __future__ import annotations
 
 import contextlib
-import os
 import shutil
 import threading
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnviz.data.errors import DatasetUnavailable
+from cnnviz.settings.env import number
 
 STALE_S = 3600.0
 _SESSION_KEY = "cnnviz.uploads.charged"  # [(time, bytes), ...] in the session
@@ -36,10 +36,7 @@ _in_flight = 0  # unpacked bytes on disk right now, over all sessions
 
 
 def _mb_env(name: str, default: int) -> int:
-    try:
-        return int(float(os.environ.get(name, "") or default) * 2**20)
-    except ValueError:
-        return default * 2**20
+    return int(number(name, default, low=0, high=2**30, bad="clamp") * 2**20)
 
 
 def total_budget() -> int:

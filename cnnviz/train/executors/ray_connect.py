@@ -23,12 +23,12 @@ explicit address it needs ``RAY_AUTH_MODE=token``.
 from __future__ import annotations
 
 import logging
-import os
 import socket
 import threading
 from pathlib import Path
 from typing import Any
 
+from cnnviz.settings.env import raw
 from cnnviz.train.executors.settings import ClusterRefused, ClusterUnreachable
 
 log = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ def auth_refusal(text: str) -> str | None:
 
 def auth_mode_note() -> str:
     """What this server sends: no token unless RAY_AUTH_MODE=token (``auto`` aside), else which."""
-    mode = os.environ.get("RAY_AUTH_MODE")
+    mode = raw("RAY_AUTH_MODE")
     if mode is None:
         return "RAY_AUTH_MODE is not set here"
     if mode.strip().lower() != "token":

@@ -50,6 +50,7 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from cnnviz.settings.env import idle_stop_reason
 from cnnviz.train.config import ConfigError
 from cnnviz.train.events import FitEnded, Outcome
 from cnnviz.train.executors.ray_connect import connect as connect_to
@@ -511,8 +512,7 @@ class RayJob(Job):
 
     def _check_idle(self) -> None:
         if time.time() - self.last_seen > self.idle_timeout_s and not self.control.stop_requested:
-            minutes = self.idle_timeout_s / 60
-            self.control.stop(f"Stopped because nobody watched it for {minutes:.0f} minutes.")
+            self.control.stop(idle_stop_reason(self.idle_timeout_s))
 
 
 class _Norm(dict):
