@@ -238,15 +238,16 @@ def _norm_reading(
     if raw.mean is None or not normed:
         return first + " Too few runs finished to compare: see the Runs page.", None
     best = max(normed, key=lambda r: r.mean or 0.0)
+    best_mean = best.mean or 0.0  # every normed mean is set
     worse = [r.label for r in normed if (r.mean or 0.0) < raw.mean - _margin(raw, r)]
-    if best.mean > raw.mean + _margin(raw, best) and not worse:
+    if best_mean > raw.mean + _margin(raw, best) and not worse:
         return first + (
             f" As the course says, normalized data is better than the raw data: with {best.label} the "
             "inputs are on the scale the weights start at, so the gradient steps are well sized."
         ), None
     adaptive = str(config.optimizer) in ("adam", "adamw")
     opt = {"adam": "Adam", "adamw": "AdamW"}.get(str(config.optimizer), "SGD")
-    if best.mean > raw.mean + _margin(raw, best):
+    if best_mean > raw.mean + _margin(raw, best):
         if adaptive:
             return first + (
                 f" Only partly what the course says: {best.label} beat the raw 0–255 pixels but "

@@ -18,9 +18,12 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from cnnviz.compare.runs import RunData
 
 
 class Pattern(StrEnum):
@@ -179,7 +182,7 @@ def _mean(v: Sequence[float] | np.ndarray) -> float:
     return float(np.mean(v)) if len(v) else float("nan")
 
 
-def read_run(run: Any) -> list[Reading]:
+def read_run(run: RunData) -> list[Reading]:
     """``read_curves`` for a saved run (``cnnviz.compare.runs.RunData``)."""
     return read_curves(
         run.epochs,

@@ -20,12 +20,16 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.compare.experiments import Arm, ArmResult, ExperimentKind, make_arms, reading
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.job import Busy
 from cnnviz.train.store import runs_root
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.job import Job
 
 MANIFESTS = ".experiments"
 
@@ -51,7 +55,7 @@ class ExperimentRun:
         self,
         kind: ExperimentKind | str,
         spec: dict,
-        bundle: Any,
+        bundle: DataBundle,
         config: TrainConfig,
         start_job: StartJob,
         *,
@@ -74,14 +78,14 @@ class ExperimentRun:
         self.reading: str | None = None
         self.variant: dict | None = None
         self.error: str | None = None
-        self.current: Any = None  # the job now training
+        self.current: Job | None = None  # the job now training
         self.waiting = False  # the server is at its job cap
         self._cancel = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self.run, name=f"cnnviz-exp-{self.id}", daemon=True)
 
     @property
-    def bundle(self) -> Any:
+    def bundle(self) -> DataBundle:
         """The data every arm trains on."""
         return self._bundle
 

@@ -188,7 +188,8 @@ def gcs_refuses_without_token(address: str, timeout_s: float = 3.0) -> str | Non
             return None
         with grpc.insecure_channel(gcs) as channel:
             stub = gcs_service_pb2_grpc.NodeInfoGcsServiceStub(channel)
-            stub.GetClusterId(gcs_service_pb2.GetClusterIdRequest(), timeout=timeout_s)
+            request = gcs_service_pb2.GetClusterIdRequest()
+            stub.GetClusterId(request, timeout=timeout_s)
     except Exception as e:  # grpc.RpcError, or this Ray has moved its private modules
         code = getattr(e, "code", None)
         if callable(code) and str(code()) == "StatusCode.UNAUTHENTICATED":
