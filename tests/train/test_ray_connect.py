@@ -144,3 +144,52 @@ def test_ray_s_own_missing_token_error_is_read_as_a_refusal():
     refused = ClusterRefused("10.0.0.1:6379", detail)
     assert "refused this server" in str(refused) and "RAY_AUTH_MODE=token" in str(refused)
     assert auth_refusal("ConnectionError: Failed to connect to Ray cluster at x:1") is None
+
+
+SERVER = textwrap.dedent(
+    """
+    import time, ray
+    from cnnviz.train.config import TrainConfig
+    from cnnviz.train.executors import make_executor
+    from cnnviz.train.executors.settings import ExecutorKind, ExecutorSettings
+    from tests.helpers import TINY_SPEC, tiny_bundle
+
+    def wait(cond, what, timeout=300):
+        end = time.monotonic() + timeout
+        while not cond():
+            assert time.monotonic() < end, what
+            time.sleep(0.2)
+
+    cfg = TrainConfig(epochs=1, batch_size=16, lr=0.01, device="cpu")
+    settings = ExecutorSettings(kind=ExecutorKind.RAY, address="local", standby=1)
+    for attempt in (1, 2):  # the second after ray.shutdown(): a new instance, as after a restart
+        ex = make_executor(settings)
+        ex.connect()
+        wait(lambda: ex.standby_count == 1, "the keeper's standby actor")
+        standby = ex._standby[0].actor
+        job = ex.create(TINY_SPEC, tiny_bundle(64, 32), cfg).start()
+        assert job.wait(300) and job.status == "finished", (job.status, job.final)
+        assert job.actor._actor_id == standby._actor_id  # the training took the standby
+        wait(lambda: ex.standby_count == 1, "the next standby actor")
+        ex.close()
+        ray.shutdown()
+        print("round", attempt, "ok", flush=True)
+    """
+)
+
+
+def test_a_server_s_local_instance_keeps_its_standby_and_starts_again_after_shutdown(tmp_path):
+    """The server's path: nothing started Ray; the keeper's standby trains the first job."""
+    home, runs = tmp_path / "home", tmp_path / "runs"
+    home.mkdir()
+    proc = subprocess.run(
+        [sys.executable, "-c", SERVER],
+        cwd=ROOT,
+        env=_env(home, runs),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    assert proc.stdout.split() == ["round", "1", "ok", "round", "2", "ok"]
