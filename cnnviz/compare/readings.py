@@ -18,11 +18,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from cnnviz.train.status import Status
+
+if TYPE_CHECKING:
+    from cnnviz.compare.runs import RunData
 
 
 class Pattern(StrEnum):
@@ -185,7 +188,7 @@ def _mean(v: Sequence[float] | np.ndarray) -> float:
     return float(np.mean(v)) if len(v) else float("nan")
 
 
-def read_run(run: Any) -> list[Reading]:
+def read_run(run: RunData) -> list[Reading]:
     """``read_curves`` for a saved run (``cnnviz.compare.runs.RunData``)."""
     return read_curves(
         run.epochs,

@@ -21,13 +21,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.compare.experiments import Arm, ArmResult, ExperimentKind, make_arms, reading
 from cnnviz.train.job import Busy
 from cnnviz.train.request import TrainRequest
 from cnnviz.train.status import Status
 from cnnviz.train.store import runs_root
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.job import Job
 
 MANIFESTS = ".experiments"
 
@@ -84,7 +88,7 @@ class ExperimentRun:
         self.reading: str | None = None
         self.variant: dict | None = None
         self.error: str | None = None
-        self.current: Any = None  # the job now training
+        self.current: Job | None = None  # the job now training
         self.waiting = False  # the server is at its job cap
         self._job_ids: list[str] = []
         self._cancel = threading.Event()
@@ -92,7 +96,7 @@ class ExperimentRun:
         self._thread = threading.Thread(target=self.run, name=f"cnnviz-exp-{self.id}", daemon=True)
 
     @property
-    def bundle(self) -> Any:
+    def bundle(self) -> DataBundle:
         """The data every arm trains on."""
         return self._bundle
 

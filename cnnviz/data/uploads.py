@@ -55,10 +55,7 @@ class ZipEstimate:
 
 
 def _mb_env(name: str, default: int) -> int:
-    try:
-        return int(float(os.environ.get(name, "") or default) * 2**20)
-    except ValueError:
-        return default * 2**20
+    return int(number(name, default, low=0, high=2**30, bad="clamp") * 2**20)
 
 
 def total_budget() -> int:

@@ -31,6 +31,7 @@ from typing import Any
 
 from torch import nn
 
+from cnnviz.settings.env import idle_stop_reason
 from cnnviz.train.control import Control
 from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.eta import Eta
@@ -197,8 +198,7 @@ class Job:
         if self.on_event is not None:
             self.on_event(ev)
         if time.time() - self.last_seen > self.idle_timeout_s and not self.control.stop_requested:
-            minutes = self.idle_timeout_s / 60
-            self.control.stop(f"Stopped because nobody watched it for {minutes:.0f} minutes.")
+            self.control.stop(idle_stop_reason(self.idle_timeout_s))
 
     # -- the page's side ---------------------------------------------------------------
     def touch(self) -> None:

@@ -22,10 +22,10 @@ cuBLAS and MPS messages, ``ENOMEM``).
 from __future__ import annotations
 
 import errno
-import os
 from dataclasses import dataclass
 
 from cnnviz.design.spec import SpecError
+from cnnviz.settings.env import number
 from cnnviz.train.config import ConfigError
 
 DEFAULT_BUDGET_MB = 2048
@@ -61,12 +61,8 @@ class MemoryEstimate:
 
 
 def budget_bytes() -> int:
-    raw = os.environ.get("CNNVIZ_TRAIN_MEMORY_MB", "")
-    try:
-        mb = float(raw) if raw.strip() else DEFAULT_BUDGET_MB
-    except ValueError:
-        mb = DEFAULT_BUDGET_MB
-    return int(max(mb, 1) * 2**20)
+    mb = number("CNNVIZ_TRAIN_MEMORY_MB", DEFAULT_BUDGET_MB, low=1, high=2**30, bad="clamp")
+    return int(mb * 2**20)
 
 
 def estimate(spec: dict, batch_size: int, optimizer: str = "adam") -> MemoryEstimate:

@@ -45,6 +45,7 @@ from pathlib import Path
 from typing import Any
 
 from cnnviz.design import bounded_json
+from cnnviz.settings.env import runs_dir
 from cnnviz.train import run_files
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 from cnnviz.train.ids import label_slug, new_run_id
@@ -90,7 +91,7 @@ class RunError(ValueError):
 
 def runs_root(root: str | os.PathLike | None = None) -> Path:
     """The folder holding all runs: ``root``, else ``$CNNVIZ_RUNS_DIR``, else ``./runs``."""
-    return Path(root or os.environ.get("CNNVIZ_RUNS_DIR") or "runs")
+    return Path(root) if root else runs_dir()
 
 
 class RunWriter:

@@ -32,27 +32,28 @@ Until the cluster has room for the actor, the job is ``Placement.PENDING`` with 
 scheduler starts it as soon as a worker is free. A worker that dies ends the job
 as failed, "the machine running this training was lost", with the finished
 epochs and their weights kept. An unreachable cluster is a ``ClusterUnreachable``
-naming the address, or, with ``CNNVIZ_RAY_FALLBACK=local``, a training on this
-server with a note saying so.
+naming the address (a ``ClusterRefused`` saying what to set when it asks for a token
+this server did not send: ``ray_connect``), or, with ``CNNVIZ_RAY_FALLBACK=local``, a
+training on this server with a note saying so.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
-import socket
 import threading
 import time
 import uuid
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from cnnviz.settings.env import idle_stop_reason
 from cnnviz.train.config import ConfigError
 from cnnviz.train.events import FitEnded
+from cnnviz.train.executors.ray_connect import connect as connect_to
 from cnnviz.train.executors.settings import (
     ClusterUnreachable,
     ExecutorKind,
@@ -70,8 +71,6 @@ log = logging.getLogger(__name__)
 
 POLL_S = 0.2  # how often the server asks the actor for news (and sends pause / stop)
 POLL_TIMEOUT_S = 30.0  # an actor that does not answer a poll for this long is lost
-CONNECT_TIMEOUT_S = {"local": 180.0}  # starting a local instance on a busy machine is slow
-REMOTE_CONNECT_TIMEOUT_S = 30.0
 RETRY_AFTER_S = 30.0  # after a failed connection, try the cluster again this much later
 DATA_CACHE = 4  # datasets kept in the object store
 LOST = "The machine running this training was lost"
@@ -79,7 +78,6 @@ LOST_ADVICE = (
     "Start the training again. The finished epochs and their weights are kept on the Runs "
     "page; if it keeps happening, ask your teacher to check the Ray cluster's workers."
 )
-PACKAGE_DIR = Path(__file__).resolve().parents[2]  # the cnnviz package, shipped to workers
 STANDBY_TICK_S = 2.0  # how often the keeper polls the standby actors and tops them up
 
 
@@ -120,7 +118,7 @@ class RayExecutor:
             if self._failed and time.monotonic() - self._failed[0] < RETRY_AFTER_S:
                 raise self._failed[1]
             try:
-                _connect(self.settings.address)
+                connect_to(self.settings.address)  # local: an instance that lives on
             except ClusterUnreachable as e:
                 self._failed = (time.monotonic(), e)
                 raise
@@ -142,10 +140,7 @@ class RayExecutor:
                 raise
             log.warning("%s Training on this server instead.", e)
             job = Job(request, idle_timeout_s=idle_timeout_s, job_id=job_id)
-            job.note = (
-                f"The Ray cluster at {e.address} cannot be reached ({e.detail}), so this "
-                "training runs on this server instead."
-            )
+            job.note = f"{e.headline}, so this training runs on this server instead."
             return job
         self._check_fits()
         return RayJob(self, request, idle_timeout_s=idle_timeout_s, job_id=job_id)
@@ -489,8 +484,7 @@ class RayJob(Job):
 
     def _check_idle(self) -> None:
         if time.time() - self.last_seen > self.idle_timeout_s and not self.control.stop_requested:
-            minutes = self.idle_timeout_s / 60
-            self.control.stop(f"Stopped because nobody watched it for {minutes:.0f} minutes.")
+            self.control.stop(idle_stop_reason(self.idle_timeout_s))
 
 
 class _Norm(dict):
@@ -586,57 +580,6 @@ def _start_keeper(executor: RayExecutor) -> threading.Thread:
     t = threading.Thread(target=loop, name="cnnviz-ray-standby", daemon=True)
     t.start()
     return t
-
-
-# -- connecting ---------------------------------------------------------------------------
-def _connect(address: str) -> None:
-    try:
-        import ray
-    except ImportError:
-        raise ClusterUnreachable(
-            address, "the ray package is not installed here: pip install -r requirements-ray.txt"
-        ) from None
-    if address != "local":
-        _probe(address)  # a quick refusal beats ray's two-minute wait for a dead head node
-    if ray.is_initialized():
-        return  # this process is connected already (one cluster per process)
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-    if address == "local":
-        timeout = CONNECT_TIMEOUT_S["local"]
-    else:
-        kwargs["address"] = address
-        # the workers import cnnviz from this copy: they need only Python, torch and ray
-        kwargs["runtime_env"] = {"py_modules": [str(PACKAGE_DIR)]}
-        timeout = REMOTE_CONNECT_TIMEOUT_S
-        kwargs.pop("include_dashboard")
-    box: dict[str, BaseException] = {}
-
-    def init() -> None:
-        try:
-            ray.init(**kwargs)
-        except BaseException as e:  # ray exits (SystemExit) when the GCS never answers
-            box["error"] = e
-
-    t = threading.Thread(target=init, name="cnnviz-ray-connect", daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise ClusterUnreachable(address, f"no answer within {timeout:.0f} s")
-    if "error" in box:
-        raise ClusterUnreachable(address, _short(box["error"])) from None
-
-
-def _probe(address: str, timeout_s: float = 3.0) -> None:
-    """A quick TCP check of ``host:port`` / ``ray://host:port`` (``auto`` is left to ray)."""
-    target = address.removeprefix("ray://")
-    if address == "auto" or ":" not in target:
-        return
-    host, _, port = target.rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
-            pass
-    except (OSError, ValueError) as e:
-        raise ClusterUnreachable(address, f"{host}:{port} refused or did not answer: {e}") from None
 
 
 __all__ = ["LOST", "RayExecutor", "RayJob"]

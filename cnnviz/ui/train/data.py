@@ -12,7 +12,6 @@ widget for it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,6 +26,7 @@ from cnnviz.data.kinds import Source
 from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
 from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, default_data_dir, load_dataset
 from cnnviz.design.layer_kinds import MAX_BATCH
+from cnnviz.settings.env import integer
 from cnnviz.train.config import TrainConfig
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
@@ -67,8 +67,7 @@ def _load(
 
 
 def _env_images() -> int | None:
-    raw = os.environ.get("CNNVIZ_TRAIN_IMAGES", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+    return integer("CNNVIZ_TRAIN_IMAGES", 0, low=1, high=10**9, bad="default") or None
 
 
 def _default_images(full: int) -> int:
