@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import ipaddress
 import math
-import os
 import threading
 import time
 from collections import defaultdict, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+
+from cnnviz.settings.env import integer
 
 LOCAL = "local"  # the client key of this computer (Streamlit gives no address for localhost)
 
@@ -64,9 +65,7 @@ def client_key(address: str | None) -> str:
 
 
 def rules_from_env(environ: dict[str, str] | None = None) -> dict[Try, Rule]:
-    env = os.environ if environ is None else environ
-    raw = str(env.get("CNNVIZ_JOINS_PER_CLIENT", "")).strip()
-    joins = int(raw) if raw.isdigit() and int(raw) > 0 else 3
+    joins = integer("CNNVIZ_JOINS_PER_CLIENT", 3, low=1, high=1_000_000, bad="default", env=environ)
     return {Try.JOIN: Rule(joins, 600.0), Try.KEY: Rule(5, 300.0), Try.CODE: Rule(5, 300.0)}
 
 

@@ -25,6 +25,7 @@ from typing import Any
 from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.uploads import student_folder
 from cnnviz.data.uploads import folder_bytes
+from cnnviz.settings.env import number
 
 MB = 2**20
 DEFAULT_MIN_FREE_MB = 200
@@ -43,12 +44,10 @@ def free_bytes(path: str | os.PathLike) -> int:
 
 
 def min_free_bytes(environ: dict[str, str] | None = None) -> int:
-    env = os.environ if environ is None else environ
-    raw = str(env.get("CNNVIZ_MIN_FREE_MB", "")).strip()
-    try:
-        return int(float(raw) * MB) if raw else DEFAULT_MIN_FREE_MB * MB
-    except ValueError:
-        return DEFAULT_MIN_FREE_MB * MB
+    mb = number(
+        "CNNVIZ_MIN_FREE_MB", DEFAULT_MIN_FREE_MB, low=0, high=1e9, bad="default", env=environ
+    )
+    return int(mb * MB)
 
 
 def used_by(room: Any, person_id: str) -> int:

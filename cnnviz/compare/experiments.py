@@ -260,8 +260,9 @@ def _norm_reading(
         return first + " Too few runs finished to compare: see the Runs page.", None
     adaptive = str(config.optimizer) in ("adam", "adamw")
     opt = {"adam": "Adam", "adamw": "AdamW"}.get(str(config.optimizer), "SGD")
-    better = [r for r in normed if r.mean > raw.mean and beyond_noise(r, raw)]
-    worse = [r for r in normed if r.mean < raw.mean and beyond_noise(r, raw)]
+    raw_mean = raw.mean
+    better = [r for r in normed if (r.mean or 0.0) > raw_mean and beyond_noise(r, raw)]
+    worse = [r for r in normed if (r.mean or 0.0) < raw_mean and beyond_noise(r, raw)]
     level = [r for r in normed if r not in better and r not in worse]
     best = max([raw, *normed], key=lambda r: r.mean or 0.0)
     why_adam = (

@@ -34,6 +34,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from cnnviz.data.errors import UnsafeArchive
+from cnnviz.settings.env import number
 
 HOUR_S = 3600.0
 DONE = ".unpacked"  # written last in an upload's folder: it holds the images' root

@@ -247,7 +247,9 @@ def test_under_the_disk_floor_start_says_so_and_queues_nothing(monkeypatch):
     monkeypatch.setattr(disk, "free_bytes", lambda path: 50 * 2**20)
     next(b for b in at.button if b.label == "Start training").click().run()
     assert not at.exception, at.exception
-    assert "Start is refused: The server's disk is almost full (50 MB free" in _texts(at)
+    # the gate checks the disk before Start: the button is off and says why
+    assert "Start is off: The server's disk is almost full (50 MB free" in _texts(at)
+    assert next(b for b in at.button if b.label == "Start training").disabled
     assert session.room().queue.entries() == []
 
 
