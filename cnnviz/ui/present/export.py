@@ -6,7 +6,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.report import build_report, file_label
+from cnnviz.report import build_report, file_label, presentation_file_name
 from cnnviz.report.content import run_content
 from cnnviz.report.html import Rendered, render_blocks
 from cnnviz.report.sections import Presentation
@@ -51,7 +51,7 @@ def downloads(run: Any, pres: Presentation, rendered: Rendered) -> None:
         st.download_button(
             "Export HTML",
             html,
-            file_name=f"{file_label(run.id)}_presentation.html",
+            file_name=presentation_file_name(run.id, pres.title),
             mime="text/html",
             icon=":material/download:",
             type="primary",
