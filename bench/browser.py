@@ -14,11 +14,18 @@ prints, side by side with the issue's targets:
   (iterations/s from the run's own metrics_iter.csv, the phases interleaved), and the
   server's CPU time per second per watching tab (one and three tabs): the process's CPU
   less its busiest thread's (the training), watching against the browser on Design
+- the projector (``--room``, also in the full run): each page at 1024×768 with ``?present=1``
+  (Design, Train idle and training, Inspect, every Learn lesson, Runs comparing two runs,
+  Present): the share of visible text under 18 px (charts' SVG text included), the main
+  area's width share and the labels drawn cut off (read by tests/e2e/projector.py)
+- the stepper (``--room``): on the convolution lesson, one step (Next) and one hover over an
+  output pixel, timed in the page with performance.now from the event until the DOM shows
+  the new pixel
 
 The machine is shared: the load average (os.getloadavg) is printed with every figure;
 repeat the run when it is high.
 
-    python3 bench/browser.py [--quick] [--phase-s 20] [--keep]
+    python3 bench/browser.py [--quick] [--phase-s 20] [--keep] [--room]
 """
 
 from __future__ import annotations
@@ -26,6 +33,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import json
 import os
 import shutil
 import socket
@@ -266,11 +274,163 @@ def iter_rows(runs: Path) -> list[tuple[int, float]]:
     return sorted(out)
 
 
+def _probe():
+    """tests/e2e/projector.py, loaded by path (bench/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("projector", REPO / "tests/e2e/projector.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def train_two_runs(runs: Path) -> list[str]:
+    """Two short trainings from the command line (learning rates 0.01 and 0.001): run ids."""
+    ids = []
+    for lr in ("0.01", "0.001"):
+        cmd = [
+            sys.executable, "-m", "cnnviz", "train", "lenet5", "--dataset", "shapes",
+            "--epochs", "2", "--batch-size", "32", "--lr", lr, "--limit-train", "200",
+            "--limit-test", "60", "--runs-dir", str(runs), "--json",
+        ]  # fmt: skip
+        out = subprocess.run(cmd, cwd=REPO, capture_output=True, text=True, check=True)
+        ids.append(Path(json.loads(out.stdout.strip().splitlines()[-1])["run_dir"]).name)
+    return ids
+
+
+# One event in the page, timed with the page's clock until ``want`` shows in the main area
+# (a MutationObserver on the whole document, then the next frame): a step or a hover.
+TIMED_EVENT = """async ([kind, which, want]) => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const target = kind === 'click'
+    ? [...main.querySelectorAll('button')].find((b) => which.some((w) => b.innerText.trim() === w))
+    : main.querySelector(which[0]);
+  if (!target) return -1;
+  const seen = () => main.innerText.includes(want);
+  return await new Promise((resolve) => {
+    const t0 = performance.now();
+    const done = () => requestAnimationFrame(() => resolve(performance.now() - t0));
+    const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); done(); } });
+    obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+    if (kind === 'click') target.click();
+    else target.dispatchEvent(new PointerEvent('pointerover', {bubbles: true}));
+    setTimeout(() => { obs.disconnect(); resolve(-2); }, 60000);
+  });
+}"""
+STEP_BUTTONS = ["▶", "Next ▶"]  # before (a Streamlit button) and after (the component's)
+HOVER_CELL = '[data-cell="3,4"]'  # an output pixel of the in-page stepper
+
+
+def idle(page, quiet_ms: int = 800) -> None:
+    """Wait until the script is not running (and stays so for ``quiet_ms``)."""
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')
+               .getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=400_000,
+    )
+    page.wait_for_timeout(quiet_ms)
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')
+               .getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=400_000,
+    )
+
+
+def room(browser, server: Server, run_ids: list[str], shots: Path | None = None) -> None:
+    """The projector and the stepper figures (see the module's docstring), printed with targets."""
+    probe = _probe()
+    a, b = run_ids
+    pages = [
+        ("Design", "design", "Design"),
+        ("Train (idle)", "train", "Train"),
+        ("Train (training)", "train", "Train"),
+        ("Inspect", f"inspect?run={a}", "Inspect"),
+        *[(f"Learn: {k}", f"learn?lesson={k}", "Learn")
+          for k in ("conv", "pool", "linear", "matrix", "minimum", "loader", "toy")],
+        ("Runs (comparing 2)", f"runs?compare={a},{b}", "Runs"),
+        ("Present", f"present?run={a}", "Present"),
+    ]  # fmt: skip
+    ctx = browser.new_context(viewport={"width": 1024, "height": 768})
+    ctx.add_init_script(probe.CANVAS_FONTS_JS)  # tables drawn on a canvas: their fonts
+    page = ctx.new_page()
+    page.set_default_timeout(400_000)
+    print(f"\n[projector: 1024×768, ?present=1] {load()}")
+    print(f"  {'page':<22} {'text < 18 px':>14} {'main width':>11}   cut labels / smallest text")
+    worst_small, worst_main, cuts = 0.0, 1.0, 0
+    for name, path, title in pages:
+        sep = "&" if "?" in path else "?"
+        page.goto(f"{server.url}/{path}{sep}present=1", wait_until="commit")
+        page.wait_for_selector('[data-testid="stApp"]')
+        page.evaluate(OBSERVE)
+        heading(page, title)
+        if name == "Train (training)":
+            page.get_by_role("button", name="Start training", exact=True).click()
+            page.locator(PROGRESS).first.wait_for(timeout=400_000)
+            page.wait_for_timeout(4000)
+        else:
+            idle(page, 1500)
+        got = probe.read(page)
+        share = got["small_chars"] / max(got["chars"], 1)
+        worst_small, worst_main = max(worst_small, share), min(worst_main, got["main_share"])
+        cuts += len(got["cut"])
+        note = "; ".join(c[0] for c in got["cut"][:3])
+        small = ", ".join(f"{px:g}px '{t[:14]}'" for px, t, _ in got["small"][:3])
+        print(f"  {name:<22} {share:>13.0%} {got['main_share']:>10.0%}   "
+              f"{len(got['cut'])} cut{': ' + note if note else ''}{' · ' + small if small else ''}")  # fmt: skip
+        if shots is not None:
+            page.screenshot(
+                path=str(
+                    shots
+                    / f"present-{path.split('?')[0]}-{name.split()[-1].strip('():').lower()}.png"
+                )
+            )
+        if name == "Train (training)":
+            page.get_by_role("button", name="Stop", exact=True).click()
+            page.get_by_text("Training stopped").first.wait_for(timeout=400_000)
+    row("visible text under 18 px, worst page", f"{worst_small:.0%}", "0 %")
+    row("main area's width share, narrowest page", f"{worst_main:.0%}", ">= 90 %")
+    row("labels cut off, all pages", f"{cuts}", "0")
+    ctx.close()
+
+    print(f"\n[stepper: convolution lesson, 1400×1000] {load()}")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(400_000)
+    page.goto(f"{server.url}/learn?lesson=conv", wait_until="commit")
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.evaluate(OBSERVE)
+    page.get_by_text("row 0, column 0").first.wait_for(timeout=400_000)
+    idle(page, 1500)
+    steps = []
+    for k in range(1, 6 if "--quick" not in sys.argv else 3):
+        ms = page.evaluate(TIMED_EVENT, ["click", STEP_BUTTONS, f"row 0, column {k}"])
+        steps.append(ms)
+        idle(page, 300)
+    hovers = []
+    if page.locator(HOVER_CELL).count():
+        for r, c in ((3, 4), (5, 7), (3, 4), (5, 7)):
+            cell = f'[data-cell="{r},{c}"]'
+            hovers.append(page.evaluate(TIMED_EVENT, ["hover", [cell], f"row {r}, column {c}"]))
+    ok = [s for s in steps if s >= 0]
+    row("one step (Next) -> DOM shows the pixel, median",
+        f"{statistics.median(ok):.0f} ms" if ok else "failed", "<= 50 ms",
+        "all: " + " ".join(f"{s:.0f}" for s in steps))  # fmt: skip
+    okh = [h for h in hovers if h >= 0]
+    row("hover an output pixel -> its window shown, median",
+        f"{statistics.median(okh):.0f} ms" if okh else "n/a (no hover link)", "<= 50 ms",
+        "all: " + " ".join(f"{h:.0f}" for h in hovers))  # fmt: skip
+    ctx.close()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     ap.add_argument("--phase-s", type=float, default=20.0, help="seconds per watching phase")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument(
+        "--room", action="store_true", help="only the projector and the stepper figures"
+    )
+    ap.add_argument("--shots", type=Path, help="save the projector screenshots in this folder")
     ap.add_argument(
         "--watch-only", action="store_true", help="skip the page switches and edits (quicker)"
     )
@@ -287,6 +447,12 @@ def main() -> int:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            if args.shots:
+                args.shots.mkdir(parents=True, exist_ok=True)
+            if args.room:
+                room(browser, server, train_two_runs(base / "runs"), args.shots)
+                browser.close()
+                return 0
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = open_page(ctx, f"{server.url}/design")
             heading(page, "Design")
@@ -392,6 +558,7 @@ def main() -> int:
             page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text("Training stopped").first.wait_for(timeout=400_000)
             rows = iter_rows(base / "runs")
+            room(browser, server, train_two_runs(base / "runs"), args.shots)  # after: own runs
             browser.close()
         # map wall time to the run's elapsed_s: the smallest lag seen on screen
         elapsed = dict(rows)
@@ -423,7 +590,9 @@ def main() -> int:
                 row(f"server CPU per watching tab ({tabs} tab(s))", f"{per_tab:.0f} ms/s",
                     "<= 20 ms/s", f"server less the training: {o[k] * 1000:.0f} vs {o['static'] * 1000:.0f} ms/s on Design")  # fmt: skip
         warnings = (base / "streamlit.log").read_text(errors="replace").count("WARNING")
-        print(f"\n  server log warnings: {warnings} · clicked again (no run began in 15 s): {RECLICKS or 0} · {load()}")
+        print(
+            f"\n  server log warnings: {warnings} · clicked again (no run began in 15 s): {RECLICKS or 0} · {load()}"
+        )
     finally:
         server.close()
         if not args.keep:
