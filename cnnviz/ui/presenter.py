@@ -22,6 +22,7 @@ The sidebar folds away in presenter mode; app.py puts the navigation at the top 
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 import streamlit as st
@@ -30,6 +31,7 @@ from cnnviz.ui import state
 
 MIN_PX = 18  # the smallest text a class reads off the projector
 TITLE_PX = 22  # chart titles
+DATAFRAME_ZOOM = 1.3  # st.dataframe's canvas text is 14 px whatever the page's font: 18.2 px
 ROOT_PX = 21  # the root font: body text 21 px; 0.875 rem (labels, table cells) 18.4 px
 
 _FONT = {"size": MIN_PX}
@@ -58,6 +60,8 @@ TEMPLATE: dict[str, Any] = {
 _FONT_KEYS = frozenset(
     {"font", "tickfont", "textfont", "insidetextfont", "outsidetextfont", "titlefont"}
 )
+_AXIS_KEY = re.compile(r"^[xy]axis\d*$")
+_COLOURED = frozenset({"heatmap", "contour", "histogram2d", "histogram2dcontour", "surface"})
 _SKIP = frozenset({"x", "y", "z", "text", "customdata", "source", "ids", "hovertext", "values"})
 
 
@@ -94,11 +98,17 @@ button, button p, button div, [data-testid="stWidgetLabel"] p, [role="tab"] p {{
   white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; overflow-wrap: anywhere; }}
 button {{ min-width: max-content; }}
+[data-testid="stButtonGroup"] > div {{ flex-wrap: wrap; overflow: visible !important; }}
 [data-tag], [data-tag] span {{ white-space: normal !important; overflow: visible !important;
   text-overflow: clip !important; max-width: none !important; height: auto !important; }}
 [data-testid="stExpander"] summary p {{ white-space: normal !important; }}
-/* formulas: KaTeX writes sub- and superscripts at 0.7 of its size */
-.katex {{ font-size: 1.35em !important; }}
+/* formulas: KaTeX writes sub- and superscripts at 0.5 to 0.7 of its size */
+.katex {{ font-size: 1.3em !important; }}
+.katex .sizing, .katex .mtight {{ font-size: max({MIN_PX}px, 0.7em) !important; }}
+/* tables drawn on a canvas (st.dataframe) write 14 px: the table's box is zoomed, and made
+   narrower by as much, so that it still fits the column it is in */
+[data-testid="stElementContainer"]:has([data-testid="stDataFrame"]) {{
+  zoom: {DATAFRAME_ZOOM}; width: calc(100% / {DATAFRAME_ZOOM}) !important; }}
 </style>
 """
 
@@ -146,6 +156,68 @@ def _raise_fonts(obj: Any) -> None:
             _raise_fonts(item)
 
 
+def _at_least(obj: dict, key: str, px: int = MIN_PX) -> None:
+    """``obj[key]["size"]`` written out, at least ``px`` (a size Plotly or Streamlit's own
+    chart theme would otherwise choose: Streamlit's theme sets axis ticks at 0.75 rem)."""
+    font = obj.get(key)
+    if not isinstance(font, dict):
+        font = obj[key] = {}
+    size = font.get("size")
+    if not isinstance(size, (list, tuple)):
+        font["size"] = max(size or 0, px)
+
+
+def _title(obj: dict, px: int = MIN_PX) -> None:
+    title = obj.get("title")
+    if isinstance(title, str):
+        title = obj["title"] = {"text": title}
+    if isinstance(title, dict) and title.get("text"):
+        _at_least(title, "font", px)
+
+
+def _explicit(layout: dict, data: list) -> None:
+    """Every text of the figure given its size in the figure itself, not left to a theme."""
+    _at_least(layout, "font")
+    _title(layout, TITLE_PX)
+    axes = [k for k in layout if _AXIS_KEY.match(k)]
+    for key in {"xaxis", "yaxis", *axes}:
+        axis = layout.get(key)
+        if not isinstance(axis, dict):
+            axis = layout[key] = {}
+        _at_least(axis, "tickfont")
+        _title(axis)
+    for key in ("legend", "hoverlabel"):
+        part = layout.get(key)
+        if not isinstance(part, dict):
+            part = layout[key] = {}
+        _at_least(part, "font")
+    for note in layout.get("annotations") or ():
+        if isinstance(note, dict):
+            _at_least(note, "font")
+    for menu in [*(layout.get("sliders") or ()), *(layout.get("updatemenus") or ())]:
+        if isinstance(menu, dict):
+            _at_least(menu, "font")
+    colorbars = [layout.get("coloraxis", {}).get("colorbar")] if "coloraxis" in layout else []
+    for trace in data:
+        if not isinstance(trace, dict):
+            continue
+        if (
+            trace.get("text") is not None
+            or trace.get("texttemplate")
+            or "text" in str(trace.get("mode", ""))
+        ):
+            _at_least(trace, "textfont")
+        if trace.get("type") in _COLOURED and trace.get("showscale") is not False:
+            colorbars.append(trace.setdefault("colorbar", {}))
+        marker = trace.get("marker")
+        if isinstance(marker, dict) and marker.get("showscale"):
+            colorbars.append(marker.setdefault("colorbar", {}))
+    for bar in colorbars:
+        if isinstance(bar, dict):
+            _at_least(bar, "tickfont")
+            _title(bar)
+
+
 def _margins(layout: dict) -> None:
     """Room for the larger text above the plot: a title, or subplot titles over the panels."""
     margin = layout.setdefault("margin", {})
@@ -176,6 +248,7 @@ def figure(fig: Any) -> dict:
     _raise_fonts(layout)
     for trace in out.get("data") or ():
         _raise_fonts(trace)
+    _explicit(layout, out.get("data") or [])
     _margins(layout)
     return out
 

@@ -3,13 +3,14 @@
 ``read(page)`` walks every visible text node of the page (HTML and Plotly's SVG text,
 the sidebar too when it is open) and returns, as a dict:
 
-- ``chars`` / ``small_chars``: characters of visible text, and those under ``MIN_PX``;
+- ``chars`` / ``small_chars``: characters of visible text, and those under ``MIN_PX``
+  (the size as drawn: the computed font size times any CSS zoom);
 - ``small``: up to 12 samples ``[px, text, where]`` of the smallest text;
 - ``main_share``: the width of the main area's content (the block container less its
   padding) over the window's width;
 - ``cut``: up to 12 labels drawn cut off: a button, widget label, tab, metric or link
-  whose text is wider than its box with the overflow hidden, and chart text (SVG) that
-  runs past its chart's edge.
+  whose text is wider than its box with the overflow hidden or that reaches past the
+  window's edge, and chart text (SVG) that runs past its chart's edge.
 
 Tables drawn on a canvas (``st.dataframe``: Glide Data Grid) have no text nodes: the fonts
 their canvases draw with are recorded by ``CANVAS_FONTS_JS`` (add it to the browser context
@@ -50,7 +51,7 @@ READ_JS = """(minPx) => {
     if (!text) continue;
     const el = n.parentElement;
     if (!el || ['SCRIPT', 'STYLE', 'NOSCRIPT', 'TITLE'].includes(el.tagName)) continue;
-    if (el.closest('[data-testid="stIconMaterial"], [data-testid="stSkipToContent"], .modebar, [data-baseweb="tooltip"],'
+    if (el.closest('[data-testid="stIconMaterial"], [data-testid="stSkipToContent"], .katex-mathml, .modebar, [data-baseweb="tooltip"],'
                    + ' [data-testid="stTooltipContent"], .hoverlayer')) continue;
     const cs = getComputedStyle(el);
     if (/Material/.test(cs.fontFamily)) continue;
@@ -60,7 +61,7 @@ READ_JS = """(minPx) => {
     const b = r.getBoundingClientRect();
     if (b.width <= 2 || b.height <= 2) continue;  // screen-reader-only text is 1 px
     if (b.right + window.scrollX < 0 || b.left + window.scrollX > docW) continue;
-    const px = parseFloat(cs.fontSize);
+    const px = parseFloat(cs.fontSize) * (el.currentCSSZoom || 1);  // CSS zoom: as drawn
     out.chars += text.length;
     if (px < minPx - 0.01) {
       out.small_chars += text.length;
@@ -73,7 +74,7 @@ READ_JS = """(minPx) => {
     for (const f of c.__fonts) {
       const m = /([\\d.]+)(px|rem)/.exec(f);
       if (!m) continue;
-      const px = parseFloat(m[1]) * (m[2] === 'rem' ? rootPx : 1);
+      const px = parseFloat(m[1]) * (m[2] === 'rem' ? rootPx : 1) * (c.currentCSSZoom || 1);
       out.chars += 10;
       if (px < minPx - 0.01) {
         out.small_chars += 10;
@@ -94,8 +95,23 @@ READ_JS = """(minPx) => {
     + ' [data-testid="stTopNavLink"], [data-testid="stSidebarNavLink"], [data-tag]');
   const label = (el) => [...el.querySelectorAll('*')].filter((e) => !icon(e)).length
       || !icon(el) ? el.innerText.replace(/\\s+/g, ' ').trim() : '';
+  const clipRight = (el) => {  // the right edge it is drawn to: the window, or a box that clips
+    let edge = window.innerWidth;
+    for (let e = el.parentElement; e && e !== document.body; e = e.parentElement) {
+      if (getComputedStyle(e).overflowX !== 'visible') {
+        edge = Math.min(edge, e.getBoundingClientRect().right);
+      }
+    }
+    return edge;
+  };
   for (const box of boxes) {
     if (!visible(box) || !box.innerText.trim()) continue;
+    const r = box.getBoundingClientRect();
+    if (r.right <= 0) continue;  // in the folded sidebar, drawn off the window's left
+    if (r.right > clipRight(box) + 1 || r.left < -1) {
+      if (out.cut.length < 12) out.cut.push([label(box).slice(0, 40), 'past the edge']);
+      continue;
+    }
     for (const el of [box, ...box.querySelectorAll('*')]) {
       if (icon(el)) continue;
       const cs = getComputedStyle(el);

@@ -62,14 +62,14 @@ def test_page_reads_from_the_back_row(browser, runs, app_url, name, path, title,
     try:
         url = f"{app_url}/{path.format(**runs)}"
         page.goto(url + ("&" if "?" in url else "?") + "present=1", wait_until="domcontentloaded")
-        wait_idle(page)
+        wait_idle(page, 180_000)  # Train's first visit loads the images
         page.get_by_role("heading", name=title).first.wait_for()
         if name == "train-training":
             page.get_by_role("button", name="Start training", exact=True).click()
             page.locator('[data-testid="stProgress"]').first.wait_for()
             page.wait_for_timeout(3000)  # charts drawn with their first points
         else:
-            wait_idle(page)
+            wait_idle(page, 180_000)
             page.wait_for_timeout(1000)
         # the sidebar is folded; the pages are linked at the top
         assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0
