@@ -32,6 +32,7 @@ from cnnviz.ui import state
 MIN_PX = 18  # the smallest text a class reads off the projector
 TITLE_PX = 22  # chart titles
 DATAFRAME_ZOOM = 1.3  # st.dataframe's canvas text is 14 px whatever the page's font: 18.2 px
+TITLE_CHARS = 40  # a chart title's longest line (22 px text in a half-width column)
 ROOT_PX = 21  # the root font: body text 21 px; 0.875 rem (labels, table cells) 18.4 px
 
 _FONT = {"size": MIN_PX}
@@ -218,16 +219,35 @@ def _explicit(layout: dict, data: list) -> None:
             _title(bar)
 
 
+def wrap(text: str, width: int = TITLE_CHARS) -> str:
+    """``text`` in lines of at most ``width`` characters (Plotly's ``<br>``), broken between
+    words; a text that already has line breaks is left as it is."""
+    if len(text) <= width or "<br" in text:
+        return text
+    lines: list[str] = []
+    for word in text.split(" "):
+        if lines and len(lines[-1]) + 1 + len(word) <= width:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return "<br>".join(lines)
+
+
 def _margins(layout: dict) -> None:
-    """Room for the larger text above the plot: a title, or subplot titles over the panels."""
+    """Room for the larger text above the plot: a title (wrapped: a chart in a column of a
+    projector's page is ~450 px wide), or subplot titles over the panels."""
     margin = layout.setdefault("margin", {})
     title = layout.get("title")
     text = title.get("text") if isinstance(title, dict) else title
+    lines = 0
+    if isinstance(title, dict) and isinstance(text, str) and text:
+        title["text"] = wrap(text)
+        lines = title["text"].count("<br>") + 1
     top_notes = any(
         isinstance(a, dict) and a.get("yref") == "paper" and (a.get("y") or 0) >= 1
         for a in layout.get("annotations") or ()
     )
-    need = (TITLE_PX * 2 + 10 if text else 0) + (MIN_PX + 14 if top_notes else 0)
+    need = (round(TITLE_PX * 1.4 * lines) + 24 if lines else 0) + (MIN_PX + 14 if top_notes else 0)
     if need and (margin.get("t") is None or margin["t"] < need):
         margin["t"] = need
     if layout.get("height"):

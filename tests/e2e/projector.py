@@ -13,7 +13,7 @@ the sidebar too when it is open) and returns, as a dict:
   window's edge, and chart text (SVG) that runs past its chart's edge.
 
 Tables drawn on a canvas (``st.dataframe``: Glide Data Grid) have no text nodes: the fonts
-their canvases draw with are recorded by ``CANVAS_FONTS_JS`` (add it to the browser context
+their canvases draw text with (``fillText``) are recorded by ``CANVAS_FONTS_JS`` (add it to the browser context
 with ``context.add_init_script`` before opening a page) and counted like text.
 
 Used by tests/e2e/test_projector_browser.py (asserts) and bench/browser.py (figures).
@@ -25,12 +25,13 @@ from __future__ import annotations
 MIN_PX = 18
 
 CANVAS_FONTS_JS = """(() => {
-  const d = Object.getOwnPropertyDescriptor(CanvasRenderingContext2D.prototype, 'font');
-  Object.defineProperty(CanvasRenderingContext2D.prototype, 'font', {
-    configurable: true,
-    get() { return d.get.call(this); },
-    set(v) { d.set.call(this, v); const c = this.canvas; if (c) (c.__fonts ||= new Set()).add(v); },
-  });
+  // the font of every text a canvas draws (fillText), kept on the canvas
+  const fill = CanvasRenderingContext2D.prototype.fillText;
+  CanvasRenderingContext2D.prototype.fillText = function (text, ...rest) {
+    const c = this.canvas;
+    if (c && String(text).trim()) (c.__fonts ||= new Set()).add(this.font);
+    return fill.call(this, text, ...rest);
+  };
 })()"""
 
 READ_JS = """(minPx) => {
