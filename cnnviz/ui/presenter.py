@@ -248,10 +248,11 @@ def _margins(layout: dict) -> None:
         for a in layout.get("annotations") or ()
     )
     need = (round(TITLE_PX * 1.4 * lines) + 24 if lines else 0) + (MIN_PX + 14 if top_notes else 0)
-    if need and (margin.get("t") is None or margin["t"] < need):
+    had = margin.get("t")
+    if need and (had is None or had < need):
         margin["t"] = need
-    if layout.get("height"):
-        layout["height"] = round(layout["height"] * 1.15) + (need if text else 0) // 2
+        if layout.get("height"):  # the plot keeps its own height under the taller title
+            layout["height"] += max(0, need - (had if had is not None else 80))
 
 
 def figure(fig: Any) -> dict:
