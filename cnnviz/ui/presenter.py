@@ -25,6 +25,7 @@ import copy
 import re
 from typing import Any
 
+import plotly.graph_objects as go
 import streamlit as st
 
 from cnnviz.ui import state
@@ -255,7 +256,7 @@ def _margins(layout: dict) -> None:
             layout["height"] += max(0, need - (had if had is not None else 80))
 
 
-def figure(fig: Any) -> dict:
+def figure(fig: Any) -> dict | go.Figure:
     """``fig`` (a ``go.Figure`` or a figure dict) as a new dict sized for the projector.
 
     The figure passed in is not changed (figures are cached and shared between sessions).
@@ -271,6 +272,8 @@ def figure(fig: Any) -> dict:
         _raise_fonts(trace)
     _explicit(layout, out.get("data") or [])
     _margins(layout)
+    if not out.get("data"):  # st.plotly_chart refuses a dict with no traces (a chart before
+        return go.Figure(out)  # its first point): as a Figure it is an empty chart
     return out
 
 

@@ -83,6 +83,8 @@ def test_page_reads_from_the_back_row(browser, runs, app_url, name, path, title,
             wait_idle(page)
             _merge(got, projector.read(page))
             page.screenshot(path=str(shot.with_suffix(f".tab{k}.png")))
+        errors = page.locator('[data-testid="stException"]').all_inner_texts()
+        assert not errors, f"{name} failed: {errors}"
         assert got["chars"] > 200, "the page drew almost no text"
         assert got["small_chars"] == 0, f"text under 18 px on {name}: {got['small']}"
         assert got["main_share"] >= 0.9, f"main area {got['main_share']:.0%} of the width"

@@ -59,6 +59,17 @@ def test_presenter_figure_raises_every_font_and_leaves_the_original() -> None:
     assert min(presenter.font_sizes(presenter.figure(fig.to_dict()))) >= presenter.MIN_PX
 
 
+def test_a_chart_with_no_points_yet_can_be_shown() -> None:
+    """Train's epoch chart before the first epoch has no traces: st.plotly_chart takes it."""
+    import plotly.tools
+
+    empty = go.Figure(layout={"title": {"text": "Per epoch"}, "font": {"size": 12}})
+    shown = plotly.tools.return_figure_from_figure_or_data(presenter.figure(empty), True)
+    assert min(presenter.font_sizes(shown)) >= presenter.MIN_PX
+    dict_fig = {"data": [], "layout": {"font": {"size": 12}}}
+    plotly.tools.return_figure_from_figure_or_data(presenter.figure(dict_fig), True)
+
+
 def _charts(at: AppTest) -> list[dict]:
     return [json.loads(c.proto.spec) for c in at.get("plotly_chart")]
 
