@@ -5,7 +5,7 @@ Plotly's own toolbar carries a single button, *Download plot as a png*, at 2x sc
 ``<subject>_<what>.png``, e.g. ``lecture-7-23_confusion-matrix.png``, where the
 subject is the open run's label (or the design's preset/name) and ``what`` is the
 chart's ``name``. In presenter mode every figure is sized for the projector here, by
-``cnnviz.ui.presenter.figure`` (one Plotly template, every font at least 18 px).
+``cnnviz.plots.presenter.figure`` (one Plotly template, every font at least 18 px).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.plots import presenter as projector
 from cnnviz.plots.pictures import as_png
 from cnnviz.report import run_label
-from cnnviz.ui import presenter as projector
 from cnnviz.ui import state
 
 PNG_SCALE = 2  # slide resolution: a 700-pixel-wide chart saves as 1400 pixels

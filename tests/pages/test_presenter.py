@@ -16,7 +16,8 @@ import plotly.graph_objects as go
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.ui import presenter
+from cnnviz.plots import presenter
+from cnnviz.ui import presenter as page_style
 from tests.helpers import APP
 from tests.helpers import SHAPES28_SPEC as TINY
 
@@ -106,7 +107,7 @@ def test_design_charts_carry_projector_fonts_and_the_stylesheet_is_on() -> None:
     assert not at.exception, at.exception
     assert _check_charts(at, "design") >= 1
     html = [e.proto.body for e in at.get("html")]
-    assert any(f"font-size: {presenter.ROOT_PX}px" in h for h in html)
+    assert any(f"font-size: {page_style.ROOT_PX}px" in h for h in html)
     plain = AppTest.from_file(APP, default_timeout=120)
     plain.run()
     spec = _charts(plain)[0]
@@ -119,6 +120,7 @@ def test_design_charts_carry_projector_fonts_and_the_stylesheet_is_on() -> None:
 
 def test_one_stylesheet_sets_text_sizes() -> None:
     """Only cnnviz/ui/presenter.py writes CSS that sizes text or sets the page config."""
+    assert page_style.MIN_PX == presenter.MIN_PX  # one minimum for pages and charts
     files = [*ROOT.glob("views/*.py"), *(ROOT / "cnnviz" / "ui").rglob("*.py")]
     styled = [
         str(p.relative_to(ROOT))
