@@ -13,6 +13,7 @@ import contextlib
 
 import pytest
 
+from cnnviz.ui import presenter as page_style
 from tests.e2e import projector
 from tests.e2e.conftest import screenshot_dir, wait_idle
 from tests.e2e.test_compare_browser import _server_runs_dir, _train
@@ -71,7 +72,12 @@ def test_page_reads_from_the_back_row(browser, runs, app_url, name, path, title,
         else:
             wait_idle(page, 180_000)
             page.wait_for_timeout(1000)
-        # the sidebar is folded; the pages are linked at the top
+        # presenter mode's stylesheet is on (its root font), the sidebar is folded, the pages
+        # are linked at the top
+        page.wait_for_function(
+            "(px) => parseFloat(getComputedStyle(document.documentElement).fontSize) === px",
+            arg=page_style.ROOT_PX,
+        )
         assert page.locator('[data-testid="stSidebar"][aria-expanded="true"]').count() == 0
         assert page.locator('[data-testid="stTopNavLink"]').count() >= 6
         got = projector.read(page)
