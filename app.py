@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.ui import sidebar, state
+from cnnviz.ui import presenter, sidebar, state
 from cnnviz.ui.classroom import gate
 from cnnviz.ui.train import data as train_data
 
@@ -47,7 +47,8 @@ page = st.navigation(
         ),
         st.Page("views/learn.py", title="Learn", icon=":material/school:", url_path="learn"),
         *gate.teacher_pages(),
-    ]
+    ],
+    position=presenter.navigation_position(),  # presenter mode: at the top, the sidebar folded
 )
 state.sync_url()
 sidebar.render(page)

@@ -14,11 +14,20 @@ prints, side by side with the issue's targets:
   (iterations/s from the run's own metrics_iter.csv, the phases interleaved), and the
   server's CPU time per second per watching tab (one and three tabs): the process's CPU
   less its busiest thread's (the training), watching against the browser on Design
+- the projector (``--room``, also in the full run): each page at 1024×768 with ``?present=1``
+  (Design, Train idle and training, Inspect, every Learn lesson, Runs comparing two runs,
+  Present): the share of visible text under 18 px (charts' SVG text included), the main
+  area's width share and the labels drawn cut off (read by tests/e2e/projector.py)
+- the stepper (``--room``): on the convolution lesson, one step (Next) and one hover over an
+  output pixel, timed in the page with performance.now from the event until the DOM shows
+  the new pixel
+- ``--room --before DIR``: the same against a server started from another checkout (e.g.
+  ``git worktree add /tmp/before 481c613``), then both side by side
 
 The machine is shared: the load average (os.getloadavg) is printed with every figure;
 repeat the run when it is high.
 
-    python3 bench/browser.py [--quick] [--phase-s 20] [--keep]
+    python3 bench/browser.py [--quick] [--phase-s 20] [--keep] [--room [--before DIR]] [--shots DIR]
 """
 
 from __future__ import annotations
@@ -26,6 +35,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import json
 import os
 import shutil
 import socket
@@ -128,7 +138,7 @@ def descendants(pid: int) -> list[int]:
 
 
 class Server:
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, repo: Path = REPO) -> None:
         self.base = base
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -142,8 +152,10 @@ class Server:
             "--browser.gatherUsageStats", "false",
         ]  # fmt: skip
         self.t0 = time.monotonic()
+        if repo != REPO:  # another checkout (--before): its own package first on the path
+            env["PYTHONPATH"] = str(repo)
         self.proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            cmd, cwd=repo, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = self.t0 + 180
         while not _healthy(self.url):
@@ -266,11 +278,198 @@ def iter_rows(runs: Path) -> list[tuple[int, float]]:
     return sorted(out)
 
 
+def _probe():
+    """tests/e2e/projector.py, loaded by path (bench/ is not a package)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("projector", REPO / "tests/e2e/projector.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def train_two_runs(runs: Path, repo: Path = REPO) -> list[str]:
+    """Two short trainings from the command line (learning rates 0.01 and 0.001): run ids."""
+    ids = []
+    for lr in ("0.01", "0.001"):
+        cmd = [
+            sys.executable, "-m", "cnnviz", "train", "lenet5", "--dataset", "shapes",
+            "--epochs", "2", "--batch-size", "32", "--lr", lr, "--limit-train", "200",
+            "--limit-test", "60", "--runs-dir", str(runs), "--json",
+        ]  # fmt: skip
+        env = {**os.environ, "PYTHONPATH": str(repo)}
+        out = subprocess.run(cmd, cwd=repo, env=env, capture_output=True, text=True, check=True)
+        ids.append(Path(json.loads(out.stdout.strip().splitlines()[-1])["run_dir"]).name)
+    return ids
+
+
+# One event in the page, timed with the page's clock until ``want`` shows in the main area
+# (a MutationObserver on the whole document, then the next frame): a step or a hover.
+TIMED_EVENT = """async ([kind, which, want]) => {
+  const main = document.querySelector('[data-testid="stMain"]');
+  const target = kind === 'click'
+    ? [...main.querySelectorAll('button')].find((b) => which.some((w) => b.innerText.trim() === w))
+    : main.querySelector(which[0]);
+  if (!target) return -1;
+  const seen = () => main.innerText.includes(want);
+  return await new Promise((resolve) => {
+    const t0 = performance.now();
+    const done = () => requestAnimationFrame(() => resolve(performance.now() - t0));
+    const obs = new MutationObserver(() => { if (seen()) { obs.disconnect(); done(); } });
+    obs.observe(document.body, {subtree: true, childList: true, characterData: true, attributes: true});
+    if (kind === 'click') target.click();
+    else target.dispatchEvent(new PointerEvent('pointerover', {bubbles: true}));
+    setTimeout(() => { obs.disconnect(); resolve(-2); }, 60000);
+  });
+}"""
+STEP_BUTTONS = ["▶", "Next ▶"]  # before (a Streamlit button) and after (the component's)
+HOVER_CELL = '[data-cell="3,4"]'  # an output pixel of the in-page stepper
+
+
+def idle(page, quiet_ms: int = 800) -> None:
+    """Wait until the script is not running (and stays so for ``quiet_ms``)."""
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')
+               .getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=400_000,
+    )
+    page.wait_for_timeout(quiet_ms)
+    page.wait_for_function(
+        """() => document.querySelector('[data-testid="stApp"]')
+               .getAttribute('data-test-script-state') === 'notRunning'""",
+        timeout=400_000,
+    )
+
+
+ROOM_PAGES = [
+    ("Design", "design", "Design"),
+    ("Train (idle)", "train", "Train"),
+    ("Train (training)", "train", "Train"),
+    ("Inspect (5 tabs)", "inspect?run={a}", "Inspect"),
+    *[(f"Learn: {k}", f"learn?lesson={k}", "Learn")
+      for k in ("conv", "pool", "linear", "matrix", "minimum", "loader", "toy")],
+    ("Runs (comparing 2)", "runs?compare={a},{b}", "Runs"),
+    ("Present", "present?run={a}", "Present"),
+]  # fmt: skip
+
+
+def projector_page(page, probe, url: str, name: str, title: str) -> dict:
+    """One page at 1024×768 with ?present=1, read by tests/e2e/projector.py (every tab)."""
+    page.goto(url + ("&" if "?" in url else "?") + "present=1", wait_until="commit")
+    page.wait_for_selector('[data-testid="stApp"]')
+    heading(page, title)
+    if name == "Train (training)":
+        page.get_by_role("button", name="Start training", exact=True).click()
+        page.locator(PROGRESS).first.wait_for(timeout=400_000)
+        page.wait_for_timeout(4000)
+    else:
+        idle(page, 1500)
+    got = probe.read(page)
+    tabs = page.locator('[data-testid="stMain"] [role="tab"]')
+    for k in range(1, tabs.count()):
+        tabs.nth(k).click()
+        idle(page, 1500)
+        more = probe.read(page)
+        for key in ("chars", "small_chars"):
+            got[key] += more[key]
+        got["cut"] += more["cut"]
+        got["small"] += more["small"]
+    return got
+
+
+def room(browser, server: Server, run_ids: list[str], shots: Path | None = None) -> dict:
+    """The projector and the stepper figures (see the module's docstring), printed with
+    targets; returns them ({page: (share of text under 18 px, main width share, cut)},
+    step and hover medians in ms) for the side-by-side summary."""
+    probe = _probe()
+    a, b = run_ids
+    ctx = browser.new_context(viewport={"width": 1024, "height": 768})
+    ctx.add_init_script(probe.CANVAS_FONTS_JS)  # tables drawn on a canvas: their fonts
+    page = ctx.new_page()
+    page.set_default_timeout(400_000)
+    print(f"\n[projector: 1024×768, ?present=1] {load()}")
+    print(f"  {'page':<22} {'text < 18 px':>14} {'main width':>11}   cut labels / smallest text")
+    pages: dict[str, tuple[float, float, int]] = {}
+    for name, path, title in ROOM_PAGES:
+        got = projector_page(page, probe, f"{server.url}/{path.format(a=a, b=b)}", name, title)
+        share = got["small_chars"] / max(got["chars"], 1)
+        pages[name] = (share, got["main_share"], len(got["cut"]))
+        note = "; ".join(c[0] for c in got["cut"][:3])
+        small = ", ".join(f"{px:g}px '{t[:14]}'" for px, t, _ in got["small"][:3])
+        print(f"  {name:<22} {share:>13.0%} {got['main_share']:>10.0%}   "
+              f"{len(got['cut'])} cut{': ' + note if note else ''}{' · ' + small if small else ''}")  # fmt: skip
+        if shots is not None:
+            slug = "".join(ch if ch.isalnum() else "-" for ch in name.lower()).strip("-")
+            page.screenshot(path=str(shots / f"projector-{slug}.png"))
+        if name == "Train (training)":
+            page.get_by_role("button", name="Stop", exact=True).click()
+            page.get_by_text("Training stopped").first.wait_for(timeout=400_000)
+    row("visible text under 18 px, worst page", f"{max(v[0] for v in pages.values()):.0%}", "0 %")
+    row("main area's width share, narrowest page", f"{min(v[1] for v in pages.values()):.0%}",
+        ">= 90 %")  # fmt: skip
+    row("labels cut off, all pages", f"{sum(v[2] for v in pages.values())}", "0")
+    ctx.close()
+
+    print(f"\n[stepper: convolution lesson, 1400×1000] {load()}")
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = ctx.new_page()
+    page.set_default_timeout(400_000)
+    page.goto(f"{server.url}/learn?lesson=conv", wait_until="commit")
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.get_by_text("row 0, column 0").first.wait_for(timeout=400_000)
+    idle(page, 1500)
+    steps = []
+    for k in range(1, 6 if "--quick" not in sys.argv else 3):
+        steps.append(page.evaluate(TIMED_EVENT, ["click", STEP_BUTTONS, f"row 0, column {k}"]))
+        idle(page, 300)
+    hovers = []
+    if page.locator(HOVER_CELL).count():
+        for r, c in ((3, 4), (5, 7), (3, 4), (5, 7), (10, 20), (3, 4)):
+            cell = f'[data-cell="{r},{c}"]'
+            hovers.append(page.evaluate(TIMED_EVENT, ["hover", [cell], f"row {r}, column {c}"]))
+    ok = [s for s in steps if s >= 0]
+    okh = [h for h in hovers if h >= 0]
+    step = statistics.median(ok) if ok else float("nan")
+    hover = statistics.median(okh) if okh else float("nan")
+    row("one step (Next) -> DOM shows the pixel, median",
+        f"{step:.0f} ms" if ok else "failed", "<= 50 ms",
+        "all: " + " ".join(f"{s:.0f}" for s in steps))  # fmt: skip
+    row("hover an output pixel -> its window shown, median",
+        f"{hover:.0f} ms" if okh else "n/a (no hover link)", "<= 50 ms",
+        "all: " + " ".join(f"{h:.0f}" for h in hovers))  # fmt: skip
+    ctx.close()
+    return {"pages": pages, "step": step, "hover": hover}
+
+
+def side_by_side(before: dict, after: dict) -> None:
+    """The two checkouts' figures in one table, with the targets."""
+    print(f"\n[before | after, side by side] {load()}")
+    print(f"  {'page (1024×768, ?present=1)':<28} {'text < 18 px':>17} {'main width':>15} "
+          f"{'labels cut':>12}")  # fmt: skip
+    for name in after["pages"]:
+        b, a = before["pages"].get(name, (float("nan"),) * 3), after["pages"][name]
+        print(f"  {name:<28} {b[0]:>7.0%} | {a[0]:<7.0%} {b[1]:>6.0%} | {a[1]:<6.0%} "
+              f"{b[2]:>4} | {a[2]:<4}")  # fmt: skip
+    print(f"  {'target':<28} {'0 %':>17} {'>= 90 %':>15} {'0':>12}")
+    for what, key in (("one step", "step"), ("hover an output pixel", "hover")):
+        row(f"{what}: before | after (median)",
+            f"{before[key]:.0f} | {after[key]:.0f} ms", "<= 50 ms")  # fmt: skip
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="fewer repeats (a smoke run)")
     ap.add_argument("--phase-s", type=float, default=20.0, help="seconds per watching phase")
     ap.add_argument("--keep", action="store_true", help="keep the temporary folder")
+    ap.add_argument(
+        "--room", action="store_true", help="only the projector and the stepper figures"
+    )
+    ap.add_argument("--shots", type=Path, help="save the projector screenshots in this folder")
+    ap.add_argument(
+        "--before",
+        type=Path,
+        help="with --room: also measure this checkout (git worktree add DIR <commit>), side by side",
+    )
     ap.add_argument(
         "--watch-only", action="store_true", help="skip the page switches and edits (quicker)"
     )
@@ -287,6 +486,23 @@ def main() -> int:
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            if args.shots:
+                args.shots.mkdir(parents=True, exist_ok=True)
+            if args.room:
+                after = room(browser, server, train_two_runs(base / "runs"), args.shots)
+                if args.before:
+                    server.close()
+                    print(f"\n== before: {args.before} ==")
+                    old = base / "before"
+                    old.mkdir()
+                    server = Server(old, repo=args.before.resolve())
+                    shots = args.shots / "before" if args.shots else None
+                    if shots:
+                        shots.mkdir(parents=True, exist_ok=True)
+                    runs = train_two_runs(old / "runs", repo=args.before.resolve())
+                    side_by_side(room(browser, server, runs, shots), after)
+                browser.close()
+                return 0
             ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = open_page(ctx, f"{server.url}/design")
             heading(page, "Design")
@@ -392,6 +608,7 @@ def main() -> int:
             page.get_by_role("button", name="Stop", exact=True).click()
             page.get_by_text("Training stopped").first.wait_for(timeout=400_000)
             rows = iter_rows(base / "runs")
+            room(browser, server, train_two_runs(base / "runs"), args.shots)  # after: own runs
             browser.close()
         # map wall time to the run's elapsed_s: the smallest lag seen on screen
         elapsed = dict(rows)

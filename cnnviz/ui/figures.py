@@ -4,8 +4,8 @@ Plotly's own toolbar carries a single button, *Download plot as a png*, at 2x sc
 (slide resolution), with a file name that says what the picture is:
 ``<subject>_<what>.png``, e.g. ``lecture-7-23_confusion-matrix.png``, where the
 subject is the open run's label (or the design's preset/name) and ``what`` is the
-chart's ``name``. In presenter mode, Inspect's figures (``presenter=True``) get
-projector-sized text like Design's and Train's.
+chart's ``name``. In presenter mode every figure is sized for the projector here, by
+``cnnviz.plots.presenter.figure`` (one Plotly template, every font at least 18 px).
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.plots import presenter as projector
 from cnnviz.plots.pictures import as_png
 from cnnviz.report import run_label
 from cnnviz.ui import state
 
 PNG_SCALE = 2  # slide resolution: a 700-pixel-wide chart saves as 1400 pixels
 SCREEN_LOSSY_OVER = 150_000  # bytes: a bigger, noisy picture goes to the browser as a JPEG
-PRESENTER_FONT = 18  # px, Inspect's figures in presenter mode (default Plotly text: 12)
 
 
 def slug(text: str) -> str:
@@ -68,23 +68,6 @@ def chart_config(
     return cfg
 
 
-def presenter_sized(fig: Any) -> Any:
-    """The figure with projector-sized text (used for Inspect's figures in presenter mode)."""
-    base = fig.layout.font.size or 12
-    if base >= PRESENTER_FONT:
-        return fig
-    k = PRESENTER_FONT / base
-    fig.update_layout(font_size=PRESENTER_FONT)
-    for a in fig.layout.annotations or ():
-        if a.font and a.font.size:
-            a.font.size = round(a.font.size * k)
-    if fig.layout.title and fig.layout.title.font and fig.layout.title.font.size:
-        fig.layout.title.font.size = round(fig.layout.title.font.size * k)
-    if fig.layout.height:
-        fig.update_layout(height=round(fig.layout.height * 1.2))
-    return fig
-
-
 def show(
     fig: Any,
     *,
@@ -98,15 +81,15 @@ def show(
     """``st.plotly_chart`` with a named 2x PNG download; returns what it returns (selections).
 
     ``name`` says what the chart is ('confusion-matrix'; default: the widget key); ``prefix`` overrides the
-    subject (a run shown in a list of runs); ``presenter=True`` enlarges the text
-    when presenter mode is on (figures that do not size themselves for it);
+    subject (a run shown in a list of runs); ``presenter`` is kept for old callers: in
+    presenter mode every figure gets the projector's template and text sizes;
     ``full_toolbar`` keeps Plotly's zoom and pan buttons beside the download.
     """
     name = name or str(kwargs.get("key") or "chart")
-    if presenter and state.teaching():
-        fig = presenter_sized(fig)
     # pictures travel as PNG (a big noisy one as JPEG), not as millions of JSON numbers
     as_png(fig, lossy_over=SCREEN_LOSSY_OVER)
+    if state.teaching():
+        fig = projector.figure(fig)  # a sized copy: the figure may be cached
     return st.plotly_chart(
         fig,
         config=chart_config(name, prefix=prefix, config=config, full_toolbar=full_toolbar),

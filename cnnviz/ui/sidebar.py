@@ -4,16 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.ui import state
+from cnnviz.ui import presenter, state
 from cnnviz.ui.text import plain
-
-_PRESENTER_CSS = """
-<style>
-/* Streamlit sizes its text in rem: a larger root scales body text and headings alike. */
-html { font-size: 20px; }
-[data-testid="stSidebar"] { font-size: 0.9rem; }
-</style>
-"""
 
 
 def render(page: object = None) -> None:
@@ -29,10 +21,10 @@ def render(page: object = None) -> None:
         st.toggle(
             "Presenter mode",
             key=state.TEACHING,
-            help="Bigger text and fewer controls, for a projector.",
+            help="Bigger text and fewer controls, for a projector: the sidebar folds away "
+            "(open it again with the arrow at the top left) and the pages are linked at the top.",
         )
-        if state.teaching():
-            st.markdown(_PRESENTER_CSS, unsafe_allow_html=True)
+        presenter.apply_page()
         spec = state.get_spec()
         n = len(spec.get("layers", []))
         shape = "×".join(str(d) for d in spec.get("input", []))

@@ -3,7 +3,13 @@ so) and on a trained run; stepping a convolution; the toy playground trains."""
 
 from __future__ import annotations
 
+import base64
+import json
+
+import numpy as np
 import pytest
+import torch
+import torch.nn.functional as F
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.design.presets import PRESETS
@@ -41,36 +47,50 @@ def _text(at: AppTest) -> str:
     return "\n".join(str(e.value) for kind in kinds for e in kind)
 
 
-def test_convolution_steps_and_sums_to_the_activation() -> None:
+def _stepper(at: AppTest) -> dict:
+    """The data the page sent to the in-page stepper (the component's JSON)."""
+    found = [e for e in at.get("bidi_component") if "stepper" in e.proto.id]
+    assert len(found) == 1, [e.proto.id for e in at.get("bidi_component")]
+    assert found[0].proto.component_name == "cnnviz_conv_stepper"
+    return json.loads(found[0].proto.json)
+
+
+def _f32(b64: str, *shape: int) -> torch.Tensor:
+    return torch.from_numpy(np.frombuffer(base64.b64decode(b64), dtype="<f4").copy()).reshape(shape)
+
+
+def test_convolution_steps_in_the_page_with_torchs_numbers() -> None:
+    """The page sends the input, the kernel and torch's output once; conv2d of what it sent
+    gives what it sent as the output (the page's JavaScript sums the same numbers)."""
     at = _learn("conv")
     text = _text(at)
     assert "random weights" in text
-    assert "row 0, column 0" in text and "✓ equals the captured activation" in text
     assert "H_out = W_out = ⌊(12 + 2·1 − 1·(3−1) − 1) / 2⌋ + 1 = ⌊5.5⌋ + 1 = 6" in text
-    at.button(key="learn.conv.pos.next").click().run()
-    assert "row 0, column 1" in _text(at)
-    at.button(key="learn.conv.pos.prev").click().run()
-    at.button(key="learn.conv.pos.prev").click().run()
-    assert "row 5, column 5" in _text(at)  # wraps to the last pixel of the 6×6 map
-    assert "✓ equals" in _text(at)
-    at.button(key="learn.conv.pos.toggle").click().run()  # Play: each timer tick is one rerun here
-    assert at.session_state["learn.conv.pos.play"] is True
-    assert "row 0, column 0" in _text(at)  # from the last pixel, wrapped round by ◀◀ above
-    at.run()
-    assert "row 0, column 1" in _text(at) and "✓ equals" in _text(at)
-    at.button(key="learn.conv.pos.toggle").click().run()  # Pause
-    assert at.session_state["learn.conv.pos.play"] is False
-    assert [c.key for c in at.get("plotly_chart")][:3] == [
-        "learn.conv.window",
-        "learn.conv.output",
-        "learn.conv.numbers",
-    ]
+    assert not at.get("plotly_chart")  # no figure per step any more: the page draws them
+    d = _stepper(at)
+    assert d["kind"] == "conv" and d["stride"] == [2, 2] and d["padding"] == [1, 1]
+    c, (h, w), (kh, kw) = len(d["in_channels"]), d["in_size"], d["kernel_size"]
+    assert (c, h, w, kh, kw) == (1, 12, 12, 3, 3) and d["out_size"] == [6, 6]
+    x, k = _f32(d["input"], 1, c, h, w), _f32(d["kernel"], 1, c, kh, kw)
+    ours = F.conv2d(x, k, torch.tensor([d["bias"]]), d["stride"], d["padding"], d["dilation"])
+    out = _f32(d["output"], 6, 6)
+    torch.testing.assert_close(ours[0, 0], out, rtol=1e-5, atol=1e-5)
+    assert d["has_bias"] and d["pos"] == 0 and not d["big"]
+    at.slider(key="learn.conv.channel").set_value(2).run()  # another filter: new numbers
+    d2 = _stepper(at)
+    assert d2["channel"] == 2 and d2["kernel"] != d["kernel"] and d2["id"] != d["id"]
 
 
 def test_max_pool_step_and_mult_adds_saved() -> None:
     at = _learn("pool")
     text = _text(at)
-    assert "✓ equals torch's output" in text and "fewer" in text and "Linear(27, 8)" in text
+    assert "fewer" in text and "Linear(27, 8)" in text
+    d = _stepper(at)
+    (h, w), (ho, wo) = d["in_size"], d["out_size"]
+    x = _f32(d["input"], 1, 1, h, w)
+    pooled = F.max_pool2d(x, d["kernel_size"], d["stride"], d["padding"], d["dilation"])
+    assert d["kind"] == "pool" and (ho, wo) == (3, 3)
+    torch.testing.assert_close(pooled[0, 0], _f32(d["output"], ho, wo))
 
 
 def test_linear_or_not_verdicts() -> None:

@@ -1,4 +1,7 @@
-"""Lesson 1: a convolution, step by step, on a Conv2d layer of the student's network."""
+"""Lesson 1: a convolution, step by step, on a Conv2d layer of the student's network.
+
+The steps run in the page (``cnnviz.ui.learn.stepper``): the server computes once.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +9,7 @@ import streamlit as st
 from torch import nn
 
 from cnnviz.inspect.capture import layer_module
-from cnnviz.learn.steps import conv_step
-from cnnviz.plots.learn.conv import MAX_PANELS, numbers_figure, output_figure, window_figure
-from cnnviz.ui.figures import show
+from cnnviz.plots.learn.conv import MAX_PANELS
 from cnnviz.ui.learn import stepper
 from cnnviz.ui.learn.network import (
     Net,
@@ -20,12 +21,6 @@ from cnnviz.ui.learn.network import (
 )
 
 P = "learn.conv."
-POS = P + "pos"
-
-
-def _pad(conv: nn.Conv2d) -> int:
-    rev = conv._reversed_padding_repeated_twice
-    return int(max(rev)) if rev else 0
 
 
 def conv_lesson(net: Net) -> None:
@@ -44,82 +39,17 @@ def conv_lesson(net: Net) -> None:
     image = index_slider(c1, "Image", len(x), P + "image", images.source)
     channel = index_slider(c2, "Output channel (filter)", conv.out_channels, P + "channel")
     inp, out = (t[0] for t in layer_io(net, x, image, index))  # (C_in, H, W), (C_out, H_out, W_out)
-    h_out, w_out = out.shape[-2:]
-    run_every = stepper.TICK_S if stepper.playing(POS) else None
-    st.fragment(run_every=run_every)(_view)(net, index, inp, out, channel)
-
-
-def _view(net: Net, index: str, inp, out, channel: int) -> None:
-    conv: nn.Conv2d = layer_module(net.model, index)
-    h_out, w_out = out.shape[-2:]
-    if stepper.playing(POS) and stepper.tick(POS, h_out, w_out):
-        st.rerun(scope="app")  # the last pixel: stop the timer
-    stepper.controls(POS, h_out, w_out)
-    row, col = stepper.position(POS, h_out, w_out)
-    step = conv_step(conv, inp, channel, row, col)
-    left, right = st.columns([3, 2])
-    with left:
-        show(
-            window_figure(
-                inp.numpy(), step.in_channels, step.rows, step.cols, pad=_pad(conv), height=260
-            ),
-            key=P + "window",
-            config={"displayModeBar": False},
-        )
-    with right:
-        event = show(
-            output_figure(
-                out[channel].numpy(), row, col, title=f"output channel {channel}", height=260
-            ),
-            key=P + "output",
-            on_select="rerun",
-            selection_mode="points",
-            config={"displayModeBar": False},
-        )
-        if stepper.clicked(event, POS, w_out):
-            st.rerun()
-    shown = step.in_channels
-    which = 0
-    if len(shown) > 1:
-        which = (
-            st.segmented_control(
-                "Numbers of input channel",
-                list(range(len(shown))),
-                format_func=lambda k: str(shown[k]),
-                default=0,
-                key=P + "in_channel",
-            )
-            or 0
-        )
-    first = int(which)
-    show(
-        numbers_figure(
-            [
-                (f"window (channel {shown[first]})", step.window[first].numpy()),
-                ("× kernel", step.kernel[first].numpy()),
-                ("= products", step.products[first].numpy()),
-            ],
-            height=200,
-        ),
-        key=P + "numbers",
-        config={"displayModeBar": False},
-    )
-    sums = " + ".join(f"{float(s):.3f}" for s in step.channel_sums[:8])
-    more = f" + … ({len(step.channel_sums) - 8} more)" if len(step.channel_sums) > 8 else ""
-    bias = f" + bias {step.bias:.3f}" if conv.bias is not None else " (no bias)"
-    ok = "✓ equals" if step.matches else "✗ differs from"
-    st.markdown(
-        f"Sum per input channel: {sums}{more}{bias} = **{step.total:.4f}** — {ok} the captured "
-        f"activation **{step.reference:.4f}** at output channel {channel}, row {row}, column {col}."
-    )
-    if len(step.in_channels) > MAX_PANELS:
+    # stepping, playing and hovering happen in the page: the numbers go there once
+    stepper.show(stepper.conv_data(conv, inp, out, channel), key=P + "stepper")
+    if conv.in_channels // conv.groups > MAX_PANELS:
         st.caption(
-            f"The first {MAX_PANELS} of {len(step.in_channels)} input channels are drawn; all are summed."
+            f"The first {MAX_PANELS} of {conv.in_channels // conv.groups} input channels are "
+            "drawn; all are summed."
         )
     if conv.groups > 1:
         st.caption(
-            f"groups={conv.groups}: this filter (group {step.group}) sees input channels "
-            f"{step.in_channels[0]}–{step.in_channels[-1]} only."
+            f"groups={conv.groups}: each filter sees the input channels of its own group only "
+            f"({conv.in_channels // conv.groups} of {conv.in_channels})."
         )
     row_info = layer_row(net, index)
     pad = conv.padding if isinstance(conv.padding, str) else conv.padding[0]

@@ -7,9 +7,7 @@ from torch import nn
 
 from cnnviz.design.shapes import format_count
 from cnnviz.inspect.capture import layer_module
-from cnnviz.learn.steps import pool_ops_saved, pool_step
-from cnnviz.plots.learn.conv import numbers_figure, output_figure, window_figure
-from cnnviz.ui.figures import show
+from cnnviz.learn.steps import pool_ops_saved
 from cnnviz.ui.learn import stepper
 from cnnviz.ui.learn.network import (
     Net,
@@ -21,7 +19,6 @@ from cnnviz.ui.learn.network import (
 )
 
 P = "learn.pool."
-POS = P + "pos"
 
 
 def pool_lesson(net: Net) -> None:
@@ -39,53 +36,9 @@ def pool_lesson(net: Net) -> None:
     inp, out = (t[0] for t in layer_io(net, x, image, index))
     busiest = int(inp.flatten(1).std(1).argmax())  # a channel with something in it
     channel = index_slider(c2, "Channel", inp.shape[0], P + "channel", default=busiest)
-    h_out, w_out = out.shape[-2:]
-    st.fragment(run_every=stepper.TICK_S if stepper.playing(POS) else None)(_view)(
-        net, index, inp, out, channel
-    )
-
-
-def _view(net: Net, index: str, inp, out, channel: int) -> None:
     pool: nn.MaxPool2d = layer_module(net.model, index)
-    h_out, w_out = out.shape[-2:]
-    if stepper.playing(POS) and stepper.tick(POS, h_out, w_out):
-        st.rerun(scope="app")  # the last pixel: stop the timer
-    stepper.controls(POS, h_out, w_out)
-    row, col = stepper.position(POS, h_out, w_out)
-    step = pool_step(pool, inp, channel, row, col)
-    left, mid, right = st.columns([2, 1, 2])
-    pad = pool.padding if isinstance(pool.padding, int) else max(pool.padding)
-    with left:
-        show(
-            window_figure(
-                inp.numpy(), (channel,), step.rows, step.cols, pad=pad, pick=step.pick, height=260
-            ),
-            key=P + "window",
-            config={"displayModeBar": False},
-        )
-    with mid:
-        show(
-            numbers_figure([("window", step.window.numpy())], pick=step.pick, height=200),
-            key=P + "numbers",
-            config={"displayModeBar": False},
-        )
-    with right:
-        event = show(
-            output_figure(
-                out[channel].numpy(), row, col, title=f"output channel {channel}", height=260
-            ),
-            key=P + "output",
-            on_select="rerun",
-            selection_mode="points",
-            config={"displayModeBar": False},
-        )
-        if stepper.clicked(event, POS, w_out):
-            st.rerun()
-    ok = "✓ equals" if step.matches else "✗ differs from"
-    st.markdown(
-        f"max of the window = **{step.value:.4f}** (row {step.rows[step.pick[0]]}, column "
-        f"{step.cols[step.pick[1]]}) — {ok} torch's output **{step.reference:.4f}**."
-    )
+    # stepping, playing and hovering happen in the page: the numbers go there once
+    stepper.show(stepper.pool_data(pool, inp, out, channel), key=P + "stepper")
     row_info = layer_row(net, index)
     note = f" {row_info['note']}." if row_info.get("note") else ""
     st.markdown(
@@ -93,7 +46,7 @@ def _view(net: Net, index: str, inp, out, channel: int) -> None:
         + "; ".join(f"`{f}`" for f in row_info.get("formula", [])[:2])
         + note
     )
-    saved = pool_ops_saved(net.spec, int(index)) if "." not in index else None
+    saved = pool_ops_saved(net.spec, index)
     if saved is not None:
         after, before, name = saved
         st.markdown(
