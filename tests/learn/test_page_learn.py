@@ -177,5 +177,12 @@ def test_the_convolution_lesson_steps_through_a_conv_inside_a_block() -> None:
     picker.set_value("1.1").run()
     assert not at.exception, at.exception
     text = _text(at)
-    assert "✓ equals the captured activation" in text  # the window × kernel + bias, inside a skip
     assert "H_out = W_out = ⌊(8 + 2·1 − 1·(3−1) − 1) / 2⌋ + 1" in text
+    # the stepper gets the inner Conv2d's input (after the block's ReLU) and torch's output
+    d = _stepper(at)
+    c, (h, w), (kh, kw) = len(d["in_channels"]), d["in_size"], d["kernel_size"]
+    assert (c, h, w, kh, kw) == (2, 8, 8, 3, 3) and d["out_size"] == [4, 4]
+    x, k = _f32(d["input"], 1, c, h, w), _f32(d["kernel"], 1, c, kh, kw)
+    assert float(x.min()) >= 0  # the ReLU before it in the block
+    ours = F.conv2d(x, k, torch.tensor([d["bias"]]), d["stride"], d["padding"], d["dilation"])
+    torch.testing.assert_close(ours[0, 0], _f32(d["output"], 4, 4), rtol=1e-5, atol=1e-5)

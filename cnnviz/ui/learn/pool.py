@@ -46,7 +46,7 @@ def pool_lesson(net: Net) -> None:
         + "; ".join(f"`{f}`" for f in row_info.get("formula", [])[:2])
         + note
     )
-    saved = pool_ops_saved(net.spec, index)
+    saved = pool_ops_saved(net.spec, int(index)) if "." not in index else None
     if saved is not None:
         after, before, name = saved
         st.markdown(
