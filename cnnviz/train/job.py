@@ -29,17 +29,16 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
-from torch import nn
-
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.control import Control
-from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.eta import Eta
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted, Outcome
 from cnnviz.train.ids import new_job_id
 from cnnviz.train.store import RunWriter
 
 if TYPE_CHECKING:
+    from torch import nn
+
     from cnnviz.data.bundle import DataBundle
 
 
@@ -145,6 +144,8 @@ class Job:
         self.config = config.validated()
         self.dataset = str(getattr(bundle, "name", ""))
         self.classes = [str(c) for c in getattr(bundle, "classes", ())]
+        from cnnviz.train.engine import build_seeded  # torch: not for the pages that import Job
+
         self.model = (
             model if model is not None else build_seeded(self.spec, config.seed)
         )  # SpecError here
@@ -178,6 +179,8 @@ class Job:
         if self.nice:
             lower_priority(self.nice)
         try:
+            from cnnviz.train.engine import fit
+
             for ev in fit(
                 self.model, self._bundle, self.config, control=self.control, writer=self.writer
             ):

@@ -154,7 +154,7 @@ def _loader(name: str, info: Any, n_train: int, n_test: int) -> str:
 
 def training_script(run: Any) -> str:
     """The run (a ``cnnviz.train.store.Run``) as a runnable ``train.py``."""
-    from cnnviz.data.registry import DATASETS
+    from cnnviz.data.catalog import DATASETS
 
     cfg = TrainConfig.from_dict(run.train_config)
     ds = run.dataset

@@ -8,9 +8,10 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz.data import registry as D
 from cnnviz.data import pipeline
-from cnnviz.data.shapes_set import SHAPE_CLASSES, make_shapes
+from cnnviz.data import registry as D
+from cnnviz.data.catalog import SHAPE_CLASSES
+from cnnviz.data.shapes_set import make_shapes
 
 
 @pytest.fixture(autouse=True)

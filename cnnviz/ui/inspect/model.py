@@ -33,7 +33,7 @@ import streamlit as st
 from torch import nn
 
 from cnnviz.data.cache import SharedCache
-from cnnviz.data.registry import DATASETS
+from cnnviz.data.catalog import DATASETS
 from cnnviz.train.run_checks import RunStatus
 from cnnviz.train.store import BEST_WEIGHTS, WEIGHTS_DAMAGED, RunError, RunInfo
 from cnnviz.ui import state

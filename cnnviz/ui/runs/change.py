@@ -24,7 +24,7 @@ _OPENED = "runs.change.opened"  # job ids whose comparison was opened already
 
 def load_for_change(run: Any) -> None:
     """``run``: a ``cnnviz.train.store.Run`` (or compare's ``RunData``: .id, .spec, .train, .dataset)."""
-    from cnnviz.data.registry import DATASETS
+    from cnnviz.data.catalog import DATASETS
 
     spec = run.spec
     train = dict(getattr(run, "train", None) or run.train_config)
