@@ -19,6 +19,7 @@ The machine is shared: the load average (os.getloadavg) is printed with every fi
 repeat the run when it is high.
 
     python3 bench/browser.py [--quick] [--phase-s 20] [--keep]
+    python3 bench/browser.py --cold-only [--dwell-s 5] [--repo DIR]   # cold start and first Train
 """
 
 from __future__ import annotations
@@ -128,13 +129,14 @@ def descendants(pid: int) -> list[int]:
 
 
 class Server:
-    def __init__(self, base: Path) -> None:
+    def __init__(self, base: Path, repo: Path = REPO) -> None:
         self.base = base
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = dict(os.environ)
         env["CNNVIZ_RUNS_DIR"] = str(base / "runs")
         env["CNNVIZ_DATA_DIR"] = str(base / "data")
+        env["PYTHONPATH"] = str(repo)  # the served checkout's cnnviz, not another on the path
         self.log = open(base / "streamlit.log", "wb")  # noqa: SIM115
         cmd = [
             sys.executable, "-m", "streamlit", "run", "app.py",
@@ -143,7 +145,7 @@ class Server:
         ]  # fmt: skip
         self.t0 = time.monotonic()
         self.proc = subprocess.Popen(
-            cmd, cwd=REPO, env=env, stdout=self.log, stderr=subprocess.STDOUT
+            cmd, cwd=repo, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
         deadline = self.t0 + 180
         while not _healthy(self.url):
@@ -274,6 +276,17 @@ def main() -> int:
     ap.add_argument(
         "--watch-only", action="store_true", help="skip the page switches and edits (quicker)"
     )
+    ap.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold start and the first switch to Train, then stop",
+    )
+    ap.add_argument(
+        "--dwell-s", type=float, default=0.0, help="seconds on Design before the first switch"
+    )
+    ap.add_argument(
+        "--repo", type=Path, default=REPO, help="the checkout to serve (an older one, to compare)"
+    )
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing (apt install chromium)")
@@ -283,7 +296,7 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
     rounds = 1 if args.quick else 3
     print(f"cnnviz browser bench · {os.cpu_count()} CPUs · {load()} · {time.strftime('%H:%M:%S')}")
-    server = Server(base)
+    server = Server(base, args.repo.resolve())
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -294,7 +307,13 @@ def main() -> int:
             settle(page, 0, quiet_ms=300)
             cold = time.monotonic() - server.t0
             print(f"\n[startup] {load()}")
-            row("cold start -> first Design page", f"{cold:.1f} s", "-")
+            row("cold start -> first Design page", f"{cold:.1f} s", "<= 3 s", str(args.repo))
+            if args.cold_only:
+                page.wait_for_timeout(args.dwell_s * 1000)
+                took = switch(page, "Train")
+                row(f"first switch to Train ({args.dwell_s:g} s on Design)", f"{took:.2f} s",
+                    "<= 2 s", load())  # fmt: skip
+                return 0
 
             switches: dict[str, list[float]] = {p: [] for p in PAGES}
             first_train = None
