@@ -15,10 +15,14 @@ import importlib
 import logging
 import os
 import threading
+import time
 
 log = logging.getLogger(__name__)
 
 THREAD = "cnnviz-warm-up"
+# the page's last messages and the browser's requests go out first: importing torch holds
+# the interpreter in stretches (up to ~0.3 s measured on a loaded 2-core machine)
+DELAY_S = 1.0
 # what views/train.py imports (tests/test_quick_start.py keeps the two in step)
 TRAIN_MODULES = (
     "torch",
@@ -59,6 +63,7 @@ def start() -> threading.Thread | None:
 
 
 def _warm() -> None:
+    time.sleep(DELAY_S)
     for name in TRAIN_MODULES:
         try:
             importlib.import_module(name)
