@@ -9,9 +9,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.ui import presenter, sidebar, state
+from cnnviz.ui import presenter, sidebar, state, warm
 from cnnviz.ui.classroom import gate
-from cnnviz.ui.train import data as train_data
 
 # a local icon: a Material icon as favicon makes every browser fetch it from fonts.gstatic.com
 ICON = Path(__file__).parent / "assets" / "icon.png"
@@ -28,7 +27,6 @@ def _home() -> None:
 
 
 state.init()
-train_data.warm_up()  # the default images load in the background while Design is open
 gate.require_person()  # a class server: join (or unlock the teacher's view) first
 page = st.navigation(
     [
@@ -52,4 +50,7 @@ page = st.navigation(
 )
 state.sync_url()
 sidebar.render(page)
-page.run()
+try:
+    page.run()
+finally:  # the first page is drawn: torch, the Train page and its images load in the background
+    warm.start()

@@ -28,6 +28,7 @@ The machine is shared: the load average (os.getloadavg) is printed with every fi
 repeat the run when it is high.
 
     python3 bench/browser.py [--quick] [--phase-s 20] [--keep] [--room [--before DIR]] [--shots DIR]
+    python3 bench/browser.py --cold-only [--dwell-s 5] [--repo DIR]   # cold start and first Train
 """
 
 from __future__ import annotations
@@ -145,6 +146,7 @@ class Server:
         env = dict(os.environ)
         env["CNNVIZ_RUNS_DIR"] = str(base / "runs")
         env["CNNVIZ_DATA_DIR"] = str(base / "data")
+        env["PYTHONPATH"] = str(repo)  # the served checkout's cnnviz, not another on the path
         self.log = open(base / "streamlit.log", "wb")  # noqa: SIM115
         cmd = [
             sys.executable, "-m", "streamlit", "run", "app.py",
@@ -473,6 +475,17 @@ def main() -> int:
     ap.add_argument(
         "--watch-only", action="store_true", help="skip the page switches and edits (quicker)"
     )
+    ap.add_argument(
+        "--cold-only",
+        action="store_true",
+        help="only the cold start and the first switch to Train, then stop",
+    )
+    ap.add_argument(
+        "--dwell-s", type=float, default=0.0, help="seconds on Design before the first switch"
+    )
+    ap.add_argument(
+        "--repo", type=Path, default=REPO, help="the checkout to serve (an older one, to compare)"
+    )
     args = ap.parse_args()
     if not Path(CHROMIUM).exists():
         print(f"{CHROMIUM} is missing (apt install chromium)")
@@ -482,7 +495,7 @@ def main() -> int:
     base = Path(tempfile.mkdtemp(prefix="cnnviz-bench-"))
     rounds = 1 if args.quick else 3
     print(f"cnnviz browser bench · {os.cpu_count()} CPUs · {load()} · {time.strftime('%H:%M:%S')}")
-    server = Server(base)
+    server = Server(base, args.repo.resolve())
     try:
         with sync_playwright() as pw:
             browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -510,7 +523,13 @@ def main() -> int:
             settle(page, 0, quiet_ms=300)
             cold = time.monotonic() - server.t0
             print(f"\n[startup] {load()}")
-            row("cold start -> first Design page", f"{cold:.1f} s", "-")
+            row("cold start -> first Design page", f"{cold:.1f} s", "<= 3 s", str(args.repo))
+            if args.cold_only:
+                page.wait_for_timeout(args.dwell_s * 1000)
+                took = switch(page, "Train")
+                row(f"first switch to Train ({args.dwell_s:g} s on Design)", f"{took:.2f} s",
+                    "<= 2 s", load())  # fmt: skip
+                return 0
 
             switches: dict[str, list[float]] = {p: [] for p in PAGES}
             first_train = None

@@ -126,9 +126,10 @@ def config_from_args(args: argparse.Namespace, defaults: dict) -> Any:
 
 
 def load_data(args: argparse.Namespace, spec: dict, dataset: str, seed: int) -> Any:
+    from cnnviz.data.catalog import DATASETS
     from cnnviz.data.errors import DatasetUnavailable
     from cnnviz.data.kinds import Source
-    from cnnviz.data.registry import DATASETS, load_dataset
+    from cnnviz.data.registry import load_dataset
 
     info = DATASETS.get(dataset)
     if info is None:

@@ -18,18 +18,7 @@ from collections.abc import Callable
 import torch
 from torch import Tensor
 
-SHAPE_CLASSES: tuple[str, ...] = (
-    "circle",
-    "square",
-    "triangle",
-    "cross",
-    "star",
-    "ring",
-    "hexagon",
-    "heart",
-    "crescent",
-    "arrow",
-)
+from cnnviz.data.catalog import SHAPE_CLASSES
 
 _CHUNK_PIXELS = 1 << 20  # pixels per drawing step (256 images at 64×64): temporaries stay in cache
 

@@ -16,35 +16,13 @@ uint8, one byte per coordinate: ``to_uint8`` maps ``[-LIMIT, LIMIT]`` onto 0..25
 from __future__ import annotations
 
 import math
-from enum import StrEnum
 
 import torch
 from torch import Tensor
 
+from cnnviz.data.catalog import ToyKind
+
 LIMIT = 1.5  # points lie in [-LIMIT, LIMIT]² (clamped there when stored as uint8)
-TOY_CLASSES = ("orange", "blue")  # the Playground's colours: class 0, class 1
-
-
-class ToyKind(StrEnum):
-    BLOBS = "blobs"
-    XOR = "xor"
-    CIRCLES = "circles"
-    SPIRAL = "spiral"
-
-
-TOY_TITLES: dict[ToyKind, str] = {
-    ToyKind.BLOBS: "Two blobs",
-    ToyKind.XOR: "XOR",
-    ToyKind.CIRCLES: "Circles",
-    ToyKind.SPIRAL: "Spiral",
-}
-
-TOY_WORDS: dict[ToyKind, str] = {
-    ToyKind.BLOBS: "Two clouds of points: one straight line separates them (a linear problem).",
-    ToyKind.XOR: "Opposite quadrants share a class: no straight line separates them.",
-    ToyKind.CIRCLES: "A disc inside a ring: no straight line separates them.",
-    ToyKind.SPIRAL: "Two interleaved spiral arms: needs a boundary bent many times.",
-}
 
 
 def make_toy(
@@ -96,10 +74,6 @@ def from_uint8(x: Tensor) -> Tensor:
 
 __all__ = [
     "LIMIT",
-    "TOY_CLASSES",
-    "TOY_TITLES",
-    "TOY_WORDS",
-    "ToyKind",
     "from_uint8",
     "make_toy",
     "to_uint8",

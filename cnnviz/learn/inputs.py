@@ -27,8 +27,9 @@ class Images:
 def lesson_images(
     input_shape: list[int] | tuple[int, ...], dataset: str = "", n: int = 8, seed: int = 0
 ) -> Images:
-    from cnnviz.data.registry import DATASETS, is_downloaded, load_dataset
-    from cnnviz.data.shapes_set import SHAPE_CLASSES, make_shapes
+    from cnnviz.data.catalog import DATASETS, SHAPE_CLASSES
+    from cnnviz.data.registry import is_downloaded, load_dataset
+    from cnnviz.data.shapes_set import make_shapes
 
     shape = [int(d) for d in input_shape]
     info = DATASETS.get(dataset)

@@ -22,7 +22,7 @@ def run_label(run_id: str) -> str:
 
 def default_presentation(run: Any) -> Presentation:
     """The six sections with empty texts, titled after the run's network and dataset."""
-    from cnnviz.data.registry import DATASETS
+    from cnnviz.data.catalog import DATASETS
 
     name = str(run.dataset.get("name") or "")
     info = DATASETS.get(name)

@@ -83,9 +83,10 @@ def _pct(v: Any) -> str:
 
 def _load_data(run: Any) -> tuple[Any, str]:
     """(DataBundle or None, why not) for the run's dataset at its size and channels."""
+    from cnnviz.data.catalog import DATASETS
     from cnnviz.data.errors import DatasetUnavailable
     from cnnviz.data.kinds import Source
-    from cnnviz.data.registry import DATASETS, load_dataset
+    from cnnviz.data.registry import load_dataset
 
     ds = run.dataset
     name = str(ds.get("name") or "")
@@ -115,7 +116,7 @@ def _load_data(run: Any) -> tuple[Any, str]:
 
 
 def _overview(run: Any, rows: list[dict], headline: str) -> tuple[Block, ...]:
-    from cnnviz.data.registry import DATASETS
+    from cnnviz.data.catalog import DATASETS
     from cnnviz.design.shapes import totals
     from cnnviz.plots.design.diagram import design_figure
 

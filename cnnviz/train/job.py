@@ -27,19 +27,20 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
-
-from torch import nn
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.settings.env import idle_stop_reason
 from cnnviz.train.control import Control
-from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.eta import Eta
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 from cnnviz.train.ids import new_job_id
 from cnnviz.train.request import TrainRequest
 from cnnviz.train.status import Status
 from cnnviz.train.store import RunWriter
+
+if TYPE_CHECKING:
+    from torch import nn
+
 
 
 class Busy(RuntimeError):
@@ -134,6 +135,8 @@ class Job:
         bundle = request.data
         self.dataset = request.dataset
         self.classes = [str(c) for c in getattr(bundle, "classes", ())]
+        from cnnviz.train.engine import build_seeded  # torch: not for the pages that import Job
+
         self.model: nn.Module = (
             request.model
             if request.model is not None
@@ -169,6 +172,8 @@ class Job:
         if self.nice:
             lower_priority(self.nice)
         try:
+            from cnnviz.train.engine import fit
+
             for ev in fit(
                 self.model, self._bundle, self.config, control=self.control, writer=self.writer
             ):

@@ -49,13 +49,17 @@ def _net_class(spec: dict) -> str:
 
 
 def _shapes_source() -> str:
-    from cnnviz.data import shapes_set
+    from cnnviz.data import catalog, shapes_set
 
     src = inspect.getsource(shapes_set)
     drop = ("from __future__ import annotations", "import math", "import torch")
     lines = []
     for line in src.splitlines():
         if line.startswith(drop) or line.startswith("from torch import Tensor"):
+            continue
+        if line.startswith("from cnnviz.data.catalog import "):  # the facts, written out
+            names = line.split(" import ", 1)[1].split(", ")
+            lines += [f"{n} = {getattr(catalog, n)!r}" for n in names]
             continue
         lines.append(line)
     text = "\n".join(lines)
@@ -154,7 +158,7 @@ def _loader(name: str, info: Any, n_train: int, n_test: int) -> str:
 
 def training_script(run: Any) -> str:
     """The run (a ``cnnviz.train.store.Run``) as a runnable ``train.py``."""
-    from cnnviz.data.registry import DATASETS
+    from cnnviz.data.catalog import DATASETS
 
     cfg = TrainConfig.from_dict(run.train_config)
     ds = run.dataset

@@ -8,9 +8,11 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from cnnviz.data import registry as D
+from cnnviz.data import catalog as C
 from cnnviz.data import pipeline
-from cnnviz.data.shapes_set import SHAPE_CLASSES, make_shapes
+from cnnviz.data import registry as D
+from cnnviz.data.catalog import SHAPE_CLASSES
+from cnnviz.data.shapes_set import make_shapes
 
 
 @pytest.fixture(autouse=True)
@@ -21,10 +23,10 @@ def _fresh_cache():
 
 
 def test_registry_facts():
-    assert D.DEFAULT_DATASET == "shapes"
+    assert C.DEFAULT_DATASET == "shapes"
     images = {"shapes", "mnist", "fashionmnist", "kmnist", "cifar10"}
-    assert set(D.DATASETS) == images | {"blobs", "xor", "circles", "spiral"}
-    for name, info in D.DATASETS.items():
+    assert set(C.DATASETS) == images | {"blobs", "xor", "circles", "spiral"}
+    for name, info in C.DATASETS.items():
         assert info.name == name
         if name not in images:  # toy 2-D points: two classes, a flat [2] input
             assert info.features == 2 and info.item_shape == [2] and len(info.classes) == 2
@@ -32,9 +34,9 @@ def test_registry_facts():
         assert len(info.classes) == 10  # every preset's last Linear(…, 10) fits every set
         assert info.sizes[0] == info.size[0]
         assert info.channels in (1, 3)
-    assert D.DATASETS["shapes"].sizes == (64, 32, 28)
-    assert D.DATASETS["shapes"].source is D.Source.BUILTIN
-    assert D.DATASETS["cifar10"].size == (32, 32)
+    assert C.DATASETS["shapes"].sizes == (64, 32, 28)
+    assert C.DATASETS["shapes"].source is D.Source.BUILTIN
+    assert C.DATASETS["cifar10"].size == (32, 32)
 
 
 def test_default_data_dir(monkeypatch):

@@ -17,6 +17,7 @@ import pytest
 import torch
 from PIL import Image
 
+from cnnviz.data import catalog as C
 from cnnviz.data import registry as D
 from cnnviz.data import errors
 from cnnviz.data import folders
@@ -72,7 +73,7 @@ def test_mnist_family_from_idx_files(tmp_path, name, folder):
     assert np.array_equal(b.train_x[:, 0].numpy(), arrays["train_x"])
     assert b.train_y.tolist() == arrays["train_y"].tolist()
     assert b.test_y.tolist() == arrays["test_y"].tolist()
-    assert b.classes == D.DATASETS[name].classes
+    assert b.classes == C.DATASETS[name].classes
 
 
 def test_mnist_gz_copies_are_unpacked_and_resizing_works(tmp_path):
@@ -128,7 +129,7 @@ def _write_cifar(root: Path, monkeypatch) -> dict[str, np.ndarray]:
     test = rng.integers(0, 256, (3, 3072), dtype=np.uint8)
     (base / "test_batch").write_bytes(pickle.dumps({"data": test, "labels": [9, 8, 7]}))
     meta = base / "batches.meta"
-    meta.write_bytes(pickle.dumps({"label_names": list(D.DATASETS["cifar10"].classes)}))
+    meta.write_bytes(pickle.dumps({"label_names": list(C.DATASETS["cifar10"].classes)}))
     # torchvision checks each batch's md5 against the real files: point it at ours
     monkeypatch.setattr(tvd.CIFAR10, "train_list", train_list)
     monkeypatch.setattr(
@@ -313,7 +314,7 @@ def test_load_dataset_folder_by_name(tmp_path):
     root = _make_folder(tmp_path / "pets")
     b = D.load_dataset("folder", data_dir=root, size=8, channels=1)
     assert b.classes == ("cats", "dogs") and b.shape == (1, 8, 8) and b.skipped == 1
-    assert D.FOLDER_INFO.source is D.Source.FOLDER and "folder" not in D.DATASETS
+    assert C.FOLDER_INFO.source is D.Source.FOLDER and "folder" not in C.DATASETS
     with pytest.raises(ValueError, match="their folder"):
         D.load_dataset("folder")
     with pytest.raises(ValueError, match="between 4 and 256"):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnviz.data.pipeline import Normalization, fit_normalization
+from cnnviz.data.catalog import DATASETS, ToyKind
 from cnnviz.data.kinds import NormKind
-from cnnviz.data.registry import DATASETS, load_dataset
-from cnnviz.data.toy import LIMIT, ToyKind, from_uint8, make_toy, to_uint8
+from cnnviz.data.pipeline import Normalization, fit_normalization
+from cnnviz.data.registry import load_dataset
+from cnnviz.data.toy import LIMIT, from_uint8, make_toy, to_uint8
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.prepared import prepare
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from cnnviz.data.registry import DATASETS, DEFAULT_DATASET
+from cnnviz.data.catalog import DATASETS, DEFAULT_DATASET
 from cnnviz.design.build import build_model
 from cnnviz.design.presets import DEFAULT_PRESET, PRESETS
 from cnnviz.design.shapes import summarize, totals

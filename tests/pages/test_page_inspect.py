@@ -140,7 +140,8 @@ def test_the_chosen_test_image_survives_a_page_switch_and_a_refresh(runs_dir: Pa
 
 
 def test_choose_a_test_image_by_index_class_and_random(runs_dir: Path):
-    from cnnviz.data.registry import DATASETS, load_dataset
+    from cnnviz.data.catalog import DATASETS
+    from cnnviz.data.registry import load_dataset
 
     classes = DATASETS["shapes"].classes
     y = load_dataset("shapes", size=28, channels=1, n_train=1, n_test=N_TEST).test_y
@@ -212,7 +213,7 @@ def test_filters_and_gradcam_tabs(runs_dir: Path):
     _open_tab(at, "Where it looks")
     assert any("Grad-CAM" in c.value for c in at.caption)
     # class names and layers numbered from 1, as on Design (the last Conv2d is layer 1 here)
-    from cnnviz.data.registry import DATASETS
+    from cnnviz.data.catalog import DATASETS
 
     note = next(c.value for c in at.caption if c.value.startswith("Grad-CAM:"))
     assert "at layer 1 (Conv2d)" in note and "class " not in note

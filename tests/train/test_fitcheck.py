@@ -81,7 +81,7 @@ def test_a_shape_error_inside_the_network_is_reported_without_a_fix():
 
 
 def test_dataset_info_works_as_well_as_a_bundle():
-    from cnnviz.data.registry import DATASETS
+    from cnnviz.data.catalog import DATASETS
 
     problems = check_fit(PRESETS["lecture-7-23"].spec, DATASETS["mnist"])
     assert problems[0].fix == {"set_input": [1, 28, 28]}

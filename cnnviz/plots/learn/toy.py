@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.data.toy import LIMIT, TOY_CLASSES
+from cnnviz.data.catalog import TOY_CLASSES
+from cnnviz.data.toy import LIMIT
 
 CLASS_COLORS = ("#f59322", "#0877bd")  # orange (class 0), blue (class 1): the Playground's
 REGION_SCALE = [[0.0, "#f8c48a"], [0.5, "#f7f7f7"], [1.0, "#8cc0e4"]]

@@ -42,8 +42,9 @@ def fingerprint(bundle: DataBundle) -> tuple[int, int, int, int]:
 
 def recipe(bundle: DataBundle) -> dict | None:
     """How a worker can draw this bundle itself (the built-in Shapes set), else None."""
+    from cnnviz.data.catalog import DATASETS
     from cnnviz.data.kinds import Source
-    from cnnviz.data.registry import DATASETS, load_arguments
+    from cnnviz.data.registry import load_arguments
 
     args = load_arguments(bundle)
     info = DATASETS.get(str(bundle.name))

@@ -31,7 +31,7 @@ FALLBACK_SHAPES = {  # used when cnnviz.datasets is not importable
 def dataset_shapes() -> dict[str, list[int]]:
     """Label → [C, H, W] for every dataset size the app knows."""
     try:
-        from cnnviz.data.registry import DATASETS
+        from cnnviz.data.catalog import DATASETS
     except Exception:  # the data layer is optional for designing
         return dict(FALLBACK_SHAPES)
     out: dict[str, list[int]] = {}

@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 import streamlit as st
 
+from cnnviz.data.catalog import DATASETS
 from cnnviz.data.errors import DatasetUnavailable
-from cnnviz.data.registry import DATASETS, load_dataset
+from cnnviz.data.registry import load_dataset
 from cnnviz.inspect.capture import CaptureError
 from cnnviz.inspect.evaluate import Evaluation, evaluate
 from cnnviz.plots.inspect import results

@@ -33,7 +33,7 @@ import streamlit as st
 from torch import nn
 
 from cnnviz.data.cache import SharedCache
-from cnnviz.data.registry import DATASETS
+from cnnviz.data.catalog import DATASETS
 from cnnviz.train.run_files import BEST_WEIGHTS, CONFIG_FILE, WEIGHTS
 from cnnviz.train.status import Status
 from cnnviz.train.store import WEIGHTS_DAMAGED, RunError, RunInfo

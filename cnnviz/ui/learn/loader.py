@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 import torch
 
+from cnnviz.data.catalog import DATASETS, DEFAULT_DATASET
 from cnnviz.data.pipeline import fit_normalization, iterations_per_epoch, split_train_val
-from cnnviz.data.registry import DATASETS, DEFAULT_DATASET
 from cnnviz.learn.loader import Item, batch_shape, epoch_batches, first_item
 from cnnviz.plots.learn.toy import epoch_figure
 from cnnviz.ui.figures import show

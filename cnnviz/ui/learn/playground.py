@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.data.toy import TOY_TITLES, TOY_WORDS, ToyKind, make_toy
+from cnnviz.data.catalog import TOY_TITLES, TOY_WORDS, ToyKind
+from cnnviz.data.toy import make_toy
 from cnnviz.design.shapes import summarize
 from cnnviz.learn.playground import (
     MAX_STEPS,

@@ -32,8 +32,9 @@ RUNS_PAGE = "views/runs.py"
 
 def data_for(dataset: dict) -> tuple[Any, str | None]:
     """The same data a saved run trained on (a built-in or torchvision set), or why not."""
+    from cnnviz.data.catalog import DATASETS
     from cnnviz.data.errors import DatasetUnavailable
-    from cnnviz.data.registry import DATASETS, load_dataset
+    from cnnviz.data.registry import load_dataset
 
     name = str(dataset.get("name", ""))
     if name not in DATASETS:

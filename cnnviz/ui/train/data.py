@@ -12,7 +12,6 @@ widget for it.
 from __future__ import annotations
 
 import logging
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -21,10 +20,11 @@ import streamlit as st
 from cnnviz.data.access import FolderRefused, check_server_folder
 from cnnviz.data.bundle import DataBundle
 from cnnviz.data.cache import SharedCache
+from cnnviz.data.catalog import DATASETS, DEFAULT_DATASET
 from cnnviz.data.errors import DatasetUnavailable
 from cnnviz.data.kinds import Source
 from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
-from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, default_data_dir, load_dataset
+from cnnviz.data.registry import default_data_dir, load_dataset
 from cnnviz.design.layer_kinds import MAX_BATCH
 from cnnviz.settings.env import integer
 from cnnviz.train.config import TrainConfig
@@ -80,34 +80,19 @@ def _subset(n_train: int, full: int) -> int | None:
     return None if n_train >= full else int(n_train)
 
 
-_warm_lock = threading.Lock()
-_warm_started = False
-
-
-def warm_up() -> None:
-    """Load the default dataset in the background, once per server process.
-
-    Called by the router on every run (it costs a flag check): the first visit to
-    Train, usually seconds later, finds the images ready instead of drawing them
-    (Shapes: 12,000 pictures, ~3 s on 2 cores) while the student waits.
-    """
-    global _warm_started
-    with _warm_lock:
-        if _warm_started:
-            return
-        _warm_started = True
+def warm_default() -> None:
+    """Load the default dataset as the page will ask for it (``cnnviz.ui.warm`` calls this
+    in its background thread): the first visit to Train, usually seconds later, finds the
+    images ready instead of drawing them (Shapes: 12,000 pictures, ~3 s on 2 cores).
+    Never raises: the page loads it again and shows what went wrong."""
     full = DATASETS[DEFAULT_DATASET].n_train or 10_000
     n_train = _subset(_default_images(full), full)  # what the page asks for, untouched
-
-    def load() -> None:
-        try:
-            _, message = load_choice(DEFAULT_DATASET, n_train=n_train)
-            if message:
-                log.info("warm-up of %s: %s", DEFAULT_DATASET, message)
-        except Exception:  # the page loads it again and shows what went wrong
-            log.exception("warm-up of %s failed", DEFAULT_DATASET)
-
-    threading.Thread(target=load, name="cnnviz-warm-up", daemon=True).start()
+    try:
+        _, message = load_choice(DEFAULT_DATASET, n_train=n_train)
+        if message:
+            log.info("warm-up of %s: %s", DEFAULT_DATASET, message)
+    except Exception:
+        log.exception("warm-up of %s failed", DEFAULT_DATASET)
 
 
 def load_choice(

@@ -33,6 +33,7 @@ import torch
 from cnnviz.data.access import check_server_folder, walk_files
 from cnnviz.data.bundle import DataBundle
 from cnnviz.data.cache import SharedCache
+from cnnviz.data.catalog import FOLDER_INFO
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.folders import load_image_folder
 from cnnviz.data.pipeline import (
@@ -42,7 +43,7 @@ from cnnviz.data.pipeline import (
     iterations_per_epoch,
     split_train_val,
 )
-from cnnviz.data.registry import FOLDER_INFO, default_data_dir
+from cnnviz.data.registry import default_data_dir
 from cnnviz.plots.data import figures as plots
 from cnnviz.ui import state
 from cnnviz.ui.figures import show

@@ -53,7 +53,7 @@ class TrainForm:
 
     def load_run(self, train: Mapping[str, Any], dataset: Mapping[str, Any]) -> None:
         """A saved run's settings and data choices (its ``config.json``), for training again."""
-        from cnnviz.data.registry import DATASETS
+        from cnnviz.data.catalog import DATASETS
 
         known = TrainConfig.__dataclass_fields__
         self.load({k: v for k, v in train.items() if k in known and k not in PIPELINE})

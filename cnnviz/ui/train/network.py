@@ -12,7 +12,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.data.registry import DATASETS
+from cnnviz.data.catalog import DATASETS
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.train.fitcheck import Problem, apply_fix, check_fit

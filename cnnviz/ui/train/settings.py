@@ -17,8 +17,8 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.data.cache import SharedCache
+from cnnviz.data.catalog import DATASETS
 from cnnviz.data.kinds import NormKind
-from cnnviz.data.registry import DATASETS
 from cnnviz.design.presets import PRESETS
 from cnnviz.train.config import (
     MAX_CROP,
