@@ -42,7 +42,6 @@ if TYPE_CHECKING:
     from torch import nn
 
 
-
 class Busy(RuntimeError):
     """Too many trainings are running on this server."""
 
