@@ -13,9 +13,10 @@ from __future__ import annotations
 
 import importlib
 import logging
-import os
 import threading
 import time
+
+from cnnviz.settings.env import flag
 
 log = logging.getLogger(__name__)
 
@@ -27,6 +28,7 @@ DELAY_S = 1.0
 TRAIN_MODULES = (
     "torch",
     "cnnviz.train.engine",
+    "cnnviz.ui.jobs",
     "cnnviz.ui.state",
     "cnnviz.ui.classroom.jobs",
     "cnnviz.ui.runs.change",
@@ -34,7 +36,6 @@ TRAIN_MODULES = (
     "cnnviz.ui.train.data",
     "cnnviz.ui.train.live",
     "cnnviz.ui.train.network",
-    "cnnviz.ui.train.session_job",
     "cnnviz.ui.train.settings",
     "cnnviz.ui.train.start",
 )
@@ -44,7 +45,7 @@ _started = False
 
 
 def enabled() -> bool:
-    return os.environ.get("CNNVIZ_WARM_UP", "1").strip() not in ("0", "false", "no", "off")
+    return flag("CNNVIZ_WARM_UP", True)
 
 
 def start() -> threading.Thread | None:
