@@ -32,6 +32,7 @@ from torch import nn
 
 from cnnviz.data.cache import SharedCache
 from cnnviz.data.registry import DATASETS
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.run_checks import RunStatus
 from cnnviz.train.store import (
     BEST_WEIGHTS,
@@ -43,7 +44,6 @@ from cnnviz.train.store import (
     runs_root,
 )
 from cnnviz.ui import state
-from cnnviz.ui.text import plain
 
 if TYPE_CHECKING:
     from cnnviz.data.pipeline import Normalization
@@ -265,7 +265,7 @@ def choose_subject() -> Subject | None:
         # A stale or mistyped ?run=: say so, and clear it so the sidebar stops naming it
         # (the sidebar is drawn before this page, hence the rerun).
         st.session_state[_NOT_FOUND] = (
-            f"Run {plain(wanted)} was not found in {plain(runs_root().resolve())}; choose one below."
+            f"Run {for_markdown(wanted)} was not found in {for_markdown(runs_root().resolve())}; choose one below."
         )
         state.set_run_id(None)
         st.rerun()

@@ -36,7 +36,7 @@ from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import extras as run_extras
-from cnnviz.ui.text import plain
+from cnnviz.text.escape import for_markdown
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
@@ -126,7 +126,7 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     wanted = state.run_id()
     if wanted and wanted not in by_id:
         st.warning(
-            f"There is no run called {plain(wanted)} in this runs folder (it was deleted, or the "
+            f"There is no run called {for_markdown(wanted)} in this runs folder (it was deleted, or the "
             "link is from another server); showing the newest run instead.",
             icon=":material/search_off:",
         )
@@ -135,16 +135,16 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
 
 def run_details(info: RunInfo) -> None:
     """Config, charts and the actions for one run."""
-    st.subheader(f"Run {plain(info.id)}")
+    st.subheader(f"Run {for_markdown(info.id)}")
     if info.problem:
         st.warning(
-            f"This run folder has a problem: {plain(info.problem)}. {_problem_fix(info)}",
+            f"This run folder has a problem: {for_markdown(info.problem)}. {_problem_fix(info)}",
             icon=":material/report:",
         )
     try:
         run = open_run(info.path)
     except RunError as e:
-        st.error(plain(e))
+        st.error(for_markdown(e))
         return
     _summary(run)
     _watch_live(run.id)
@@ -153,13 +153,13 @@ def run_details(info: RunInfo) -> None:
     try:
         fig_iter, fig_epoch, problems = _charts(run, font)
     except RunError as e:
-        st.error(plain(e))
+        st.error(for_markdown(e))
         return
     extra = [p for p in problems if p not in info.problems]
     if extra:  # found while reading the metrics: the charts leave those values out
         st.warning(
             "Some values could not be read and are left out of the charts: "
-            + plain("; ".join(extra)),
+            + for_markdown("; ".join(extra)),
             icon=":material/report:",
         )
     left, right = st.columns(2)
@@ -232,7 +232,7 @@ def _problem_fix(info: RunInfo) -> str:
         )
     if "weights" in (info.problem or ""):
         return "Its charts may still be readable below; train it again to get weights to inspect."
-    return f"You can delete the folder {plain(info.path)} or train again."
+    return f"You can delete the folder {for_markdown(info.path)} or train again."
 
 
 def _summary(run: Run) -> None:
@@ -245,8 +245,8 @@ def _summary(run: Run) -> None:
     st.markdown(line)
     if st_.get("reason"):
         (st.error if status == "failed" else st.info)(
-            plain(st_["reason"])
-            + (f"\n\n**What to try:** {plain(st_['advice'])}" if st_.get("advice") else "")
+            for_markdown(st_["reason"])
+            + (f"\n\n**What to try:** {for_markdown(st_['advice'])}" if st_.get("advice") else "")
         )
     size = "×".join(str(v) for v in [ds.get("channels", "?"), *ds.get("size", [])])
     norm = run.config.get("normalization") or {}

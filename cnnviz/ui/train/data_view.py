@@ -44,9 +44,9 @@ from cnnviz.data.pipeline import (
 )
 from cnnviz.data.registry import FOLDER_INFO, default_data_dir
 from cnnviz.plots.data import figures as plots
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
-from cnnviz.ui.text import plain
 
 VIEWS = ("Samples", "Classes", "Pixels", "One mini-batch")
 _SAMPLE = 500  # images used for the pixel statistics and histograms (~6 million pixels at 64×64×3)
@@ -363,7 +363,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             st.error(str(e), icon=":material/folder_off:")
             return None
         except UnsafeArchive as e:
-            st.error(plain(e), icon=":material/gpp_bad:")
+            st.error(for_markdown(e), icon=":material/gpp_bad:")
             return None
         except OSError as e:
             st.error(
@@ -382,7 +382,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         try:  # a shared server: only under the operator's allowed roots (cnnviz.data.access)
             root = check_server_folder(text, address=st.get_option("server.address"))
         except DatasetUnavailable as e:
-            st.error(plain(e), icon=":material/folder_off:")
+            st.error(for_markdown(e), icon=":material/folder_off:")
             return None
     try:
         bundle = _load_folder(
@@ -393,15 +393,15 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             _signature(root) if root.is_dir() else "",
         )
     except DatasetUnavailable as e:
-        st.error(plain(e), icon=":material/folder_off:")
+        st.error(for_markdown(e), icon=":material/folder_off:")
         return None
     except (OSError, ValueError) as e:
-        st.error(plain(f"The images could not be read from {root}: {e}"))
+        st.error(for_markdown(f"The images could not be read from {root}: {e}"))
         return None
     st.success(
-        f"{len(bundle.classes)} classes ({plain(', '.join(bundle.classes[:8]))}{'…' if len(bundle.classes) > 8 else ''}): "
+        f"{len(bundle.classes)} classes ({for_markdown(', '.join(bundle.classes[:8]))}{'…' if len(bundle.classes) > 8 else ''}): "
         f"{len(bundle.train_y):,} training and {len(bundle.test_y):,} test images."
     )
     if bundle.note:
-        st.warning(plain(bundle.note))
+        st.warning(for_markdown(bundle.note))
     return bundle

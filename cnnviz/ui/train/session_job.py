@@ -17,6 +17,7 @@ import streamlit as st
 
 from cnnviz.classroom.mode import class_mode
 from cnnviz.design.spec import SpecError
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.executors.settings import ClusterUnreachable
 from cnnviz.train.job import Busy, Job
@@ -24,7 +25,6 @@ from cnnviz.train.jobs import JobRegistry, server_registry
 from cnnviz.train.run_files import RunWriteError
 from cnnviz.train.store import RunError, runs_root
 from cnnviz.ui import state
-from cnnviz.ui.text import plain
 
 QUEUED = "cnnviz.class.queued"  # a class server: the session's job id is waiting in the queue
 _LOST = "cnnviz.job_lost"  # id of a job named in the URL/session that this server does not know
@@ -53,7 +53,7 @@ def lost_job_notice() -> str | None:
     if not jid:
         return None
     return (
-        f"Training job {plain(jid)} is not running on this server any more (the server was restarted, "
+        f"Training job {for_markdown(jid)} is not running on this server any more (the server was restarted, "
         "or the job was cleaned up). Its saved epochs, if any, are on the **Runs** page."
     )
 

@@ -1,0 +1,46 @@
+"""Showing what a visitor typed (or a file held) as text, never as markup.
+
+A name, a title or a folder name goes to three kinds of renderer, and each acts on
+different characters:
+
+- Streamlit renders the body of ``st.markdown``, ``st.caption``, ``st.error`` ... and
+  the labels of widgets, tabs, expanders and metrics as Markdown: ``![x](https://…)``
+  loads a remote image, ``[CLICK](https://…)``, ``https://…``, ``www.…`` and
+  ``a@b.c`` become links, ``:red[…]`` and ``$…$`` are Streamlit's directives and maths.
+  ``for_markdown`` backslash-escapes every character that makes Markdown act.
+- Plotly renders a subset of HTML in titles, tick labels, annotations, hover text and
+  legend names (``<a href>``, ``<b>``, ``<br>``, ``<span style>``), kept as links in its
+  SVG and PNG exports. ``for_plotly`` writes ``<``, ``>`` and ``&`` as entities, which
+  Plotly shows as the characters.
+- The exported presentation is HTML: ``for_html`` escapes it, quotes included (values
+  also go into attributes).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+# what makes Markdown act: links and images ([ ]), directives (:red[…]), code, emphasis,
+# tables, maths, HTML-like <…>, headings, quotes, and the autolinks GitHub Markdown makes
+# of https://, www. and e-mail addresses.
+_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$#@!{}])|(:)(?=//)|(?<=www)(\.)", re.IGNORECASE)
+_PLOTLY = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
+
+
+def for_markdown(value: object) -> str:
+    """``value`` as literal text inside Markdown (newlines kept)."""
+    return _MARKDOWN.sub(lambda m: "\\" + m.group(0), str(value))
+
+
+def for_plotly(value: object) -> str:
+    """``value`` as literal text in a Plotly title, tick label, annotation, hover or legend."""
+    return "".join(_PLOTLY.get(ch, ch) for ch in str(value))
+
+
+def for_html(value: object) -> str:
+    """``value`` as literal text in HTML, in an element's body or a quoted attribute."""
+    return html.escape(str(value), quote=True)
+
+
+__all__ = ["for_html", "for_markdown", "for_plotly"]
