@@ -33,6 +33,19 @@ def for_markdown(value: object) -> str:
     return _MARKDOWN.sub(lambda m: "\\" + m.group(0), str(value))
 
 
+def for_markdown_code(value: object) -> str:
+    """``value`` as a Markdown code span, backticks included: nothing inside one acts.
+
+    The fence is one backtick longer than the longest run of backticks in ``value``, and
+    newlines become spaces (a code span is one line here).
+    """
+    text = " ".join(str(value).splitlines())
+    runs = re.findall(r"`+", text)
+    fence = "`" * (max(map(len, runs), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def for_plotly(value: object) -> str:
     """``value`` as literal text in a Plotly title, tick label, annotation, hover or legend."""
     return "".join(_PLOTLY.get(ch, ch) for ch in str(value))
@@ -43,4 +56,4 @@ def for_html(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-__all__ = ["for_html", "for_markdown", "for_plotly"]
+__all__ = ["for_html", "for_markdown", "for_markdown_code", "for_plotly"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
 from cnnviz.ui.train import session_job as jobs_ui
@@ -18,7 +19,7 @@ def require_person() -> None:
     person = session.me()
     pending = session.write_cookie()
     if person is not None and pending and not st.session_state.get(SKIP_WAIT):
-        st.title(f"Welcome, {person.name}")
+        st.title(f"Welcome, {for_markdown(person.name)}")
         st.caption("Signing you in on this browser…")
         st.button(
             "Continue",

@@ -17,6 +17,7 @@ from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused, o
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import runs_root
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
@@ -110,7 +111,7 @@ def act(job: Any, action: str) -> None:
     try:
         session.room().queue.control(job.id, session.me(), Action(action))
     except NotAllowed as e:
-        st.toast(str(e), icon=":material/block:")
+        st.toast(for_markdown(e), icon=":material/block:")
 
 
 def owner_line(job_id: str) -> str | None:
@@ -120,13 +121,14 @@ def owner_line(job_id: str) -> str | None:
         return None
     me = session.me()
     if st.session_state.get(PROJECTOR) == job_id:
-        return f"**{e.owner_name}**'s training, shown read-only (stop it from the Teacher page)."
+        return f"**{for_markdown(e.owner_name)}**'s training, shown read-only (stop it from the Teacher page)."
     if me is not None and me.id == e.owner:
         return None
     if may_control(job_id):
-        return f"**{e.owner_name}**'s training — you can pause or stop it as the teacher."
+        return f"**{for_markdown(e.owner_name)}**'s training — you can pause or stop it as the teacher."
     return (
-        f"**{e.owner_name}**'s training — read-only: only {e.owner_name} or the teacher "
+        f"**{for_markdown(e.owner_name)}**'s training — read-only: only "
+        f"{for_markdown(e.owner_name)} or the teacher "
         "can pause or stop it."
     )
 
@@ -136,7 +138,7 @@ def place_text(e: Entry) -> str:
     q = session.room().queue
     place = q.place(e.id)
     if place is None:
-        return e.note or str(e.state)
+        return for_markdown(e.note or e.state)
     eta = q.wait_estimate(e.id)
     when = (
         "starts when a training ends"
@@ -150,7 +152,7 @@ def _cancel(entry_id: str) -> None:
     try:
         session.room().queue.cancel(entry_id, session.me())
     except NotAllowed as e:
-        st.toast(str(e), icon=":material/block:")
+        st.toast(for_markdown(e), icon=":material/block:")
 
 
 def _waiting_body(entry_id: str) -> None:
@@ -160,12 +162,16 @@ def _waiting_body(entry_id: str) -> None:
     if e.state is EntryState.STARTED:
         st.rerun()  # its turn came: the whole page draws the live charts
     if e.state is not EntryState.WAITING:
-        st.warning(e.note or f"This job is {e.state}.", icon=":material/cancel:")
+        st.warning(for_markdown(e.note or f"This job is {e.state}."), icon=":material/cancel:")
         if st.button("New training", icon=":material/restart_alt:", key="class.wait.new"):
             state.set_job_id(None)
             st.rerun()
         return
-    who = "" if e.owner == getattr(session.me(), "id", None) else f"{e.owner_name}'s job · "
+    who = (
+        ""
+        if e.owner == getattr(session.me(), "id", None)
+        else f"{for_markdown(e.owner_name)}'s job · "
+    )
     n = session.room().limits().jobs_at_once
     st.info(
         f"{who}{place_text(e)} The server trains {n} network{'s' if n != 1 else ''} "

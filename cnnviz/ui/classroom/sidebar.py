@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.classroom import session
 
 LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -32,7 +33,7 @@ def render() -> None:
     if person is None:
         return
     role = "teacher" if person.is_teacher else "student"
-    st.caption(f":material/person: Signed in as **{person.name}** ({role})")
+    st.caption(f":material/person: Signed in as **{for_markdown(person.name)}** ({role})")
     if st.button("Sign out", key="class.signout", icon=":material/logout:"):
         session.sign_out()
         st.rerun()

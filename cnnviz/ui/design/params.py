@@ -22,6 +22,7 @@ import streamlit as st
 from cnnviz.design import edits as ops
 from cnnviz.design.layer_kinds import LayerKind, Param, ParamKind, Rule
 from cnnviz.design.spec import kind_of
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.design.editor import apply_edit
 
@@ -158,7 +159,9 @@ def layer_detail(spec: dict, rows: list[dict], sel: int) -> None:
     try:
         kind = kind_of(layer)
     except Exception:  # an unknown type from a file or link: offer to delete it
-        st.error(f"Layer {sel + 1}: {row.get('error')}. Fix: {row.get('fix')}.")
+        st.error(
+            f"Layer {sel + 1}: {for_markdown(row.get('error'))}. Fix: {for_markdown(row.get('fix'))}."
+        )
         return
     st.markdown(f"**{sel + 1}. {kind.torch_name}** — {kind.explain}")
     # the row has no input shape when its own values are bad: then it is the output above

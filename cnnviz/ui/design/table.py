@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz.design.layer_kinds import LAYER_KINDS, Rule
 from cnnviz.design.shapes import format_bytes, format_count, totals
+from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.ui import state
 from cnnviz.ui.figures import subject
 
@@ -99,7 +100,10 @@ def notes_list(rows: list[dict]) -> None:
     if notes:
         box.markdown(
             "**Notes**\n\n"
-            + "\n".join(f"- Layer {r['index'] + 1}, `{r['name']}`: {r['note']}" for r in notes)
+            + "\n".join(
+                f"- Layer {r['index'] + 1}, {for_markdown_code(r['name'])}: {for_markdown(r['note'])}"
+                for r in notes
+            )
         )
 
 
@@ -219,11 +223,13 @@ def why_panel(rows: list[dict], i: int | None) -> None:
         return
     r = rows[i]
     kind = LAYER_KINDS.get(r["type"])
-    st.markdown(f"**Why this shape?** — layer {i + 1}, `{r['name']}`")
+    st.markdown(f"**Why this shape?** — layer {i + 1}, {for_markdown_code(r['name'])}")
     if r["explain"]:
         st.caption(r["explain"])
     if r["status"] == "error":
-        st.error(f"**Layer {i + 1} ({r['name']}):** {r['error']}.\n\n**Fix:** {r['fix']}.")
+        st.error(
+            f"**Layer {i + 1} ({for_markdown(r['name'])}):** {for_markdown(r['error'])}.\n\n**Fix:** {for_markdown(r['fix'])}."
+        )
         return
     if r["status"] == "not computed":
         st.info(

@@ -32,6 +32,7 @@ from cnnviz.inspect.images import (
     to_model_input,
     unlike_training,
 )
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.inspect.model import Subject
 
@@ -251,7 +252,7 @@ def _drawing(subject: Subject) -> Chosen | None:
     try:
         conv = from_drawing(rgba, like="mnist")
     except ImageError as e:
-        st.error(f"The drawing cannot be used: {e}.")
+        st.error(f"The drawing cannot be used: {for_markdown(e)}.")
         return None
     return Chosen(conv.tensor, None, "your drawing", tuple(conv.notes))
 
@@ -332,7 +333,7 @@ def show_chosen(chosen: Chosen, subject: Subject) -> None:
         f"What the network receives: a {c}×{h}×{w} tensor, then normalized ({_norm(subject)})."
     )
     for note in chosen.notes:
-        st.caption(f"• {note}")
+        st.caption(f"• {for_markdown(note)}")
 
 
 def _norm(subject: Subject) -> str:

@@ -291,23 +291,25 @@ def choose_subject() -> Subject | None:
         info = by_id[choice]
         if info.problem == WEIGHTS_DAMAGED:
             st.error(
-                f"weights.pt in {info.id} is damaged and cannot be read: "
+                f"weights.pt in {for_markdown(info.id)} is damaged and cannot be read: "
                 "train again, or delete this run folder."
             )
             return None
         if info.problem:
             st.error(
-                f"This run cannot be inspected: {info.problem}. Pick another run or train again."
+                f"This run cannot be inspected: {for_markdown(info.problem)}. Pick another run or train again."
             )
             return None
         try:
             subject = load_run(info, _weights_choice(info))
         except RunError as e:
-            st.error(f"{e} Nothing in the run folder was changed.")
+            st.error(f"{for_markdown(e)} Nothing in the run folder was changed.")
             return None
     if subject is not None:
         shape = "×".join(str(d) for d in subject.input_shape)
         info = DATASETS.get(subject.dataset)
         data = f" · trained on {info.title if info else subject.dataset}" if subject.dataset else ""
-        st.caption(f"**{subject.title}**{data} · input {shape} · {subject.weights_note}.")
+        st.caption(
+            f"**{for_markdown(subject.title)}**{for_markdown(data)} · input {shape} · {for_markdown(subject.weights_note)}."
+        )
     return subject

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import Run, RunError, RunInfo, list_runs, open_run
 from cnnviz.ui import state
 
@@ -46,5 +47,5 @@ def choose_run() -> Run | None:
     try:
         return open_run(by_id[picked].path)
     except RunError as e:
-        st.error(f"{e}")
+        st.error(f"{for_markdown(e)}")
         return None

@@ -16,6 +16,7 @@ import streamlit as st
 
 from cnnviz.compare.experiments import TITLES, ExperimentError, ExperimentKind
 from cnnviz.compare.runner import ExperimentRun
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.store import runs_root
 from cnnviz.ui import state
@@ -133,7 +134,7 @@ def _progress(exp_id: str) -> None:
 def _open(exp: ExperimentRun) -> None:
     st.session_state.pop(EXPERIMENT, None)
     if exp.error:
-        st.error(f"The experiment stopped: {exp.error}")
+        st.error(f"The experiment stopped: {for_markdown(exp.error)}")
         return
     if exp.run_ids:
         state.set_compare_ids(exp.run_ids)

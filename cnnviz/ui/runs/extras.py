@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnviz.compare.readings import read_run
 from cnnviz.compare.runs import load
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import RunError
 from cnnviz.ui.runs import change, readings
 from cnnviz.ui.runs import experiments as exp_ui
@@ -22,7 +23,7 @@ def after_charts(run: Any) -> None:
     try:
         data = load(run.path)
     except RunError as e:
-        st.caption(f"No reading of the curves: {e}")
+        st.caption(f"No reading of the curves: {for_markdown(e)}")
         return
     readings.show(read_run(data))
     with st.expander("Experiments from this run", icon=":material/science:"):

@@ -21,6 +21,7 @@ from cnnviz.plots.train.curves import (
     iteration_loss_figure,
 )
 from cnnviz.report import run_label
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.run_checks import RunStatus
 from cnnviz.train.store import (
     WEIGHTS_DAMAGED,
@@ -36,7 +37,6 @@ from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import extras as run_extras
-from cnnviz.text.escape import for_markdown
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);

@@ -203,7 +203,7 @@ def _registered(
 
         if not is_downloaded(name, None):
             st.info(
-                f"{info.title} is not on this server yet: ask the teacher to download it "
+                f"{for_markdown(info.title)} is not on this server yet: ask the teacher to download it "
                 "(on their Train page), or pick another dataset.",
                 icon=":material/school:",
             )

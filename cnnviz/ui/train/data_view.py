@@ -44,7 +44,7 @@ from cnnviz.data.pipeline import (
 )
 from cnnviz.data.registry import FOLDER_INFO, default_data_dir
 from cnnviz.plots.data import figures as plots
-from cnnviz.text.escape import for_markdown
+from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
 
@@ -83,7 +83,7 @@ def data_preview(
     try:
         tr, va = _split_indices(bundle, val_fraction, seed)
     except ValueError as e:
-        st.error(f"The validation split cannot be made: {e}")
+        st.error(f"The validation split cannot be made: {for_markdown(e)}")
         return
     c, h, w = bundle.shape
     bkey = bundle_key(bundle)
@@ -190,7 +190,7 @@ def _pixels(
         st.error(built)
         return
     raw_table, fed_table, fig, n = built
-    st.markdown(f"**Normalization:** {norm_key}")
+    st.markdown(f"**Normalization:** {for_markdown(norm_key)}")
     left, right = st.columns(2)
     left.markdown("Raw pixels (uint8)")
     left.dataframe(raw_table)
@@ -350,7 +350,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         unpacked = st.session_state.get(f"{key}.unpacked")  # a page switch drops the upload
         if up is None and unpacked and Path(unpacked[1]).is_dir():
             st.caption(
-                f"Using the ZIP you uploaded, `{unpacked[0]}` (upload another to replace it)."
+                f"Using the ZIP you uploaded, {for_markdown_code(unpacked[0])} (upload another to replace it)."
             )
             root = Path(unpacked[1])
         elif up is None:
@@ -367,7 +367,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             return None
         except OSError as e:
             st.error(
-                f"The ZIP could not be unpacked into {default_data_dir() / 'uploads'} ({e}): check the data folder is writable."
+                f"The ZIP could not be unpacked into {default_data_dir() / 'uploads'} ({for_markdown(e)}): check the data folder is writable."
             )
             return None
     else:

@@ -33,6 +33,7 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.events import Outcome
 from cnnviz.train.job import Job, JobStatus, Placement
 from cnnviz.ui import state
@@ -173,14 +174,15 @@ def _outcome(job: Job) -> None:
         done = len(job.epoch_metrics())
         finished = f"{done} epoch{'s' if done != 1 else ''} finished"
         st.info(
-            f"Training stopped after {duration(end.elapsed_s)} ({finished}). {end.reason or ''} "
+            f"Training stopped after {duration(end.elapsed_s)} ({finished}). {for_markdown(end.reason or '')} "
             "The weights as they were at the stop are saved, so you can still inspect them.",
             icon=":material/stop_circle:",
         )
     else:
         advice = f"\n\n**What to try:** {end.advice}" if end.advice else ""
         st.error(
-            f"Training failed: {end.reason or 'unknown error'}{advice}", icon=":material/error:"
+            f"Training failed: {for_markdown(end.reason or 'unknown error')}{advice}",
+            icon=":material/error:",
         )
     _after(job, status)
     if job.run_dir:

@@ -15,6 +15,7 @@ import streamlit as st
 from cnnviz.data.registry import DATASETS
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.fitcheck import Problem, apply_fix, check_fit
 from cnnviz.ui import state
 
@@ -52,7 +53,7 @@ def _facts(data: Any) -> Any:
 def network_section(data: Any) -> bool:
     """Render the section; True when the design fits ``data`` (a DataBundle or DatasetInfo)."""
     spec = state.get_spec()
-    st.markdown(f"**Network** (from the Design page): {summary_line(spec)}")
+    st.markdown(f"**Network** (from the Design page): {for_markdown(summary_line(spec))}")
     if st.session_state.pop("train.net.fixed", False):
         st.toast(
             "Design updated: the Design page shows the change too.", icon=":material/construction:"
@@ -66,7 +67,7 @@ def network_section(data: Any) -> bool:
         )
         if p.fix:
             box.button(
-                f"Fix: {p.fix_label}",
+                f"Fix: {for_markdown(p.fix_label)}",
                 key=f"train.net.fix.{i}",
                 on_click=_apply,
                 args=(p.fix,),

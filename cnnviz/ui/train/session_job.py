@@ -98,8 +98,8 @@ def running_elsewhere(offered: Callable[[str], bool] = lambda job_id: True) -> l
         with st.container(border=True):
             st.info(
                 f"A training is running on this server: "
-                f"**{getattr(getattr(job, 'writer', None), 'label', '') or job.run_id}** on "
-                f"{job.dataset or 'its data'}, {where} (job `{job.id}`).",
+                f"**{for_markdown(getattr(getattr(job, 'writer', None), 'label', '') or job.run_id)}** on "
+                f"{for_markdown(job.dataset or 'its data')}, {where} (job `{job.id}`).",
                 icon=":material/directions_run:",
             )
             st.button(
