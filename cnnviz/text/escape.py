@@ -22,9 +22,14 @@ import html
 import re
 
 # what makes Markdown act: links and images ([ ]), directives (:red[…]), code, emphasis,
-# tables, maths, HTML-like <…>, headings, quotes, and the autolinks GitHub Markdown makes
-# of https://, www. and e-mail addresses.
-_MARKDOWN = re.compile(r"([\\`*_\[\]<>|~$#@!{}])|(:)(?=//)|(?<=www)(\.)", re.IGNORECASE)
+# tables, maths, HTML-like <…> and quotes, a heading's # at a line's start, and the autolinks
+# GitHub Markdown makes of https://, www. and e-mail addresses. An underscore between two
+# letters or digits never starts or ends emphasis (``kernel_size`` stays as it reads).
+_MARKDOWN = re.compile(
+    r"([\\`*\[\]<>|~$@])|(?<![^\W_])_|_(?![^\W_])|(?<=^)(#)|(?<=^ )(#)|(?<=^  )(#)"
+    r"|(?<=^   )(#)|(:)(?=//)|(?<=www)(\.)",
+    re.IGNORECASE | re.MULTILINE,
+)
 _PLOTLY = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 

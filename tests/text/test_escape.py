@@ -28,8 +28,10 @@ def _unescaped(out: str, pattern: str) -> list[str]:
 def test_markdown_keeps_every_character_and_disarms_every_construct(text: str) -> None:
     out = for_markdown(text)
     assert _UNESCAPE.sub(r"\1", out) == text  # reads exactly as typed
-    for active in (r"\[", r"\]", r"<", r"\$", r"`", r"\*", r"_", r"@", r"#", r"\|"):
+    for active in (r"\[", r"\]", r"<", r"\$", r"`", r"\*", r"@", r"\|", r"(?m)^ {0,3}#"):
         assert not _unescaped(out, active), (text, out, active)
+    # an underscore can start or end emphasis unless letters or digits stand on both sides
+    assert not _unescaped(out, r"(?<![^\W_])_|_(?![^\W_])"), (text, out)
     assert not _unescaped(out, "://") and not re.search(r"www\.", out, re.IGNORECASE)  # autolinks
 
 
@@ -37,6 +39,8 @@ def test_markdown_of_non_strings_and_plain_words() -> None:
     assert for_markdown("Ada Lovelace") == "Ada Lovelace"
     assert for_markdown(3) == "3"
     assert for_markdown("a\nb") == "a\nb"
+    assert for_markdown("Conv2d(3, 6, kernel_size=3)") == "Conv2d(3, 6, kernel_size=3)"
+    assert for_markdown("_it_ # x\n# y") == "\\_it\\_ # x\n\\# y"
 
 
 class _Tags(HTMLParser):

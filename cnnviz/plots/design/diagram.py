@@ -29,6 +29,7 @@ import plotly.graph_objects as go
 
 from cnnviz.plots.design.neurons import linear_widths, neurons_figure
 from cnnviz.plots.design.style import CATEGORY_COLORS, GAP, SHAPE_KEEPING, rule_of, short_name
+from cnnviz.text.escape import for_plotly
 
 
 def _shape_text(shape: list[int] | None) -> str:
@@ -82,15 +83,15 @@ def blocks(spec: dict, rows: list[dict]) -> list[Block]:
             and rule_of(row) in SHAPE_KEEPING
             and out[-1].status in ("ok", "input")
         )
-        hover_line = f"#{i + 1} {row.get('name', '')}"
+        hover_line = f"#{i + 1} {for_plotly(row.get('name', ''))}"
         if row["status"] == "error":
-            hover_line += f"<br>✗ {row.get('error') or ''}"
+            hover_line += f"<br>✗ {for_plotly(row.get('error') or '')}"
         if foldable:
             prev = out[-1]
             out[-1] = Block(
                 prev.first,
                 (*prev.indices, i),
-                f"{prev.label} + {short_name(row)}",
+                f"{prev.label} + {for_plotly(short_name(row))}",
                 prev.shape,
                 prev.status,
                 prev.category,
@@ -104,7 +105,7 @@ def blocks(spec: dict, rows: list[dict]) -> list[Block]:
             Block(
                 i,
                 (i,),
-                short_name(row),
+                for_plotly(short_name(row)),
                 shape,
                 status,
                 category,

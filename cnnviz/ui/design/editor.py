@@ -24,6 +24,7 @@ import streamlit as st
 
 from cnnviz.design import edits as ops
 from cnnviz.plots.design.diagram import layer_from_selection
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 
 SELECTED = state.SELECTED  # index of the layer edited in detail (kept in ?layer=)
@@ -76,7 +77,7 @@ def _shape(shape: list[int] | None) -> str:
 def layer_line(row: dict) -> str:
     """One line of the layer list: number, layer, output shape, status."""
     out = _shape(row["output_shape"]) if row["status"] == "ok" else row["status"]
-    return f"{row['index'] + 1}. {row['name']} → {out} {STATUS_ICON.get(row['status'], '')}"
+    return f"{row['index'] + 1}. {for_markdown(row['name'])} → {out} {STATUS_ICON.get(row['status'], '')}"
 
 
 def layer_list(spec: dict, rows: list[dict]) -> int | None:

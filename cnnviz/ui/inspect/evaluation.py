@@ -176,7 +176,7 @@ def evaluation_tab(
     imgs, caps = results.gallery(
         bundle.test_x, wrong, class_names=list(classes), upscale=_upscale(bundle)
     )
-    st.image(imgs, caption=caps, width=110)
+    st.image(imgs, caption=[for_markdown(c) for c in caps], width=110)
     st.caption(
         "A confident mistake is often a badly written or mislabelled image: look at them with the class."
     )

@@ -153,7 +153,9 @@ def _test_image(subject: Subject, bundle: DataBundle) -> Chosen | None:
         key, first, label = _INDEX, 0, f"Test image # (0 to {n - 1})"
     else:
         key, first = _CLASS_POS, 1
-        label = f"Image (1 to {n}, among the {n} “{subject.class_name(cls)}” test images)"
+        label = (
+            f"Image (1 to {n}, among the {n} “{for_markdown(subject.class_name(cls))}” test images)"
+        )
     state.kept(key, first)
     if not first <= st.session_state.get(key, first) < first + n:
         st.session_state[key] = first
@@ -328,7 +330,7 @@ def show_chosen(chosen: Chosen, subject: Subject) -> None:
         else "true class: unknown"
     )
     # a fixed width, so the layout does not jump between images of different sizes
-    st.image(big, caption=f"{chosen.source} — {label}", width=PREVIEW_WIDTH)
+    st.image(big, caption=for_markdown(f"{chosen.source} — {label}"), width=PREVIEW_WIDTH)
     st.caption(
         f"What the network receives: a {c}×{h}×{w} tensor, then normalized ({_norm(subject)})."
     )
