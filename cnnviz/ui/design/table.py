@@ -86,7 +86,8 @@ def error_messages(rows: list[dict]) -> None:
     if not bad:
         return
     lines = [
-        f"**Layer {r['index'] + 1}, {r['name']}:** {r['error']}. **Fix:** {r['fix']}." for r in bad
+        f"**Layer {r['index'] + 1}, {for_markdown(r['name'])}:** {for_markdown(r['error'])}. **Fix:** {for_markdown(r['fix'])}."
+        for r in bad
     ]
     below = sum(r["status"] == "not computed" for r in rows)
     tail = f"\n\nThe {below} layer(s) below are not computed until then." if below else ""

@@ -94,7 +94,7 @@ def edit(run: Any, blocks: dict) -> Presentation:
             if not show:
                 pres = pres.with_section(k, hidden=True)
                 continue
-            st.caption(_summary(blocks.get(k, ())))
+            st.caption(for_markdown(_summary(blocks.get(k, ()))))
             who = st.text_input(
                 "Who (presenter)", sec.who, key=_key(run.id, k, "who"), placeholder="name"
             )
