@@ -138,7 +138,7 @@ def place_text(e: Entry) -> str:
     q = session.room().queue
     place = q.place(e.id)
     if place is None:
-        return for_markdown(e.note or e.state)
+        return e.note or str(e.state)
     eta = q.wait_estimate(e.id)
     when = (
         "starts when a training ends"
@@ -167,14 +167,10 @@ def _waiting_body(entry_id: str) -> None:
             state.set_job_id(None)
             st.rerun()
         return
-    who = (
-        ""
-        if e.owner == getattr(session.me(), "id", None)
-        else f"{for_markdown(e.owner_name)}'s job · "
-    )
+    who = "" if e.owner == getattr(session.me(), "id", None) else f"{e.owner_name}'s job · "
     n = session.room().limits().jobs_at_once
     st.info(
-        f"{who}{place_text(e)} The server trains {n} network{'s' if n != 1 else ''} "
+        f"{for_markdown(who)}{for_markdown(place_text(e))} The server trains {n} network{'s' if n != 1 else ''} "
         "at once; this page switches to the live charts by itself when it starts "
         "(you can close the tab: the run will be yours on the Runs page).",
         icon=":material/hourglass_top:",

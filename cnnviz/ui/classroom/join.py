@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.classroom.people import JoinError
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.classroom import session
 
 
@@ -12,7 +13,7 @@ def join_page() -> None:
     """Drawn instead of the app until this browser has joined."""
     st.title("Join the class")
     if note := st.session_state.pop(session.NOTE, None):
-        st.info(note, icon=":material/login:")
+        st.info(for_markdown(note), icon=":material/login:")
     r = session.room()
     st.caption(
         "Type your name to join. Your designs, trainings and runs are yours: others in the "
@@ -31,7 +32,7 @@ def join_page() -> None:
         try:
             session.sign_in(r.join(name, code))
         except JoinError as e:
-            st.error(str(e))
+            st.error(for_markdown(e))
         else:
             st.rerun()
     with st.expander("I am the teacher", icon=":material/school:"):
@@ -47,6 +48,6 @@ def join_page() -> None:
             try:
                 session.sign_in(r.unlock_teacher(key))
             except JoinError as e:
-                st.error(str(e))
+                st.error(for_markdown(e))
             else:
                 st.rerun()

@@ -167,7 +167,7 @@ def layer_detail(spec: dict, rows: list[dict], sel: int) -> None:
     # the row has no input shape when its own values are bad: then it is the output above
     above = rows[sel - 1]["output_shape"] if sel else [1, *spec.get("input", [])]
     for name in kind.inferred:
-        st.caption(inferred_text(name, kind, row, row.get("input_shape") or above))
+        st.caption(for_markdown(inferred_text(name, kind, row, row.get("input_shape") or above)))
     pairs = [
         p
         for p in kind.params

@@ -244,7 +244,7 @@ def why_panel(rows: list[dict], i: int | None) -> None:
     if r["formula"]:
         st.code("\n".join(r["formula"]), language=None, wrap_lines=True)
     if r.get("note"):
-        st.warning(r["note"])
+        st.warning(for_markdown(r["note"]))
     if r["params_formula"]:
         st.markdown(f"Parameters: `{r['params_formula']}`")
     if r.get("weight_shape"):

@@ -240,7 +240,7 @@ def _upload(subject: Subject, bundle: DataBundle) -> Chosen | None:
             invert = {"auto": None, "invert": True, "keep": False}[pick]
     chosen, error = convert_upload(file, subject, dark=dark, fit=fit, invert=invert)
     if error:
-        st.error(error)
+        st.error(for_markdown(error))
     return chosen
 
 

@@ -213,7 +213,7 @@ def _job_subject(job: Any) -> Subject | None:
         try:
             subject = snapshot_job(job)
         except RunError as e:
-            st.info(str(e))
+            st.info(for_markdown(e))
             return None
         snaps.clear()
         snaps[job.id] = (status, subject)

@@ -8,6 +8,7 @@ from torch import nn
 from cnnviz.design.shapes import format_count, summarize
 from cnnviz.learn.steps import pool_ops_saved, pool_step
 from cnnviz.plots.learn.conv import numbers_figure, output_figure, window_figure
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.figures import show
 from cnnviz.ui.learn import stepper
 from cnnviz.ui.learn.network import Net, index_slider, layer_inputs, lesson_inputs, pick_layer
@@ -80,7 +81,7 @@ def _view(net: Net, index: int, inp, out, channel: int) -> None:
         f"{step.cols[step.pick[1]]}) — {ok} torch's output **{step.reference:.4f}**."
     )
     row_info = summarize(net.spec)[index]
-    note = f" {row_info['note']}." if row_info.get("note") else ""
+    note = f" {for_markdown(row_info['note'])}." if row_info.get("note") else ""
     st.markdown(
         "Output size, as on Design: "
         + "; ".join(f"`{f}`" for f in row_info.get("formula", [])[:2])
@@ -90,7 +91,7 @@ def _view(net: Net, index: int, inp, out, channel: int) -> None:
     if saved is not None:
         after, before, name = saved
         st.markdown(
-            f"The next layer, **{name}**, does {format_count(after)} mult-adds per image after this "
+            f"The next layer, **{for_markdown(name)}**, does {format_count(after)} mult-adds per image after this "
             f"pooling; without it, {format_count(before)}: **{before / max(after, 1):.1f}× fewer** "
             "multiplications (numbers from the Design page's shape engine)."
         )

@@ -82,13 +82,13 @@ def start(kind: ExperimentKind, spec: dict, config: dict, data: Any, seeds: int,
         return
     bundle, problem = data_for(data) if isinstance(data, dict) else (data, None)
     if problem:
-        st.error(problem)
+        st.error(for_markdown(problem))
         return
     try:
         cfg = TrainConfig.from_dict({k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__})
         exp = ExperimentRun(kind, spec, bundle, cfg, _start_job, repeats=seeds, parent=parent)
     except (ConfigError, ExperimentError) as e:
-        st.error(str(e))
+        st.error(for_markdown(e))
         return
     experiments()[exp.id] = exp.start()
     st.session_state[EXPERIMENT] = exp.id

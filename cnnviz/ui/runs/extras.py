@@ -44,7 +44,7 @@ def after_training(job: Any, bundle: Any) -> None:
 
             change.change_button(open_run(job.run_dir), key=f"train.{job.id}")
         except RunError as e:
-            st.caption(str(e))
+            st.caption(for_markdown(e))
         if bundle is not None:
             exp_ui.experiment_buttons(
                 job.spec, job.config.to_dict(), data=bundle, key=f"train.{job.id}", parent=job.run_id

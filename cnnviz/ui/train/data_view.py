@@ -360,7 +360,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
                 root = class_uploads.unpack(up.getvalue()) if student else _unpack(up.getvalue())
                 st.session_state[f"{key}.unpacked"] = (up.name, str(root))
         except class_uploads.uploads.QuotaError as e:
-            st.error(str(e), icon=":material/folder_off:")
+            st.error(for_markdown(e), icon=":material/folder_off:")
             return None
         except UnsafeArchive as e:
             st.error(for_markdown(e), icon=":material/gpp_bad:")

@@ -169,7 +169,7 @@ def _outcome(job: Job) -> None:
             icon=":material/check_circle:",
         )
         if end.reason:  # early stopping: when, and the best epoch kept as best.pt
-            st.info(end.reason, icon=":material/front_hand:")
+            st.info(for_markdown(end.reason), icon=":material/front_hand:")
     elif status is Outcome.STOPPED:
         done = len(job.epoch_metrics())
         finished = f"{done} epoch{'s' if done != 1 else ''} finished"
@@ -300,7 +300,7 @@ def _body(job_id: str, was_live: bool) -> None:
         st.caption(owner)
     st.progress(frac, text=text)
     if job.note:
-        st.caption(job.note)
+        st.caption(for_markdown(job.note))
     if live and class_jobs.may_control(job.id):
         _controls(job, status, stopping)
     _outcome(job)

@@ -67,7 +67,7 @@ def network_section(data: Any) -> bool:
         )
         if p.fix:
             box.button(
-                f"Fix: {for_markdown(p.fix_label)}",
+                f"Fix: {p.fix_label}",
                 key=f"train.net.fix.{i}",
                 on_click=_apply,
                 args=(p.fix,),

@@ -13,6 +13,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.memory import memory_problem
 from cnnviz.ui import state
@@ -77,6 +78,6 @@ def start_panel(
         else:
             _, message = jobs_ui.start(state.get_spec(), bundle, config)
         if message:
-            st.error(message)
+            st.error(for_markdown(message))
         else:
             st.rerun()  # draw the page again with the settings locked and the live view
