@@ -56,9 +56,17 @@ def for_plotly(value: object) -> str:
     return "".join(_PLOTLY.get(ch, ch) for ch in str(value))
 
 
+def for_python_docstring(value: object) -> str:
+    """``value`` on one line inside a triple-quoted string of an exported Python script:
+    backslashes and double quotes escaped, so it can neither end the string early nor
+    hold a broken escape."""
+    one_line = " ".join(str(value).split())
+    return one_line.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def for_html(value: object) -> str:
     """``value`` as literal text in HTML, in an element's body or a quoted attribute."""
     return html.escape(str(value), quote=True)
 
 
-__all__ = ["for_html", "for_markdown", "for_markdown_code", "for_plotly"]
+__all__ = ["for_html", "for_markdown", "for_markdown_code", "for_plotly", "for_python_docstring"]
