@@ -7,7 +7,10 @@ different characters:
   the labels of widgets, tabs, expanders and metrics as Markdown: ``![x](https://…)``
   loads a remote image, ``[CLICK](https://…)``, ``https://…``, ``www.…`` and
   ``a@b.c`` become links, ``:red[…]`` and ``$…$`` are Streamlit's directives and maths.
-  ``for_markdown`` backslash-escapes every character that makes Markdown act.
+  ``for_markdown`` backslash-escapes every character that makes Markdown act. Autolinks
+  are made after the escapes are read (remark-gfm finds ``https://``, ``www.`` and
+  ``a@b`` in the text itself), so there an invisible word joiner (U+2060) goes between
+  ``https:`` and ``//``, ``www`` and ``.``, and before ``@``: the text reads the same.
 - Plotly renders a subset of HTML in titles, tick labels, annotations, hover text and
   legend names (``<a href>``, ``<b>``, ``<br>``, ``<span style>``), kept as links in its
   SVG and PNG exports. ``for_plotly`` writes ``<``, ``>`` and ``&`` as entities, which
@@ -22,20 +25,24 @@ import html
 import re
 
 # what makes Markdown act: links and images ([ ]), directives (:red[…]), code, emphasis,
-# tables, maths, HTML-like <…> and quotes, a heading's # at a line's start, and the autolinks
-# GitHub Markdown makes of https://, www. and e-mail addresses. An underscore between two
-# letters or digits never starts or ends emphasis (``kernel_size`` stays as it reads).
+# tables, maths, HTML-like <…> and quotes, a heading's # at a line's start. An underscore
+# between two letters or digits never starts or ends emphasis (``kernel_size`` stays as it
+# reads).
 _MARKDOWN = re.compile(
-    r"([\\`*\[\]<>|~$@])|(?<![^\W_])_|_(?![^\W_])|(?<=^)(#)|(?<=^ )(#)|(?<=^  )(#)"
-    r"|(?<=^   )(#)|(:)(?=//)|(?<=www)(\.)",
-    re.IGNORECASE | re.MULTILINE,
+    r"([\\`*\[\]<>|~$])|(?<![^\W_])_|_(?![^\W_])|(?<=^)(#)|(?<=^ )(#)|(?<=^  )(#)"
+    r"|(?<=^   )(#)",
+    re.MULTILINE,
 )
+# where GitHub Markdown's autolinks start: "scheme:" before "//", "www" before ".", "@"
+_AUTOLINK = re.compile(r"(?<=:)(?=//)|(?<=www)(?=\.)|(?=@)", re.IGNORECASE)
+WORD_JOINER = "\u2060"  # invisible, no line break: "https:⁠//" is no longer a URL
 _PLOTLY = {"&": "&amp;", "<": "&lt;", ">": "&gt;"}
 
 
 def for_markdown(value: object) -> str:
     """``value`` as literal text inside Markdown (newlines kept)."""
-    return _MARKDOWN.sub(lambda m: "\\" + m.group(0), str(value))
+    escaped = _MARKDOWN.sub(lambda m: "\\" + m.group(0), str(value))
+    return _AUTOLINK.sub(WORD_JOINER, escaped)
 
 
 def for_markdown_code(value: object) -> str:

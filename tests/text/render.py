@@ -9,13 +9,14 @@ from typing import Any
 
 from google.protobuf.json_format import MessageToDict
 
-# a link or image aimed at the visitor's host, an autolink of it, or raw HTML from a name:
-# any of these in a Markdown body (not backslash-escaped) renders as a live link or image
+# a link or image aimed at the visitor's host, or raw HTML from a name: any of these in a
+# Markdown body (not backslash-escaped) renders as a live link, image or tag
 _LIVE_MARKDOWN = re.compile(
-    r"(?<!\\)\]\([^)]*evil|(?<!\\)https?://evil|(?<!\\)www\.evil|(?<!\\)mail@evil"
-    r"|(?<!\\)<(?:a|img|b)\b[^<]*(?:evil|CLICK)",
-    re.IGNORECASE,
+    r"(?<!\\)\]\([^)]*evil|(?<!\\)<(?:a|img|b)\b[^<]*(?:evil|CLICK)", re.IGNORECASE
 )
+# remark-gfm makes autolinks of the text left once the backslash escapes are read
+_UNESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_AUTOLINK = re.compile(r"https?://evil|www\.evil|[-.\w+]@evil", re.IGNORECASE)
 # Plotly renders <a>, <b>, <img>-free HTML: a tag from the visitor's text is live there
 _LIVE_PLOTLY = re.compile(r"<(?:a|b|i|span|img)\b[^<]*(?:evil|CLICK)", re.IGNORECASE)
 # where a page shows text without Markdown: what a text box holds, a select box's options,
@@ -81,8 +82,11 @@ def live_markup(at: Any) -> list[tuple[str, str, str]]:
     """The rendered strings in which a visitor's text would act as a link, image or tag."""
     bad = []
     for kind, field, text in rendered(at):
-        pattern = _LIVE_PLOTLY if kind == "plotly_chart" else _LIVE_MARKDOWN
-        if pattern.search(text):
+        if kind == "plotly_chart":
+            live = _LIVE_PLOTLY.search(text)
+        else:
+            live = _LIVE_MARKDOWN.search(text) or _AUTOLINK.search(_UNESCAPE.sub(r"\1", text))
+        if live:
             bad.append((kind, field, text))
     return bad
 

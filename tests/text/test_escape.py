@@ -7,7 +7,7 @@ from html.parser import HTMLParser
 
 import pytest
 
-from cnnviz.text.escape import for_html, for_markdown, for_plotly
+from cnnviz.text.escape import WORD_JOINER, for_html, for_markdown, for_plotly
 from tests.text.hostile import HOSTILE
 
 # CommonMark: a backslash before ASCII punctuation stands for that character itself
@@ -27,12 +27,14 @@ def _unescaped(out: str, pattern: str) -> list[str]:
 @pytest.mark.parametrize("text", HOSTILE)
 def test_markdown_keeps_every_character_and_disarms_every_construct(text: str) -> None:
     out = for_markdown(text)
-    assert _UNESCAPE.sub(r"\1", out) == text  # reads exactly as typed
-    for active in (r"\[", r"\]", r"<", r"\$", r"`", r"\*", r"@", r"\|", r"(?m)^ {0,3}#"):
+    assert _UNESCAPE.sub(r"\1", out).replace(WORD_JOINER, "") == text  # reads as typed
+    for active in (r"\[", r"\]", r"<", r"\$", r"`", r"\*", r"\|", r"(?m)^ {0,3}#"):
         assert not _unescaped(out, active), (text, out, active)
     # an underscore can start or end emphasis unless letters or digits stand on both sides
     assert not _unescaped(out, r"(?<![^\W_])_|_(?![^\W_])"), (text, out)
-    assert not _unescaped(out, "://") and not re.search(r"www\.", out, re.IGNORECASE)  # autolinks
+    # remark-gfm finds autolinks in the text after the escapes are read: none may be left
+    text_node = _UNESCAPE.sub(r"\1", out)
+    assert not re.search(r"https?://|www\.|[-.\w+]@", text_node, re.IGNORECASE), text_node
 
 
 def test_markdown_of_non_strings_and_plain_words() -> None:
