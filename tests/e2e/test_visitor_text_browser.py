@@ -52,14 +52,18 @@ SPEC = {
 PAGES = ("design", "train", "inspect", "runs", "learn", "present")
 # an element in any frame that loads or links the visitor's host, or a link made of its text
 LIVE = """() => {
+    const where = (el) => {  // the Streamlit element it is in, and that element's text
+        const box = el.closest('[data-testid^="st"]:not([data-testid="stMarkdownContainer"])');
+        return box ? `${box.dataset.testid}: ${box.textContent.slice(0, 200)} :: ` : '';
+    };
     const bad = [];
     for (const el of document.querySelectorAll('a, img, image, iframe, source, link, script, use')) {
         for (const attr of ['href', 'src', 'xlink:href', 'srcset']) {
             const v = el.getAttribute(attr) || '';
-            if (/evil|pixel/i.test(v)) bad.push(el.outerHTML.slice(0, 160));
+            if (/evil|pixel/i.test(v)) bad.push(where(el) + el.outerHTML.slice(0, 160));
         }
         if (el.tagName.toLowerCase() === 'a' && /CLICK|evil/i.test(el.textContent))
-            bad.push(el.outerHTML.slice(0, 160));
+            bad.push(where(el) + el.outerHTML.slice(0, 160));
     }
     return bad;
 }"""

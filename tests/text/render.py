@@ -66,8 +66,13 @@ def rendered(at: Any) -> list[tuple[str, str, str]]:
         if proto is None or not hasattr(proto, "DESCRIPTOR"):
             continue
         kind = getattr(node, "type", type(node).__name__)
-        if kind in ("arrow_data_frame", "dataframe", "table", "code", "json", "text"):
-            continue  # shown literally: table cells, code blocks, JSON, st.text
+        if kind == "table":  # st.table reads its cells as Markdown
+            frame = node.value
+            cells = [*map(str, frame.columns), *(str(v) for v in frame.to_numpy().ravel())]
+            out += [(kind, "cell", c) for c in cells]
+            continue
+        if kind in ("arrow_data_frame", "dataframe", "code", "json", "text"):
+            continue  # shown literally: st.dataframe's cells, code blocks, JSON, st.text
         data = MessageToDict(proto, preserving_proto_field_name=False)
         if kind == "plotly_chart":
             spec = json.loads(data.get("spec") or "{}")

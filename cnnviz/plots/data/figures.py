@@ -11,10 +11,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
-from cnnviz.text.escape import for_plotly
 import torch
 from plotly.subplots import make_subplots
 from torch import Tensor
+
+from cnnviz.text.escape import for_plotly
 
 CHANNEL_COLOURS = {1: ("#444444",), 3: ("#d62728", "#2ca02c", "#1f77b4")}
 CHANNEL_NAMES = {1: ("grey",), 3: ("red", "green", "blue")}

@@ -151,6 +151,7 @@ def presenter_table(frame: pd.DataFrame, selected: int | None = None) -> None:
     """Presenter mode: a plain table in page text (it grows with presenter mode's larger font,
     black layer names, no sideways scrolling), with the columns a class reads off a projector."""
     shown = frame[[c for c in PRESENTER_COLUMNS if c in frame.columns]]
+    shown = shown.map(lambda v: for_markdown(v) if isinstance(v, str) else v)  # cells: Markdown
     styled = shown.style.apply(lambda r: _style(frame.loc[r.name])[: len(r)], axis=1).hide(
         axis="index"
     )

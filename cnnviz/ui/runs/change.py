@@ -14,7 +14,7 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.text.escape import for_markdown, for_markdown_code
+from cnnviz.text.escape import for_markdown_code
 from cnnviz.train.config import TrainConfig
 from cnnviz.ui import state
 

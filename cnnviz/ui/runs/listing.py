@@ -267,9 +267,9 @@ def _summary(run: Run) -> None:
         "loss": "cross-entropy",
     }
     st.table(
-        pd.DataFrame({"setting": list(facts), "value": [str(v) for v in facts.values()]}).set_index(
-            "setting"
-        )
+        pd.DataFrame(  # st.table reads its cells as Markdown
+            {"setting": list(facts), "value": [for_markdown(v) for v in facts.values()]}
+        ).set_index("setting")
     )
 
 
