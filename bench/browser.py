@@ -423,7 +423,9 @@ def main() -> int:
                 row(f"server CPU per watching tab ({tabs} tab(s))", f"{per_tab:.0f} ms/s",
                     "<= 20 ms/s", f"server less the training: {o[k] * 1000:.0f} vs {o['static'] * 1000:.0f} ms/s on Design")  # fmt: skip
         warnings = (base / "streamlit.log").read_text(errors="replace").count("WARNING")
-        print(f"\n  server log warnings: {warnings} · clicked again (no run began in 15 s): {RECLICKS or 0} · {load()}")
+        print(
+            f"\n  server log warnings: {warnings} · clicked again (no run began in 15 s): {RECLICKS or 0} · {load()}"
+        )
     finally:
         server.close()
         if not args.keep:

@@ -64,6 +64,7 @@ def server(base: Path, cap: int, images: int):
         "CNNVIZ_TEACHER_KEY": KEY,
         "CNNVIZ_MAX_JOBS": str(cap),
         "CNNVIZ_QUEUE_LENGTH": "200",
+        "CNNVIZ_JOINS_PER_CLIENT": "1000",  # every student joins from this one computer
         "CNNVIZ_TRAIN_IMAGES": str(images),
         "CNNVIZ_RUNS_DIR": os.fspath(base / "runs"),
         "CNNVIZ_DATA_DIR": os.fspath(base / "data"),

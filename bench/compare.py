@@ -28,13 +28,15 @@ import time
 from pathlib import Path
 from types import SimpleNamespace
 
+from cnnviz.train.status import Status
+
 TARGET_S = 0.300
 CLASSES = tuple(f"class {i}" for i in range(10))
 
 
 def write_runs(root: Path, n_runs: int, epochs: int, train_size: int) -> list[str]:
     from cnnviz.design.presets import PRESETS
-    from cnnviz.train.events import BatchEnded, EpochEnded, FitEnded, FitStarted, Outcome
+    from cnnviz.train.events import BatchEnded, EpochEnded, FitEnded, FitStarted
     from cnnviz.train.store import RunWriter
 
     spec = PRESETS["lecture-7-23"].new_spec()
@@ -63,7 +65,7 @@ def write_runs(root: Path, n_runs: int, epochs: int, train_size: int) -> list[st
                 EpochEnded(e, loss, 1 - loss / 2.5, loss * 1.1, 1 - loss / 2.3, e * 5.0, 0.001)
             )
         conf = [[rng.randint(0, 30) + (150 if i == j else 0) for j in range(10)] for i in range(10)]
-        w.record(FitEnded(Outcome.FINISHED, test_loss=0.5, test_accuracy=0.8, elapsed_s=50.0,
+        w.record(FitEnded(Status.FINISHED, test_loss=0.5, test_accuracy=0.8, elapsed_s=50.0,
                           best_epoch=epochs - 1, best_test_accuracy=0.81, confusion=conf,
                           best_confusion=conf))  # fmt: skip
         ids.append(w.id)

@@ -5,7 +5,8 @@
 Trains lecture-7-23 (the app's default design) on Shapes as the Train page would (all
 10,000 training and 2,000 test images by default; 1 epoch is enough: the size does not
 depend on the accuracy), then prints side by side: the HTML's size, the share of it that
-is Plotly's JavaScript (inlined once) and what the figures and images add, the limit
+is Plotly's JavaScript (inlined once), the trained network the page runs (its weights and
+test images: cnnviz.report.explainer) and what the figures and images add, the limit
 (10 MB), and the seconds to build the content and write the file.
 """
 
@@ -56,7 +57,10 @@ def main() -> None:
           f"{args.epochs} epoch(s) (trained in {train_s:.0f} s)")  # fmt: skip
     print(f"{'HTML':<22}{size:8.2f} MB   limit {LIMIT_MB:.0f} MB   ({size / LIMIT_MB:.0%} of it)")
     print(f"{'  Plotly JS (once)':<22}{js:8.2f} MB   ({js / size:.0%} of the file)")
-    print(f"{'  figures + images':<22}{size - js:8.2f} MB   ({(size - js) / size:.0%})")
+    start = html.find('id="cnnviz-explainer-data"')
+    net = len(html[start : html.find("</script>", start)].encode()) / 1e6 if start >= 0 else 0.0
+    print(f"{'  your network':<22}{net:8.2f} MB   ({net / size:.0%}: weights and test images)")
+    print(f"{'  figures + images':<22}{size - js - net:8.2f} MB   ({(size - js - net) / size:.0%})")
     print(
         f"{'content (s)':<22}{content_s:8.2f}     HTML (s) {write_s:.2f}   ratio {content_s / max(write_s, 1e-9):.1f}x"
     )

@@ -48,6 +48,7 @@ from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.events import BatchEnded
 from cnnviz.train.job import Job
 from cnnviz.train.prepared import prepare
+from cnnviz.train.request import TrainRequest
 
 SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "mnist-t10k"
 
@@ -157,7 +158,7 @@ def engine(spec: dict, data, cfg: TrainConfig) -> float:
 def job_polled(spec: dict, data, cfg: TrainConfig) -> float:
     import pandas as pd
 
-    job = Job(spec, data, cfg, model=build_seeded(spec, 0), runs_root=_tmp_runs())
+    job = Job(TrainRequest(spec, data, cfg, model=build_seeded(spec, 0), runs_root=_tmp_runs()))
     job.start()
     while not job.wait(1.0):  # the page's fragment, once a second
         job.touch()
@@ -293,7 +294,7 @@ def main() -> int:
 def polled(executor, spec: dict, bundle, cfg: TrainConfig) -> tuple[float, float]:
     """(images/s while training, images/s from start to the final event), polled 1/s."""
     t = time.perf_counter()
-    job = executor.create(spec, bundle, cfg, runs_root=_tmp_runs())
+    job = executor.create(TrainRequest(spec, bundle, cfg, runs_root=_tmp_runs()))
     job.start()
     while not job.wait(1.0):  # the page's fragment, once a second
         job.touch()
@@ -388,7 +389,10 @@ def gpu_share(spec: dict, bundle, cfg: TrainConfig, jobs: int) -> int:
 
     def together(k: int) -> float:
         t = time.perf_counter()
-        started = [ex.create(spec, bundle, cfg, runs_root=_tmp_runs()).start() for _ in range(k)]
+        started = [
+            ex.create(TrainRequest(spec, bundle, cfg, runs_root=_tmp_runs())).start()
+            for _ in range(k)
+        ]
         for job in started:
             while not job.wait(1.0):
                 job.touch()

@@ -36,7 +36,7 @@ except SpecError as e:  # the design as a whole is malformed (e.g. from an old l
     st.button("Start again from the default design", on_click=design_input.reset_to_default)
     st.stop()
 
-sel = editor.selected(len(rows))
+sel = editor.selected(rows)
 show(
     design_figure(
         spec,

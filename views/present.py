@@ -16,7 +16,10 @@ run = picker.choose_run()
 if run is None:
     st.stop()
 
-content, rendered = export.content_for(run)
+made = export.content_for(run)
+if made is None:  # a damaged run: the page said what is wrong
+    st.stop()
+content, rendered = made
 st.markdown(
     f"**{for_markdown(content.headline)}** · {len(run.classes)} classes · run {for_markdown_code(run.id)}"
 )

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from cnnviz.train.store import runs_root
+from cnnviz.ui.classroom import run_access
 from cnnviz.ui.classroom import runs as class_runs
 from cnnviz.ui.classroom import session as class_session
 from cnnviz.ui.runs import compare_view, picker
@@ -10,12 +11,16 @@ from cnnviz.ui.runs import experiments as exp_ui
 from cnnviz.ui.runs import listing as train_runs
 
 st.title("Runs")
+run_access.link_run()  # a link to a run that is gone, or not this person's: said, and dropped
+run_access.link_compare()
 if class_session.enabled():  # a class server: My runs first, the Class gallery
     st.caption(
         "Every training you start is saved as a run: the network, the settings, the loss and "
         "accuracy per iteration and per epoch, and the trained weights. Share a run to show it "
         "to the class."
     )
+    exp_ui.progress_panel()  # your experiment: its place in line, or how far it is
+    exp_ui.finished_notice()
     class_runs.runs_page()
     st.stop()
 st.caption(

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.ui.classroom import session, teacher
+from cnnviz.ui.classroom import people, session, teacher
 
 if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
     st.error("This page is the teacher's.")
     st.stop()
 
 st.title("Teacher")
-st.caption(f"Teacher key: `{session.room().teacher_key}` · students join at this server's address.")
+st.caption("Students join at this server's address.")
+people.key_reveal()  # hidden until asked: this page is the projected one
 
 st.header("The class now")
 teacher.class_now()
@@ -20,6 +21,9 @@ with st.expander(
     "Queue: move, cancel, stop", expanded=False, icon=":material/format_list_numbered:"
 ):
     teacher.queue_controls()
+
+with st.expander("People: who joined, remove a name, close joining", icon=":material/group:"):
+    people.people_panel()
 
 st.header("Leaderboard")
 teacher.leaderboard()

@@ -11,6 +11,7 @@ and a browser refresh never stop or lose it.
 
 import streamlit as st
 
+from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
 from cnnviz.ui.runs import change as run_change
@@ -18,7 +19,6 @@ from cnnviz.ui.runs import extras as run_extras
 from cnnviz.ui.train import data as train_data
 from cnnviz.ui.train import live as train_live
 from cnnviz.ui.train import network as train_network
-from cnnviz.ui.train import session_job as jobs_ui
 from cnnviz.ui.train import settings as train_config
 from cnnviz.ui.train import start as train_start
 
@@ -39,7 +39,7 @@ if job is None and waiting is None:
 train_config.take_preset()  # a preset just chosen on Design brings its dataset and settings
 run_change.change_banner()
 running = waiting is not None or (job is not None and job.status in train_live.LIVE)
-queued = waiting.payload.get("config") if waiting is not None else None
+queued = waiting.config if waiting is not None else None
 SETUP = "train.setup"  # the folded set-up of the training on show (open: drawn)
 
 if waiting is not None or job is not None:

@@ -5,7 +5,8 @@ people who joined, who owns which run (and whether it is shared with the
 class), the queue's entries, the teacher's limits and the design sent to the
 class. One connection per process, used under a lock (the server's pages and
 the queue's dispatcher run in different threads); WAL mode so a reader never
-waits for a writer.
+waits for a writer. SQLite's own failures (the disk is full, the file is locked)
+come out as ``StorageError``, a message for the page, never a traceback.
 """
 
 from __future__ import annotations
@@ -14,8 +15,12 @@ import json
 import os
 import sqlite3
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+
+from cnnviz.classroom.errors import StorageError
 
 FILE_NAME = "classroom.sqlite3"
 
@@ -27,7 +32,12 @@ CREATE TABLE IF NOT EXISTS people (
     role TEXT NOT NULL,
     created REAL NOT NULL
 );
-CREATE UNIQUE INDEX IF NOT EXISTS people_name ON people (role, name COLLATE NOCASE);
+CREATE TABLE IF NOT EXISTS signins (
+    id TEXT PRIMARY KEY,
+    person TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS signins_person ON signins (person);
 CREATE TABLE IF NOT EXISTS runs (
     run_id TEXT PRIMARY KEY,
     owner TEXT NOT NULL,
@@ -61,6 +71,42 @@ CREATE TABLE IF NOT EXISTS broadcasts (
 """
 
 
+# columns added after the first release: (table, column, declaration)
+_ADDED = (
+    ("people", "skeleton", "TEXT NOT NULL DEFAULT ''"),  # the name as compared (see people)
+    ("people", "removed", "REAL"),  # when the teacher removed them (their runs stay)
+)
+# one active person per role and compared name (a removed name may be taken again)
+_INDEXES = """
+DROP INDEX IF EXISTS people_name;
+CREATE UNIQUE INDEX IF NOT EXISTS people_skeleton ON people (role, skeleton)
+    WHERE removed IS NULL AND skeleton != '';
+"""
+
+
+def _message(e: sqlite3.Error) -> str:
+    text = str(e).lower()
+    if "full" in text or "disk i/o" in text:
+        return (
+            "The server's disk is full, so nothing was saved: tell your teacher "
+            "(they free space by deleting old runs)."
+        )
+    if "locked" in text or "busy" in text:
+        return "The class database is busy: try again in a moment."
+    return "The class database could not be read or written: tell your teacher."
+
+
+@contextmanager
+def guarded() -> Iterator[None]:
+    """SQLite's operational failures as ``StorageError`` (a constraint error stays itself)."""
+    try:
+        yield
+    except sqlite3.IntegrityError:
+        raise
+    except sqlite3.Error as e:
+        raise StorageError(_message(e)) from e
+
+
 class ClassDB:
     """A thread-safe handle on the classroom database file."""
 
@@ -72,20 +118,25 @@ class ClassDB:
             os.fspath(self.path), check_same_thread=False, isolation_level=None, timeout=10
         )
         self._conn.row_factory = sqlite3.Row
-        with self._lock:
+        with self._lock, guarded():
             self._conn.execute("PRAGMA journal_mode=WAL")
             self._conn.executescript(SCHEMA)
+            for table, column, decl in _ADDED:
+                have = {r[1] for r in self._conn.execute(f"PRAGMA table_info({table})")}
+                if column not in have:
+                    self._conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {decl}")
+            self._conn.executescript(_INDEXES)
 
     @classmethod
     def in_folder(cls, folder: str | os.PathLike) -> ClassDB:
         return cls(Path(folder) / FILE_NAME)
 
     def execute(self, sql: str, args: tuple | list = ()) -> sqlite3.Cursor:
-        with self._lock:
+        with self._lock, guarded():
             return self._conn.execute(sql, args)
 
     def rows(self, sql: str, args: tuple | list = ()) -> list[dict[str, Any]]:
-        with self._lock:
+        with self._lock, guarded():
             return [dict(r) for r in self._conn.execute(sql, args).fetchall()]
 
     def row(self, sql: str, args: tuple | list = ()) -> dict[str, Any] | None:
@@ -112,4 +163,4 @@ class ClassDB:
             self._conn.close()
 
 
-__all__ = ["FILE_NAME", "ClassDB"]
+__all__ = ["FILE_NAME", "ClassDB", "guarded"]

@@ -1,7 +1,8 @@
 """What the class queue holds and says: entries, their states, refusals, and wait estimates (pure).
 
-``Entry`` is one submitted training (its payload, the spec, data and config,
-is held only until it starts). ``estimate_start`` turns the running jobs' time
+``Entry`` is one submission: a training or a whole experiment (its ``work``,
+a ``TrainRequest`` or an ``ExperimentRun``, is held until it starts; an
+experiment's stays while its arms run, one after the other). ``estimate_start`` turns the running jobs' time
 left into "starts in about 2 min"; ``ordinal`` gives "3rd in line".
 """
 
@@ -21,7 +22,10 @@ class EntryState(StrEnum):
 
 
 class QueueRefused(ValueError):
-    """Start refused: over a limit, the queue is full, or the student already has a job."""
+    """A submission refused: over a limit, the queue is full, or the student already has a job.
+
+    ``problems``: each reason in words, naming the fix.
+    """
 
     def __init__(self, problems: list[str]) -> None:
         super().__init__(" ".join(problems))
@@ -52,7 +56,13 @@ class Entry:
     note: str = ""
     run_id: str | None = None
     started: float | None = None
-    payload: dict[str, Any] = field(default_factory=dict, repr=False)  # spec, bundle, config
+    work: Any = field(default=None, repr=False)  # TrainRequest, or ExperimentRun (experiments)
+    trainings: int = 1  # how many networks it trains (an experiment's arms × seeds)
+
+    @property
+    def config(self) -> Any:
+        """The training's settings (an experiment's starting point), while it is held."""
+        return getattr(self.work, "config", None)
 
 
 def ordinal(n: int) -> str:

@@ -13,6 +13,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from cnnviz.train.status import Status
+
 
 @dataclass(frozen=True)
 class Score:
@@ -36,7 +38,7 @@ def board(
     scores = []
     for r in runs:
         owner = owners.get(r.id)
-        if owner is None or r.status != "finished" or r.test_accuracy is None or r.problem:
+        if owner is None or r.status != Status.FINISHED or r.test_accuracy is None or r.problem:
             continue
         if dataset and r.dataset != dataset:
             continue

@@ -5,7 +5,13 @@ on the teacher's page (saved in the database, see ``cnnviz.classroom.room``).
 ``over_limits(limits, ...)`` lists every limit a student's job is over, each
 saying which limit, the job's value and by how much, e.g. ``"Epochs: 30 is 10
 over the class limit of 20."``. The teacher's own jobs are not limited (only by
-jobs at once, which is the server's capacity).
+jobs at once, which is the server's capacity). ``class_size`` is checked when a
+student joins, ``student_disk_mb`` before anything of theirs is written
+(``cnnviz.classroom.disk``).
+jobs at once, which is the server's capacity). ``job_size`` works out what they
+look at from a design and its data; ``over_experiment_limit`` caps an
+experiment's trainings (variants × seeds). The submission gate
+(``cnnviz.classroom.submit``) is their one caller for a training.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import os
 from dataclasses import asdict, dataclass, fields, replace
 from typing import Any
 
+from cnnviz.classroom.entries import JobSize
 from cnnviz.design.shapes import format_count
 
 
@@ -28,6 +35,9 @@ class Limits:
     max_mult_adds: int = 500_000_000  # per image
     upload_files: int = 5_000  # files in one student's upload folder
     upload_mb: int = 100  # megabytes in one student's upload folder
+    student_disk_mb: int = 500  # one student's runs and uploads together, on the server's disk
+    class_size: int = 60  # students who may join (the teacher removes one to make room)
+    max_experiment_runs: int = 12  # trainings in one experiment (variants × seeds)
 
     ENV = {
         "jobs_at_once": "CNNVIZ_MAX_JOBS",
@@ -39,6 +49,9 @@ class Limits:
         "max_mult_adds": "CNNVIZ_MAX_MULT_ADDS",
         "upload_files": "CNNVIZ_UPLOAD_FILES",
         "upload_mb": "CNNVIZ_UPLOAD_MB",
+        "student_disk_mb": "CNNVIZ_STUDENT_DISK_MB",
+        "class_size": "CNNVIZ_CLASS_SIZE",
+        "max_experiment_runs": "CNNVIZ_MAX_EXPERIMENT_RUNS",
     }
     TITLES = {
         "jobs_at_once": "Trainings at once",
@@ -50,6 +63,9 @@ class Limits:
         "max_mult_adds": "Mult-adds per image per job",
         "upload_files": "Uploaded files per student",
         "upload_mb": "Uploaded megabytes per student",
+        "student_disk_mb": "Disk megabytes per student (runs and uploads)",
+        "class_size": "Class size (students who may join)",
+        "max_experiment_runs": "Trainings per experiment (variants × seeds)",
     }
 
     @classmethod
@@ -84,6 +100,40 @@ def _over(title: str, value: int, limit: int, unit: str = "", fmt=str) -> str:
     )
 
 
+def job_size(spec: dict, data: Any) -> JobSize:
+    """What the limits look at: params, mult-adds per image (the design), training images.
+
+    ``data``: a ``DataBundle``, or a saved run's dataset facts (a dict with ``train_size``
+    and ``val_size``: what an experiment from that run will load again).
+    """
+    from cnnviz.design.shapes import summarize, totals
+    from cnnviz.design.spec import SpecError
+
+    try:
+        t = totals(summarize(spec, 1))
+        params, mult_adds = int(t["params"]), int(t["mult_adds"])
+    except SpecError:
+        params = mult_adds = 0
+    if isinstance(data, dict):
+        n = int(data.get("train_size", 0) or 0) + int(data.get("val_size", 0) or 0)
+    else:
+        n = len(getattr(data, "train_y", ())) if data is not None else 0
+    return JobSize(params=params, mult_adds=mult_adds, train_images=n)
+
+
+def over_experiment_limit(limits: Limits, *, arms: int, seeds: int) -> list[str]:
+    """The per-experiment cap on trainings (variants × seeds), in words (empty: within it)."""
+    n = arms * seeds
+    if n <= limits.max_experiment_runs:
+        return []
+    fewer = max(limits.max_experiment_runs // max(arms, 1), 1)
+    return [
+        _over("Trainings per experiment", n, limits.max_experiment_runs)
+        + f" It trains {arms} variant{'s' if arms != 1 else ''} × {seeds} seed{'s' if seeds != 1 else ''};"
+        + f" use at most {fewer} seed{'s' if fewer != 1 else ''} per variant."
+    ]
+
+
 def over_limits(
     limits: Limits,
     *,
@@ -114,4 +164,4 @@ def over_limits(
     return problems
 
 
-__all__ = ["Limits", "over_limits"]
+__all__ = ["Limits", "job_size", "over_experiment_limit", "over_limits"]

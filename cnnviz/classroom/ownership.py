@@ -1,10 +1,10 @@
-"""Who may do what to a job or a run: its owner and the teacher act, everyone else looks.
+"""Who may do what to a job or a run: its owner and the teacher act.
 
 Every action a page offers on a job or a run goes through ``check(person,
 action, owner_id, owner_name)``, which raises ``NotAllowed`` (a message for the
-page) unless the person may. Looking (``VIEW``) is open to everyone in the
-class: a student who opens another's job link sees it read-only, labelled with
-the owner's name.
+page) unless the person may. Seeing a run is not decided here: it also depends on
+whether the run is shared with the class, so ``cnnviz.classroom.run_access`` is the
+one rule for it (``VIEW`` here is the owner's or the teacher's, like every action).
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ class Action(StrEnum):
 
 TEACHER_ONLY = frozenset({Action.MOVE})
 _VERB = {
+    Action.VIEW: "open",
     Action.PAUSE: "pause",
     Action.RESUME: "resume",
     Action.STOP: "stop",
@@ -46,8 +47,6 @@ class NotAllowed(PermissionError):
 def allowed(person: Person | None, action: Action, owner_id: str | None) -> bool:
     """True when ``person`` may do ``action`` to something ``owner_id`` owns."""
     action = Action(action)
-    if action is Action.VIEW:
-        return True
     if person is None:
         return False
     if person.is_teacher:

@@ -1,15 +1,18 @@
 """The class's fair queue: first in, first out, one job per student, started by itself.
 
 The queue decides *when* a training starts; the job registry (and whatever
-executor it uses) decides *where*. ``submit`` checks the teacher's limits and
-either starts the job at once or puts it in line; a dispatcher thread starts
-the next waiting job as soon as a running one ends, whether or not its owner
-still has the page open. A waiting job's id is the id its ``Job`` gets, so a
-page that holds the id (``?job=``) finds the live job by itself when its turn
-comes::
+executor it uses) decides *where*. Everything comes in through the submission
+gate (``cnnviz.classroom.submit``), which checks the teacher's limits and calls
+``put``: here the per-student cap and the queue's length are checked, and the
+entry starts at once or waits in line; a dispatcher thread starts the next
+waiting entry as soon as a place is free, whether or not its owner still has the
+page open. A waiting job's id is the id its ``Job`` gets, so a page that holds
+the id (``?job=``) finds the live job by itself when its turn comes. An
+experiment is one entry: it holds one place while its arms train one after the
+other (``start_arm``), and every arm's run is its owner's::
 
     queue = ClassQueue(registry, db, limits=lambda: Limits())
-    entry = queue.submit(person, spec, bundle, config, runs_root=..., size=JobSize(...))
+    entry = queue.put(person, TrainRequest(...))   # the gate's call, after the limits
     queue.place(entry.id)          # 1 = next to start; None once started
     queue.wait_estimate(entry.id)  # seconds until it starts, from the running jobs' time left
     queue.control(job_id, person, Action.STOP)   # owner or teacher only
@@ -26,18 +29,22 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cnnviz.classroom.db import ClassDB
-from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused, estimate_start
-from cnnviz.classroom.limits import Limits, over_limits
+from cnnviz.classroom.entries import Entry, EntryState, QueueRefused, estimate_start
+from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import Action, NotAllowed, check
 from cnnviz.classroom.people import Person, Role
+from cnnviz.compare.runner import ExperimentRun
 from cnnviz.train.job import Job
 from cnnviz.train.jobs import JobRegistry
+from cnnviz.train.request import TrainRequest
 
-if TYPE_CHECKING:
-    from cnnviz.data.bundle import DataBundle
+
+def _is_experiment(work: Any) -> bool:
+    """An experiment's entry holds its ``ExperimentRun`` until the last arm ends."""
+    return isinstance(work, ExperimentRun)
 
 
 class ClassQueue:
@@ -62,6 +69,7 @@ class ClassQueue:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._use_thread = dispatcher
+        self._arm_jobs: set[str] = set()  # live jobs that are an experiment's arms (its place)
         self._forget_restarted()
 
     # -- persistence -------------------------------------------------------------------
@@ -112,7 +120,22 @@ class ClassQueue:
         return None
 
     def job(self, entry_id: str | None) -> Job | None:
+        """The entry's live job: the training, or the arm an experiment is training now."""
+        e = self.entry(entry_id)
+        if e is not None and _is_experiment(e.work):
+            return e.work.current
         return self.registry.get(entry_id, touch=False) if entry_id else None
+
+    def experiment(self, entry_id: str | None) -> Any:
+        """The ``ExperimentRun`` of an experiment's entry (None for a training)."""
+        e = self.entry(entry_id)
+        return e.work if e is not None and _is_experiment(e.work) else None
+
+    def _done(self, e: Entry) -> bool:
+        if _is_experiment(e.work):
+            return bool(e.work.done)
+        job = self.job(e.id)
+        return job is None or job.done
 
     def live_for(self, person_id: str) -> list[Entry]:
         """The person's entries that are waiting, or running / paused."""
@@ -120,12 +143,8 @@ class ClassQueue:
         for e in self.entries():
             if e.owner != person_id:
                 continue
-            if e.state is EntryState.WAITING:
+            if e.state is EntryState.WAITING or e.state is EntryState.STARTED and not self._done(e):
                 out.append(e)
-            elif e.state is EntryState.STARTED:
-                job = self.job(e.id)
-                if job is not None and not job.done:
-                    out.append(e)
         return out
 
     def typical_duration(self) -> float | None:
@@ -149,38 +168,34 @@ class ClassQueue:
         left = [job.progress().eta_s for job in self.registry.live()]
         return estimate_start(left, self.limits().jobs_at_once, place - 1, self.typical_duration())
 
-    # -- submitting --------------------------------------------------------------------
-    def submit(
+    # -- putting in line (the submission gate's side: cnnviz.classroom.submit) ----------
+    def put(
         self,
         person: Person,
-        spec: dict,
-        bundle: DataBundle,
-        config: Any,
+        work: Any,
         *,
-        runs_root: Any = None,
         label: str = "",
-        size: JobSize | None = None,
+        params: int = 0,
+        epochs: int = 0,
+        trainings: int = 1,
+        entry_id: str | None = None,
     ) -> Entry:
-        """Queue (or start at once) a job for ``person``; ``QueueRefused`` says why not."""
+        """Queue (or start at once) ``work`` for ``person``; ``QueueRefused`` says why not.
+
+        ``work``: a ``TrainRequest``, or an ``ExperimentRun`` (one entry whose arms run one
+        after the other in its place). Only the gate calls this, after the teacher's limits:
+        here are the per-student cap and the queue's length, checked and taken at once.
+        """
         limits = self.limits()
-        size = size or JobSize()
         problems = []
-        if person.role is Role.STUDENT:
-            problems += over_limits(
-                limits,
-                epochs=int(config.epochs),
-                train_images=int(size.train_images),
-                params=int(size.params),
-                mult_adds=int(size.mult_adds),
-            )
         with self._lock:
             mine = self.live_for(person.id)
             if person.role is Role.STUDENT and len(mine) >= limits.jobs_per_student:
                 n = len(mine)
                 problems.append(
                     f"Jobs per student: you already have {n} training{'s' if n != 1 else ''} "
-                    f"running or waiting (the class limit is {limits.jobs_per_student}). "
-                    "Wait for it to end, or stop it first."
+                    f"or experiment{'s' if n != 1 else ''} running or waiting (the class limit "
+                    f"is {limits.jobs_per_student}). Wait for it to end, or stop it first."
                 )
             n_wait = len(self.waiting())
             if n_wait >= limits.queue_length:
@@ -192,16 +207,17 @@ class ClassQueue:
                 raise QueueRefused(problems)
             now = time.time()
             entry = Entry(
-                id=secrets.token_hex(6),
+                id=entry_id or secrets.token_hex(6),
                 owner=person.id,
                 owner_name=person.name,
                 label=label,
-                dataset=str(getattr(bundle, "name", "")),
-                params=int(size.params),
-                epochs=int(config.epochs),
+                dataset=str(getattr(getattr(work, "data", None), "name", "")),
+                params=int(params),
+                epochs=int(epochs),
                 created=now,
                 seq=now,
-                payload={"spec": spec, "bundle": bundle, "config": config, "runs_root": runs_root},
+                work=work,
+                trainings=int(trainings),
             )
             self._entries[entry.id] = entry
             self._save(entry)
@@ -209,50 +225,77 @@ class ClassQueue:
         self._ensure_thread()
         return entry
 
+    def own(self, run_id: str, owner: str) -> None:
+        """The ownership row of a run this queue started (``Classroom.run_owner`` reads it)."""
+        self.db.execute(
+            "INSERT OR IGNORE INTO runs (run_id, owner, title, shared, created) "
+            "VALUES (?, ?, '', 0, ?)",
+            (run_id, owner, time.time()),
+        )
+
+    def start_arm(self, entry_id: str, request: TrainRequest) -> Job:
+        """Start one arm of the experiment ``entry_id`` in the place the experiment holds."""
+        job = self.registry.start(request, job_id=None)
+        with self._lock:
+            self._arm_jobs.add(job.id)
+        self.own(job.run_id, str(request.owner))
+        return job
+
     # -- the dispatcher ----------------------------------------------------------------
-    def dispatch(self) -> list[Job]:
-        """Start waiting jobs, first in first out, while there is room. Returns those started."""
-        started = []
+    def _in_use(self) -> int:
+        """Places taken: running experiments (between arms too) and every other live job."""
+        running = [
+            e.work
+            for e in self._entries.values()
+            if e.state is EntryState.STARTED and _is_experiment(e.work) and not e.work.done
+        ]
+        jobs = [j for j in self.registry.live() if j.id not in self._arm_jobs]
+        return len(running) + len(jobs)
+
+    def dispatch(self) -> list[Any]:
+        """Start waiting entries, first in first out, while there is room. Returns those started
+        (a ``Job``, or an ``ExperimentRun``)."""
+        started: list[Any] = []
         with self._lock:
             self._note_ended()
             cap = self.limits().jobs_at_once
             self.registry.max_live = max(self.registry.max_live, cap)
             while True:
                 queue = self.waiting()
-                if not queue or len(self.registry.live()) >= cap:
+                if not queue or self._in_use() >= cap:
                     break
                 e = queue[0]
-                p = e.payload
                 try:
-                    job = self.registry.start(
-                        p["spec"],
-                        p["bundle"],
-                        p["config"],
-                        p["runs_root"],
-                        label=e.label,
-                        job_id=e.id,
-                    )
+                    if _is_experiment(e.work):
+                        work = e.work.start()  # its arms come back through start_arm
+                    else:
+                        work = self.registry.start(e.work, job_id=e.id)
                 except (
                     Exception
                 ) as exc:  # SpecError, ConfigError, Busy, OSError: say it on the page
-                    e.state, e.note = EntryState.REFUSED, f"It could not start: {exc}"
-                    e.payload = {}
+                    e.state, e.note, e.work = EntryState.REFUSED, f"It could not start: {exc}", None
                     self._save(e)
                     continue
-                e.state, e.started, e.run_id = EntryState.STARTED, time.time(), job.run_id
-                e.payload = {}  # the job holds the data now
+                e.state, e.started = EntryState.STARTED, time.time()
+                if not _is_experiment(work):
+                    e.run_id, e.work = work.run_id, None  # the job holds the data now
+                    self.own(work.run_id, e.owner)
                 self._save(e)
-                self.db.execute(
-                    "INSERT OR IGNORE INTO runs (run_id, owner, title, shared, created) "
-                    "VALUES (?, ?, ?, 0, ?)",
-                    (job.run_id, e.owner, "", e.started),
-                )
-                started.append(job)
+                started.append(work)
         return started
 
     def _note_ended(self) -> None:
         for e in self._entries.values():
             if e.state is EntryState.STARTED and e.note == "":
+                if _is_experiment(e.work):
+                    if e.work.done:
+                        e.note = e.work.outcome
+                        self._arm_jobs.difference_update(e.work.job_ids)
+                        self.db.execute(
+                            "UPDATE queue SET ended = ?, note = ? WHERE id = ?",
+                            (time.time(), e.note, e.id),
+                        )
+                    continue
                 job = self.registry.get(e.id, touch=False)
                 if job is not None and job.done:
                     e.note = str(job.status)
@@ -290,7 +333,11 @@ class ClassQueue:
         action = Action(action)
         owner, name = self._owned(job_id)
         check(person, action, owner, name)
-        job = self.registry.get(job_id)
+        exp = self.experiment(job_id)
+        if exp is not None and action is Action.STOP:
+            exp.cancel()  # the arm now training stops, and no further arm starts
+            return
+        job = self.job(job_id) if exp is not None else self.registry.get(job_id)
         if job is None:
             return
         if action is Action.PAUSE:
@@ -311,7 +358,9 @@ class ClassQueue:
                 raise NotAllowed("This job is not waiting in the queue any more.")
             check(person, Action.CANCEL, e.owner, e.owner_name)
             who = "the teacher" if person is not None and person.is_teacher else "its owner"
-            e.state, e.note, e.payload = EntryState.CANCELLED, f"Cancelled by {who}.", {}
+            if _is_experiment(e.work):
+                e.work.cancel()  # never started: it is over (a page waiting on it sees that)
+            e.state, e.note, e.work = EntryState.CANCELLED, f"Cancelled by {who}.", None
             self._save(e)
 
     def move(self, entry_id: str, to_place: int, person: Person | None) -> None:

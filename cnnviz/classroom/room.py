@@ -5,9 +5,12 @@ and ties together the people, their tokens, the queue, the teacher's limits,
 the ownership of runs and the design the teacher sent to the class::
 
     room = Classroom.open(runs_root(), registry, teacher_key=..., class_code=...)
-    ada = room.join("Ada")                     # a student; room.token_for(ada) for the browser
+    ada = room.join("Ada", client="10.0.0.7")  # a student; room.token_for(ada) for the browser
     room.person_from_token(token)              # Person, or raises TokenError
-    room.queue.submit(ada, spec, bundle, config, ...)
+    room.sign_out(token)                       # that token is refused from now on
+    room.remove_person(teacher, ada.id)        # signed out everywhere, queued job cancelled
+    room.check_room_for(ada, nbytes)           # DiskFull before writing (cnnviz.classroom.disk)
+    room.gate.submit(TrainRequest(spec, bundle, config, owner=ada.id))   # limits, queue, owner
     room.send_design(teacher, spec, settings)  # every student's Design page shows a banner
     room.run_owner(run_id); room.share_run(run_id, ada, True); room.delete_run(run_id, ada)
 
@@ -28,14 +31,16 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cnnviz.classroom import people as people_mod
+from cnnviz.classroom.attempts import Attempts
 from cnnviz.classroom.db import ClassDB
+from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.limits import Limits
+from cnnviz.classroom.membership import Membership
 from cnnviz.classroom.ownership import Action, check
-from cnnviz.classroom.people import Person, Role
+from cnnviz.classroom.people import Person
 from cnnviz.classroom.queue import ClassQueue
-from cnnviz.classroom.tokens import DEFAULT_TTL_S, TokenError, TokenProblem, make_token, new_secret
-from cnnviz.classroom.tokens import read_token as _read_token
+from cnnviz.classroom.submit import CHECKS, Gate
+from cnnviz.classroom.tokens import DEFAULT_TTL_S, new_secret
 from cnnviz.train.jobs import JobRegistry
 
 COOKIE = "cnnviz_token"  # where the browser keeps the signed token (never in the URL)
@@ -45,10 +50,6 @@ def new_teacher_key() -> str:
     """A key a teacher can read out or type: three groups of four letters/digits."""
     alphabet = "abcdefghjkmnpqrstuvwxyz23456789"  # no 0/o, 1/l/i
     return "-".join("".join(secrets.choice(alphabet) for _ in range(4)) for _ in range(3))
-
-
-class RoomError(ValueError):
-    """A class action refused for a reason other than ownership; the text says why."""
 
 
 @dataclass(frozen=True)
@@ -61,8 +62,10 @@ class Broadcast:
     sent: float
 
 
-class Classroom:
-    """People, tokens, queue, limits, run ownership and the teacher's design, in one place."""
+class Classroom(Membership):
+    """People, tokens, queue, limits, run ownership and the teacher's design, in one place.
+
+    Joining, sign-ins and removal are ``Membership``'s (``cnnviz.classroom.membership``)."""
 
     def __init__(
         self,
@@ -88,7 +91,25 @@ class Classroom:
             secret = new_secret()
             db.set_meta("secret", secret)
         self._secret = secret
+        self.attempts = Attempts()
+        self.signins_since()  # from now on every token names a sign-in
         self.queue = ClassQueue(registry, db, self.limits, dispatcher=dispatcher)
+        # the one way a training or an experiment starts in this class (cnnviz.classroom.submit)
+        self.gate = Gate(
+            registry,
+            queue=self.queue,
+            limits=self.limits,
+            people=self.person,
+            checks=(*CHECKS, self._disk_check),
+        )
+
+    def _disk_check(self, request: Any, person: Person | None, limits: Limits | None) -> list[str]:
+        """The disk floor and the student's disk budget, before a training writes anything."""
+        try:
+            self.check_room_for(person)
+        except RoomError as e:  # DiskFull
+            return [str(e)]
+        return []
 
     @classmethod
     def open(
@@ -122,32 +143,6 @@ class Classroom:
         return room
 
     key_generated = False
-
-    # -- people and tokens -------------------------------------------------------------
-    def join(self, name: str, code: str = "") -> Person:
-        return people_mod.join(self.db, name, code, class_code=self.class_code)
-
-    def unlock_teacher(self, key: str) -> Person:
-        return people_mod.unlock_teacher(self.db, key, teacher_key=self.teacher_key)
-
-    def token_for(self, person: Person, *, now: float | None = None) -> str:
-        return make_token(person.id, self._secret, ttl_s=self.token_ttl_s, now=now)
-
-    def person_from_token(self, token: str, *, now: float | None = None) -> Person:
-        """The person the token was made for; ``TokenError`` if forged, expired or unknown."""
-        pid = _read_token(token, self._secret, now=now)
-        person = people_mod.get_person(self.db, pid)
-        if person is None:
-            raise TokenError(
-                TokenProblem.FORGED, "This sign-in is for someone this class does not know."
-            )
-        return person
-
-    def person(self, person_id: str) -> Person | None:
-        return people_mod.get_person(self.db, person_id)
-
-    def students(self) -> list[Person]:
-        return people_mod.people(self.db, Role.STUDENT)
 
     # -- limits ------------------------------------------------------------------------
     def limits(self) -> Limits:
@@ -245,4 +240,4 @@ class Classroom:
         self.db.close()
 
 
-__all__ = ["COOKIE", "Broadcast", "RoomError", "Classroom", "new_teacher_key"]
+__all__ = ["COOKIE", "Broadcast", "Classroom", "new_teacher_key"]

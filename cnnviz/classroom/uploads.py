@@ -5,7 +5,11 @@ same safety checks as everywhere, ``cnnviz.data.folders.extract_zip``) into
 ``<runs>/classroom-uploads/<person id>/<digest>/``. Before anything is written,
 ``check_zip`` reads the archive's listing and refuses a ZIP that would take the
 student's folder past the teacher's quota (files and megabytes), saying by how
-much.
+much; ``upload_zip`` adds the server's checks (the disk floor and the student's
+disk budget, ``cnnviz.classroom.disk``; the hourly and total upload budgets and
+the decoded-size estimate, ``cnnviz.data.uploads``). A refused or broken upload
+leaves nothing on the disk; ``listing`` and ``remove`` let a student see and
+delete theirs, which frees their quota.
 """
 
 from __future__ import annotations
@@ -19,9 +23,13 @@ import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from cnnviz.data import uploads as data_uploads
 
 FOLDER_NAME = "classroom-uploads"
-DONE = ".unpacked"  # written last in an upload's folder: it holds the images' root
+DONE = data_uploads.DONE  # written last in an upload's folder: it holds the images' root
+NAME = ".name"  # the ZIP's file name, as the student uploaded it (shown in their list)
 _SAFE_ID = re.compile(r"^[a-z]-[0-9a-f]{6,32}$")
 
 
@@ -47,7 +55,7 @@ def usage(folder: Path) -> Usage:
     if folder.is_dir():
         for dirpath, _dirs, names in os.walk(folder):
             for n in names:
-                if n == DONE:
+                if n in (DONE, NAME):
                     continue
                 files += 1
                 with contextlib.suppress(OSError):
@@ -65,9 +73,10 @@ def zip_usage(data: bytes) -> Usage:
     return Usage(len(infos), sum(i.file_size for i in infos))
 
 
-def check_zip(folder: Path, data: bytes, *, max_files: int, max_mb: int) -> Usage:
+def check_zip(folder: Path, data: bytes | Usage, *, max_files: int, max_mb: int) -> Usage:
     """The usage after adding this ZIP, or ``QuotaError`` naming the limit and the excess."""
-    now, add = usage(folder), zip_usage(data)
+    now = usage(folder)
+    add = data if isinstance(data, Usage) else zip_usage(data)
     files, total = now.files + add.files, now.bytes + add.bytes
     problems = []
     if files > max_files:
@@ -93,23 +102,80 @@ def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:16]
 
 
-def unpack(folder: Path, data: bytes, *, max_files: int, max_mb: int) -> Path:
+def _done(dest: Path) -> Path | None:
+    done = dest / DONE
+    return Path(done.read_text()) if done.is_file() else None
+
+
+def unpack(
+    folder: Path,
+    data: bytes,
+    *,
+    max_files: int,
+    max_mb: int,
+    name: str = "",
+    estimate: data_uploads.ZipEstimate | None = None,
+) -> Path:
     """Check the quota, then unpack safely into the student's folder; the images' root."""
-    from cnnviz.data.folders import ZIP_MAX_TOTAL_BYTES, extract_zip
+    from cnnviz.data.folders import ZIP_MAX_TOTAL_BYTES
 
     dest = folder / digest(data)
-    done = dest / DONE
-    if done.is_file():  # the same ZIP again (every rerun of the page): already unpacked
-        return Path(done.read_text())
+    if (root := _done(dest)) is not None:  # the same ZIP again (every rerun of the page)
+        return root
     before = usage(folder)
-    check_zip(folder, data, max_files=max_files, max_mb=max_mb)
-    if dest.is_dir():
-        shutil.rmtree(dest)
+    add = Usage(estimate.files, estimate.unpacked_bytes) if estimate else zip_usage(data)
+    check_zip(folder, add, max_files=max_files, max_mb=max_mb)
     room = max(max_mb * 1024 * 1024 - before.bytes, 1)
     # the bytes actually written are capped too: a header that lies about sizes cannot get past
-    root = extract_zip(data, dest, max_total_bytes=min(ZIP_MAX_TOTAL_BYTES, room))
-    done.write_text(str(root))
+    root = data_uploads.unpack_into(data, dest, max_total_bytes=min(ZIP_MAX_TOTAL_BYTES, room))
+    with contextlib.suppress(OSError):
+        (dest / NAME).write_text(" ".join(str(name).split())[:120])
     return root
+
+
+def upload_zip(room: Any, person: Any, data: bytes, name: str = "") -> Path:
+    """A student's ZIP into their folder, after every check (nothing written when refused):
+    their quota, the disk (``room.check_room_for``) and the upload budgets."""
+    folder = student_folder(room.runs_root, person.id)
+    if (root := _done(folder / digest(data))) is not None:
+        return root
+    est = data_uploads.estimate(data)
+    lim = room.limits()
+    check_zip(
+        folder,
+        Usage(est.files, est.unpacked_bytes),
+        max_files=lim.upload_files,
+        max_mb=lim.upload_mb,
+    )
+    room.check_room_for(person, est.unpacked_bytes)
+    kept = data_uploads.folder_bytes(Path(room.runs_root) / FOLDER_NAME)
+    data_uploads.check_budgets(est, kept_bytes=kept, person=person.id)
+    root = unpack(
+        folder, data, max_files=lim.upload_files, max_mb=lim.upload_mb, name=name, estimate=est
+    )
+    data_uploads.charge(est, person=person.id)
+    return root
+
+
+@dataclass(frozen=True)
+class Upload:
+    key: str  # its folder's name (the ZIP's digest)
+    name: str  # the ZIP's file name
+    files: int
+    bytes: int
+    created: float
+
+
+def listing(folder: Path) -> list[Upload]:
+    """The student's uploads, newest first, with their names and sizes."""
+    out = []
+    for p in uploads(folder):
+        use = usage(p)
+        label = ""
+        with contextlib.suppress(OSError):
+            label = (p / NAME).read_text().strip()
+        out.append(Upload(p.name, label or "upload", use.files, use.bytes, p.stat().st_mtime))
+    return out
 
 
 def uploads(folder: Path) -> list[Path]:
@@ -133,10 +199,13 @@ __all__ = [
     "FOLDER_NAME",
     "QuotaError",
     "Usage",
+    "Upload",
     "check_zip",
+    "listing",
     "remove",
     "student_folder",
     "unpack",
+    "upload_zip",
     "uploads",
     "usage",
     "zip_usage",

@@ -71,12 +71,11 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace, spec: dict, bundle: Any, config: Any) -> int:
+    from cnnviz.classroom.entries import QueueRefused
     from cnnviz.compare.experiments import TITLES
-    from cnnviz.compare.runner import ExperimentRun, RunResult
-    from cnnviz.train.job import Job
-
-    def start_job(spec: dict, bundle: Any, config: Any, label: str) -> Job:
-        return Job(spec, bundle, config, runs_root=args.runs_dir, label=label).start()
+    from cnnviz.compare.runner import RunResult
+    from cnnviz.train.executors.settings import SettingError
+    from cnnviz.train.request import TrainRequest
 
     def on_run(r: RunResult) -> None:
         if args.json:
@@ -87,16 +86,28 @@ def _run(args: argparse.Namespace, spec: dict, bundle: Any, config: Any) -> int:
             print(f"  {r.arm}, seed {r.seed}: {r.status}, test accuracy {_pct(r.test_accuracy)}"
                   f"  ({Path(r.run_dir).name})", flush=True)  # fmt: skip
 
-    exp = ExperimentRun(args.name, spec, bundle, config, start_job, repeats=args.repeats,
-                        root=args.runs_dir, on_run=on_run)  # fmt: skip
+    try:
+        gate = train_cli.command_gate(args)
+    except SettingError as e:
+        return _error(args, str(e), ExitCode.USAGE)
+    request = TrainRequest(spec, bundle, config, runs_root=args.runs_dir)
+    plan = gate.plan(args.name, request, seeds=args.repeats)  # ExperimentError: the caller's
     if not args.json:
+        exp = plan.experiment
         print(
             f"{TITLES[exp.kind]}: {len(exp.arms)} arm(s) × {len(exp.seeds)} seed(s) = "
             f"{exp.total} runs on {bundle.name}, one after the other",
             flush=True,
         )
     try:
-        exp.run()
+        exp = gate.submit_experiment(
+            args.name, request, seeds=args.repeats, on_run=on_run
+        ).experiment
+    except QueueRefused as e:  # the memory a variant needs
+        return _error(args, " ".join(e.problems), ExitCode.INVALID)
+    try:
+        while not exp.wait(0.2):  # short waits: the main thread stays free for Ctrl-C
+            pass
     except KeyboardInterrupt:
         exp.cancel()
         if exp.current is not None:

@@ -2,6 +2,9 @@
 
 ``cnnviz export RUN --format script`` writes a saved run's whole training as one runnable
 ``train.py`` (data, DataLoader, model, loss, optimizer, loop, evaluation; torchrun-ready).
+``cnnviz export RUN --format explainer -o FILE.html`` writes the run's trained network as one
+HTML file that runs it in the browser, offline: pick, upload or draw an image and follow it
+through every layer (``cnnviz.report.explainer``).
 RUN is a run folder or a run's name under the runs folder; the other formats accept one
 too (they use the network the run trained).
 """
@@ -22,10 +25,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     spec_arg(p)
     p.add_argument(
         "--format",
-        choices=("pytorch", "json", "url", "script"),
+        choices=("pytorch", "json", "url", "script", "explainer"),
         default="pytorch",
         help="pytorch code (default), the spec as JSON, the ?net= value of a share link, "
-        "or (for a saved RUN) the whole training as a runnable train.py",
+        "or (for a saved RUN) the whole training as a runnable train.py, or the trained "
+        "network running in one offline HTML page (explainer)",
     )
     p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of printing")
     p.add_argument(
@@ -41,7 +45,7 @@ def _run(args: argparse.Namespace):
         return open_run(args.spec, args.runs_dir)
     except RunError as e:
         raise UsageError(
-            f"{e} (--format script exports a saved run: give its folder or its name)"
+            f"{e} (--format {args.format} exports a saved run: give its folder or its name)"
         ) from None
 
 
@@ -65,6 +69,27 @@ def _emit(text: str, output: str | None) -> None:
     print(f"wrote {output}", file=sys.stderr)
 
 
+def _explainer(args: argparse.Namespace) -> int:
+    from cnnviz.report.content import load_data
+    from cnnviz.report.explainer import explainer_file
+    from cnnviz.report.explainer.payload import NotEmbeddable
+    from cnnviz.train.store import RunError
+
+    saved = _run(args)
+    try:
+        text = explainer_file(saved, load_data(saved)[0])
+    except (RunError, NotEmbeddable) as e:
+        print(f"cnnviz: {saved.id} cannot be exported as an explainer: {e}", file=sys.stderr)
+        return ExitCode.INVALID
+    _emit(text, args.output)
+    if args.output:
+        print(
+            f"{len(text.encode()) / 1e6:.1f} MB: open it in a browser, no network needed",
+            file=sys.stderr,
+        )
+    return 0
+
+
 @guard
 def run(args: argparse.Namespace) -> int:
     """Print PyTorch code, spec JSON, the URL value or a run's train.py; exit 1 if the design is invalid."""
@@ -80,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
             print(f"cnnviz: this run cannot be exported as a script: {e}", file=sys.stderr)
             return ExitCode.INVALID
         return 0
+    if args.format == "explainer":
+        return _explainer(args)
     if _is_run(args):
         spec, batch = _run(args).spec, args.batch or args.batch_default
         try:

@@ -39,7 +39,10 @@ def run(args: argparse.Namespace) -> int:
     out = Path(args.output or f"{saved.id}.html")
     try:
         text = build_report(saved, placeholders=True)
-    except (RunError, ValueError) as e:
+    except RunError as e:  # a damaged run: a bad RUN argument, as an unknown one is
+        print(f"cnnviz: the report of {saved.id} could not be made: {e}", file=sys.stderr)
+        return ExitCode.USAGE
+    except ValueError as e:
         print(f"cnnviz: the report of {saved.id} could not be made: {e}", file=sys.stderr)
         return ExitCode.INVALID
     try:
@@ -50,4 +53,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"wrote {out} ({len(text.encode()) / 1e6:.1f} MB): open it in a browser, no network needed"
     )
+    if 'id="cnnviz-explainer-data"' not in text:
+        print(
+            "the trained network does not run in this file: its Feature Extraction section "
+            "says why (cnnviz export RUN --format explainer makes a file of its own)"
+        )
     return ExitCode.OK

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 from cnnviz.cli.exits import ExitCode
+from cnnviz.settings.env import raw, text
 
 APP = Path(__file__).resolve().parents[2] / "app.py"
 
@@ -53,8 +54,8 @@ def teacher_key(runs_dir: str | os.PathLike, given: str | None) -> str:
     """The key to use: given, else the environment's, else the one the classroom remembers."""
     if given:
         return given
-    if os.environ.get("CNNVIZ_TEACHER_KEY"):
-        return os.environ["CNNVIZ_TEACHER_KEY"]
+    if raw("CNNVIZ_TEACHER_KEY"):
+        return text("CNNVIZ_TEACHER_KEY")
     from cnnviz.classroom.db import ClassDB
     from cnnviz.classroom.room import new_teacher_key
 

@@ -46,7 +46,9 @@ def render_table(rows: list[dict], spec: dict, batch: int) -> str:
             shapes, note = "not computed", ""
         params = r["params_formula"]
         madds = format_count(r["mult_adds"]) if r["mult_adds"] else ""
-        lines_.append((str(r["index"] + 1), r["name"], shapes, params, madds, note))
+        label = str(r.get("label") or r["index"] + 1)
+        name = ("  " * r.get("depth", 0)) + r["name"] + (": merge" if r.get("block") else "")
+        lines_.append((label, name, shapes, params, madds, note))
     widths = [max(len(row[i]) for row in (head, *lines_)) for i in range(5)]
     out = []
     for row in (head, *lines_):

@@ -34,6 +34,7 @@ from cnnviz.cli.specs import load_spec
 from cnnviz.data.kinds import NormKind
 from cnnviz.train.config import DeviceKind, LrSchedule, OptimizerKind
 from cnnviz.train.executors.settings import ExecutorKind
+from cnnviz.train.status import Status
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -192,53 +193,43 @@ def fit_spec(spec: dict, bundle: Any, fix: bool, note: Any = print) -> tuple[dic
 def _train(
     spec: dict, bundle: Any, config: Any, label: str, args: argparse.Namespace, out: _Output
 ) -> int:
+    from cnnviz.classroom.entries import QueueRefused
     from cnnviz.design.spec import SpecError
     from cnnviz.train.config import ConfigError
-    from cnnviz.train.control import Control
-    from cnnviz.train.engine import build_seeded, fit
     from cnnviz.train.events import EpochEnded, FitEnded, FitStarted
-    from cnnviz.train.executors import make_executor
-    from cnnviz.train.executors.settings import ClusterUnreachable, ExecutorSettings, SettingError
+    from cnnviz.train.executors.settings import ClusterUnreachable, SettingError
+    from cnnviz.train.request import TrainRequest
     from cnnviz.train.run_files import RunWriteError
-    from cnnviz.train.store import RunWriter
 
     spec, problem = fit_spec(spec, bundle, args.fix, out.note)
     if problem:
         return out.error(problem, ExitCode.INVALID)
     try:
-        # one training, then the command ends: no standby actor for a next one
-        settings = ExecutorSettings.from_env(
-            kind=args.executor, address=args.ray_address, standby=0
-        )
+        gate = command_gate(args, standby=0)  # one training, then the command ends
     except SettingError as e:
         return out.error(str(e), ExitCode.USAGE)
+    events: queue.Queue = queue.Queue()
     try:
-        model = build_seeded(spec, config.seed)
-        if settings.kind == ExecutorKind.RAY:  # the worker builds the same seeded network
-            job = make_executor(settings).create(
-                spec, bundle, config, runs_root=args.runs_dir, label=label
-            )
-            if job.note:
-                out.note(job.note)
+        job = gate.submit(
+            TrainRequest(spec, bundle, config, label=label, runs_root=args.runs_dir),
+            on_event=events.put,
+        ).job
     except SpecError as e:
         return out.error(str(e), ExitCode.INVALID)
     except ClusterUnreachable as e:
         return out.error(str(e), ExitCode.UNAVAILABLE)
-    except ConfigError as e:
+    except (ConfigError, QueueRefused) as e:  # the memory it needs, a setting out of range
         return out.error(str(e), ExitCode.USAGE)
-    if settings.kind == ExecutorKind.RAY:
-        control, run_dir, events = job.control, job.run_dir, _job_events(job, out)
-    else:
-        try:
-            writer = RunWriter(spec, label=label, root=args.runs_dir)
-        except RunWriteError as e:  # the disk is full: nothing was left behind
-            return out.error(f"{e} {e.advice}", ExitCode.INVALID)
-        control, run_dir = Control(), writer.path
-        events = _in_thread(fit(model, bundle, config, control=control, writer=writer))
+    except RunWriteError as e:  # the disk is full: nothing was left behind
+        return out.error(f"{e} {e.advice}", ExitCode.INVALID)
+    assert job is not None  # outside class mode the gate starts it at once
+    if job.note:
+        out.note(job.note)
+    control, run_dir = job.control, job.run_dir
     previous = signal.signal(signal.SIGINT, _interrupt(control)) if _main_thread() else None
     end = None
     try:
-        for ev in events:
+        for ev in _job_events(job, events, out):
             out.event(ev)
             if isinstance(ev, FitStarted):
                 out.line(
@@ -254,6 +245,7 @@ def _train(
                 )
             elif isinstance(ev, FitEnded):
                 end = ev
+        job.wait(60)  # the worker's last writes after its final event
     finally:
         if previous is not None:
             signal.signal(signal.SIGINT, previous)
@@ -264,11 +256,11 @@ def _train(
     else:
         text = (
             f"{end.status}: test accuracy {_pct(end.test_accuracy)}"
-            if end.status == "finished"
+            if end.status == Status.FINISHED
             else f"{end.status}: {end.reason}"
         )
         print(f"{text} after {end.elapsed_s:.1f} s", flush=True)
-        if end.status == "finished" and end.reason:
+        if end.status == Status.FINISHED and end.reason:
             print(end.reason, flush=True)
         if end.best_epoch is not None and end.best_test_accuracy is not None:
             print(
@@ -279,9 +271,11 @@ def _train(
         if end.advice:
             print(f"advice: {end.advice}", flush=True)
         print(f"run saved in {run_dir}", flush=True)
-    return {"finished": ExitCode.OK, "stopped": ExitCode.STOPPED, "failed": ExitCode.INVALID}[
-        str(end.status)
-    ]
+    return {
+        Status.FINISHED: ExitCode.OK,
+        Status.STOPPED: ExitCode.STOPPED,
+        Status.FAILED: ExitCode.INVALID,
+    }[Status(end.status)]
 
 
 def _in_thread(events: Iterator[Any]) -> Iterator[Any]:
@@ -316,16 +310,30 @@ def _in_thread(events: Iterator[Any]) -> Iterator[Any]:
         yield item
 
 
-def _job_events(job: Any, out: _Output) -> Iterator[Any]:
-    """Start ``job`` (an executor's Job) and pass on its events as they are recorded."""
+def command_gate(args: argparse.Namespace, *, standby: int | None = None) -> Any:
+    """The submission gate of one command: one training at a time, no class limits.
+
+    The executor is ``--executor`` / ``--ray-address`` (else the environment's)."""
+    from cnnviz.classroom.submit import Gate
+    from cnnviz.train.executors import make_executor
+    from cnnviz.train.executors.settings import ExecutorSettings
+    from cnnviz.train.jobs import JobRegistry
+
+    given: dict[str, Any] = {"kind": args.executor, "address": args.ray_address}
+    if standby is not None:
+        given["standby"] = standby
+    settings = ExecutorSettings.from_env(**given)  # SettingError
+    return Gate(JobRegistry(max_live=1, executor=make_executor(settings)))
+
+
+def _job_events(job: Any, q: queue.Queue, out: _Output) -> Iterator[Any]:
+    """Pass on the started ``job``'s events (``q``, filled by the worker) as they come."""
     from cnnviz.train.events import FitEnded
     from cnnviz.train.job import Placement
 
-    q: queue.Queue = queue.Queue()
-    job.on_event = q.put
-    job.start()
     said_waiting = False
     while True:
+        job.touch()  # watched: the command waits for it
         try:
             ev = q.get(timeout=0.2)  # short waits: the main thread stays free for Ctrl-C
         except queue.Empty:

@@ -17,9 +17,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from cnnviz.compare.runs import RunData
 
 MAX_POINTS = 400  # per run and line, after smoothing: a chart is about 500 pixels wide
 
@@ -36,18 +39,18 @@ class Series:
     smooth: np.ndarray
 
 
-def _sizes(run: Any) -> tuple[int, int]:
+def _sizes(run: RunData) -> tuple[int, int]:
     n = int(run.dataset.get("train_size") or 0)
     b = int(run.train.get("batch_size") or 1)
     return max(n, 1), max(b, 1)
 
 
-def unit(run: Any, axis: XAxis) -> float:
+def unit(run: RunData, axis: XAxis) -> float:
     """How long one epoch is on this axis for this run."""
     return 1.0 if axis == XAxis.EPOCHS else float(_sizes(run)[0])
 
 
-def iteration_x(run: Any, axis: XAxis) -> np.ndarray:
+def iteration_x(run: RunData, axis: XAxis) -> np.ndarray:
     """Where each row of ``run.iters`` lies on the shared axis."""
     it = run.iters
     n, b = _sizes(run)
@@ -65,7 +68,7 @@ def iteration_x(run: Any, axis: XAxis) -> np.ndarray:
     return (epoch - 1) * n + seen
 
 
-def epoch_x(run: Any, axis: XAxis, epochs: Any) -> np.ndarray:
+def epoch_x(run: RunData, axis: XAxis, epochs: Any) -> np.ndarray:
     """The end of each listed epoch on the shared axis."""
     e = np.asarray(epochs, dtype=float)
     return e if axis == XAxis.EPOCHS else e * _sizes(run)[0]
@@ -104,7 +107,7 @@ def _bin(x: np.ndarray, *ys: np.ndarray, max_points: int) -> tuple[np.ndarray, .
 
 
 def loss_series(
-    run: Any, axis: XAxis, smoothing: float, *, epoch_length: float | None = None,
+    run: RunData, axis: XAxis, smoothing: float, *, epoch_length: float | None = None,
     max_points: int = MAX_POINTS,
 ) -> Series:  # fmt: skip
     """The run's loss per iteration on the shared axis, smoothed with the shared time constant.

@@ -18,10 +18,13 @@ import difflib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cnnviz.design.shapes import summarize, totals
+from cnnviz.design.shapes import summarize, top_rows, totals
 from cnnviz.design.spec import SpecError, compact_layer, kind_of, normalize_layer
+
+if TYPE_CHECKING:
+    from cnnviz.compare.runs import RunData
 
 
 class ChangeKind(StrEnum):
@@ -70,7 +73,7 @@ OPT_WORDS = {"sgd": "SGD", "adam": "Adam", "adamw": "AdamW"}
 _MISSING = {"lr_schedule": "none", "patience": 0}
 
 
-def setting_value(run: Any, where: str, key: str) -> Any:
+def setting_value(run: RunData, where: str, key: str) -> Any:
     """One setting of a run (``RunData``: .train, .dataset)."""
     if where == "dataset":
         ds = run.dataset
@@ -197,7 +200,8 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
     """Every difference from network A to network B, in order; [] when they are the same."""
     la = [_norm(x) for x in spec_a.get("layers", [])]
     lb = [_norm(x) for x in spec_b.get("layers", [])]
-    rows_a, rows_b = _rows(spec_a), _rows(spec_b)
+    all_a, all_b = _rows(spec_a), _rows(spec_b)
+    rows_a, rows_b = top_rows(all_a), top_rows(all_b)  # one per spec["layers"] entry
 
     def row(rows: list[dict], i: int) -> dict | None:
         return rows[i] if i < len(rows) else None
@@ -211,8 +215,8 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
                 f"input {'×'.join(map(str, ia))} → {'×'.join(map(str, ib))}",
             )
         )
-    sm = difflib.SequenceMatcher(None, [x.get("type") for x in la], [x.get("type") for x in lb])
-    sm.autojunk = False
+    types_a, types_b = [x.get("type") for x in la], [x.get("type") for x in lb]
+    sm = difflib.SequenceMatcher(None, types_a, types_b, autojunk=False)
     for op, i1, i2, j1, j2 in sm.get_opcodes():
         if op == "equal":
             for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
@@ -238,7 +242,7 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
                 text = _with(f"+ {_short(lb[j])} {where}", facts)
                 out.append(LayerChange(ChangeKind.INSERT, text, dp, dm, _name(lb[j])))
     if out:
-        ta, tb = totals(rows_a), totals(rows_b)
+        ta, tb = totals(all_a), totals(all_b)
         parts = [_delta(ta["params"], tb["params"], "params")]
         if ta["mult_adds"] != tb["mult_adds"]:
             parts.append(_delta(ta["mult_adds"], tb["mult_adds"], "mult-adds"))

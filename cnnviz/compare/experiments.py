@@ -225,9 +225,30 @@ def reading(
     return first + why, None
 
 
+def beyond_noise(a: ArmResult, b: ArmResult) -> bool:
+    """True when ``a`` and ``b`` differ by more than their seeds' noise.
+
+    Two standard errors of the difference of the means (1 point at least, and with one
+    seed each, 1 point): Welch's rule of thumb, what a class can check by hand."""
+    if a.mean is None or b.mean is None:
+        return False
+    se = (a.spread**2 / len(a.accuracies) + b.spread**2 / len(b.accuracies)) ** 0.5
+    return abs(a.mean - b.mean) > max(0.01, 2 * se)
+
+
+def _points(a: ArmResult, b: ArmResult) -> str:
+    return f"{100 * abs((a.mean or 0.0) - (b.mean or 0.0)):.1f} points"
+
+
 def _norm_reading(
     first: str, results: Sequence[ArmResult], config: TrainConfig
 ) -> tuple[str, dict | None]:
+    """The arms compared pair by pair (within the seeds' noise or beyond it), then the claim.
+
+    The course's claim is that normalized data trains better than raw 0–255 pixels: it is
+    supported when a normalization beats raw beyond the noise and none does worse than raw,
+    contradicted when raw beats every normalization beyond the noise, and otherwise the
+    words say exactly which pairs differ and which do not."""
     raw = results[0]
     normed = [r for r in results[1:] if r.mean is not None]
     if raw.mean is None and normed:
@@ -237,38 +258,57 @@ def _norm_reading(
         ), None
     if raw.mean is None or not normed:
         return first + " Too few runs finished to compare: see the Runs page.", None
-    best = max(normed, key=lambda r: r.mean or 0.0)
-    worse = [r.label for r in normed if (r.mean or 0.0) < raw.mean - _margin(raw, r)]
-    if best.mean > raw.mean + _margin(raw, best) and not worse:
-        return first + (
-            f" As the course says, normalized data is better than the raw data: with {best.label} the "
-            "inputs are on the scale the weights start at, so the gradient steps are well sized."
-        ), None
     adaptive = str(config.optimizer) in ("adam", "adamw")
     opt = {"adam": "Adam", "adamw": "AdamW"}.get(str(config.optimizer), "SGD")
-    if best.mean > raw.mean + _margin(raw, best):
-        if adaptive:
-            return first + (
-                f" Only partly what the course says: {best.label} beat the raw 0–255 pixels but "
-                f"{' and '.join(worse)} did worse, because {opt} scales every step by the running "
-                "size of its gradients and so copes with raw pixels; run the same with SGD to see "
-                "the effect of normalization."
-            ), {"optimizer": "sgd", "lr": 0.01}
+    raw_mean = raw.mean
+    better = [r for r in normed if (r.mean or 0.0) > raw_mean and beyond_noise(r, raw)]
+    worse = [r for r in normed if (r.mean or 0.0) < raw_mean and beyond_noise(r, raw)]
+    level = [r for r in normed if r not in better and r not in worse]
+    best = max([raw, *normed], key=lambda r: r.mean or 0.0)
+    why_adam = (
+        f": {opt} divides every step by the running size of its gradients, so it copes with the "
+        "0–255 scale far better than SGD; run the same experiment with SGD to see the effect."
+    )
+    sgd = {"optimizer": "sgd", "lr": 0.01}
+    if better and not worse:
+        names = " and ".join(r.label for r in better)
+        rest = "".join(
+            f"; {r.label} was within the seeds' spread of raw ({_points(r, raw)})" for r in level
+        )
         return first + (
-            f" Only partly what the course says: {best.label} beat the raw 0–255 pixels, but "
-            f"{' and '.join(worse)} did worse than raw, so with this few epochs and seeds the "
-            "normalization alone does not decide it; run more seeds to see whether it holds."
-        ), {"repeats": 3}
-    if adaptive:
+            f" As the course says, normalized data is better than the raw data: {names} beat the "
+            f"raw 0–255 pixels by more than the seeds' spread{rest}; normalized inputs are on the "
+            "scale the weights start at, so the gradient steps are well sized."
+        ), None
+    if worse and not better and not level:
         return first + (
-            f" This contradicts the course's claim that normalized data is better: {opt} "
-            "divides every step by the running size of its gradients, so it adapts to the 0–255 scale "
-            "far better than SGD; run the same experiment with SGD to see the effect."
-        ), {"optimizer": "sgd", "lr": 0.01}
+            " This contradicts the course's claim that normalized data is better: the raw 0–255 "
+            f"pixels beat {' and '.join(r.label for r in worse)} by more than the seeds' spread"
+            + (why_adam if adaptive else "; with this few epochs, train longer or with more seeds.")
+        ), (sgd if adaptive else {"epochs": config.epochs * 2})
+    if better and worse:
+        return first + (
+            f" Only partly what the course says: {' and '.join(r.label for r in better)} beat the "
+            f"raw 0–255 pixels but {' and '.join(r.label for r in worse)} did worse, each by more "
+            "than the seeds' spread"
+            + (why_adam if adaptive else "; run more seeds to see whether it holds.")
+        ), (sgd if adaptive else {"repeats": 3})
+    # no normalization beat raw beyond the noise
+    lead = (
+        f"{best.label} was best, but its lead over the raw 0–255 pixels ({_points(best, raw)}) "
+        "is within the spread of the seeds"
+        if best is not raw
+        else "the raw 0–255 pixels were best, but only within the spread of the seeds"
+    )
+    also = (
+        f"; {' and '.join(r.label for r in worse)} did worse than raw, beyond the spread"
+        if worse
+        else ""
+    )
     return first + (
-        " This does not show the course's claim that normalized data is better: the difference is "
-        "within the spread of the seeds; train more epochs or with more seeds to see it."
-    ), {"epochs": config.epochs * 2}
+        f" This does not show the course's claim that normalized data is better: {lead}{also}"
+        + (why_adam if adaptive else "; train more epochs or with more seeds to see it.")
+    ), (sgd if adaptive else {"epochs": config.epochs * 2})
 
 
 def _epochs_reading(results: Sequence[ArmResult], config: TrainConfig) -> tuple[str, dict | None]:
@@ -304,6 +344,7 @@ def _epochs_reading(results: Sequence[ArmResult], config: TrainConfig) -> tuple[
 
 __all__ = [
     "Arm",
+    "beyond_noise",
     "ArmResult",
     "ExperimentError",
     "ExperimentKind",

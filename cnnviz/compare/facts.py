@@ -11,12 +11,15 @@ best validation epoch (best.pt), where the run recorded them.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.compare.diff import layers_lines, settings_diff
 from cnnviz.compare.labels import run_labels
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
+
+if TYPE_CHECKING:
+    from cnnviz.compare.runs import RunData
 
 
 def params_of(spec: dict) -> int | None:
@@ -26,7 +29,7 @@ def params_of(spec: dict) -> int | None:
         return None
 
 
-def per_class(run: Any, best: bool = False) -> dict[str, float | None]:
+def per_class(run: RunData, best: bool = False) -> dict[str, float | None]:
     """Test accuracy per class from the run's confusion matrix ({} when it was not recorded)."""
     conf = run.confusion(best)
     if conf is None:

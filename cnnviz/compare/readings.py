@@ -18,9 +18,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from cnnviz.train.status import Status
+
+if TYPE_CHECKING:
+    from cnnviz.compare.runs import RunData
 
 
 class Pattern(StrEnum):
@@ -139,7 +144,11 @@ def read_curves(
         )
 
     done = len(tl)
-    if done >= 2 and (planned_epochs is None or done >= planned_epochs) and status == "finished":
+    if (
+        done >= 2
+        and (planned_epochs is None or done >= planned_epochs)
+        and status == Status.FINISHED
+    ):
         ref_l = vl if len(vl) and np.isfinite(vl[-2:]).all() else tl
         ref_a = va if len(va) and np.isfinite(va[-2:]).all() else ta
         fell = ref_l[-1] < ref_l[-2] * (1 - IMPROVING)
@@ -179,7 +188,7 @@ def _mean(v: Sequence[float] | np.ndarray) -> float:
     return float(np.mean(v)) if len(v) else float("nan")
 
 
-def read_run(run: Any) -> list[Reading]:
+def read_run(run: RunData) -> list[Reading]:
     """``read_curves`` for a saved run (``cnnviz.compare.runs.RunData``)."""
     return read_curves(
         run.epochs,

@@ -1,10 +1,11 @@
 """Running an experiment: every arm × seed as a normal training job, one after the other.
 
-``ExperimentRun`` submits one job at a time through ``start_job`` (the page passes
-the server's ``JobRegistry.start``, the command line its own), waits for it to
-end, then submits the next. When the server is at its job cap (``Busy``) it waits
-and tries again, so an experiment never holds more than one slot nor skips the
-queue. While waiting it touches the job, as a watching page would. Every run is
+``ExperimentRun`` starts one job at a time through ``start_job`` (given by the
+submission gate, ``cnnviz.classroom.submit``: on a class server the queue's
+``start_arm``, which keeps the experiment's one place and writes each run's
+owner), waits for it to end, then starts the next. When the server is at its
+job cap (``Busy``) it waits and tries again, so an experiment never holds more
+than one slot. While waiting it touches the job, as a watching page would. Every run is
 saved as a normal run; at the end a small manifest (``.experiments/<id>.json``
 under the runs root) records the arms, their runs and the reading, so the Runs
 page can name the runs by their arm.
@@ -20,12 +21,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cnnviz.compare.experiments import Arm, ArmResult, ExperimentKind, make_arms, reading
-from cnnviz.train.config import TrainConfig
 from cnnviz.train.job import Busy
+from cnnviz.train.request import TrainRequest
+from cnnviz.train.status import Status
 from cnnviz.train.store import runs_root
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.job import Job
 
 MANIFESTS = ".experiments"
 
@@ -36,58 +42,100 @@ class RunResult:
     seed: int
     run_id: str
     run_dir: str
-    status: str
+    status: Status
     test_accuracy: float | None
     epochs: tuple[dict, ...] = ()
 
 
-StartJob = Callable[[dict, Any, TrainConfig, str], Any]  # (spec, bundle, config, label) -> Job
+StartJob = Callable[[TrainRequest], Any]  # one arm's request -> its started Job
+
+
+def new_experiment_id() -> str:
+    return time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
 
 
 class ExperimentRun:
-    """One experiment in a background thread (``start()``), or in the caller's (``run()``)."""
+    """One experiment in a background thread (``start()``), or in the caller's (``run()``).
+
+    ``request``: the starting point (spec, data, config, owner, runs folder) the arms change.
+    """
 
     def __init__(
         self,
         kind: ExperimentKind | str,
-        spec: dict,
-        bundle: Any,
-        config: TrainConfig,
+        request: TrainRequest,
         start_job: StartJob,
         *,
         repeats: int = 1,
-        root: str | os.PathLike | None = None,
         poll_s: float = 0.5,
         on_run: Callable[[RunResult], None] | None = None,
         parent: str | None = None,
+        exp_id: str | None = None,
     ) -> None:
-        self.id = time.strftime("%Y%m%d-%H%M%S-") + uuid.uuid4().hex[:6]
+        self.id = exp_id or new_experiment_id()
         self.kind = ExperimentKind(kind)
-        self.config = config.validated()
-        self.spec = spec  # the starting point the arms change
-        self.arms: list[Arm] = make_arms(self.kind, spec, self.config)  # ExperimentError here
+        self.request = request
+        self.config = request.config.validated()
+        self.spec = request.spec  # the starting point the arms change
+        self.arms: list[Arm] = make_arms(self.kind, self.spec, self.config)  # ExperimentError here
         self.seeds = [self.config.seed + i for i in range(max(int(repeats), 1))]
-        self.root = root
+        self.root = request.runs_root
         self.parent = parent  # the run it was started from, if any
-        self._bundle, self._start_job, self._poll, self._on_run = bundle, start_job, poll_s, on_run
+        self._bundle, self._start_job, self._poll, self._on_run = (
+            request.data, start_job, poll_s, on_run
+        )  # fmt: skip
         self.results: list[RunResult] = []
         self.reading: str | None = None
         self.variant: dict | None = None
         self.error: str | None = None
-        self.current: Any = None  # the job now training
+        self.current: Job | None = None  # the job now training
         self.waiting = False  # the server is at its job cap
+        self._job_ids: list[str] = []
         self._cancel = threading.Event()
         self._done = threading.Event()
         self._thread = threading.Thread(target=self.run, name=f"cnnviz-exp-{self.id}", daemon=True)
 
     @property
-    def bundle(self) -> Any:
+    def bundle(self) -> DataBundle:
         """The data every arm trains on."""
         return self._bundle
 
     @property
     def total(self) -> int:
+        """Trainings it runs: every arm once per seed."""
         return len(self.arms) * len(self.seeds)
+
+    @property
+    def total_epochs(self) -> int:
+        """Epochs in all, over every arm and seed."""
+        return sum(int(a.config.epochs) for a in self.arms) * len(self.seeds)
+
+    def arm_requests(self) -> list[TrainRequest]:
+        """Every training it will submit, in order (arm by arm, each seed)."""
+        return [self._arm_request(arm, seed) for arm in self.arms for seed in self.seeds]
+
+    def _arm_request(self, arm: Arm, seed: int) -> TrainRequest:
+        return self.request.with_(
+            spec=arm.spec,
+            config=arm.config.with_(seed=seed),
+            label=f"{self.kind}-{arm.slug or arm.label}",
+        )
+
+    @property
+    def job_ids(self) -> list[str]:
+        """Ids of the jobs it started so far."""
+        return list(self._job_ids)
+
+    @property
+    def outcome(self) -> str:
+        """How it ended, in words (empty while it runs)."""
+        if not self.done:
+            return ""
+        if self.error:
+            return f"failed: {self.error}"
+        if self._cancel.is_set():
+            return f"stopped after {len(self.results)} of {self.total} trainings"
+        return f"finished: {self.total} trainings"
 
     @property
     def done(self) -> bool:
@@ -103,6 +151,8 @@ class ExperimentRun:
 
     def cancel(self) -> None:
         self._cancel.set()
+        if self._thread.ident is None:  # never started (taken out of a queue): it is over
+            self._done.set()
         job = self.current
         if job is not None:
             job.stop("Stopped with the experiment.")
@@ -126,11 +176,11 @@ class ExperimentRun:
             self._done.set()
 
     def _one(self, arm: Arm, seed: int) -> None:
-        config = arm.config.with_(seed=seed)
-        label = f"{self.kind}-{arm.slug or arm.label}"
+        request = self._arm_request(arm, seed)
         while True:
             try:
-                job = self._start_job(arm.spec, self._bundle, config, label)
+                job = self._start_job(request)
+                self._job_ids.append(job.id)
                 break
             except Busy:
                 self.waiting = True
@@ -148,7 +198,7 @@ class ExperimentRun:
             seed,
             str(job.run_id),
             str(job.run_dir),
-            str(final.status) if final is not None else "failed",
+            Status(final.status) if final is not None else Status.FAILED,
             getattr(final, "test_accuracy", None),
             tuple(job.epoch_metrics()),
         )
@@ -163,7 +213,7 @@ class ExperimentRun:
             accs = tuple(
                 r.test_accuracy
                 for r in runs
-                if r.status == "finished" and r.test_accuracy is not None
+                if r.status == Status.FINISHED and r.test_accuracy is not None
             )
             loss: tuple[float, ...] = ()
             val: tuple[float, ...] = ()
@@ -173,7 +223,7 @@ class ExperimentRun:
                 ArmResult(
                     arm.label,
                     accs,
-                    sum(r.status == "failed" for r in runs),
+                    sum(r.status == Status.FAILED for r in runs),
                     train_loss=loss,
                     val_accuracy=val,
                 )
@@ -259,4 +309,4 @@ def experiment_of(run_ids: list[str], root: str | os.PathLike | None = None) -> 
     return None
 
 
-__all__ = ["ExperimentRun", "RunResult", "experiment_of", "manifests"]
+__all__ = ["ExperimentRun", "RunResult", "experiment_of", "manifests", "new_experiment_id"]

@@ -19,10 +19,18 @@ from typing import Any
 
 import pandas as pd
 
-from cnnviz.train.store import BEST_WEIGHTS, RunError, files_stamp, open_run, runs_root
+from cnnviz.train.run_files import (
+    BEST_WEIGHTS,
+    CONFIG_FILE,
+    EPOCH_METRICS,
+    ITER_METRICS,
+    SPEC_FILE,
+    STATUS_FILE,
+)
+from cnnviz.train.store import RunError, files_stamp, open_run, runs_root
 
 CACHE_SIZE = 64
-_WATCHED = ("status.json", "config.json", "spec.json", "metrics_iter.csv", "metrics_epoch.csv")
+_WATCHED = (STATUS_FILE, CONFIG_FILE, SPEC_FILE, ITER_METRICS, EPOCH_METRICS)
 _cache: OrderedDict[str, tuple[tuple, RunData]] = OrderedDict()
 _lock = threading.Lock()
 stats = {"parsed": 0, "cached": 0}  # how often load() read the files, or answered from memory

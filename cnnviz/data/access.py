@@ -24,6 +24,7 @@ import time
 from pathlib import Path
 
 from cnnviz.data.errors import DatasetUnavailable
+from cnnviz.settings.env import path_list
 
 LOCAL_ADDRESSES = frozenset({"127.0.0.1", "localhost", "::1"})
 ENV_ROOTS = "CNNVIZ_ALLOWED_DATA_ROOTS"
@@ -43,15 +44,12 @@ def is_local_address(address: str | None) -> bool:
 
 def allowed_roots() -> list[Path]:
     """The operator's allowed folders (``$CNNVIZ_ALLOWED_DATA_ROOTS``), resolved; [] if none."""
-    raw = os.environ.get(ENV_ROOTS, "")
     roots = []
-    for part in raw.split(os.pathsep):
-        part = part.strip()
-        if part:
-            try:
-                roots.append(Path(part).expanduser().resolve(strict=True))
-            except OSError:
-                continue  # a root that does not exist allows nothing
+    for part in path_list(ENV_ROOTS):
+        try:
+            roots.append(Path(part).expanduser().resolve(strict=True))
+        except OSError:
+            continue  # a root that does not exist allows nothing
     return roots
 
 

@@ -113,7 +113,8 @@ def _uint8_mean_std(x: Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:
 def split_train_val(
     x: Tensor, y: Tensor, val_fraction: float, seed: int = 0
 ) -> tuple[Tensor, Tensor, Tensor, Tensor]:
-    """Stratified, deterministic split: ``round(val_fraction·n_c)`` of each class to validation.
+    """Stratified, deterministic split: ``round(val_fraction·N)`` images to validation, each
+    class its share (``val_counts``: the remainders go to the classes with the largest ones).
 
     Returns ``(train_x, train_y, val_x, val_y)``; both parts in a seeded shuffled order.
     """
@@ -121,10 +122,11 @@ def split_train_val(
         raise ValueError(f"validation fraction must be in [0, 1), got {val_fraction}")
     g = torch.Generator().manual_seed(seed)
     val_idx, train_idx = [], []
-    for c in torch.unique(y).tolist():
+    classes = torch.unique(y).tolist()
+    counts = val_counts([int((y == c).sum()) for c in classes], val_fraction)
+    for c, k in zip(classes, counts, strict=True):
         idx = (y == c).nonzero().squeeze(1)
         idx = idx[torch.randperm(len(idx), generator=g)]
-        k = val_count(len(idx), val_fraction)
         val_idx.append(idx[:k])
         train_idx.append(idx[k:])
     empty = torch.zeros(0, dtype=torch.long)
@@ -135,14 +137,25 @@ def split_train_val(
     return x[tr], y[tr], x[va], y[va]
 
 
-def val_count(n_class: int, val_fraction: float) -> int:
-    """Images of one class held out for validation: ``round(fraction · n_c)``."""
-    return round(val_fraction * n_class)
+def val_counts(class_sizes: list[int], val_fraction: float) -> list[int]:
+    """Images of each class held out for validation, ``round(fraction · N)`` in all.
+
+    Each class gets ``⌊fraction · n_c⌋`` and the few left over go one each to the classes
+    with the largest remainders (the first of equal ones): 10 % of MNIST's 60,000 is 6,000,
+    not the 5,999 that rounding each class apart gives."""
+    exact = [val_fraction * n for n in class_sizes]
+    counts = [int(e) for e in exact]
+    left = round(val_fraction * sum(class_sizes)) - sum(counts)
+    by_remainder = sorted(range(len(exact)), key=lambda i: (counts[i] - exact[i], i))
+    for i in by_remainder[: max(0, left)]:
+        counts[i] += 1
+    return counts
 
 
 def split_sizes(y: Tensor, val_fraction: float) -> tuple[int, int]:
     """``(train, validation)`` image counts that ``split_train_val`` gives for these labels."""
-    n_val = sum(val_count(int(k), val_fraction) for k in torch.bincount(y).tolist())
+    sizes = [int(k) for k in torch.bincount(y).tolist() if k]
+    n_val = sum(val_counts(sizes, val_fraction))
     return len(y) - n_val, n_val
 
 

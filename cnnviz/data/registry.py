@@ -43,6 +43,7 @@ from cnnviz.data.kinds import NormKind
 from cnnviz.data.shapes_set import SHAPE_CLASSES, make_shapes
 from cnnviz.data.toy import TOY_CLASSES, TOY_TITLES, TOY_WORDS, ToyKind, make_toy, to_uint8
 from cnnviz.data.torchvision_sets import expected_files, is_present, load_torchvision
+from cnnviz.settings.env import data_dir as env_data_dir
 
 __all__ = [
     "DATASETS",
@@ -135,7 +136,7 @@ FOLDER_INFO = DatasetInfo(
 
 def default_data_dir() -> Path:
     """``$CNNVIZ_DATA_DIR``, else ``./data``."""
-    return Path(os.environ.get("CNNVIZ_DATA_DIR") or "data")
+    return env_data_dir()
 
 
 def is_downloaded(name: str, data_dir: str | os.PathLike | None = None) -> bool:

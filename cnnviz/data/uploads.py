@@ -1,45 +1,62 @@
-"""Uploaded ZIPs on the server's disk: only while they are read, and within budgets.
+"""Uploaded ZIPs: what one will cost, known before a byte is written, and two budgets.
 
-An upload is unpacked into its own folder under ``<data folder>/uploads``, read
-into a bundle (which lives in memory), and deleted again: the disk never keeps
-what students upload. Two budgets, both in MB of unpacked images:
+``estimate(data)`` reads the archive's listing and each image's header (Pillow
+opens an image lazily: its width, height and channels, no pixel decoded), so a
+ZIP of a few kilobytes that would decode into gigabytes (a "ZIP bomb" of large
+one-colour PNGs) is refused before anything is unpacked or decoded. Two budgets,
+both in MB (environment):
 
-- ``CNNVIZ_UPLOADS_TOTAL_MB`` (default 1024): all uploads being unpacked at
-  once, over every session; past it, "the server is busy reading other
-  uploads, try again in a minute";
-- ``CNNVIZ_UPLOADS_SESSION_MB`` (default 1024): what one session may unpack in
-  an hour (``charge_session(session, nbytes)`` with any mutable mapping).
+- ``CNNVIZ_UPLOADS_SESSION_MB`` (default 1024): decoded image megabytes (width ×
+  height × channels of every image, from the headers) one person may upload in
+  an hour: a student on a class server, a browser session otherwise;
+- ``CNNVIZ_UPLOADS_TOTAL_MB`` (default 1024): unpacked uploads kept on the
+  server's disk, everybody's together; past it, an upload is refused until
+  older ones are deleted (a student deletes theirs under the upload box).
 
-Folders left behind by a crash (or by older versions, which kept them) are
-swept when the next upload is unpacked (older than an hour).
+``unpack_into(data, dest)`` unpacks (``cnnviz.data.folders.extract_zip``) and
+leaves nothing behind when it fails part-way; ``unpack_kept`` is the single-user
+path (kept under ``<data folder>/uploads``, the same ZIP unpacked once).
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import io
 import os
 import shutil
 import threading
 import time
-import uuid
 import zipfile
-from collections.abc import Iterator, MutableMapping
-from pathlib import Path
+from collections.abc import MutableMapping
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-from cnnviz.data.errors import DatasetUnavailable
+from cnnviz.data.errors import UnsafeArchive
+from cnnviz.settings.env import number
 
-STALE_S = 3600.0
-_SESSION_KEY = "cnnviz.uploads.charged"  # [(time, bytes), ...] in the session
+HOUR_S = 3600.0
+DONE = ".unpacked"  # written last in an upload's folder: it holds the images' root
+_SESSION_KEY = "cnnviz.uploads.charged"  # [(time, decoded bytes), ...] in a session
 _lock = threading.Lock()
-_in_flight = 0  # unpacked bytes on disk right now, over all sessions
+_people: dict[str, list[tuple[float, int]]] = {}  # person id -> [(time, decoded bytes)]
+
+
+class UploadRefused(UnsafeArchive):
+    """An upload refused before it was unpacked (over a budget); the text says which."""
+
+
+@dataclass(frozen=True)
+class ZipEstimate:
+    files: int  # entries that are files
+    images: int  # of them, images whose header could be read
+    unpacked_bytes: int  # on disk once unpacked (the listing's sizes)
+    decoded_bytes: int  # width × height × channels of every image (the headers)
 
 
 def _mb_env(name: str, default: int) -> int:
-    try:
-        return int(float(os.environ.get(name, "") or default) * 2**20)
-    except ValueError:
-        return default * 2**20
+    return int(number(name, default, low=0, high=2**30, bad="clamp") * 2**20)
 
 
 def total_budget() -> int:
@@ -56,79 +73,158 @@ def uploads_dir() -> Path:
     return default_data_dir() / "uploads"
 
 
-def unpacked_size(data: bytes) -> int:
-    """What the ZIP says it unpacks to (extract_zip checks the real bytes as it writes)."""
-    import io
-
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as zf:
-            return sum(i.file_size for i in zf.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        return len(data)  # extract_zip will say what is wrong with it
-
-
-def charge_session(session: MutableMapping[str, Any], nbytes: int) -> None:
-    """Count ``nbytes`` against the session's hourly budget, or DatasetUnavailable."""
-    now = time.time()
-    spent = [(t, n) for t, n in session.get(_SESSION_KEY, []) if now - t < 3600]
-    used = sum(n for _, n in spent)
-    budget = session_budget()
-    if used + nbytes > budget:
-        raise DatasetUnavailable(
-            f"this session has unpacked {used / 2**20:,.0f} MB of uploads in the last hour; "
-            f"{nbytes / 2**20:,.0f} MB more would pass the {budget / 2**20:,.0f} MB one person "
-            "may use here: wait a while, or upload fewer or smaller images."
-        )
-    session[_SESSION_KEY] = [*spent, (now, nbytes)]
-
-
-def sweep_stale(base: Path | None = None, max_age_s: float = STALE_S) -> int:
-    """Delete upload folders older than ``max_age_s``; how many were deleted."""
-    base = base or uploads_dir()
-    gone = 0
-    with contextlib.suppress(FileNotFoundError):
-        for p in base.iterdir():
+def folder_bytes(folder: Path) -> int:
+    """Bytes of the files under ``folder`` (0 when it is missing); links are not followed."""
+    total = 0
+    for dirpath, _dirs, names in os.walk(folder):
+        for n in names:
             with contextlib.suppress(OSError):
-                if time.time() - p.lstat().st_mtime > max_age_s:
-                    if p.is_dir() and not p.is_symlink():
-                        shutil.rmtree(p, ignore_errors=True)
-                    else:
-                        p.unlink()
-                    gone += 1
-    return gone
+                total += (Path(dirpath) / n).lstat().st_size
+    return total
 
 
-@contextlib.contextmanager
-def unpacked(data: bytes, digest: str) -> Iterator[Path]:
-    """Unpack ``data`` (checked by extract_zip) into a fresh folder; yield its root; delete it."""
-    global _in_flight
-    from cnnviz.data.folders import extract_zip
+def _header_bytes(zf: zipfile.ZipFile, info: zipfile.ZipInfo) -> int | None:
+    """width × height × channels from the image's header (None: not an image we read)."""
+    from PIL import Image, UnidentifiedImageError
 
-    need = unpacked_size(data)
-    with _lock:
-        if _in_flight and _in_flight + need > total_budget():
-            raise DatasetUnavailable(
-                f"the server is busy reading other people's uploads ({_in_flight / 2**20:,.0f} MB): "
-                "try again in a minute."
-            )
-        _in_flight += need
-    base = uploads_dir()
-    dest = base / f"{digest}-{uuid.uuid4().hex[:8]}"
+    from cnnviz.data.image_formats import IMAGE_SUFFIXES, open_user_image
+
+    if PurePosixPath(info.filename).suffix.lower() not in IMAGE_SUFFIXES:
+        return None
     try:
-        sweep_stale(base)
-        yield extract_zip(data, dest)
-    finally:
+        with zf.open(info) as raw, open_user_image(raw) as im:  # lazy: the header only
+            return int(im.width) * int(im.height) * len(im.getbands())
+    except Image.DecompressionBombError as e:
+        raise UploadRefused(
+            f"ZIP refused: {info.filename!r} is an image of over "
+            f"{2 * Image.MAX_IMAGE_PIXELS:,} pixels: upload smaller images."
+        ) from e
+    except (OSError, UnidentifiedImageError, ValueError, SyntaxError, zipfile.BadZipFile):
+        return None  # the loader skips it unread too
+
+
+def estimate(data: bytes, *, max_members: int | None = None) -> ZipEstimate:
+    """Files, unpacked bytes and decoded bytes of a ZIP, from its listing and image headers."""
+    from cnnviz.data.folders import ZIP_MAX_MEMBERS
+
+    cap = ZIP_MAX_MEMBERS if max_members is None else max_members
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, OSError, ValueError) as e:
+        raise UnsafeArchive(
+            "this is not a ZIP file: upload a .zip of a folder with one sub-folder per class."
+        ) from e
+    with zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > cap:
+            raise UnsafeArchive(
+                f"the ZIP has {len(infos):,} entries; at most {cap:,} are accepted: "
+                "upload fewer images."
+            )
+        images = decoded = 0
+        for info in infos:
+            n = _header_bytes(zf, info)
+            if n is not None:
+                images, decoded = images + 1, decoded + n
+    return ZipEstimate(len(infos), images, sum(i.file_size for i in infos), decoded)
+
+
+def _spent(entries: list[tuple[float, int]]) -> list[tuple[float, int]]:
+    now = time.time()
+    return [(t, n) for t, n in entries if now - t < HOUR_S]
+
+
+def check_budgets(
+    est: ZipEstimate,
+    *,
+    kept_bytes: int,
+    person: str | None = None,
+    session: MutableMapping[str, Any] | None = None,
+) -> None:
+    """``UploadRefused`` when ``est`` is over the hourly budget of ``person`` (a class
+    server) or ``session``, or would take the kept uploads (``kept_bytes``) past the total."""
+    with _lock:
+        if person is not None:
+            used = sum(n for _, n in _spent(_people.get(person, [])))
+        else:
+            used = sum(n for _, n in _spent((session or {}).get(_SESSION_KEY, [])))
+    budget, mb = session_budget(), 2**20
+    if used + est.decoded_bytes > budget:
+        raise UploadRefused(
+            f"ZIP refused before unpacking: its {est.images:,} images decode to "
+            f"{est.decoded_bytes / mb:,.1f} MB, and with the {used / mb:,.1f} MB you uploaded "
+            f"in the last hour that passes the {budget / mb:,.0f} MB one person may upload in "
+            "an hour: upload fewer or smaller images, or wait."
+        )
+    total = total_budget()
+    if kept_bytes + est.unpacked_bytes > total:
+        raise UploadRefused(
+            f"The server's upload space is full ({kept_bytes / mb:,.1f} MB of "
+            f"{total / mb:,.0f} MB kept; this ZIP unpacks to {est.unpacked_bytes / mb:,.1f} MB): "
+            "delete an upload you no longer need, or ask the teacher."
+        )
+
+
+def charge(
+    est: ZipEstimate,
+    *,
+    person: str | None = None,
+    session: MutableMapping[str, Any] | None = None,
+) -> None:
+    """Count an unpacked upload against ``person``'s (or ``session``'s) hourly budget."""
+    entry = (time.time(), est.decoded_bytes)
+    with _lock:
+        if person is not None:
+            _people[person] = [*_spent(_people.get(person, [])), entry]
+        elif session is not None:
+            session[_SESSION_KEY] = [*_spent(session.get(_SESSION_KEY, [])), entry]
+
+
+def unpack_into(data: bytes, dest: Path, *, max_total_bytes: int | None = None) -> Path:
+    """``extract_zip`` into ``dest`` (a new folder); on any failure nothing is left there."""
+    from cnnviz.data.folders import ZIP_MAX_TOTAL_BYTES, extract_zip
+
+    cap = ZIP_MAX_TOTAL_BYTES if max_total_bytes is None else max_total_bytes
+    if dest.exists():
         shutil.rmtree(dest, ignore_errors=True)
-        with _lock:
-            _in_flight -= need
+    try:
+        root = extract_zip(data, dest, max_total_bytes=cap)
+        (dest / DONE).write_text(str(root))
+    except BaseException:
+        shutil.rmtree(dest, ignore_errors=True)
+        raise
+    return root
+
+
+def digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()[:16]
+
+
+def unpack_kept(data: bytes, session: MutableMapping[str, Any] | None = None) -> Path:
+    """Single-user path: unpack under ``<data folder>/uploads/<digest>`` within the budgets."""
+    base = uploads_dir()
+    dest = base / digest(data)
+    if (dest / DONE).is_file():  # the same ZIP again (every rerun of the page)
+        return Path((dest / DONE).read_text())
+    est = estimate(data)
+    check_budgets(est, kept_bytes=folder_bytes(base), session=session)
+    root = unpack_into(data, dest)
+    charge(est, session=session)
+    return root
 
 
 __all__ = [
-    "charge_session",
+    "DONE",
+    "UploadRefused",
+    "ZipEstimate",
+    "charge",
+    "check_budgets",
+    "digest",
+    "estimate",
+    "folder_bytes",
     "session_budget",
-    "sweep_stale",
     "total_budget",
-    "unpacked",
-    "unpacked_size",
+    "unpack_into",
+    "unpack_kept",
     "uploads_dir",
 ]

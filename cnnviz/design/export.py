@@ -22,18 +22,33 @@ import zlib
 from typing import Any
 
 from cnnviz.design import bounded_json
-from cnnviz.design.shapes import first_error, summarize
+from cnnviz.design.blocks import (
+    MAX_BLOCK_DEPTH,
+    BlockType,
+    Shortcut,
+    block_children,
+    check_stack,
+    is_block,
+    normalize_block,
+    path_label,
+    projection_stride,
+)
+from cnnviz.design.shapes import first_error, summarize, top_rows
 from cnnviz.design.spec import SpecError, check_spec_structure, compact_layer, describe, kind_of
 from cnnviz.design.spec import normalize_layer as _normalize
 
 MAX_JSON_BYTES = 256 * 1024  # a 200-layer spec is ~20 KB
 MAX_URL_CHARS = 16 * 1024
-MAX_DEPTH = 8  # spec > layers > layer > [h, w]: a design is 4 levels deep
+# spec > layers > layer > [h, w] is 4 levels; each block adds at most 3 (block > branches > branch)
+MAX_DEPTH = 4 + 3 * MAX_BLOCK_DEPTH
 
 
-def _compact_layers(layers: list[Any]) -> list[Any]:
+def _compact_layers(layers: list[Any], depth: int = 0) -> list[Any]:
     out = []
     for layer in layers:
+        if is_block(layer) and depth < MAX_BLOCK_DEPTH:
+            out.append(_compact_block(layer, depth))
+            continue
         try:
             out.append(compact_layer(layer))
         except SpecError:  # an unknown type: keep it as the user wrote it
@@ -41,8 +56,28 @@ def _compact_layers(layers: list[Any]) -> list[Any]:
     return out
 
 
+def _compact_block(block: dict, depth: int) -> dict:
+    """The block with its layers compacted and its shortcut left out when it is the default."""
+    out = {k: v for k, v in block.items() if k not in ("layers", "branches")}
+    out["type"] = str(block["type"]).lower()
+    if isinstance(block.get("layers"), list):
+        out["layers"] = _compact_layers(block["layers"], depth + 1)
+    elif "layers" in block:
+        out["layers"] = block["layers"]
+    if isinstance(block.get("branches"), list):
+        out["branches"] = [
+            _compact_layers(br, depth + 1) if isinstance(br, list) else br
+            for br in block["branches"]
+        ]
+    elif "branches" in block:
+        out["branches"] = block["branches"]
+    if out.get("shortcut") == Shortcut.IDENTITY:
+        del out["shortcut"]
+    return out
+
+
 def _clean(spec: dict) -> dict:
-    dims, layers = check_spec_structure(spec)
+    dims, layers = check_stack(spec)
     out: dict[str, Any] = {}
     if isinstance(spec.get("name"), str) and spec["name"]:
         out["name"] = spec["name"]
@@ -61,9 +96,35 @@ def spec_to_json(spec: dict) -> str:
     except SpecError:
         return json.dumps(spec, indent=2, ensure_ascii=False, default=str) + "\n"
     head = [f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in spec.items() if k != "layers"]
-    layers = ",\n".join(f"    {json.dumps(layer, ensure_ascii=False)}" for layer in spec["layers"])
-    body = ",\n".join([*head, '  "layers": [' + (f"\n{layers}\n  ]" if layers else "]")])
+    layers = _json_layers(spec["layers"], "    ")
+    body = ",\n".join([*head, '  "layers": ' + layers])
     return "{\n" + body + "\n}\n"
+
+
+def _json_layers(layers: list[Any], pad: str) -> str:
+    """A list of layers, one per line; a block's layers (or branches) on lines of their own."""
+    if not layers:
+        return "[]"
+    lines = []
+    for layer in layers:
+        lists = block_children(layer) if is_block(layer) else []
+        whole = isinstance(layer, dict) and all(
+            isinstance(b, list) for b in layer.get("branches", [])
+        )
+        if not lists or not whole or not any(inner for _, _, inner in lists):
+            lines.append(pad + json.dumps(layer, ensure_ascii=False))
+            continue
+        rest = {k: v for k, v in layer.items() if k not in ("layers", "branches")}
+        head = json.dumps(rest, ensure_ascii=False)[:-1]  # without its closing brace
+        if "layers" in layer:
+            inner = _json_layers(layer["layers"], pad + "  ")
+            lines.append(f'{pad}{head}, "layers": {inner}}}')
+        else:
+            branches = ",\n".join(
+                pad + "  " + _json_layers(br, pad + "    ") for br in layer["branches"]
+            )
+            lines.append(f'{pad}{head}, "branches": [\n{branches}\n{pad}]}}')
+    return "[\n" + ",\n".join(lines) + "\n" + pad[:-2] + "]"
 
 
 def _parse(text: str | bytes, what: str) -> Any:
@@ -85,9 +146,16 @@ def _parse(text: str | bytes, what: str) -> Any:
         raise SpecError(f"{e}{fix}") from None
 
 
-def _check_layers(spec: dict, *, values: bool) -> None:
-    for i, layer in enumerate(spec["layers"]):
+def _check_layers(layers: list[Any], *, values: bool, prefix: str = "") -> None:
+    """Every layer's type (and with ``values``, its values), blocks' layers included."""
+    for i, layer in enumerate(layers):
+        path = f"{prefix}{i}"
         try:
+            if is_block(layer):
+                normalize_block(layer)
+                for step, _, inner in block_children(layer):
+                    _check_layers(inner, values=values, prefix=f"{path}.{step}")
+                continue
             if values:
                 _normalize(layer)
             elif not isinstance(layer, dict):
@@ -95,7 +163,11 @@ def _check_layers(spec: dict, *, values: bool) -> None:
             else:
                 kind_of(layer)
         except SpecError as e:
-            raise SpecError(f"layer {i + 1}: {e}", layer=i) from e
+            if e.path is not None:
+                raise
+            err = SpecError(f"layer {path_label(path)}: {e}", layer=int(path.split(".")[0]))
+            err.path = path
+            raise err from e
 
 
 def spec_from_json(text: str | bytes) -> dict:
@@ -104,7 +176,7 @@ def spec_from_json(text: str | bytes) -> dict:
     if isinstance(spec, dict) and "spec" in spec and "input" not in spec:
         spec = spec["spec"]  # a run's saved config that wraps the spec
     spec = _clean(spec)
-    _check_layers(spec, values=True)
+    _check_layers(spec["layers"], values=True)
     return spec
 
 
@@ -143,7 +215,7 @@ def decode_spec(s: str) -> dict:
             raise
         raise SpecError("the design in the link is damaged: copy the whole link") from e
     spec = _clean(_parse(data, "design in the link"))
-    _check_layers(spec, values=False)
+    _check_layers(spec["layers"], values=False)
     return spec
 
 
@@ -151,18 +223,94 @@ def _shape_comment(shape: list[int]) -> str:
     return "(" + ", ".join(["B", *(str(x) for x in shape[1:])]) + ")"
 
 
+_RESIDUAL_CLASS = """class Residual(nn.Module):
+    \"\"\"A skip connection: body(x) + shortcut(x), both of one shape.\"\"\"
+
+    def __init__(self, body: nn.Module, shortcut: nn.Module) -> None:
+        super().__init__()
+        self.body = body
+        self.shortcut = shortcut
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.body(x) + self.shortcut(x)
+"""
+
+_CONCAT_CLASS = """class Concat(nn.Module):
+    \"\"\"Branches side by side, their outputs joined along the channels (dim 1).\"\"\"
+
+    def __init__(self, *branches: nn.Module) -> None:
+        super().__init__()
+        self.branches = nn.ModuleList(branches)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.cat([branch(x) for branch in self.branches], dim=1)
+"""
+
+
+def _code_lines(layers: list[Any], prefix: str, by_path: dict[str, dict], pad: str) -> list[str]:
+    """One line per layer (a block: its constructor over several lines), shape comments aligned."""
+    lines: list[str] = []
+    for i, raw in enumerate(layers):
+        path = f"{prefix}{i}"
+        row = by_path[path]
+        comment = f"  # {_shape_comment(row['output_shape'])}"
+        if is_block(raw):
+            block = normalize_block(raw)
+            if block["type"] == BlockType.RESIDUAL:
+                lines.append(f"{pad}Residual(  # layer {row['label']}: layers(x) + shortcut(x)")
+                lines.append(f"{pad}    nn.Sequential(")
+                lines += _code_lines(block["layers"], f"{path}.", by_path, pad + "        ")
+                lines.append(f"{pad}    ),")
+                if block["shortcut"] == Shortcut.CONV1X1:
+                    c_in, c_out = row["input_shape"][1], row["output_shape"][1]
+                    h, w = row["input_shape"][2:]
+                    stride = projection_stride((h, w), tuple(row["output_shape"][2:]))
+                    assert stride is not None
+                    st = stride[0] if stride[0] == stride[1] else stride
+                    lines.append(f"{pad}    nn.Sequential(  # the projection shortcut")
+                    lines.append(
+                        f"{pad}        nn.Conv2d({c_in}, {c_out}, kernel_size=1, stride={st}, "
+                        "bias=False),"
+                    )
+                    lines.append(f"{pad}        nn.BatchNorm2d({c_out}),")
+                    lines.append(f"{pad}    ),")
+                else:
+                    lines.append(f"{pad}    nn.Identity(),  # the shortcut: x as it is")
+                lines.append(f"{pad}),{comment}")
+            else:
+                lines.append(f"{pad}Concat(  # layer {row['label']}: branches joined on dim 1")
+                for b, branch in enumerate(block["branches"]):
+                    lines.append(f"{pad}    nn.Sequential(  # branch {b + 1}")
+                    lines += _code_lines(branch, f"{path}.{b}.", by_path, pad + "        ")
+                    lines.append(f"{pad}    ),")
+                lines.append(f"{pad}),{comment}")
+            continue
+        layer = _normalize(raw)
+        in_dim = row["input_shape"][1] if kind_of(layer).inferred else None
+        code = f"{pad}nn.{describe(layer, in_dim)},"
+        lines.append(f"{code:<60}{comment}")
+    return lines
+
+
 def to_pytorch_code(spec: dict, *, batch: int = 2) -> str:
-    """Runnable PyTorch code for the design; SpecError naming the layer if it is invalid."""
+    """Runnable PyTorch code for the design; SpecError naming the layer if it is invalid.
+
+    Blocks become ``Residual`` / ``Concat`` classes with their ``forward`` written out; module
+    names (so state_dict keys) are ``build_model``'s: weights load into either.
+    """
     rows = summarize(spec, batch)
     err = first_error(rows)
     if err:
         raise err
     dims, _ = check_spec_structure(spec)
-    name = spec.get("name") if isinstance(spec.get("name"), str) else ""
+    top = top_rows(rows)
+    name = spec["name"] if isinstance(spec.get("name"), str) else ""
     title = " ".join(name.replace("\\", "/").replace('"', "'").split())[:80]
     title = title or "a network designed in cnnviz"
+    kinds = {r["block"] for r in rows if r["block"]}
+    n_layers = sum(not r["block"] for r in rows)
     lines = [
-        f'"""{title}: {len(rows)} layer{"" if len(rows) == 1 else "s"}, '
+        f'"""{title}: {n_layers} layer{"" if n_layers == 1 else "s"}, '
         f"{sum(r['params'] for r in rows):,} parameters.",
         "",
         "Generated by cnnviz. Run it with: python model.py",
@@ -172,19 +320,20 @@ def to_pytorch_code(spec: dict, *, batch: int = 2) -> str:
         "from torch import nn",
         "",
         "",
+    ]
+    for used, text in ((BlockType.RESIDUAL, _RESIDUAL_CLASS), (BlockType.CONCAT, _CONCAT_CLASS)):
+        if used in kinds:
+            lines += [*text.splitlines(), "", ""]
+    lines += [
         "class Net(nn.Sequential):",
         f"    # input: {_shape_comment([batch, *dims])}",
         "    def __init__(self) -> None:",
         "        super().__init__(",
     ]
-    for raw, row in zip(spec["layers"], rows, strict=True):
-        layer = _normalize(raw)
-        in_dim = row["input_shape"][1] if kind_of(layer).inferred else None
-        code = f"nn.{describe(layer, in_dim)},"
-        lines.append(f"            {code:<48}  # {_shape_comment(row['output_shape'])}")
+    lines += _code_lines(spec["layers"], "", {r["path"]: r for r in rows}, " " * 12)
     if not rows:
         lines.append("            nn.Identity(),  # no layers yet")
-    out_shape = rows[-1]["output_shape"] if rows else [batch, *dims]
+    out_shape = top[-1]["output_shape"] if top else [batch, *dims]
     lines += [
         "        )",
         "",

@@ -41,6 +41,30 @@ def _lin(n: int) -> dict:
     return {"type": "linear", "out_features": n}
 
 
+def _res(layers: list[dict], shortcut: str = "identity") -> dict:
+    return {"type": "residual", "layers": layers, "shortcut": shortcut}
+
+
+def _resnet_stage(c: int, first_stride: int, bn: bool) -> list[dict]:
+    """Two 3×3 Conv2d (the first may halve H and W) inside a skip, then ReLU."""
+    norm = [{"type": "batchnorm2d"}] if bn else []
+    body = [
+        _conv(c, stride=first_stride, padding=1, bias=not bn), *norm, RELU,
+        _conv(c, padding=1, bias=not bn), *norm,
+    ]  # fmt: skip
+    return [_res(body, "conv1x1" if first_stride > 1 else "identity"), RELU]
+
+
+def _twenty(skips: bool) -> list[dict]:
+    """ResNet-20's plan, narrow (8, 16, 32 channels), no BatchNorm2d: 19 Conv2d and a Linear."""
+    layers = [_conv(8, padding=1), RELU]
+    for c, stride in ((8, 1), (16, 2), (32, 2)):
+        for i in range(3):
+            block = _resnet_stage(c, stride if i == 0 else 1, bn=False)
+            layers += block if skips else [*block[0]["layers"], RELU]
+    return [*layers, {"type": "adaptiveavgpool2d", "output_size": 1}, FLAT, _lin(10)]
+
+
 # One row per block of layers, as the lecture draws them.
 # fmt: off
 PRESETS: dict[str, Preset] = {
@@ -116,6 +140,44 @@ PRESETS: dict[str, Preset] = {
             },
             dataset="mnist",
             train={"epochs": 3, "batch_size": 64, "optimizer": "adam", "lr": 1e-3},
+        ),
+        Preset(
+            "resnet-8",
+            "ResNet-8 (CIFAR-10, Shapes)",
+            "A small ResNet for 3×32×32 images (CIFAR-10, or Shapes at 32×32): a 3×3 Conv2d, then "
+            "three residual blocks of two 3×3 Conv2d with BatchNorm2d (16, 32, 64 channels; the "
+            "last two halve H and W and add the input through a 1×1 Conv2d projection), global "
+            "average pooling and a Linear to the 10 classes.",
+            {
+                "input": [3, 32, 32],
+                "layers": [
+                    _conv(16, padding=1, bias=False), {"type": "batchnorm2d"}, RELU,
+                    *_resnet_stage(16, 1, bn=True),
+                    *_resnet_stage(32, 2, bn=True),
+                    *_resnet_stage(64, 2, bn=True),
+                    {"type": "adaptiveavgpool2d", "output_size": 1}, FLAT, _lin(10),
+                ],
+            },
+            dataset="shapes",
+            train={"epochs": 5, "batch_size": 64, "optimizer": "adam", "lr": 1e-3},
+        ),
+        Preset(
+            "plain-20",
+            "Plain 20 (no skips)",
+            "ResNet-20's layers without its skips: 19 narrow 3×3 Conv2d (8, 16, 32 channels) with "
+            "ReLU and no BatchNorm2d, then a Linear. Deep and plain: compare it with resnet-20.",
+            {"input": [3, 32, 32], "layers": _twenty(skips=False)},
+            dataset="shapes",
+            train={"epochs": 5, "batch_size": 64, "optimizer": "adam", "lr": 1e-3},
+        ),
+        Preset(
+            "resnet-20",
+            "ResNet-20, narrow (skips)",
+            "The same 19 Conv2d and Linear as plain-20, every two Conv2d inside a residual block "
+            "(the input added back; a 1×1 Conv2d where channels double and H and W halve).",
+            {"input": [3, 32, 32], "layers": _twenty(skips=True)},
+            dataset="shapes",
+            train={"epochs": 5, "batch_size": 64, "optimizer": "adam", "lr": 1e-3},
         ),
         Preset("blank", "Blank", "An empty stack: add layers yourself.", {"input": [3, 64, 64], "layers": []}),
     )

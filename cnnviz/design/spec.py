@@ -52,6 +52,7 @@ class SpecError(ValueError):
     def __init__(self, message: str, *, layer: int | None = None, fix: str | None = None) -> None:
         super().__init__(message)
         self.layer = layer  # 0-based index into spec["layers"], or None for the spec as a whole
+        self.path: str | None = None  # the row's path ("4.2" inside a block), when known
         self.fix = fix  # what to change, when the message alone does not say
 
 
@@ -61,7 +62,8 @@ def kind_of(layer: dict) -> LayerKind:
     if not isinstance(t, str) or t.lower() not in LAYER_KINDS:
         known = ", ".join(LAYER_KINDS)
         raise SpecError(
-            f"unknown layer type {t!r}: use one of {known}", fix="pick a layer type from the list"
+            f"unknown layer type {t!r}: use one of {known} (or a block: residual, concat)",
+            fix="pick a layer type from the list",
         )
     return LAYER_KINDS[t.lower()]
 

@@ -44,11 +44,12 @@ class CaptureError(ValueError):
 class Capture:
     """One layer's output for the batch that went through the network."""
 
-    index: int  # position in the Sequential (= the spec layer index)
-    name: str  # "3 ReLU": index and torch class name
+    index: int  # position in the Sequential (= the spec layer index; a block's for inner layers)
+    name: str  # "3 ReLU": index and torch class name ("4.2 Conv2d" inside a block)
     type: str  # "ReLU"
     output: torch.Tensor  # detached, on the CPU, float
     shape: tuple[int, ...]  # output.shape, batch first
+    path: str = ""  # the spec path ("3", or "4.2" inside a block: summarize's row["path"])
 
     @property
     def is_map(self) -> bool:
@@ -63,8 +64,60 @@ class Prediction(NamedTuple):
     probs: torch.Tensor
 
 
-def layer_name(index: int, module: nn.Module) -> str:
+def layer_name(index: int | str, module: nn.Module) -> str:
     return f"{index} {type(module).__name__}"
+
+
+def _inner(module: nn.Module) -> list[nn.Sequential] | None:
+    """The layer lists of a block module (a Residual's body, a Concat's branches), else None."""
+    body = getattr(module, "body", None)
+    if isinstance(body, nn.Sequential) and hasattr(module, "shortcut"):
+        return [body]
+    branches = getattr(module, "branches", None)
+    if isinstance(branches, nn.ModuleList):
+        return [b for b in branches if isinstance(b, nn.Sequential)]
+    return None
+
+
+def layer_module(model: nn.Module, where: int | str) -> nn.Module:
+    """The module of the layer at spec path ``where`` ("4.2": block 4's third layer; "4.1.0":
+    a concat block's branch 1, layer 0), as cnnviz.design.build names them; CaptureError if none.
+    """
+    steps = [int(p) for p in str(where).split(".") if p.isdigit()]
+    if not steps or len(steps) != len(str(where).split(".")):
+        raise CaptureError(f"no layer {where!r} in this network")
+    kids = [m for _, m in _children(model)]
+    while True:
+        i = steps.pop(0)
+        if not 0 <= i < len(kids):
+            raise CaptureError(f"no layer {where}: the network has no layer {i} there")
+        module = kids[i]
+        if not steps:
+            return module
+        lists = _inner(module)
+        if not lists:
+            raise CaptureError(f"no layer {where}: layer {i} is not a block")
+        b = steps.pop(0) if len(lists) > 1 or "branches" in module._modules else 0
+        if not 0 <= b < len(lists) or not steps:
+            raise CaptureError(f"no layer {where}: no branch {b}")
+        kids = list(lists[b])
+
+
+def layer_paths(model: nn.Module) -> list[str]:
+    """Every layer's path, a block's layers before the block (the order outputs are made)."""
+    out: list[str] = []
+
+    def walk(kids: list[nn.Module], prefix: str) -> None:
+        for i, m in enumerate(kids):
+            lists = _inner(m)
+            if lists is not None:
+                many = "branches" in m._modules
+                for b, seq in enumerate(lists):
+                    walk(list(seq), f"{prefix}{i}.{b}." if many else f"{prefix}{i}.")
+            out.append(f"{prefix}{i}")
+
+    walk([m for _, m in _children(model)], "")
+    return out
 
 
 def _children(model: nn.Module) -> list[tuple[int, nn.Module]]:
@@ -124,32 +177,38 @@ def _forward_failed(err: Exception, x: torch.Tensor, where: str) -> CaptureError
 def capture(
     model: nn.Module,
     x: torch.Tensor,
-    layers: Sequence[int] | None = None,
+    layers: Sequence[int | str] | None = None,
     *,
     max_bytes: int = MAX_CAPTURE_BYTES,
 ) -> list[Capture]:
     """Each chosen layer's output for the batch ``x`` (float, normalized, batch first).
 
-    ``layers``: indices of children of the Sequential (default: all). A model without
-    children is captured as one layer. Runs under eval() and no_grad(); hooks are
-    always removed and train/eval modes restored. Raises CaptureError with a clear
-    message if the input does not fit the network or the outputs exceed ``max_bytes``.
+    ``layers``: indices of children of the Sequential, or spec paths such as ``"4.2"`` for a
+    layer inside a block (default: every top-level layer). A model without children is
+    captured as one layer. The captures come in the order the forward pass made them. Runs
+    under eval() and no_grad(); hooks are always removed and train/eval modes restored.
+    Raises CaptureError with a clear message if the input does not fit the network or the
+    outputs exceed ``max_bytes``.
     """
     _check_input(x)
     children = _children(model)
-    wanted = set(range(len(children))) if layers is None else set(layers)
-    bad = sorted(i for i in wanted if not 0 <= i < len(children))
-    if bad:
-        raise CaptureError(f"no layer {bad[0]}: the network has layers 0..{len(children) - 1}")
-    found: dict[int, Capture] = {}
+    if layers is None:
+        wanted = [str(i) for i in range(len(children))]
+    else:
+        wanted = [str(w) for w in layers]
+        bad = [w for w in layers if isinstance(w, int) and not 0 <= w < len(children)]
+        if bad:
+            raise CaptureError(f"no layer {bad[0]}: the network has layers 0..{len(children) - 1}")
+    modules = {w: layer_module(model, w) for w in wanted}
+    found: dict[str, Capture] = {}
+    order: list[str] = []
     done: list[int] = []  # children whose forward finished, in order (tells where it failed)
     total = [0]
 
-    def make_hook(index: int, module: nn.Module):
+    def make_hook(path: str, module: nn.Module):
         def hook(_m: nn.Module, _inp: object, out: object) -> None:
-            done.append(index)
             t = _first_tensor(out)
-            if index not in wanted or t is None or index in found:
+            if t is None or path in found:
                 return
             total[0] += t.numel() * 4
             if total[0] > max_bytes:
@@ -158,16 +217,23 @@ def capture(
                     "inspect fewer images at once (a smaller batch)"
                 )
             t = t.detach().to("cpu", torch.float32, copy=True)  # a later in-place op can't alter it
-            found[index] = Capture(
-                index, layer_name(index, module), type(module).__name__, t, tuple(t.shape)
+            top = int(path.split(".")[0])
+            found[path] = Capture(
+                top, layer_name(path, module), type(module).__name__, t, tuple(t.shape), path
             )
+            order.append(path)
 
         return hook
+
+    def done_hook(index: int):
+        return lambda *_: done.append(index)
 
     handles = []
     try:
         for i, m in children:
-            handles.append(m.register_forward_hook(make_hook(i, m)))
+            handles.append(m.register_forward_hook(done_hook(i)))
+        for path, m in modules.items():
+            handles.append(m.register_forward_hook(make_hook(path, m)))
         with evaluation_mode(model), torch.no_grad():
             try:
                 model(x.to(_device_of(model)))
@@ -180,7 +246,7 @@ def capture(
     finally:
         for h in handles:
             h.remove()
-    return [found[i] for i in sorted(found)]
+    return [found[p] for p in order]
 
 
 def split_softmax(model: nn.Module) -> tuple[nn.Module, bool]:

@@ -36,7 +36,9 @@ from cnnviz.inspect.capture import (
     _check_input,
     _children,
     _device_of,
+    _inner,
     evaluation_mode,
+    layer_module,
     layer_name,
     split_softmax,
 )
@@ -59,10 +61,13 @@ class Attribution:
 
 
 def last_conv_index(model: nn.Module) -> int | None:
-    """The index of the last Conv2d child, or None when the network has none."""
+    """The index of the last Conv2d child (or block holding one: a ResNet's last residual
+    block), or None when the network has none."""
     found = None
     for i, m in _children(model):
-        if isinstance(m, nn.Conv2d):
+        if isinstance(m, nn.Conv2d) or (
+            _inner(m) is not None and any(isinstance(k, nn.Conv2d) for k in m.modules())
+        ):
             found = i
     return found
 
@@ -81,9 +86,10 @@ def _pick_target(logits: torch.Tensor, target: int | None) -> int:
     return int(target)
 
 
-def shown_layer(index: int, module: nn.Module) -> str:
-    """How the app names a layer to people: numbered from 1, as on the Design page."""
-    return f"layer {index + 1} ({type(module).__name__})"
+def shown_layer(index: int | str, module: nn.Module) -> str:
+    """How the app names a layer to people: numbered from 1, as on the Design page ("5.3")."""
+    label = ".".join(str(int(p) + 1) for p in str(index).split("."))
+    return f"layer {label} ({type(module).__name__})"
 
 
 def _class_words(t: int, classes: Sequence[str] | None) -> str:
@@ -95,12 +101,13 @@ def gradcam(
     x: torch.Tensor,
     target: int | None = None,
     *,
-    layer: int | None = None,
+    layer: int | str | None = None,
     classes: Sequence[str] | None = None,
 ) -> Attribution:
     """Grad-CAM of class ``target`` (default: the predicted class) for one image.
 
-    ``layer``: the child index to use (default: the last Conv2d). Without any Conv2d
+    ``layer``: the child index to use, or a spec path such as ``"4.2"`` for a layer inside
+    a block (default: the last Conv2d, or the last block, at the top level). Without any Conv2d
     (and no ``layer``) falls back to ``saliency``. ``x`` is [1, C, H, W] float (a batch
     of more images uses the first). ``classes``: class names, used in the note; the note
     numbers layers from 1 ("layer 7 (Conv2d)") like the rest of the app.
@@ -114,9 +121,9 @@ def gradcam(
                 model, x, target, note="the network has no Conv2d layer, so ", classes=classes
             )
     children = _children(model)
-    if not 0 <= layer < len(children):
+    if isinstance(layer, int) and not 0 <= layer < len(children):
         raise CaptureError(f"no layer {layer}: the network has layers 0..{len(children) - 1}")
-    module = children[layer][1]
+    module = layer_module(model, layer)
     body, _ = split_softmax(model)
     store: dict[str, torch.Tensor] = {}
 
@@ -161,7 +168,7 @@ def gradcam(
         Method.GRADCAM,
         t,
         float(logits[0, t].detach()),
-        layer,
+        int(str(layer).split(".")[0]),
         layer_name(layer, module),
         note,
     )

@@ -10,12 +10,16 @@ training loop draws them (``torch.randperm`` with its own generator); the count 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
 from cnnviz.data.pipeline import iterations_per_epoch
+
+if TYPE_CHECKING:
+    from cnnviz.data.bundle import DataBundle
+    from cnnviz.data.pipeline import Normalization
 
 
 @dataclass(frozen=True)
@@ -31,7 +35,7 @@ class Item:
     class_name: str
 
 
-def first_item(bundle: Any, normalization: Any, index: int = 0) -> Item:
+def first_item(bundle: DataBundle, normalization: Normalization, index: int = 0) -> Item:
     """``X, y = train_dataset[index]``, before and after normalization."""
     x, y = bundle.train_x[index], int(bundle.train_y[index])
     xn = normalization.apply(x)

@@ -61,8 +61,20 @@ def file_label(run_id: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", run_label(run_id).lower()).strip("-")[:60] or "report"
 
 
+def presentation_file_name(run_id: str, title: str = "") -> str:
+    """The exported presentation's file name: after its title when it has one ('Digits that
+    see' -> 'digits-that-see.html'), else after the run ('lecture-7-23_presentation.html')."""
+    import re
+    import unicodedata
+
+    plain = unicodedata.normalize("NFKD", str(title or "")).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", plain.lower()).strip("-")[:60].strip("-")
+    return f"{slug}.html" if slug else f"{file_label(run_id)}_presentation.html"
+
+
 __all__ = [
     "Presentation",
+    "presentation_file_name",
     "Section",
     "SectionKind",
     "build_report",

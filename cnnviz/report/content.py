@@ -11,6 +11,7 @@ rest of the report is still made.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +22,7 @@ from cnnviz.report.sections import SectionKind
 MAX_MISTAKES = 8
 GRADCAMS = 2
 FEATURE_LAYERS = 2  # feature maps of the first and the last Conv2d's ReLU (or Conv2d)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,15 @@ class Note:
     text: str
 
 
-Block = Facts | Table | Figure | Images | Note
+@dataclass(frozen=True)
+class Embed:
+    """A self-contained interactive piece (its HTML, style and script), e.g. the explainer."""
+
+    title: str
+    html: str = field(repr=False)
+
+
+Block = Facts | Table | Figure | Images | Note | Embed
 
 
 @dataclass(frozen=True)
@@ -95,9 +105,12 @@ def _load_data(run: Any) -> tuple[Any, str]:
     try:
         return load_dataset(name, size=size, channels=channels, n_train=n_train, n_test=n_test), ""
     except (DatasetUnavailable, ValueError, OSError) as e:
+        # the reason names the server's data folder: logged, and kept out of the presentation
+        log.warning("the %s images of run %s could not be loaded: %s", name, run.id, e)
         return (
             None,
-            f"The {info.title} images are not on this computer, so they are left out ({e}).",
+            f"The {info.title} images are not on this computer, so they are left out "
+            "(download them on the Train page and make the presentation again).",
         )
 
 
@@ -176,8 +189,15 @@ def _data(run: Any, bundle: Any, why: str) -> tuple[Block, ...]:
 
 
 def _conv_indices(model: Any) -> list[int]:
+    from cnnviz.inspect.capture import _inner
+
     kids = list(model.children())
-    convs = [i for i, m in enumerate(kids) if isinstance(m, torch.nn.Conv2d)]
+    convs = [  # a block holding a Conv2d counts (a ResNet's residual blocks): its merged maps
+        i
+        for i, m in enumerate(kids)
+        if isinstance(m, torch.nn.Conv2d)
+        or (_inner(m) is not None and any(isinstance(k, torch.nn.Conv2d) for k in m.modules()))
+    ]
     out = []
     for i in convs[:1] + convs[-1:] if len(convs) > 1 else convs:
         nxt = i + 1 if i + 1 < len(kids) and isinstance(kids[i + 1], torch.nn.ReLU) else i
@@ -194,8 +214,8 @@ def _features(run: Any, rows: list[dict], model: Any, bundle: Any, why: str) -> 
         ("#", "Layer", "Output shape", "Params", "Formula"),
         tuple(
             (
-                str(r["index"] + 1),
-                str(r["name"]),
+                str(r.get("label") or r["index"] + 1),
+                ("· " * r.get("depth", 0)) + str(r["name"]) + (": merge" if r.get("block") else ""),
                 "[" + ", ".join(str(v) for v in r["output_shape"] or []) + "]",
                 r.get("params_formula") or f"{r.get('params', 0):,}",
                 "; ".join(r.get("formula") or []),
@@ -206,7 +226,7 @@ def _features(run: Any, rows: list[dict], model: Any, bundle: Any, why: str) -> 
     blocks: list[Block] = [table]
     if model is None:
         return (*blocks, Note(why))
-    convs = [m for m in model.children() if isinstance(m, torch.nn.Conv2d)]
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
     if bundle is not None and convs:
         x = run.normalization.apply(bundle.test_x[:1])  # (1, C, H, W)
         name = run.classes[int(bundle.test_y[0])] if run.classes else ""
@@ -342,8 +362,52 @@ def _results(run: Any, model: Any, bundle: Any, why: str) -> tuple[Block, ...]:
     return tuple(blocks)
 
 
+def _outputs(model: Any) -> int:
+    last = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+    return int(last[-1].out_features) if last else 0
+
+
+def classes_problem(run: Any, model: Any, bundle: Any) -> str | None:
+    """What is wrong when the run's class names do not fit its data or its network (a
+    damaged or hand-edited config.json), in one sentence; None when they fit."""
+    named = len(run.classes)
+    if not named:
+        return None  # no names: every section numbers the classes instead
+    if bundle is not None and len(bundle.classes) != named:
+        return (
+            f"This run's config.json names {named} classes but its data has "
+            f"{len(bundle.classes)}: its files do not belong together. Train it again, "
+            "or delete this run."
+        )
+    outputs = _outputs(model) if model is not None else 0
+    if outputs and outputs != named:
+        return (
+            f"This run's config.json names {named} classes but its network has {outputs} "
+            "outputs: its files do not belong together. Train it again, or delete this run."
+        )
+    return None
+
+
+def _explained(run: Any, model: Any, bundle: Any, why: str) -> tuple[Block, ...]:
+    """The run's network running in the page (``cnnviz.report.explainer``), or a note why not."""
+    from cnnviz.report.explainer import TITLE, explainer_html
+    from cnnviz.report.explainer.payload import NotEmbeddable
+
+    if model is None:
+        return (Note(f"{TITLE}: left out, the trained network could not be loaded. {why}".strip()),)
+    try:
+        return (Embed(TITLE, explainer_html(run, model, bundle)),)
+    except NotEmbeddable as e:
+        return (Note(f"{TITLE}: {e}; the rest of the presentation is exported without it."),)
+
+
+load_data = _load_data  # the command line's explainer export loads the run's data the same way
+
+
 def run_content(run: Any) -> Content:
-    """Every section's blocks for ``run`` (a ``cnnviz.train.store.Run``)."""
+    """Every section's blocks for ``run`` (a ``cnnviz.train.store.Run``).
+
+    Raises ``RunError`` when the run's files contradict each other (``classes_problem``)."""
     from cnnviz.design.shapes import summarize
     from cnnviz.train.store import RunError
 
@@ -355,13 +419,16 @@ def run_content(run: Any) -> Content:
     except RunError as e:
         model, model_why = None, str(e)
     bundle, data_why = _load_data(run)
+    if problem := classes_problem(run, model, bundle):
+        raise RunError(problem)
     why = data_why or model_why
     return Content(
         headline,
         {
             SectionKind.OVERVIEW: _overview(run, rows, headline),
             SectionKind.DATA: _data(run, bundle, data_why),
-            SectionKind.FEATURES: _features(run, rows, model, bundle, model_why or data_why),
+            SectionKind.FEATURES: _features(run, rows, model, bundle, model_why or data_why)
+            + _explained(run, model, bundle, model_why),
             SectionKind.LOSS: _loss(run),
             SectionKind.RESULTS: _results(run, model, bundle, why),
             SectionKind.APPLICATIONS: (),
@@ -369,4 +436,15 @@ def run_content(run: Any) -> Content:
     )
 
 
-__all__ = ["Block", "Content", "Facts", "Figure", "Images", "Note", "Table", "run_content"]
+__all__ = [
+    "Block",
+    "Content",
+    "Embed",
+    "Facts",
+    "Figure",
+    "Images",
+    "Note",
+    "Table",
+    "classes_problem",
+    "run_content",
+]

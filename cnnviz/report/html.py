@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnviz.plots.pictures import as_png, png_data_uri
-from cnnviz.report.content import Content, Facts, Figure, Images, Note, Table
+from cnnviz.report.content import Content, Embed, Facts, Figure, Images, Note, Table
 from cnnviz.report.sections import WHO_PLACEHOLDER, Presentation, Section, SectionKind
 from cnnviz.text.escape import for_html
 
@@ -125,6 +125,8 @@ class _Writer:
             return f'<div class="block"><h3>{for_html(b.title)}</h3><div class="gallery">{tiles}</div></div>'
         if isinstance(b, Note):
             return f'<p class="note block">{for_html(b.text)}</p>'
+        if isinstance(b, Embed):
+            return f'<div class="block embed"><h3>{for_html(b.title)}</h3>{b.html}</div>'
         raise TypeError(f"unknown block {type(b).__name__}")
 
 

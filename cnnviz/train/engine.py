@@ -43,11 +43,11 @@ from cnnviz.train.events import (
     Event,
     FitEnded,
     FitStarted,
-    Outcome,
 )
 from cnnviz.train.memory import is_out_of_memory
 from cnnviz.train.prepared import Prepared, prepare
 from cnnviz.train.run_files import RunWriteError
+from cnnviz.train.status import Status
 
 NAN_ADVICE = (
     "Lower the learning rate, e.g. {lr:g} → {lower:g}, or add BatchNorm2d after each Conv2d."
@@ -328,7 +328,7 @@ def fit(
                 best_acc, best_conf = test_acc, conf
         early = best.out_of_patience() and epoch < config.epochs
         end = FitEnded(
-            Outcome.FINISHED,
+            Status.FINISHED,
             best.early_reason(epoch) if early else None,
             None,
             test_loss,
@@ -342,31 +342,31 @@ def fit(
         )
     except _Stopped:
         reason = getattr(control, "stop_reason", None) or "Stopped before the last epoch finished."
-        end = FitEnded(Outcome.STOPPED, reason, None, elapsed_s=elapsed())
+        end = FitEnded(Status.STOPPED, reason, None, elapsed_s=elapsed())
     except _Diverged as e:
         lr = config.lr if isinstance(config, TrainConfig) else 0.01
         end = FitEnded(
-            Outcome.FAILED, str(e), NAN_ADVICE.format(lr=lr, lower=lr / 10), elapsed_s=elapsed()
+            Status.FAILED, str(e), NAN_ADVICE.format(lr=lr, lower=lr / 10), elapsed_s=elapsed()
         )
     except (torch.OutOfMemoryError, MemoryError) as e:
         end = _oom(e, config, elapsed())
     except ConfigError as e:
-        end = FitEnded(Outcome.FAILED, str(e), None, elapsed_s=elapsed())
+        end = FitEnded(Status.FAILED, str(e), None, elapsed_s=elapsed())
     except RunWriteError as e:  # the disk is full: say so, with the folder and what to do
-        end = FitEnded(Outcome.FAILED, str(e), e.advice or None, elapsed_s=elapsed())
+        end = FitEnded(Status.FAILED, str(e), e.advice or None, elapsed_s=elapsed())
     except Exception as e:  # the worker must never die silently
         if is_out_of_memory(e):
             end = _oom(e, config, elapsed())
         else:
             end = FitEnded(
-                Outcome.FAILED, f"{type(e).__name__}: {e}", _advice_for(e), elapsed_s=elapsed()
+                Status.FAILED, f"{type(e).__name__}: {e}", _advice_for(e), elapsed_s=elapsed()
             )
     if isinstance(data, Prepared) and data.channels_last:
         model.to(memory_format=torch.contiguous_format)  # hand back an ordinary (NCHW) model
     try:
         record(end)
     except RunWriteError as e:  # the final weights did not fit on the disk: the run failed
-        end = FitEnded(Outcome.FAILED, str(e), e.advice or None, elapsed_s=end.elapsed_s)
+        end = FitEnded(Status.FAILED, str(e), e.advice or None, elapsed_s=end.elapsed_s)
     except Exception as e:  # the folder is gone: still report how training ended
         end = FitEnded(
             end.status,
@@ -384,7 +384,7 @@ def _oom(e: BaseException, config: Any, elapsed_s: float) -> FitEnded:
         torch.cuda.empty_cache()
     b = config.batch_size if isinstance(config, TrainConfig) else 64
     return FitEnded(
-        Outcome.FAILED,
+        Status.FAILED,
         f"Out of memory ({str(e).splitlines()[0] if str(e) else type(e).__name__}).",
         OOM_ADVICE.format(b=b, half=max(b // 2, 1)),
         elapsed_s=elapsed_s,

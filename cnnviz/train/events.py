@@ -25,13 +25,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
-
-class Outcome(StrEnum):
-    """How a fit ended."""
-
-    FINISHED = "finished"  # every epoch ran, test set evaluated
-    STOPPED = "stopped"  # the user (or the idle reaper) stopped it
-    FAILED = "failed"  # NaN loss, out of memory, or an error: see reason / advice
+from cnnviz.train.status import Status
 
 
 @dataclass(frozen=True)
@@ -100,7 +94,7 @@ class EpochEnded(_Event):
 class FitEnded(_Event):
     """The last event of every fit. Test metrics are None unless the test split was evaluated."""
 
-    status: Outcome
+    status: Status
     reason: str | None = None
     advice: str | None = None
     test_loss: float | None = None
@@ -130,5 +124,4 @@ __all__ = [
     "Event",
     "FitEnded",
     "FitStarted",
-    "Outcome",
 ]

@@ -32,6 +32,9 @@ class Problem:
     fix_label: str = ""  # a button label, e.g. "Set the input to [1, 28, 28]"
     blocking: bool = True
     extra: dict[str, Any] = field(default_factory=dict)
+    # other fixes that also work, (fix, button label): e.g. keep the course's Linear(864, 1024)
+    # and add Linear(1024, 10) after it, rather than change it
+    alternatives: tuple[tuple[dict[str, Any], str], ...] = ()
 
 
 def data_facts(data: Any) -> tuple[str, list[int], int]:
@@ -91,12 +94,12 @@ def apply_fix(spec: dict, fix: dict[str, Any]) -> dict:
 
 
 def _needs_flatten(spec: dict) -> bool:
-    from cnnviz.design.shapes import summarize
+    from cnnviz.design.shapes import summarize, top_rows
 
     if not spec.get("layers"):
         return len(spec.get("input", [])) != 1
     try:
-        rows = summarize(spec)
+        rows = top_rows(summarize(spec))
     except SpecError:
         return True
     out = rows[-1].get("output_shape")
@@ -105,7 +108,7 @@ def _needs_flatten(spec: dict) -> bool:
 
 def check_fit(spec: dict, data: Any) -> list[Problem]:
     """Everything that stops ``spec`` from training on ``data``; empty when it fits."""
-    from cnnviz.design.shapes import summarize
+    from cnnviz.design.shapes import first_error, summarize, top_rows
 
     name, shape, n = data_facts(data)
     problems: list[Problem] = []
@@ -137,11 +140,11 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
         rows = summarize(spec)
     except SpecError as e:
         return problems + [Problem(f"{e} Fix it on the Design page.")]
-    for i, row in enumerate(rows):
-        if row.get("error"):
-            fix = f" Fix: {row['fix']}." if row.get("fix") else ""
-            problems.append(Problem(f"Layer {i + 1} ({row.get('name')}): {row['error']}.{fix}"))
-            return problems
+    err = first_error(rows)  # the layer (inside a block too) and its fix, as the Design page says
+    if err is not None:
+        problems.append(Problem(str(err)))
+        return problems
+    rows = top_rows(rows)
     layers = spec["layers"]
     last = _rule(layers[-1])
     if _ends_in_probabilities(layers):
@@ -174,6 +177,11 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
         label = (
             f"Set the last Linear to {n} outputs" if last is Rule.LINEAR else f"Add Linear(…, {n})"
         )
+        keep = (
+            (({"append_linear": n}, f"Add Linear({out[1]}, {n}) after it"),)
+            if last is Rule.LINEAR and out[1] > n
+            else ()
+        )
         problems.append(
             Problem(
                 f"The network ends with {out[1]} output{'s' if out[1] != 1 else ''}, but {name} "
@@ -181,6 +189,7 @@ def check_fit(spec: dict, data: Any) -> list[Problem]:
                 f"the last layer must give one score (logit) per class.",
                 fix,
                 label,
+                alternatives=keep,
             )
         )
     return problems

@@ -5,7 +5,7 @@ daemon thread, recording events into lists that a page reads under a lock::
 
     job.progress()                                # Progress(epoch, iteration, images/s, ETA, ...)
     job.iter_metrics(), job.epoch_metrics()       # lists of dicts, copies (charts)
-    job.status, job.final                         # JobStatus; the FitEnded once it is over
+    job.status, job.final                         # Status; the FitEnded once it is over
     job.pause(); job.resume(); job.stop()         # take effect before the next mini-batch
     job.snapshot_model()                          # CPU copy of the current weights (Inspect)
 
@@ -27,20 +27,19 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from torch import nn
 
-from cnnviz.train.config import TrainConfig
+from cnnviz.settings.env import idle_stop_reason
 from cnnviz.train.control import Control
 from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.eta import Eta
-from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted, Outcome
+from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 from cnnviz.train.ids import new_job_id
+from cnnviz.train.request import TrainRequest
+from cnnviz.train.status import Status
 from cnnviz.train.store import RunWriter
-
-if TYPE_CHECKING:
-    from cnnviz.data.bundle import DataBundle
 
 
 class Busy(RuntimeError):
@@ -57,14 +56,6 @@ def lower_priority(by: int) -> bool:
     except (AttributeError, OSError):
         return False
     return True
-
-
-class JobStatus(StrEnum):
-    RUNNING = "running"
-    PAUSED = "paused"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    FAILED = "failed"
 
 
 class Placement(StrEnum):
@@ -128,25 +119,25 @@ class Job:
 
     def __init__(
         self,
-        spec: dict,
-        bundle: DataBundle,
-        config: TrainConfig,
+        request: TrainRequest,
         *,
-        runs_root: str | os.PathLike | None = None,
-        label: str = "",
-        model: nn.Module | None = None,
         idle_timeout_s: float = 1800.0,
         max_points: int = 2000,
         job_id: str | None = None,
         nice: int = 0,
     ) -> None:
         self.id = job_id or new_job_id()  # a queue names its jobs before they start
-        self.spec = copy.deepcopy(spec)
-        self.config = config.validated()
-        self.dataset = str(getattr(bundle, "name", ""))
+        self.request = request.with_(data=None, model=None)  # what was asked, without the data
+        self.owner = request.owner  # the person's id on a class server, else None
+        self.spec = copy.deepcopy(request.spec)
+        self.config = request.config.validated()
+        bundle = request.data
+        self.dataset = request.dataset
         self.classes = [str(c) for c in getattr(bundle, "classes", ())]
-        self.model = (
-            model if model is not None else build_seeded(self.spec, config.seed)
+        self.model: nn.Module = (
+            request.model
+            if request.model is not None
+            else build_seeded(self.spec, self.config.seed)
         )  # SpecError here
         self.control = Control()
         self.idle_timeout_s = idle_timeout_s
@@ -159,7 +150,7 @@ class Job:
         self._eta = Eta()  # speed and time left from recent iterations (cnnviz.eta)
         self.started: FitStarted | None = None
         self.final: FitEnded | None = None
-        self.writer = RunWriter(self.spec, label=label, root=runs_root)
+        self.writer = RunWriter(self.spec, label=request.label, root=request.runs_root)
         self.run_dir = self.writer.path
         self.run_id = self.writer.id
         self.note: str | None = None  # what the user should know about where it runs
@@ -183,11 +174,11 @@ class Job:
             ):
                 self._record(ev)
         except BaseException as e:  # fit ends every path itself; this is the last line of defence
-            self._record(FitEnded(Outcome.FAILED, f"{type(e).__name__}: {e}"))
+            self._record(FitEnded(Status.FAILED, f"{type(e).__name__}: {e}"))
         finally:
             if self.final is None:
                 self._record(
-                    FitEnded(Outcome.FAILED, "The training thread ended without a final event.")
+                    FitEnded(Status.FAILED, "The training thread ended without a final event.")
                 )
             self._bundle = None  # let the data go
 
@@ -207,8 +198,7 @@ class Job:
         if self.on_event is not None:
             self.on_event(ev)
         if time.time() - self.last_seen > self.idle_timeout_s and not self.control.stop_requested:
-            minutes = self.idle_timeout_s / 60
-            self.control.stop(f"Stopped because nobody watched it for {minutes:.0f} minutes.")
+            self.control.stop(idle_stop_reason(self.idle_timeout_s))
 
     # -- the page's side ---------------------------------------------------------------
     def touch(self) -> None:
@@ -226,10 +216,10 @@ class Job:
         self.control.stop(reason or "Stopped by the user before the last epoch finished.")
 
     @property
-    def status(self) -> JobStatus:
+    def status(self) -> Status:
         if self.final is not None:
-            return JobStatus(str(self.final.status))
-        return JobStatus.PAUSED if self.control.paused else JobStatus.RUNNING
+            return Status(str(self.final.status))
+        return Status.PAUSED if self.control.paused else Status.RUNNING
 
     @property
     def done(self) -> bool:

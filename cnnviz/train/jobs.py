@@ -3,7 +3,7 @@
 ::
 
     registry = server_registry()                  # the one per server process
-    job = registry.start(spec, bundle, config)    # raises Busy, SpecError, ConfigError
+    job = registry.start(request)                 # a TrainRequest; Busy, SpecError, ConfigError
     job = registry.get(job_id)                    # later reruns / after a refresh; marks it watched
 
 At most ``max_live`` jobs (env ``CNNVIZ_MAX_JOBS``, default 2; 64 on a Ray cluster) run or
@@ -14,19 +14,17 @@ job runs (``cnnviz.train.job``).
 
 from __future__ import annotations
 
-import math
 import os
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import Any
 
-from cnnviz.train.config import TrainConfig
+from cnnviz.settings.env import idle_stop_reason, integer, job_idle_s, max_jobs
 from cnnviz.train.executors.settings import ExecutorKind
 from cnnviz.train.job import Busy, Job
 from cnnviz.train.memory import OverBudget, memory_problem
-
-if TYPE_CHECKING:
-    from cnnviz.data.bundle import DataBundle
+from cnnviz.train.request import TrainRequest
 
 
 class JobRegistry:
@@ -43,30 +41,26 @@ class JobRegistry:
 
         # where trainings run (cnnviz.train.executors): a thread here, or a Ray cluster
         self.executor = executor if executor is not None else executor_from_env()
-        env_cap = os.environ.get("CNNVIZ_MAX_JOBS")
         self.max_live = (
-            max_live
-            if max_live is not None
-            else int(env_cap)
-            if env_cap
-            else self.executor.default_max_live
+            max_live if max_live is not None else max_jobs(self.executor.default_max_live)
         )
-        env_idle = float(os.environ.get("CNNVIZ_JOB_IDLE_S", "1800"))
-        self.idle_timeout_s = idle_timeout_s if idle_timeout_s is not None else env_idle
+        self.idle_timeout_s = idle_timeout_s if idle_timeout_s is not None else job_idle_s()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
 
     def start(
         self,
-        spec: dict,
-        bundle: DataBundle,
-        config: TrainConfig,
-        runs_root: Any = None,
+        request: TrainRequest,
         *,
-        label: str = "",
         job_id: str | None = None,
+        on_event: Callable[[Any], None] | None = None,
     ) -> Job:
-        too_big = memory_problem(spec, config.batch_size, str(config.optimizer))
+        """Make and start the job (pages and the CLI come through ``cnnviz.classroom.submit``).
+
+        ``on_event`` is called in the worker with every event, from the first on.
+        """
+        config = request.config
+        too_big = memory_problem(request.spec, config.batch_size, str(config.optimizer))
         if too_big:  # before any memory is taken: one design must not take the server down
             raise OverBudget(too_big)
         with self._lock:
@@ -79,14 +73,9 @@ class JobRegistry:
                     f"(the limit is {self.max_live}); wait for one to finish or stop one."
                 )
             job = self.executor.create(
-                spec,
-                bundle,
-                config,
-                runs_root=runs_root,
-                label=label,
-                idle_timeout_s=self.idle_timeout_s,
-                job_id=job_id,
+                request, idle_timeout_s=self.idle_timeout_s, job_id=job_id
             )  # ClusterUnreachable when the Ray cluster is down and no fallback is allowed
+            job.on_event = on_event
             self._jobs[job.id] = job
         return job.start()
 
@@ -114,9 +103,7 @@ class JobRegistry:
         for job_id, job in list(self._jobs.items()):
             idle = now - job.last_seen
             if not job.done and idle > self.idle_timeout_s and not job.control.stop_requested:
-                job.stop(
-                    f"Stopped because nobody watched it for {math.ceil(self.idle_timeout_s / 60)} minutes."
-                )
+                job.stop(idle_stop_reason(self.idle_timeout_s))
                 stopped.append(job)
             elif job.done and idle > 2 * self.idle_timeout_s:
                 del self._jobs[job_id]  # its run stays on disk
@@ -167,10 +154,9 @@ def training_threads(cores: int, max_live: int, env: str | None = None) -> int:
     (14 against 15), and three watching tabs halved it (5 against 9.5). ``env``
     (``CNNVIZ_TRAIN_THREADS``) overrides.
     """
-    env = os.environ.get("CNNVIZ_TRAIN_THREADS") if env is None else env
-    if env and env.strip().isdigit() and int(env) > 0:
-        return int(env)
-    return max(1, (max(cores, 1) - 1) // max(max_live, 1))
+    given = None if env is None else {"CNNVIZ_TRAIN_THREADS": env}
+    threads = integer("CNNVIZ_TRAIN_THREADS", 0, low=1, high=4096, bad="default", env=given)
+    return threads or max(1, (max(cores, 1) - 1) // max(max_live, 1))
 
 
 def training_nice(env: str | None = None, *, classroom: bool) -> int:
@@ -182,10 +168,9 @@ def training_nice(env: str | None = None, *, classroom: bool) -> int:
     the same way (nice 15). Outside class mode the trainings run as the server does.
     ``env`` (``CNNVIZ_TRAIN_NICE``, 0-19) overrides.
     """
-    env = os.environ.get("CNNVIZ_TRAIN_NICE") if env is None else env
-    if env and env.strip().isdigit():
-        return min(int(env), 19)
-    return CLASS_TRAIN_NICE if classroom else 0
+    given = None if env is None else {"CNNVIZ_TRAIN_NICE": env}
+    default = CLASS_TRAIN_NICE if classroom else 0
+    return integer("CNNVIZ_TRAIN_NICE", default, low=0, high=19, bad="clamp", env=given)
 
 
 CLASS_TRAIN_NICE = 10

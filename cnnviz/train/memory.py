@@ -22,10 +22,10 @@ cuBLAS and MPS messages, ``ENOMEM``).
 from __future__ import annotations
 
 import errno
-import os
 from dataclasses import dataclass
 
 from cnnviz.design.spec import SpecError
+from cnnviz.settings.env import number
 from cnnviz.train.config import ConfigError
 
 DEFAULT_BUDGET_MB = 2048
@@ -52,7 +52,7 @@ class MemoryEstimate:
     activations: int  # bytes kept by the forward pass for the backward pass
     backward: int  # bytes of activation gradients alive at once
     weights: int  # parameters + gradients + optimizer state
-    heaviest_layer: int | None  # index of the layer with the largest output (0-based)
+    heaviest_layer: int | None  # index into summarize's rows of the largest output (0-based)
     heaviest_bytes: int
 
     @property
@@ -61,12 +61,8 @@ class MemoryEstimate:
 
 
 def budget_bytes() -> int:
-    raw = os.environ.get("CNNVIZ_TRAIN_MEMORY_MB", "")
-    try:
-        mb = float(raw) if raw.strip() else DEFAULT_BUDGET_MB
-    except ValueError:
-        mb = DEFAULT_BUDGET_MB
-    return int(max(mb, 1) * 2**20)
+    mb = number("CNNVIZ_TRAIN_MEMORY_MB", DEFAULT_BUDGET_MB, low=1, high=2**30, bad="clamp")
+    return int(mb * 2**20)
 
 
 def estimate(spec: dict, batch_size: int, optimizer: str = "adam") -> MemoryEstimate:
@@ -127,9 +123,11 @@ def memory_problem(
     if est.heaviest_layer is not None:
         from cnnviz.design.shapes import summarize
 
-        name = summarize(spec, batch=1)[est.heaviest_layer].get("name") or "the largest layer"
+        row = summarize(spec, batch=1)[est.heaviest_layer]
+        name = row.get("name") or "the largest layer"
+        label = row.get("label") or str(est.heaviest_layer + 1)
         fixes.append(
-            f"fewer channels in layer {est.heaviest_layer + 1} ({name}, {_mb(est.heaviest_bytes)} "
+            f"fewer channels in layer {label} ({name}, {_mb(est.heaviest_bytes)} "
             "of outputs per mini-batch)"
         )
     fixes.append("a MaxPool2d (or a stride of 2) earlier, so later layers work on smaller maps")

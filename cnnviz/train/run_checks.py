@@ -7,7 +7,7 @@ only ever see values of the right type. Each ``check_*`` returns the cleaned
 value and a list of problems in plain words ("status.json: epochs_done is
 'three', not a whole number"); none of them raises.
 
-``RunStatus`` is the closed vocabulary of a run's state. ``INTERRUPTED`` is
+``Status`` (``cnnviz.train.status``) is the closed vocabulary of a run's state. ``INTERRUPTED`` is
 never written: it is what a "running" run reads as when the process that
 trained it is gone (the server was killed), see ``owner_alive``.
 """
@@ -17,24 +17,16 @@ from __future__ import annotations
 import math
 import os
 import socket
-from enum import StrEnum
 from typing import Any
+
+from cnnviz.train.status import Status
 
 MAX_JSON_CHARS = 2_000_000  # spec/config/status files: a big design is ~20 KB
 MAX_CSV_BYTES = 256 * 1024 * 1024  # 30 epochs x 10,000 iterations is ~25 MB
 
 
-class RunStatus(StrEnum):
-    RUNNING = "running"
-    FINISHED = "finished"
-    STOPPED = "stopped"
-    FAILED = "failed"
-    INTERRUPTED = "interrupted"  # "running" on disk, but its process is gone
-    UNKNOWN = "unknown"  # status.json missing or unreadable
-
-
-WRITTEN = (RunStatus.RUNNING, RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.FAILED)
-ENDED = (RunStatus.FINISHED, RunStatus.STOPPED, RunStatus.FAILED, RunStatus.INTERRUPTED)
+WRITTEN = (Status.RUNNING, Status.FINISHED, Status.STOPPED, Status.FAILED)
+ENDED = (Status.FINISHED, Status.STOPPED, Status.FAILED, Status.INTERRUPTED)
 
 
 def _shown(v: Any) -> str:
@@ -79,7 +71,7 @@ def owner_alive(owner: Any) -> bool:
 def check_status(raw: Any) -> tuple[dict[str, Any], list[str]]:
     """status.json -> (clean dict with every key, problems)."""
     out: dict[str, Any] = {
-        "status": RunStatus.UNKNOWN,
+        "status": Status.UNKNOWN,
         "reason": None,
         "advice": None,
         "test_loss": None,
@@ -93,7 +85,7 @@ def check_status(raw: Any) -> tuple[dict[str, Any], list[str]]:
     problems = []
     s = raw.get("status")
     if isinstance(s, str) and s in {str(w) for w in WRITTEN}:
-        out["status"] = RunStatus(s)
+        out["status"] = Status(s)
     else:
         problems.append(f"status.json: status is {_shown(s)}, not running/finished/stopped/failed")
     done = raw.get("epochs_done", 0)

@@ -1,7 +1,8 @@
 """Writing a run folder's files so that a full disk is a message, not a mess.
 
+The file names of a run folder are defined here (``SPEC_FILE`` ... ``BEST_WEIGHTS``).
 ``writing(folder, what, *tmp)`` turns an ``OSError`` into ``RunWriteError``
-("The disk is full: weights.pt could not be written to the run folder …") and
+("The disk is full: weights.pt could not be written to run 2026…-a1b2c3") and
 removes the named temporary files; ``write_json_atomic`` writes ``x.tmp`` then
 renames it over ``x``, so a reader sees the old file or the new one, never half.
 ``remember_final``/``ended_here``: a run's last status that the disk could not
@@ -19,6 +20,24 @@ import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+
+# The files of a run folder, named once: the store writes and reads them, pages and tools look.
+SPEC_FILE = "spec.json"  # the network
+CONFIG_FILE = "config.json"  # the training settings and the data's facts
+STATUS_FILE = "status.json"  # running / finished / stopped / failed, and the results
+ITER_METRICS = "metrics_iter.csv"  # loss and accuracy per iteration
+EPOCH_METRICS = "metrics_epoch.csv"  # per epoch, with validation
+WEIGHTS = "weights.pt"  # the last finished epoch's weights
+BEST_WEIGHTS = "best.pt"  # the best validation epoch's weights, beside weights.pt
+RUN_FILES = (
+    SPEC_FILE,
+    CONFIG_FILE,
+    STATUS_FILE,
+    ITER_METRICS,
+    EPOCH_METRICS,
+    WEIGHTS,
+    BEST_WEIGHTS,
+)
 
 
 class RunWriteError(RuntimeError):
@@ -51,21 +70,23 @@ def write_file(path: Path, data: bytes) -> None:
 
 
 @contextlib.contextmanager
-def writing(folder: Path, what: str, *tmp: Path) -> Iterator[None]:
-    """Turn a failed write into a RunWriteError that names the folder; remove ``tmp`` files."""
+def writing(folder: Path, what: str, *tmp: Path, where: str = "") -> Iterator[None]:
+    """Turn a failed write into a RunWriteError that names the run (``folder``'s name, or
+    ``where``), never the server's path: the reason is shown to students; remove ``tmp``."""
     try:
         yield
     except OSError as e:
         for t in tmp:
             with contextlib.suppress(OSError):
                 t.unlink(missing_ok=True)
+        place = where or f"run {folder.name}"
         if e.errno in (errno.ENOSPC, errno.EDQUOT):
             raise RunWriteError(
-                f"The disk is full: {what} could not be written to the run folder {folder}.",
+                f"The disk is full: {what} could not be written to {place}.",
                 DISK_FULL_ADVICE,
             ) from None
         raise RunWriteError(
-            f"{what} could not be written to the run folder {folder} ({e.strerror or e}).",
+            f"{what} could not be written to {place} ({e.strerror or 'error ' + str(e.errno)}).",
             "Check that the runs folder exists and can be written, then train again.",
         ) from None
 

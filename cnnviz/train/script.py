@@ -46,7 +46,7 @@ def _net_class(spec: dict) -> str:
 
     code = to_pytorch_code(spec)
     body = code.split('\n\n\nif __name__ == "__main__":')[0]
-    return body[body.index("class Net(") :].rstrip() + "\n"
+    return body[body.index("\nclass ") + 1 :].rstrip() + "\n"  # Residual/Concat, then Net
 
 
 def _shapes_source() -> str:
@@ -315,13 +315,18 @@ def convert(x: Tensor) -> Tensor:
 SPLIT = '''
 
 def split_train_val(x: Tensor, y: Tensor, fraction: float, seed: int) -> tuple[Tensor, ...]:
-    """Hold out ``fraction`` of every class (the same share of each), in a seeded random order."""
+    """Hold out round(fraction * N) images, each class its share, in a seeded random order."""
     g = torch.Generator().manual_seed(seed)
     held, kept = [], []
-    for c in torch.unique(y).tolist():
+    classes = torch.unique(y).tolist()
+    exact = [fraction * int((y == c).sum()) for c in classes]
+    counts = [int(e) for e in exact]  # round(fraction * N) in all: the largest remainders get +1
+    left = round(fraction * len(y)) - sum(counts)
+    for i in sorted(range(len(exact)), key=lambda i: (counts[i] - exact[i], i))[: max(0, left)]:
+        counts[i] += 1
+    for c, k in zip(classes, counts):
         idx = (y == c).nonzero().squeeze(1)
         idx = idx[torch.randperm(len(idx), generator=g)]
-        k = round(fraction * len(idx))
         held.append(idx[:k])
         kept.append(idx[k:])
     tr, va = torch.cat(kept), torch.cat(held)

@@ -20,8 +20,8 @@ A run left "running" by a process that is gone (a killed server) reads as
 ``interrupted``. Every file is read through one validating reader
 (``cnnviz.train.run_checks``): a damaged run is listed with what is wrong
 (``RunInfo.problem``), and ``Run.status`` / ``Run.config`` hold only values of
-the right type. Writing fails with ``RunWriteError`` ("the disk is full", with
-the folder) and leaves no ``*.tmp`` file behind; the last good ``weights.pt``
+the right type. Writing fails with ``RunWriteError`` ("the disk is full", naming
+the run, never its path) and leaves no ``*.tmp`` file behind; the last good ``weights.pt``
 is kept.
 ``open_run(...).load_model()`` uses ``torch.load(weights_only=True)``: a file that
 carries pickled code is refused with a ``RunError``, and nothing in the folder is
@@ -45,13 +45,13 @@ from pathlib import Path
 from typing import Any
 
 from cnnviz.design import bounded_json
+from cnnviz.settings.env import runs_dir
 from cnnviz.train import run_files
 from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
 from cnnviz.train.ids import label_slug, new_run_id
 from cnnviz.train.run_checks import (
     MAX_CSV_BYTES,
     MAX_JSON_CHARS,
-    RunStatus,
     check_config,
     check_metrics,
     check_status,
@@ -59,22 +59,29 @@ from cnnviz.train.run_checks import (
     this_owner,
 )
 from cnnviz.train.run_files import (
+    BEST_WEIGHTS,
+    CONFIG_FILE,
+    EPOCH_METRICS,
+    ITER_METRICS,
+    SPEC_FILE,
+    STATUS_FILE,
+    WEIGHTS,
     RunWriteError,
     ended_here,
     remember_final,
     write_json_atomic,
     writing,
 )
+from cnnviz.train.status import Status
 
 ITER_FIELDS = ("epoch", "iteration", "batch", "loss", "accuracy", "images_per_s", "elapsed_s")
 EPOCH_FIELDS = (
     "epoch", "train_loss", "train_accuracy", "val_loss", "val_accuracy", "elapsed_s", "lr"
 )  # fmt: skip
-_FILES = ("spec.json", "config.json", "status.json")
+_FILES = (SPEC_FILE, CONFIG_FILE, STATUS_FILE)
 WEIGHTS_DAMAGED = "weights.pt is damaged and cannot be read"
 WEIGHTS_MISSING = "weights.pt is missing from this run's folder"
 WEIGHTS_NOT_YET = "no weights saved yet (no epoch finished)"
-BEST_WEIGHTS = "best.pt"  # the best validation epoch's weights, beside weights.pt
 log = logging.getLogger(__name__)
 
 
@@ -84,7 +91,7 @@ class RunError(ValueError):
 
 def runs_root(root: str | os.PathLike | None = None) -> Path:
     """The folder holding all runs: ``root``, else ``$CNNVIZ_RUNS_DIR``, else ``./runs``."""
-    return Path(root or os.environ.get("CNNVIZ_RUNS_DIR") or "runs")
+    return Path(root) if root else runs_dir()
 
 
 class RunWriter:
@@ -103,11 +110,11 @@ class RunWriter:
         self._iter_rows: list[dict] = []
         self._epochs_done = 0
         self._best: tuple[int, float] | None = None  # (epoch, val accuracy) of best.pt
-        with writing(base, "the run folder"):
+        with writing(base, "a new run's folder", where="the runs folder"):
             base.mkdir(parents=True, exist_ok=True)
             self.path.mkdir()
         try:
-            write_json_atomic(self.path / "spec.json", spec)
+            write_json_atomic(self.path / SPEC_FILE, spec)
             self._status({"status": "running"})
         except RunWriteError:
             shutil.rmtree(self.path, ignore_errors=True)  # no orphan folder with a .tmp in it
@@ -137,10 +144,10 @@ class RunWriter:
             },
             "label": self.label,
         }
-        write_json_atomic(self.path / "config.json", data)
+        write_json_atomic(self.path / CONFIG_FILE, data)
         for name, fields in (
-            ("metrics_iter.csv", ITER_FIELDS),
-            ("metrics_epoch.csv", EPOCH_FIELDS),
+            (ITER_METRICS, ITER_FIELDS),
+            (EPOCH_METRICS, EPOCH_FIELDS),
         ):
             buf = io.StringIO()
             csv.writer(buf).writerow(fields)
@@ -152,7 +159,7 @@ class RunWriter:
             self._iter_rows.append(event.to_dict())
         elif isinstance(event, EpochEnded):
             self._flush_iters()
-            self._append("metrics_epoch.csv", EPOCH_FIELDS, [event.to_dict()])
+            self._append(EPOCH_METRICS, EPOCH_FIELDS, [event.to_dict()])
             if model is not None:
                 self.save_weights(model)
                 acc = event.val_accuracy
@@ -177,7 +184,7 @@ class RunWriter:
         elif isinstance(event, FitStarted):
             self._status({"status": "running", "started": event.to_dict()})
 
-    def save_weights(self, model: Any, name: str = "weights.pt") -> None:
+    def save_weights(self, model: Any, name: str = WEIGHTS) -> None:
         """Replace ``name`` atomically; on failure the previous (last good) file stays."""
         import torch
 
@@ -191,7 +198,7 @@ class RunWriter:
 
     def _flush_iters(self) -> None:
         if self._iter_rows:
-            self._append("metrics_iter.csv", ITER_FIELDS, self._iter_rows)
+            self._append(ITER_METRICS, ITER_FIELDS, self._iter_rows)
             self._iter_rows = []
 
     def _append(self, name: str, fields: tuple[str, ...], rows: list[dict]) -> None:
@@ -227,7 +234,7 @@ class RunWriter:
             "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
             "owner": this_owner(),
         }
-        write_json_atomic(self.path / "status.json", d)
+        write_json_atomic(self.path / STATUS_FILE, d)
 
     def _final(self, d: dict) -> None:
         """The last status: remembered in this process if the disk cannot take it."""
@@ -237,7 +244,7 @@ class RunWriter:
             "updated": time.strftime("%Y-%m-%d %H:%M:%S"),
         }
         try:
-            write_json_atomic(self.path / "status.json", full)
+            write_json_atomic(self.path / STATUS_FILE, full)
         except RunWriteError as e:
             log.warning("final status of run %s not written: %s", self.id, e)
             remember_final(self.path, full)
@@ -258,7 +265,7 @@ class RunInfo:
     """One line of the runs list. ``problem`` is set (and other fields may be blank) for a broken folder.
 
     ``problems`` lists everything found wrong; ``problem`` is their summary (None if sound).
-    ``status`` is a ``RunStatus`` (a str): ``interrupted`` for a run whose trainer is gone.
+    ``status`` is a ``Status`` (a str): ``interrupted`` for a run whose trainer is gone.
     """
 
     id: str
@@ -330,12 +337,12 @@ def _read_json(folder: Path, name: str) -> Any:
 def _effective_status(folder: Path, status: dict) -> dict:
     """status.json as it stands: a final status kept in memory, or "interrupted"."""
     kept = ended_here(folder)
-    if kept is not None and status.get("status") == RunStatus.RUNNING:
+    if kept is not None and status.get("status") == Status.RUNNING:
         status, _ = check_status(kept)
-    if status["status"] == RunStatus.RUNNING and not owner_alive(status.get("owner")):
+    if status["status"] == Status.RUNNING and not owner_alive(status.get("owner")):
         status = {
             **status,
-            "status": RunStatus.INTERRUPTED,
+            "status": Status.INTERRUPTED,
             "reason": "Training was cut off (the server or the command stopped) after "
             f"{status['epochs_done']} finished epoch(s); those epochs and their weights are kept.",
         }
@@ -345,7 +352,7 @@ def _effective_status(folder: Path, status: dict) -> dict:
 def read_status(folder: Path) -> tuple[dict, list[str]]:
     """A run's status, checked: (clean dict, problems). Never raises."""
     try:
-        raw = _read_json(folder, "status.json")
+        raw = _read_json(folder, STATUS_FILE)
     except RunError as e:
         status, _ = check_status({})
         return status, [str(e).removeprefix(f"Run {folder.name}: ")]
@@ -356,7 +363,7 @@ def read_status(folder: Path) -> tuple[dict, list[str]]:
 def read_config(folder: Path) -> tuple[dict, list[str]]:
     """A run's config.json, checked: (clean dict, problems). Never raises."""
     try:
-        raw = _read_json(folder, "config.json")
+        raw = _read_json(folder, CONFIG_FILE)
     except RunError as e:
         config, _ = check_config({})
         return config, [str(e).removeprefix(f"Run {folder.name}: ")]
@@ -374,10 +381,10 @@ def _summary(problems: list[str]) -> str | None:
 def _spec_problems(folder: Path) -> list[str]:
     from cnnviz.design.spec import SpecError, check_spec_structure
 
-    if not (folder / "spec.json").is_file():
+    if not (folder / SPEC_FILE).is_file():
         return ["spec.json is missing: the network of this run is unknown"]
     try:
-        spec = _read_json(folder, "spec.json")
+        spec = _read_json(folder, SPEC_FILE)
         check_spec_structure(spec)
     except RunError as e:
         return [str(e).removeprefix(f"Run {folder.name}: ").rstrip(".")]
@@ -412,14 +419,14 @@ def _info(p: Path) -> RunInfo:
     config, config_problems = read_config(p)
     problems += config_problems
     problems += _spec_problems(p)
-    for name, key in (("metrics_iter.csv", "iteration"), ("metrics_epoch.csv", "epoch")):
+    for name, key in ((ITER_METRICS, "iteration"), (EPOCH_METRICS, "epoch")):
         bad = _csv_header_problem(p / name, key)
         if bad:
             problems.append(bad)
     best = p / BEST_WEIGHTS  # optional (no validation split: none); damaged is a problem
     if best.exists() and weights_problem(best, status) == WEIGHTS_DAMAGED:
         problems.append(f"{BEST_WEIGHTS} is damaged and cannot be read")
-    weights = weights_problem(p / "weights.pt", status)
+    weights = weights_problem(p / WEIGHTS, status)
     if weights and not (weights == WEIGHTS_NOT_YET and problems):
         problems.append(weights)
     epochs = config["train"].get("epochs")
@@ -479,11 +486,11 @@ class Run:
     def __init__(self, path: Path):
         self.path = path
         self.id = path.name
-        spec = _read_json(path, "spec.json")
+        spec = _read_json(path, SPEC_FILE)
         if not isinstance(spec, dict):
             raise RunError(f"Run {self.id}: spec.json does not hold a JSON object.")
         self.spec: dict = spec
-        if not (path / "config.json").is_file():
+        if not (path / CONFIG_FILE).is_file():
             raise RunError(
                 f"Run {self.id}: config.json is missing; the run stopped before it was written."
             )
@@ -538,14 +545,14 @@ class Run:
     @property
     def metrics_iter(self) -> Any:
         """Per-iteration metrics, numbers only (text in a cell is a problem, shown as a gap)."""
-        return self._csv("metrics_iter.csv", ITER_FIELDS, "iteration")
+        return self._csv(ITER_METRICS, ITER_FIELDS, "iteration")
 
     @property
     def metrics_epoch(self) -> Any:
         """Per-epoch metrics, numbers only (text in a cell is a problem, shown as a gap)."""
-        return self._csv("metrics_epoch.csv", EPOCH_FIELDS, "epoch")
+        return self._csv(EPOCH_METRICS, EPOCH_FIELDS, "epoch")
 
-    def load_state_dict(self, weights: str = "weights.pt") -> dict:
+    def load_state_dict(self, weights: str = WEIGHTS) -> dict:
         """The saved state_dict: ``weights.pt`` (the last epoch) or ``best.pt`` (best validation)."""
         import pickle
 
@@ -589,7 +596,7 @@ class Run:
         """Whether the run kept its best validation epoch's weights (best.pt)."""
         return (self.path / BEST_WEIGHTS).is_file()
 
-    def load_model(self, weights: str = "weights.pt") -> Any:
+    def load_model(self, weights: str = WEIGHTS) -> Any:
         """The network with the saved weights (``weights.pt`` or ``best.pt``), on the CPU, in eval mode."""
         from cnnviz.design.build import build_model
         from cnnviz.design.spec import SpecError
@@ -621,7 +628,6 @@ def open_run(run: str | os.PathLike, root: str | os.PathLike | None = None) -> R
 
 
 __all__ = [
-    "BEST_WEIGHTS",
     "files_stamp",
     "read_config",
     "read_status",

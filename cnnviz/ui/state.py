@@ -35,7 +35,7 @@ URL_ERROR = "cnnviz.url_error"  # message when ?net= could not be read
 TEACHING = "cnnviz.teaching"  # presenter mode: bigger text, fewer controls
 COMPARE = "cnnviz.compare"  # run ids open side by side on the Runs page (?compare=a,b)
 CHANGE_OF = "cnnviz.change_of"  # (run id, time): Design and Train hold a change of that run
-SELECTED = "design.selected"  # index of the layer edited in detail on Design
+SELECTED = "design.selected"  # path of the layer edited in detail on Design ("4", "4.2")
 KEPT = "cnnviz.kept"  # {widget key: value}: what each kept widget last held
 DEFAULTS = "cnnviz.kept_defaults"  # {widget key: default}: only changed values go in the URL
 FROM_URL = "cnnviz.from_url"  # {widget key: raw text} read from the first run's URL
@@ -91,9 +91,10 @@ def init() -> None:
         wanted = [r for r in st.query_params["compare"].split(",") if r]
         st.session_state[COMPARE] = [r for r in wanted if is_run_id(r)]  # never a path
     st.session_state[TEACHING] = st.query_params.get("present") == "1"
-    layer = st.query_params.get("layer", "")
-    if layer.isdigit() and int(layer) >= 1:
-        st.session_state[SELECTED] = int(layer) - 1
+    layer = st.query_params.get("layer", "")  # "5" or "5.3" (a layer inside a block), from 1
+    steps = layer.split(".")
+    if 0 < len(steps) <= 16 and all(p.isdigit() and 1 <= int(p) <= 999 for p in steps):
+        st.session_state[SELECTED] = ".".join(str(int(p) - 1) for p in steps)
     st.session_state[FROM_URL] = {
         GROUPS[param] + name: value
         for param in GROUPS
@@ -260,8 +261,9 @@ def _write_url() -> None:
         wanted["compare"] = ",".join(st.session_state[COMPARE])
     if st.session_state.get(TEACHING):
         wanted["present"] = "1"
-    if st.session_state.get(SELECTED):
-        wanted["layer"] = str(st.session_state[SELECTED] + 1)
+    sel = st.session_state.get(SELECTED)
+    if isinstance(sel, str) and sel not in ("", "0"):
+        wanted["layer"] = ".".join(str(int(p) + 1) for p in sel.split("."))
     store, defaults = st.session_state.get(KEPT, {}), st.session_state.get(DEFAULTS, {})
     for param, prefix in GROUPS.items():
         changed = {

@@ -6,12 +6,13 @@ import time
 
 import pytest
 
-from cnnviz.classroom.entries import EntryState, JobSize, QueueRefused, estimate_start, ordinal
+from cnnviz.classroom.entries import EntryState, QueueRefused, estimate_start, ordinal
 from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import NotAllowed
 from cnnviz.classroom.room import Classroom
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.jobs import JobRegistry
+from cnnviz.train.request import TrainRequest
 from tests.helpers import TINY_SPEC, tiny_bundle
 
 LONG = TrainConfig(epochs=200, batch_size=16, lr=0.01, device="cpu")  # runs until stopped
@@ -26,8 +27,10 @@ def wait_for(cond, timeout: float = 300.0) -> None:
         time.sleep(0.02)
 
 
-def submit(room, person, config=LONG, **kw):
-    return room.queue.submit(person, TINY_SPEC, BUNDLE, config, runs_root=room.runs_root, **kw)
+def submit(room, person, config=LONG, spec=TINY_SPEC):
+    """Through the gate, as every page does: limits, the per-student cap, the queue, the owner."""
+    request = TrainRequest(spec, BUNDLE, config, owner=person.id, runs_root=room.runs_root)
+    return room.gate.submit(request).entry
 
 
 def end_job(room, entry_id):
@@ -74,13 +77,9 @@ def test_queue_length_and_job_limits(room):
     submit(room, b, TrainConfig(epochs=5, device="cpu"))
     with pytest.raises(QueueRefused, match="Queue length: 1 jobs are already waiting"):
         submit(room, c, TrainConfig(epochs=5, device="cpu"))
+    room.set_limits(t, Limits.from_dict({"max_params": 10}, room.limits()))
     with pytest.raises(QueueRefused) as e:
-        submit(
-            room,
-            c,
-            TrainConfig(epochs=8, device="cpu"),
-            size=JobSize(params=10**9, mult_adds=0, train_images=10),
-        )
+        submit(room, c, TrainConfig(epochs=8, device="cpu"))
     text = str(e.value)
     assert "Epochs: 8 is 3 over the class limit of 5" in text and "Network parameters" in text
     with pytest.raises(ValueError, match="Only the teacher"):

@@ -219,7 +219,9 @@ def test_iterations_per_epoch():
 def test_augment_flip_exactly_when_asked():
     x = torch.rand(64, 3, 8, 8)
     assert pipeline.augment_batch(x, flip=False, crop_padding=0) is x
-    out = pipeline.augment_batch(x, flip=True, crop_padding=0, generator=torch.Generator().manual_seed(0))
+    out = pipeline.augment_batch(
+        x, flip=True, crop_padding=0, generator=torch.Generator().manual_seed(0)
+    )
     assert out.shape == x.shape
     same = [torch.equal(o, i) for o, i in zip(out, x, strict=True)]
     flipped = [torch.equal(o, i.flip(-1)) for o, i in zip(out, x, strict=True)]
@@ -234,7 +236,9 @@ def test_augment_flip_exactly_when_asked():
 def test_augment_crop_is_a_shifted_window_of_the_padded_image():
     x = torch.rand(32, 2, 6, 5)
     p = 2
-    out = pipeline.augment_batch(x, flip=False, crop_padding=p, generator=torch.Generator().manual_seed(1))
+    out = pipeline.augment_batch(
+        x, flip=False, crop_padding=p, generator=torch.Generator().manual_seed(1)
+    )
     assert out.shape == x.shape
     padded = F.pad(x, (p, p, p, p))
     shifts = set()
@@ -271,3 +275,29 @@ def test_pipeline_on_cuda_matches_cpu():
         x.cuda().float(), flip=True, crop_padding=2, generator=torch.Generator().manual_seed(3)
     )
     assert torch.equal(cpu, gpu.cpu())  # same CPU random numbers: the same crops and flips
+
+
+MNIST_TRAIN_CLASSES = [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]  # 60,000
+
+
+@pytest.mark.parametrize("keep", [60_000, 20_000, 9_000, 101])
+def test_a_tenth_held_out_is_a_tenth_of_all_images_not_rounded_class_by_class(keep):
+    """MNIST's 60,000 at 10 %: 54,000 / 6,000 (rounding each class apart gave 54,001 / 5,999)."""
+    sizes = [round(n * keep / 60_000) for n in MNIST_TRAIN_CLASSES]
+    y = torch.cat([torch.full((n,), c) for c, n in enumerate(sizes)])
+    n = len(y)
+    train, val = pipeline.split_sizes(y, 0.1)
+    assert val == round(0.1 * n) and train == n - val
+    x = torch.arange(n)
+    tx, ty, vx, vy = pipeline.split_train_val(x, y, 0.1, seed=0)
+    assert (len(tx), len(vx)) == (train, val)
+    assert sorted(torch.cat([tx, vx]).tolist()) == list(range(n))
+    per_class = torch.bincount(vy, minlength=10).tolist()
+    assert all(abs(k - 0.1 * s) < 1 for k, s in zip(per_class, sizes, strict=True))  # stratified
+    # the exported train.py splits the same way
+    from cnnviz.train import script
+
+    ns: dict = {}
+    exec("import torch\nfrom torch import Tensor\n" + script.SPLIT, ns)
+    sx, sy, svx, svy = ns["split_train_val"](x, y, 0.1, 0)
+    assert torch.equal(sx, tx) and torch.equal(svx, vx)  # the very same images

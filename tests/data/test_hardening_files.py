@@ -20,7 +20,7 @@ from PIL import Image
 
 from cnnviz.data import folders, uploads
 from cnnviz.data.access import FolderRefused, check_server_folder, walk_files
-from cnnviz.data.errors import DatasetUnavailable
+from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
 from cnnviz.data.folders import load_image_folder
 from cnnviz.data.torchvision_sets import _gunzip_copies, idx_size
 from cnnviz.inspect.image_steps import ImageError
@@ -210,44 +210,67 @@ def _zip(files: dict[str, bytes]) -> bytes:
     return buf.getvalue()
 
 
-def test_an_upload_is_on_the_disk_only_while_it_is_read(tmp_path, monkeypatch):
+def test_an_upload_is_kept_once_and_a_broken_one_leaves_nothing(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path))
     data = _zip({"cats/1.png": _png(10), "dogs/1.png": _png(200)})
-    with uploads.unpacked(data, "abc") as root:
-        bundle = load_image_folder(root, size=8, channels=3, test_fraction=0.5)
-        assert any(uploads.uploads_dir().iterdir())
-    assert bundle.classes == ("cats", "dogs")
-    assert list(uploads.uploads_dir().iterdir()) == []
+    session: dict = {}
+    root = uploads.unpack_kept(data, session)
+    assert load_image_folder(root, size=8, channels=3, test_fraction=0.5).classes == (
+        "cats",
+        "dogs",
+    )
+    assert uploads.unpack_kept(data, session) == root  # a rerun: not unpacked (or charged) again
+    before = sorted(p.name for p in uploads.uploads_dir().iterdir())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("cats/1.png", _png(1))
+        z.writestr("dogs/1.txt", os.urandom(4000))
+    broken = bytearray(buf.getvalue())
+    second = zipfile.ZipFile(io.BytesIO(bytes(broken))).infolist()[1]
+    at = second.header_offset + 30 + len(second.filename) + 100
+    broken[at : at + 50] = bytes(50)  # its data damaged: the first file is written, then it fails
+    with pytest.raises(UnsafeArchive, match="damaged"):
+        uploads.unpack_kept(bytes(broken), session)
+    assert sorted(p.name for p in uploads.uploads_dir().iterdir()) == before  # nothing left
 
 
 def test_upload_budgets_per_session_and_in_total(tmp_path, monkeypatch):
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path))
-    monkeypatch.setenv("CNNVIZ_UPLOADS_SESSION_MB", "1")
+    img = _png(size=300)  # 300 × 300 × 3 = 270,000 decoded bytes each
+    first, second = _zip({"a/1.png": img, "b/1.png": img}), _zip({"a/2.png": img, "b/2.png": img})
+    assert uploads.estimate(first).decoded_bytes == 2 * 300 * 300 * 3
+    monkeypatch.setenv("CNNVIZ_UPLOADS_SESSION_MB", "0.8")  # one ZIP (0.51 MB) fits, two do not
     session: dict = {}
-    uploads.charge_session(session, 600_000)
-    with pytest.raises(DatasetUnavailable, match="one person may use here"):
-        uploads.charge_session(session, 600_000)
-    uploads.charge_session({}, 600_000)  # another session has its own budget
-    small = _zip({"cats/1.png": _png(), "dogs/1.png": _png()})
-    room = 1.5 * uploads.unpacked_size(small) / 2**20  # one at a time fits, two do not
-    monkeypatch.setenv("CNNVIZ_UPLOADS_TOTAL_MB", str(room))
-    with uploads.unpacked(small, "one"):
-        with pytest.raises(DatasetUnavailable, match="busy reading other people's uploads"):
-            with uploads.unpacked(small, "two"):
-                pass
-    with uploads.unpacked(small, "three"):  # the first is done: room again
-        pass
+    uploads.unpack_kept(first, session)
+    with pytest.raises(uploads.UploadRefused, match="one person may upload in an hour"):
+        uploads.unpack_kept(second, session)
+    assert len(list(uploads.uploads_dir().iterdir())) == 1  # the refused one wrote nothing
+    uploads.unpack_kept(second, {})  # another session has its own budget
+    monkeypatch.setenv("CNNVIZ_UPLOADS_SESSION_MB", "100")
+    kept = uploads.folder_bytes(uploads.uploads_dir())
+    monkeypatch.setenv("CNNVIZ_UPLOADS_TOTAL_MB", str((kept + 100) / 2**20))  # the disk is full
+    with pytest.raises(uploads.UploadRefused, match="upload space is full"):
+        uploads.unpack_kept(_zip({"a/3.png": img, "b/3.png": img}), {})
+    assert len(list(uploads.uploads_dir().iterdir())) == 2
 
 
-def test_old_upload_folders_are_swept(tmp_path):
-    old = tmp_path / "0123-old"
-    old.mkdir()
-    (old / "x.png").write_bytes(b"x")
-    os.utime(old, (0, 0))
-    fresh = tmp_path / "4567-new"
-    fresh.mkdir()
-    assert uploads.sweep_stale(tmp_path) == 1
-    assert [p.name for p in tmp_path.iterdir()] == ["4567-new"]
+def test_a_zip_bomb_of_huge_images_is_refused_before_decoding(tmp_path, monkeypatch):
+    from PIL import ImageFile
+
+    monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("CNNVIZ_UPLOADS_SESSION_MB", "64")
+    buf = io.BytesIO()
+    Image.new("RGB", (6000, 6000), (9, 9, 9)).save(buf, "PNG")  # 108 MB decoded, ~100 KB packed
+    bomb = _zip({f"{c}/{i}.png": buf.getvalue() for c in "ab" for i in range(2)})
+    assert len(bomb) < 2**20
+    decoded = []
+    monkeypatch.setattr(ImageFile.ImageFile, "load", lambda self: decoded.append(self))
+    est = uploads.estimate(bomb)
+    assert (est.images, est.decoded_bytes) == (4, 4 * 6000 * 6000 * 3)
+    with pytest.raises(uploads.UploadRefused, match=r"4 images decode to 412\.0 MB"):
+        uploads.unpack_kept(bomb, {})
+    assert decoded == []  # no pixel was decoded
+    assert not uploads.uploads_dir().exists() or not any(uploads.uploads_dir().iterdir())
 
 
 def test_download_goes_only_into_the_configured_data_folder(tmp_path, monkeypatch):

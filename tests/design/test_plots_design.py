@@ -125,11 +125,11 @@ def test_a_click_on_the_diagram_names_its_layer() -> None:
     rows = summarize(LECTURE, 1)
     fig = blocks_figure(LECTURE, rows)
     data = list(fig.data[0].customdata)
-    assert data[0] == -1 and data[1] == 0 and data[2] == 2  # input, Conv2d(+ReLU), MaxPool2d
+    assert data[0] == "" and data[1] == "0" and data[2] == "2"  # input, Conv2d(+ReLU), MaxPool2d
     click = {
         "selection": {"points": [{"curve_number": 0, "point_index": 2, "customdata": data[2]}]}
     }
-    assert layer_from_selection(click) == 2
+    assert layer_from_selection(click) == "2"
     assert (
         layer_from_selection({"selection": {"points": [{"customdata": -1}]}}) is None
     )  # the input
@@ -168,3 +168,59 @@ def test_presenter_diagram_grows_to_fill_a_projector_width() -> None:
     width_at_height = (presenter.layout.height - 20) * (xr[1] - xr[0]) / (yr[1] - yr[0])
     assert width_at_height >= PRESENTER_WIDTH - 5 or presenter.layout.height == 720
     assert presenter.layout.height > 460
+
+
+def test_blocks_are_drawn_with_their_skip_arcs_and_merges() -> None:
+    from cnnviz.design.presets import PRESETS
+    from cnnviz.plots.design.diagram import blocks, skips
+
+    spec = PRESETS["resnet-8"].spec
+    rows = summarize(spec, 1)
+    fig = blocks_figure(spec, rows, selected="5.0")
+    arcs = [s for s in fig.layout.shapes if (s.name or "").startswith("skip-")]
+    assert sorted(s.name for s in arcs) == ["skip-3", "skip-5", "skip-7"]
+    drawn = blocks(spec, rows)
+    for arc in skips(drawn, rows):  # from the box before the block to the box after its merge
+        assert drawn[arc.end].paths[0] == arc.path and drawn[arc.end].label.startswith("+ skip")
+        assert drawn[arc.start + 1].paths[0] == f"{arc.path}.0"
+    labels = [a.text for a in fig.layout.annotations]
+    assert "skip: + x" in labels and labels.count("skip: 1×1 Conv2d") == 2
+    chosen = [s for s in fig.layout.shapes if s.line.width == 3]
+    assert (
+        len(chosen) == 1
+        and chosen[0].name == f"tensor-{[d.paths[:1] for d in drawn].index(('5.0',))}"
+    )
+    data = list(fig.data[0].customdata)
+    assert (
+        "5.0" in data
+        and layer_from_selection({"selection": {"points": [{"customdata": "5.0"}]}}) == "5.0"
+    )
+
+
+def test_concat_branches_are_marked_and_nested_arcs_rise() -> None:
+    from cnnviz.plots.design.diagram import blocks, skips
+
+    spec = {
+        "input": [3, 16, 16],
+        "layers": [
+            {
+                "type": "residual",
+                "layers": [
+                    {
+                        "type": "concat",
+                        "branches": [
+                            [{"type": "conv2d", "out_channels": 2, "kernel_size": 1}],
+                            [{"type": "conv2d", "out_channels": 1, "kernel_size": 3, "padding": 1}],
+                        ],
+                    }
+                ],
+                "shortcut": "conv1x1",
+            }
+        ],
+    }
+    rows = summarize(spec, 1)
+    arcs = {a.path: a for a in skips(blocks(spec, rows), rows)}
+    assert arcs["0"].level == 2 and arcs["0.0"].level == 1  # the outer arc goes over the inner
+    assert [b for b, _ in arcs["0.0"].branches] == [0, 1]
+    texts = [a.text for a in blocks_figure(spec, rows).layout.annotations]
+    assert "branch 1" in texts and "branch 2" in texts and "concat: branches joined" in texts

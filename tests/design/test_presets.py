@@ -71,3 +71,39 @@ def test_lenet5_and_mnist_basic_take_digits() -> None:
         assert summarize(spec)[-1]["output_shape"] == [1, 10]
     assert summarize(PRESETS["lenet5"].spec)[3]["output_shape"] == [1, 16, 10, 10]
     assert PRESETS["blank"].spec["layers"] == []
+
+
+def test_resnet_8_is_a_small_resnet_for_32_pixel_images() -> None:
+    spec = PRESETS["resnet-8"].spec
+    rows = summarize(spec, batch=2)
+    blocks = [r for r in rows if r["block"]]
+    assert spec["input"] == [3, 32, 32] and [r["type"] for r in blocks] == ["residual"] * 3
+    assert [b["shortcut"] for b in spec["layers"] if b["type"] == "residual"] == [
+        "identity",
+        "conv1x1",
+        "conv1x1",
+    ]
+    assert [r["output_shape"] for r in blocks] == [[2, 16, 32, 32], [2, 32, 16, 16], [2, 64, 8, 8]]
+    assert rows[-1]["output_shape"] == [2, 10]
+    assert totals(rows)["params"] < 100_000  # trains on a CPU in minutes
+
+
+def _unpacked(layers: list[dict]) -> list[dict]:
+    out: list[dict] = []
+    for x in layers:
+        out += _unpacked(x["layers"]) if x["type"] == "residual" else [x]
+    return out
+
+
+def test_plain_20_and_resnet_20_differ_only_in_the_skips() -> None:
+    plain, skips = PRESETS["plain-20"].spec, PRESETS["resnet-20"].spec
+    assert not any(x["type"] == "residual" for x in plain["layers"])
+    assert _unpacked(skips["layers"]) == plain["layers"]
+    for spec in (plain, skips):
+        rows = summarize(spec)
+        assert sum(r["type"] == "conv2d" for r in rows) == 19
+        assert sum(r["type"] == "linear" for r in rows) == 1
+        assert rows[-1]["output_shape"] == [1, 10]
+    # the skips add only the two 1×1 projections where channels double
+    extra = totals(summarize(skips))["params"] - totals(summarize(plain))["params"]
+    assert extra == (16 * 8 + 2 * 16) + (32 * 16 + 2 * 32)

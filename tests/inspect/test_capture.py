@@ -146,3 +146,53 @@ def test_trailing_softmax_gives_logits_from_the_layer_before() -> None:
 def test_predict_refuses_feature_maps_as_output() -> None:
     with pytest.raises(CaptureError, match="Flatten and Linear"):
         predict(nn.Sequential(nn.Conv2d(1, 2, 3)), torch.randn(1, 1, 5, 5))
+
+
+def test_inner_layers_of_blocks_are_captured_by_path_with_the_engines_shapes() -> None:
+    from cnnviz.design.build import build_model
+    from cnnviz.design.presets import PRESETS
+    from cnnviz.design.shapes import summarize
+    from cnnviz.inspect.capture import capture, layer_paths
+    from cnnviz.inspect.gradcam import gradcam
+
+    spec = {
+        "input": [3, 12, 12],
+        "layers": [
+            {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+            {
+                "type": "concat",
+                "branches": [
+                    [{"type": "conv2d", "out_channels": 2, "kernel_size": 1}],
+                    [
+                        {
+                            "type": "residual",
+                            "layers": [
+                                {
+                                    "type": "conv2d",
+                                    "out_channels": 4,
+                                    "kernel_size": 3,
+                                    "padding": 1,
+                                }
+                            ],
+                        },
+                        {"type": "relu"},
+                    ],
+                ],
+            },
+            {"type": "flatten"},
+            {"type": "linear", "out_features": 3},
+        ],
+    }
+    rows = summarize(spec, 2)
+    model = build_model(spec)
+    assert layer_paths(model) == [r["path"] for r in rows]  # the order outputs are made
+    caps = capture(model, torch.randn(2, 3, 12, 12), [r["path"] for r in rows])
+    assert [c.path for c in caps] == [r["path"] for r in rows]
+    assert [list(c.shape) for c in caps] == [r["output_shape"] for r in rows]
+    assert caps[2].name == "1.1.0.0 Conv2d" and caps[2].index == 1
+    att = gradcam(model, torch.randn(1, 3, 12, 12), 0, layer="1.1.0.0")
+    assert att.layer_name == "1.1.0.0 Conv2d" and "layer 2.2.1.1 (Conv2d)" in att.note
+    assert att.heatmap.shape == (12, 12)
+    resnet = build_model(PRESETS["resnet-8"].spec)
+    default = gradcam(resnet, torch.randn(1, 3, 32, 32), 0)
+    assert default.layer_index == 7  # the last residual block, not the first Conv2d

@@ -8,6 +8,7 @@ from cnnviz.data.registry import load_dataset
 from cnnviz.design.presets import PRESETS
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.job import Job
+from cnnviz.train.request import TrainRequest
 from cnnviz.train.store import open_run
 from cnnviz.ui.inspect import evaluation
 from cnnviz.ui.inspect.model import subject_from_run
@@ -20,7 +21,9 @@ def test_a_run_trained_from_a_typed_folder_finds_its_test_images(tmp_path):
     bundle = load_dataset("mnist", data_dir=folder)
     assert bundle.source == str(folder.resolve())
     config = TrainConfig(epochs=1, batch_size=8, val_fraction=0.0, device="cpu")
-    job = Job(PRESETS["mnist-basic"].spec, bundle, config, runs_root=tmp_path / "runs").start()
+    job = Job(
+        TrainRequest(PRESETS["mnist-basic"].spec, bundle, config, runs_root=tmp_path / "runs")
+    ).start()
     assert job.wait(120) and str(job.status) == "finished", job.final
     saved = json.loads((job.run_dir / "config.json").read_text())
     assert saved["dataset"]["source"] == str(folder.resolve())

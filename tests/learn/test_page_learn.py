@@ -80,6 +80,11 @@ def test_linear_or_not_verdicts() -> None:
     assert "is **linear**" in _text(at)
     at.selectbox(key="learn.linear.layer").set_value(1).run()  # ReLU
     assert "is **not linear**" in _text(at)
+    # a ✗ shows numbers that differ: the values where the two sides differ most
+    table = next(m.value for m in at.markdown if "| f(a + b) = f(a) + f(b) |" in m.value)
+    row = next(line for line in table.splitlines() if line.startswith("| f(a + b)"))
+    _, test, left, right, gap, holds, _ = (cell.strip() for cell in row.split("|"))
+    assert holds == "✗" and left != right and float(gap) > 0
     assert "your layers 5, 6" in _text(at)  # the two Linear layers in a row collapse
 
 
@@ -124,3 +129,33 @@ def test_toy_playground_trains(act: str) -> None:
     assert "Iteration **30**" in _text(at)
     at.button(key="learn.toy.toggle").click().run()  # Train: plays on a timer in the browser
     assert at.session_state["learn.toy.play"] is True
+
+
+def test_the_convolution_lesson_steps_through_a_conv_inside_a_block() -> None:
+    spec = {
+        "input": [1, 8, 8],
+        "layers": [
+            {"type": "conv2d", "out_channels": 2, "kernel_size": 3, "padding": 1},
+            {
+                "type": "residual",
+                "layers": [
+                    {"type": "relu"},
+                    {"type": "conv2d", "out_channels": 3, "kernel_size": 3, "stride": 2,
+                     "padding": 1},
+                ],
+                "shortcut": "conv1x1",
+            },
+            {"type": "maxpool2d", "kernel_size": 2},
+            {"type": "flatten"},
+            {"type": "linear", "out_features": 10},
+        ],
+    }  # fmt: skip
+    at = _learn("conv", spec)
+    picker = at.selectbox(key="learn.conv.layer")
+    assert picker.options == ["layer 1: Conv2d(1, 2, kernel_size=3, padding=1)",
+                              "layer 2.2: Conv2d(2, 3, kernel_size=3, stride=2, padding=1)"]  # fmt: skip
+    picker.set_value("1.1").run()
+    assert not at.exception, at.exception
+    text = _text(at)
+    assert "✓ equals the captured activation" in text  # the window × kernel + bias, inside a skip
+    assert "H_out = W_out = ⌊(8 + 2·1 − 1·(3−1) − 1) / 2⌋ + 1" in text

@@ -15,7 +15,7 @@ from tests.helpers import APP
 @pytest.fixture(autouse=True)
 def _no_job_left():
     yield
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     for job in registry().live():
         job.stop()

@@ -10,7 +10,7 @@ def small_train_data(monkeypatch: pytest.MonkeyPatch):
     """A small Train page (200 images), and no training thread left behind afterwards."""
     monkeypatch.setenv("CNNVIZ_TRAIN_IMAGES", "200")
     yield
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     for job in registry().live():
         job.stop()

@@ -17,7 +17,7 @@ def _class_mode(monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("CNNVIZ_TRAIN_IMAGES", "200")
     session.room.clear()  # a classroom on this test's runs folder
     yield
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     for job in registry().live():
         job.stop()
@@ -73,7 +73,7 @@ def test_wrong_teacher_key_and_name_taken():
     at = _app()
     at.text_input(key="class.join.name").input("ada")
     at.button[0].click().run()
-    assert "already joined as 'ada'" in _texts(at)
+    assert "already joined as 'Ada'" in _texts(at)  # the name already there
     at.text_input(key="class.join.key").input("nope")
     at.button[1].click().run()
     assert "not the teacher key" in _texts(at)
@@ -170,11 +170,14 @@ def test_teacher_design_banner_opens_only_on_click():
 def test_a_fresh_train_tab_offers_only_your_own_running_training():
     """A student's fresh Train tab offers to watch their own training, not the class's."""
     from cnnviz.train.config import TrainConfig
+    from cnnviz.train.request import TrainRequest
     from tests.helpers import TINY_SPEC, tiny_bundle
 
     room = session.room()
     ada, bob = room.join("Ada"), room.join("Bob")
-    entry = room.queue.submit(ada, TINY_SPEC, tiny_bundle(), TrainConfig(epochs=20, device="cpu"))
+    entry = room.gate.submit(
+        TrainRequest(TINY_SPEC, tiny_bundle(), TrainConfig(epochs=20, device="cpu"), owner=ada.id)
+    ).entry
     job = room.queue.job(entry.id)
     assert job is not None and not job.done
     job.pause()  # held, so that it is still live while the three tabs look

@@ -44,8 +44,9 @@ def _load(at: AppTest, preset: str) -> None:
     _clean(at)
 
 
-def _select_layer(at: AppTest, i: int) -> None:
-    _widget(at.radio, "Layers (click one to edit it)").set_value(i).run()
+def _select_layer(at: AppTest, i: int | str) -> None:
+    """Select the layer at index ``i`` (or at path ``i``, e.g. "4.2" inside a block)."""
+    _widget(at.radio, "Layers (click one to edit it)").set_value(str(i)).run()
     _clean(at)
 
 
@@ -71,8 +72,9 @@ def test_each_preset_loads_with_its_shapes(at: AppTest, name: str) -> None:
         return
     lines = _lines(at)
     assert len(lines) == len(rows)
-    for line, row in zip(lines, rows, strict=True):
-        assert line.startswith(f"{row['index'] + 1}. {row['name']} → ")
+    listed = sorted(rows, key=lambda r: [int(p) for p in r["path"].split(".")])  # blocks first
+    for line, row in zip(lines, listed, strict=True):
+        assert line.lstrip("\u2003▾▸ ").startswith(f"{row['label']}. {row['name']} → ")
         assert line.endswith("✓")  # every preset is valid
     assert not at.error
 
@@ -370,3 +372,54 @@ def test_out_of_range_input_and_batch_say_why() -> None:
     _clean(at)
     assert any("Batch size" in w.value and "at least 1" in w.value for w in at.warning)
     assert at.dataframe[0].value["Output shape"].iloc[0].startswith("[1, ")
+
+
+def _paths(at: AppTest) -> list[str]:
+    return [str(o) for o in _widget(at.radio, "Layers (click one to edit it)").options]
+
+
+def test_a_block_is_added_filled_folded_and_emptied_from_the_page() -> None:
+    at = _app()
+    _load(at, "tiny-vgg")
+    _select_layer(at, 0)
+    _widget(at.selectbox, "New layer").set_value("residual").run()
+    _click(at, "+ Add below")
+    spec = at.session_state[state.SPEC]
+    assert spec["layers"][1] == {"type": "residual", "layers": [], "shortcut": "identity"}
+    _select_layer(at, 2)  # the ReLU below the new block
+    _click(at, "Into the block above")
+    spec = at.session_state[state.SPEC]
+    assert spec["layers"][1]["layers"] == [{"type": "relu"}]
+    assert any(line.lstrip("\u2003▾▸ ").startswith("2.1. ReLU") for line in _lines(at))
+    _select_layer(at, 1)
+    _click(at, "Fold (hide its layers)")
+    assert not any("2.1. ReLU" in line for line in _lines(at))
+    assert any(line.startswith("▸ 2. Residual") for line in _lines(at))
+    _click(at, "Unfold (show its layers)")
+    assert any("2.1. ReLU" in line for line in _lines(at))
+    _widget(at.selectbox, "shortcut").set_value("conv1x1").run()
+    _clean(at)
+    assert at.session_state[state.SPEC]["layers"][1]["shortcut"] == "conv1x1"
+    _select_layer(at, "1.0")
+    _click(at, "Out of its block")
+    spec = at.session_state[state.SPEC]
+    assert spec["layers"][1]["layers"] == [] and spec["layers"][2] == {"type": "relu"}
+    _select_layer(at, 1)
+    _click(at, "Take the layers out of the block")
+    assert at.session_state[state.SPEC]["layers"] == PRESETS["tiny-vgg"].spec["layers"]
+
+
+def test_a_mismatched_skip_names_both_shapes_and_the_fix_on_the_page() -> None:
+    spec = {
+        "input": [3, 16, 16],
+        "layers": [
+            {
+                "type": "residual",
+                "layers": [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}],
+            }
+        ],
+    }
+    at = _app({"net": encode_spec(spec)})
+    text = " ".join(e.value for e in at.error)
+    assert "[B, 8, 16, 16]" in text and "[B, 3, 16, 16]" in text
+    assert "set shortcut to conv1x1" in text and "layer 1.1 (Conv2d(3, 8" in text

@@ -18,6 +18,7 @@ import zlib
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.train.request import TrainRequest
 from cnnviz.train.store import list_runs, runs_root
 from tests.helpers import APP
 from tests.train.test_store_hardening import _damages, trained_run
@@ -91,7 +92,8 @@ def test_a_run_link_that_matches_nothing_says_so() -> None:
     assert any("There is no run called" in s for s in said), said
     at, said = _open("views/inspect.py", run=missing)
     assert not at.exception, at.exception
-    assert any("was not found" in s for s in said), said
+    assert any("There is no run called" in s for s in said), said
+    assert not any(str(runs_root()) in s for s in said), said  # no server path
 
 
 @pytest.fixture(scope="module")
@@ -122,13 +124,17 @@ def test_clearing_streamlits_caches_leaves_jobs_and_datasets_alone(tmp_path):
     import streamlit as st
 
     from cnnviz.train.config import TrainConfig
+    from cnnviz.ui.jobs import registry
     from cnnviz.ui.train import data as train_data
-    from cnnviz.ui.train.session_job import registry
     from tests.helpers import TINY_SPEC, tiny_bundle
 
     bundle, message = train_data.load_choice("shapes", n_train=50)
     assert message is None
-    job = registry().start(TINY_SPEC, tiny_bundle(), TrainConfig(epochs=50, device="cpu"), tmp_path)
+    job = registry().start(
+        TrainRequest(
+            TINY_SPEC, tiny_bundle(), TrainConfig(epochs=50, device="cpu"), runs_root=tmp_path
+        )
+    )
     try:
         st.cache_data.clear()
         st.cache_resource.clear()

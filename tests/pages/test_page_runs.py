@@ -10,7 +10,8 @@ import torch
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.design.build import build_model
-from cnnviz.train.events import BatchEnded, EpochEnded, FitEnded, FitStarted, Outcome
+from cnnviz.train.events import BatchEnded, EpochEnded, FitEnded, FitStarted
+from cnnviz.train.status import Status
 from cnnviz.train.store import RunWriter, runs_root
 from cnnviz.ui.runs.listing import runs_table
 from tests.helpers import APP
@@ -52,7 +53,7 @@ def _write_run(label: str = "tiny", test_accuracy: float = 0.75) -> str:
             model,
         )
     w.record(
-        FitEnded(Outcome.FINISHED, test_loss=0.6, test_accuracy=test_accuracy, elapsed_s=0.6), model
+        FitEnded(Status.FINISHED, test_loss=0.6, test_accuracy=test_accuracy, elapsed_s=0.6), model
     )
     return w.id
 

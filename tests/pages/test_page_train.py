@@ -14,6 +14,7 @@ import pytest
 import torch
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.train.request import TrainRequest
 from cnnviz.train.store import list_runs
 from tests.helpers import APP
 from tests.helpers import SHAPES28_SPEC as TINY
@@ -86,7 +87,7 @@ def test_pause_resume_and_stop():
     at.selectbox(key="train.data.size.shapes").set_value(28).run()
     at.number_input(key="train.cfg.epochs").set_value(50).run()
     at.button(key="train.start").click().run()
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     job = registry().get(at.session_state["cnnviz.job_id"])
     assert _buttons(at) == {"train.pause", "train.stop"}
@@ -122,7 +123,7 @@ def _buttons(at: AppTest) -> set[str]:
 
 
 def _job(at: AppTest):
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     return registry().get(at.session_state["cnnviz.job_id"])
 
@@ -281,7 +282,7 @@ def test_normalization_values_match_what_the_engine_fits():
 
 
 def test_busy_server_gives_a_clear_message(monkeypatch: pytest.MonkeyPatch):
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     monkeypatch.setattr(registry(), "max_live", 0)
     at = _train_page(TINY)
@@ -323,11 +324,11 @@ def test_failed_run_shows_reason_and_advice():
     from cnnviz.data.registry import load_dataset
     from cnnviz.train.config import TrainConfig
     from cnnviz.train.job import Job
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     bundle = load_dataset("shapes", size=28, n_train=100, n_test=20)
     config = TrainConfig.from_dict({"epochs": 1, "device": "cpu"})
-    job = Job(TINY, bundle, config, model=_NaNOut()).start()
+    job = Job(TrainRequest(TINY, bundle, config, model=_NaNOut())).start()
     assert job.wait(60)
     registry()._jobs[job.id] = job  # as if started from the page (no public way to inject a model)
     at = AppTest.from_file(APP, default_timeout=60)

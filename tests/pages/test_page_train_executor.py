@@ -11,6 +11,7 @@ from cnnviz.train.config import TrainConfig
 from cnnviz.train.executors import make_executor
 from cnnviz.train.executors.settings import ExecutorKind, ExecutorSettings
 from cnnviz.train.job import Job, Placement
+from cnnviz.train.request import TrainRequest
 from tests.helpers import APP
 from tests.helpers import SHAPES28_SPEC as TINY
 
@@ -38,10 +39,12 @@ def _page(at: AppTest) -> AppTest:
 
 
 def test_a_job_waiting_for_a_worker_says_so_with_its_place():
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     bundle = load_dataset("shapes", size=28, n_train=40, n_test=10)
-    job = _Waiting(TINY, bundle, TrainConfig.from_dict({"epochs": 1, "device": "cpu"}))
+    job = _Waiting(
+        TrainRequest(TINY, bundle, TrainConfig.from_dict({"epochs": 1, "device": "cpu"}))
+    )
     registry()._jobs[job.id] = job  # as if the page had started it on a full cluster
     at = AppTest.from_file(APP, default_timeout=60)
     at.query_params["job"] = job.id
@@ -55,7 +58,7 @@ def test_a_job_waiting_for_a_worker_says_so_with_its_place():
 
 
 def test_an_unreachable_cluster_is_a_message_naming_the_address(monkeypatch):
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     down = make_executor(ExecutorSettings(kind=ExecutorKind.RAY, address="ray://127.0.0.1:1"))
     monkeypatch.setattr(registry(), "executor", down)

@@ -126,3 +126,14 @@ def test_cli_report_writes_the_file(shapes_run: Path, tmp_path: Path, capsys) ->
     html = out.read_text()
     assert set(_sections(html)) == {"title", *(k.value for k in SectionKind)}
     assert main(["report", "no-such-run", "--runs-dir", str(tmp_path)]) == 2
+
+
+def test_the_exported_file_is_named_after_the_presentations_title():
+    from cnnviz.report import presentation_file_name
+
+    run_id = "20261201-101500-blank-ab12cd"
+    assert presentation_file_name(run_id, "Digits that see!") == "digits-that-see.html"
+    assert presentation_file_name(run_id, "Ünïcode ../../etc") == "unicode-etc.html"
+    # no title (or nothing left of it): after the run, as before
+    assert presentation_file_name(run_id, "") == "blank_presentation.html"
+    assert presentation_file_name(run_id, "!!!") == "blank_presentation.html"

@@ -103,3 +103,58 @@ def test_script_runs_data_parallel_under_torchrun(shapes_run: Path, tmp_path: Pa
 def test_export_script_needs_a_run(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["export", "lecture-7-23", "--format", "script"]) == 2
     assert "exports a saved run" in capsys.readouterr().err
+
+
+BLOCKS_SPEC = {
+    "name": "tiny blocks",
+    "input": [3, 16, 16],
+    "layers": [
+        {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1},
+        {
+            "type": "residual",
+            "layers": [
+                {"type": "conv2d", "out_channels": 12, "kernel_size": 3, "stride": 2, "padding": 1},
+                {"type": "relu"},
+            ],
+            "shortcut": "conv1x1",
+        },
+        {
+            "type": "concat",
+            "branches": [
+                [{"type": "conv2d", "out_channels": 4, "kernel_size": 1}],
+                [{"type": "maxpool2d", "kernel_size": 3, "stride": 1, "padding": 1}],
+            ],
+        },
+        {"type": "adaptiveavgpool2d", "output_size": 2},
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10},
+    ],
+}
+
+
+def test_script_of_a_network_with_blocks_runs(tmp_path: Path) -> None:
+    """Residual and Concat travel into train.py as classes with their forward; it trains."""
+    from cnnviz.data.registry import load_dataset
+    from cnnviz.train.config import TrainConfig
+    from cnnviz.train.engine import build_seeded, fit
+    from cnnviz.train.store import RunWriter
+
+    config = TrainConfig(epochs=1, batch_size=32, lr=3e-3, seed=1, device="cpu")
+    bundle = load_dataset("shapes", size=16, channels=3, n_train=200, n_test=60)
+    writer = RunWriter(BLOCKS_SPEC, label="blocks", root=tmp_path / "runs")
+    for _ in fit(build_seeded(BLOCKS_SPEC, config.seed), bundle, config, writer=writer):
+        pass
+    text = training_script(open_run(writer.path))
+    assert "class Residual(nn.Module)" in text and "class Concat(nn.Module)" in text
+    script = tmp_path / "train.py"
+    script.write_text(text)
+    done = subprocess.run(
+        [sys.executable, str(script)],
+        cwd=tmp_path,
+        env=_clean_env(tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=240,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert 0 <= _accuracy(done.stdout) <= 1

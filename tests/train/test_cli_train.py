@@ -154,3 +154,86 @@ def test_events_pass_through_the_worker_thread_in_order_and_errors_surface():
         for item in _in_thread(broken()):
             got.append(item)
     assert got == [1]
+
+
+def _cli(args: list[str], tmp: Path, code: str | None = None) -> list[dict]:
+    """``python -m cnnviz train ...`` in a subprocess (``code``: run instead, before main)."""
+    import os
+    import subprocess
+    import sys
+
+    env = dict(os.environ, OMP_NUM_THREADS="1")
+    env["PYTHONPATH"] = os.pathsep.join([str(Path(__file__).resolve().parents[2])])
+    cmd = [sys.executable, "-m", "cnnviz", "train", *args]
+    if code is not None:
+        cmd = [sys.executable, "-c", code, "train", *args]
+    done = subprocess.run(cmd, cwd=tmp, env=env, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+def test_the_small_resnet_trains_on_shapes_from_the_command_line(tmp_path: Path) -> None:
+    lines = _cli(
+        ["resnet-8", "--epochs", "1", "--limit-train", "160", "--limit-test", "40"]
+        + ["--batch-size", "32", "--runs-dir", str(tmp_path / "runs"), "--json"],
+        tmp_path,
+    )
+    assert lines[0]["event"] == "fit_started"
+    assert lines[-1]["event"] == "finished" and 0 <= lines[-1]["test_accuracy"] <= 1
+    run = Path(lines[-1]["run_dir"])
+    saved = json.loads((run / "spec.json").read_text())
+    assert any(x.get("type") == "residual" for x in saved["layers"])
+    from cnnviz.train.store import open_run
+
+    assert sum(p.numel() for p in open_run(run).load_model().parameters()) > 0
+
+
+def _cifar_files(root: Path) -> str:
+    """CIFAR-10's own file layout with a few random 3×32×32 images; code that trusts them."""
+    import hashlib
+    import pickle
+
+    import numpy as np
+
+    base = root / "cifar-10-batches-py"
+    base.mkdir(parents=True)
+    rng = np.random.default_rng(1)
+    train_list = []
+    for i in range(1, 6):
+        data = rng.integers(0, 256, (40, 3072), dtype=np.uint8)
+        path = base / f"data_batch_{i}"
+        path.write_bytes(pickle.dumps({"data": data, "labels": [k % 10 for k in range(40)]}))
+        train_list.append([path.name, hashlib.md5(path.read_bytes()).hexdigest()])
+    test = rng.integers(0, 256, (30, 3072), dtype=np.uint8)
+    (base / "test_batch").write_bytes(
+        pickle.dumps({"data": test, "labels": [k % 10 for k in range(30)]})
+    )
+    names = ["airplane", "automobile", "bird", "cat", "deer"]
+    names += ["dog", "frog", "horse", "ship", "truck"]
+    (base / "batches.meta").write_bytes(pickle.dumps({"label_names": names}))
+
+    def md5(name: str) -> str:
+        return hashlib.md5((base / name).read_bytes()).hexdigest()
+
+    # torchvision checks each file's md5 against the real CIFAR-10: point it at these
+    return (
+        "import sys, runpy, torchvision.datasets as tvd\n"
+        f"tvd.CIFAR10.train_list = {train_list!r}\n"
+        f"tvd.CIFAR10.test_list = [['test_batch', {md5('test_batch')!r}]]\n"
+        "tvd.CIFAR10.meta = {'filename': 'batches.meta', 'key': 'label_names', "
+        f"'md5': {md5('batches.meta')!r}}}\n"
+        "sys.argv[0] = 'cnnviz'\n"
+        "runpy.run_module('cnnviz', run_name='__main__')\n"
+    )
+
+
+def test_the_small_resnet_trains_on_cifar10_shaped_data(tmp_path: Path) -> None:
+    code = _cifar_files(tmp_path / "data")
+    lines = _cli(
+        ["resnet-8", "--dataset", "cifar10", "--data-dir", str(tmp_path / "data")]
+        + ["--epochs", "1", "--batch-size", "32", "--runs-dir", str(tmp_path / "runs"), "--json"],
+        tmp_path,
+        code,
+    )
+    assert lines[0]["event"] == "fit_started" and lines[0]["train_size"] + 0 > 0
+    assert lines[-1]["event"] == "finished"

@@ -13,8 +13,9 @@ from cnnviz.data import pipeline
 from cnnviz.data.pipeline import fit_normalization, split_train_val
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.train.engine import build_seeded, evaluate, fit
-from cnnviz.train.events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted, Outcome
+from cnnviz.train.events import BatchEnded, EpochEnded, EpochStarted, FitEnded, FitStarted
 from cnnviz.train.prepared import prepare, resolve_device
+from cnnviz.train.status import Status
 from tests.helpers import TINY_SPEC, MakesNaN, Raises, tiny_bundle
 
 CFG = TrainConfig(epochs=2, batch_size=32, lr=0.01, device="cpu")
@@ -42,7 +43,7 @@ def test_events_come_in_order_and_fit_ended_is_last():
     assert [b.batch for b in batches] == list(range(1, 9)) * 2
     assert all(0 <= b.accuracy <= 1 and b.loss > 0 and b.images_per_s > 0 for b in batches)
     end = events[-1]
-    assert end.status == Outcome.FINISHED and 0 <= end.test_accuracy <= 1
+    assert end.status == Status.FINISHED and 0 <= end.test_accuracy <= 1
     assert end.to_dict()["event"] == "finished"
     assert events[1].to_dict() == {"event": "epoch_started", "epoch": 1}
 
@@ -59,7 +60,7 @@ def test_epoch_loss_is_the_mean_of_its_batch_losses_weighted_by_batch_size():
 def test_it_learns_an_easy_task():
     model = build_seeded(TINY_SPEC, 0)
     end = run(model, CFG.with_(epochs=4, optimizer="adam"))[-1]
-    assert end.status == Outcome.FINISHED
+    assert end.status == Status.FINISHED
     assert end.test_accuracy >= 0.9  # chance is 0.25
     # trained channels-last on the CPU, handed back as an ordinary NCHW model
     assert all(p.is_contiguous() for p in model.parameters())
@@ -96,7 +97,7 @@ def test_same_weights_as_a_bare_pytorch_loop():
 def test_nan_loss_fails_with_learning_rate_advice():
     events = run(MakesNaN())
     end = events[-1]
-    assert end.status == Outcome.FAILED
+    assert end.status == Status.FAILED
     assert "NaN (not a number)" in end.reason
     assert "learning rate" in end.advice and "BatchNorm2d" in end.advice
     assert sum(isinstance(e, FitEnded) for e in events) == 1
@@ -110,26 +111,26 @@ def test_huge_learning_rate_diverges_and_is_caught():
         + [{"type": "linear", "out_features": n} for n in (64, 64, 4)],
     }
     end = run(build_seeded(deep_linear, 0), cfg)[-1]
-    assert end.status == Outcome.FAILED and "10 → 1" in end.advice
+    assert end.status == Status.FAILED and "10 → 1" in end.advice
 
 
 def test_an_error_in_the_model_fails_with_the_reason():
     events = run(Raises(RuntimeError("boom"), after=2))
-    assert isinstance(events[-1], FitEnded) and events[-1].status == Outcome.FAILED
+    assert isinstance(events[-1], FitEnded) and events[-1].status == Status.FAILED
     assert "boom" in events[-1].reason
     assert sum(isinstance(e, BatchEnded) for e in events) == 2
 
 
 def test_out_of_memory_fails_with_batch_size_advice():
     end = run(Raises(torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2 GiB")))[-1]
-    assert end.status == Outcome.FAILED and "Out of memory" in end.reason
+    assert end.status == Status.FAILED and "Out of memory" in end.reason
     assert "32 → 16" in end.advice
 
 
 def test_network_that_does_not_fit_the_images_fails_with_advice():
     spec = {**TINY_SPEC, "input": [1, 16, 16]}  # Linear expects 4·8·8 features, gets 4·4·4
     end = run(build_seeded(spec, 0))[-1]
-    assert end.status == Outcome.FAILED and "Design" in end.advice
+    assert end.status == Status.FAILED and "Design" in end.advice
 
 
 class StopAt:
@@ -149,7 +150,7 @@ class StopAt:
 def test_stop_ends_with_fit_ended_stopped():
     events = run(build_seeded(TINY_SPEC, 0), control=StopAt(4))
     assert sum(isinstance(e, BatchEnded) for e in events) == 3
-    assert events[-1].status == Outcome.STOPPED and events[-1].reason == "asked to stop"
+    assert events[-1].status == Status.STOPPED and events[-1].reason == "asked to stop"
     assert events[-1].test_accuracy is None
 
 
@@ -211,7 +212,7 @@ def test_augmentation_and_no_validation_split_work(monkeypatch):
     assert all(flip and pad == 2 for flip, pad, _ in calls)
     assert sum(changed for *_, changed in calls) >= len(calls) - 1
     ended = [e for e in events if isinstance(e, EpochEnded)]
-    assert events[-1].status == Outcome.FINISHED
+    assert events[-1].status == Status.FINISHED
     assert ended[0].val_loss is None and ended[0].val_accuracy is None
     assert isinstance(events[1], EpochStarted)
 
@@ -227,14 +228,14 @@ class FailingWriter:
 
 def test_a_failing_run_folder_still_ends_with_one_fit_ended():
     events = run(build_seeded(TINY_SPEC, 0), writer=FailingWriter())
-    assert events[-1].status == Outcome.FAILED and "No space left" in events[-1].reason
+    assert events[-1].status == Status.FAILED and "No space left" in events[-1].reason
     assert sum(isinstance(e, FitEnded) for e in events) == 1
 
 
 def test_bad_config_fails_cleanly_instead_of_raising():
     bad = TrainConfig(epochs=0, device="cpu")
     events = run(build_seeded(TINY_SPEC, 0), bad)
-    assert len(events) == 1 and events[0].status == Outcome.FAILED and "epochs" in events[0].reason
+    assert len(events) == 1 and events[0].status == Status.FAILED and "epochs" in events[0].reason
 
 
 def test_resolve_device():

@@ -9,9 +9,11 @@ import torch
 
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.engine import build_seeded, fit
-from cnnviz.train.events import BatchEnded, Outcome
+from cnnviz.train.events import BatchEnded
 from cnnviz.train.job import Job
 from cnnviz.train.prepared import prepare
+from cnnviz.train.request import TrainRequest
+from cnnviz.train.status import Status
 from cnnviz.train.store import RunWriter, open_run
 from tests.helpers import TINY_SPEC, MakesNaN, tiny_bundle
 
@@ -29,7 +31,7 @@ def test_data_stays_on_the_gpu_and_every_batch_is_reported(tmp_path: Path):
     batches = [e for e in events if isinstance(e, BatchEnded)]
     # losses are read one batch late on a GPU: none may be lost
     assert [b.iteration for b in batches] == list(range(1, 25))
-    assert events[-1].status == Outcome.FINISHED and events[-1].test_accuracy > 0.5
+    assert events[-1].status == Status.FINISHED and events[-1].test_accuracy > 0.5
     assert next(model.parameters()).is_cuda
     loaded = open_run(writer.path).load_model()
     x = torch.randn(3, 1, 8, 8)
@@ -39,11 +41,11 @@ def test_data_stays_on_the_gpu_and_every_batch_is_reported(tmp_path: Path):
 
 def test_nan_is_caught_on_the_gpu():
     end = list(fit(MakesNaN(), tiny_bundle(), CFG))[-1]
-    assert end.status == Outcome.FAILED and "learning rate" in end.advice
+    assert end.status == Status.FAILED and "learning rate" in end.advice
 
 
 def test_job_snapshot_is_on_the_cpu():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG)
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     job.start()
     assert job.wait(60) and str(job.status) == "finished"
     snap = job.snapshot_model()

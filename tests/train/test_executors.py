@@ -23,8 +23,10 @@ from cnnviz.train.executors.settings import (
     FallbackKind,
 )
 from cnnviz.train.executors.thread import ThreadExecutor
-from cnnviz.train.job import JobStatus, Placement
+from cnnviz.train.job import Placement
 from cnnviz.train.jobs import JobRegistry
+from cnnviz.train.request import TrainRequest
+from cnnviz.train.status import Status
 from cnnviz.train.store import open_run
 from tests.helpers import TINY_SPEC, MakesNaN, tiny_bundle
 
@@ -53,10 +55,10 @@ def executor(request):
 
 
 def test_finished_job_reports_and_saves_a_run(executor):
-    job = executor.create(TINY_SPEC, tiny_bundle(), CFG)
+    job = executor.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     job.start()
     assert job.wait(600)
-    assert job.status == JobStatus.FINISHED and job.placement == Placement.ENDED
+    assert job.status == Status.FINISHED and job.placement == Placement.ENDED
     assert job.final.test_accuracy is not None and job.final.test_accuracy > 0.5
     p = job.progress()
     assert p.iteration == p.total_iterations == 2 * 15 and p.fraction == 1.0
@@ -72,13 +74,13 @@ def test_finished_job_reports_and_saves_a_run(executor):
 
 
 def test_stop_ends_stopped_with_the_reason_and_keeps_the_run(executor):
-    job = executor.create(TINY_SPEC, tiny_bundle(), LONG)
+    job = executor.create(TrainRequest(TINY_SPEC, tiny_bundle(), LONG))
     job.start()
     wait_for(lambda: job.progress().iteration >= 3)
-    assert job.status == JobStatus.RUNNING and job.placement == Placement.RUNNING
+    assert job.status == Status.RUNNING and job.placement == Placement.RUNNING
     job.stop()
     assert job.wait(600)
-    assert job.status == JobStatus.STOPPED and "Stopped by the user" in job.final.reason
+    assert job.status == Status.STOPPED and "Stopped by the user" in job.final.reason
     assert job.progress().iteration < LONG.epochs * 15
     assert json.loads((job.run_dir / "status.json").read_text())["status"] == "stopped"
 
@@ -86,49 +88,51 @@ def test_stop_ends_stopped_with_the_reason_and_keeps_the_run(executor):
 def test_pause_holds_the_training_and_resume_goes_on(executor):
     # a long training, so that the worker (which starts before the first poll) cannot
     # finish before the pause reaches it, however fast or slow the machine
-    job = executor.create(TINY_SPEC, tiny_bundle(), LONG)
+    job = executor.create(TrainRequest(TINY_SPEC, tiny_bundle(), LONG))
     job.start()
     wait_for(lambda: job.progress().iteration >= 3)
     job.pause()
-    assert job.status == JobStatus.PAUSED
+    assert job.status == Status.PAUSED
     time.sleep(1.5)  # the pause reaches the worker (within a second) and the last events come in
     held = job.progress().iteration
     time.sleep(1.0)
     assert job.progress().iteration == held < LONG.epochs * 15
-    assert job.status == JobStatus.PAUSED
+    assert job.status == Status.PAUSED
     snap = job.snapshot_model()  # served while paused
     assert not snap.training
     job.resume()
-    assert job.status == JobStatus.RUNNING
+    assert job.status == Status.RUNNING
     wait_for(lambda: job.progress().iteration >= held + 5, what="the resumed training")
     job.stop()
     assert job.wait(600)
-    assert job.status == JobStatus.STOPPED and job.progress().iteration < LONG.epochs * 15
+    assert job.status == Status.STOPPED and job.progress().iteration < LONG.epochs * 15
 
 
 def test_resume_after_pause_finishes_the_training(executor):
-    job = executor.create(TINY_SPEC, tiny_bundle(), CFG)
+    job = executor.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     job.start()
     wait_for(lambda: job.progress().iteration >= 1)
     job.pause()
     job.resume()
     assert job.wait(600)
-    assert job.status == JobStatus.FINISHED and job.progress().iteration == CFG.epochs * 15
+    assert job.status == Status.FINISHED and job.progress().iteration == CFG.epochs * 15
 
 
 def test_nan_loss_fails_with_the_reason_and_advice(executor):
-    job = executor.create(TINY_SPEC, tiny_bundle(), CFG, model=MakesNaN())
+    job = executor.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG, model=MakesNaN()))
     job.start()
     assert job.wait(600)
-    assert job.status == JobStatus.FAILED
+    assert job.status == Status.FAILED
     assert "NaN" in job.final.reason and "learning rate" in job.final.advice
     assert json.loads((job.run_dir / "status.json").read_text())["status"] == "failed"
 
 
 def test_ray_trains_the_same_network_as_the_thread(ray_cluster):
     """Same seed, same data, one thread each: the same weights, wherever it ran."""
-    here = ThreadExecutor().create(TINY_SPEC, tiny_bundle(), CFG).start()
-    there = make_executor(ray_settings()).create(TINY_SPEC, tiny_bundle(), CFG).start()
+    here = ThreadExecutor().create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG)).start()
+    there = (
+        make_executor(ray_settings()).create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG)).start()
+    )
     assert here.wait(600) and there.wait(600)
     assert there.final.test_loss == pytest.approx(here.final.test_loss, rel=1e-4)
     for a, b in zip(
@@ -138,11 +142,11 @@ def test_ray_trains_the_same_network_as_the_thread(ray_cluster):
 
 
 def test_a_killed_worker_fails_the_job_and_keeps_the_finished_epochs(ray_cluster):
-    job = make_executor(ray_settings()).create(TINY_SPEC, tiny_bundle(), LONG).start()
+    job = make_executor(ray_settings()).create(TrainRequest(TINY_SPEC, tiny_bundle(), LONG)).start()
     wait_for(lambda: len(job.epoch_metrics()) >= 1, what="the first epoch")
     ray_cluster.kill(job.actor)
     assert job.wait(600)
-    assert job.status == JobStatus.FAILED
+    assert job.status == Status.FAILED
     assert "machine running this training was lost" in job.final.reason.lower()
     assert "Start the training again" in job.final.advice
     run = open_run(job.run_dir)
@@ -154,11 +158,11 @@ def test_a_killed_worker_fails_the_job_and_keeps_the_finished_epochs(ray_cluster
 def test_unreachable_cluster_names_the_address():
     ex = make_executor(ExecutorSettings(kind=ExecutorKind.RAY, address="ray://127.0.0.1:1"))
     with pytest.raises(ClusterUnreachable, match=r"ray://127\.0\.0\.1:1") as e:
-        ex.create(TINY_SPEC, tiny_bundle(), CFG)
+        ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     assert "CNNVIZ_RAY_FALLBACK=local" in str(e.value)
     reg = JobRegistry(executor=ex)
     with pytest.raises(ClusterUnreachable):
-        reg.start(TINY_SPEC, tiny_bundle(), CFG)
+        reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     assert reg.live() == []
 
 
@@ -166,10 +170,10 @@ def test_unreachable_cluster_with_fallback_trains_here_and_says_so():
     ex = make_executor(
         ExecutorSettings(kind=ExecutorKind.RAY, address="127.0.0.1:1", fallback=FallbackKind.LOCAL)
     )
-    job = ex.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)).start()
+    job = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))).start()
     assert "127.0.0.1:1" in job.note and "runs on this server" in job.note
     assert job.where == "this server"
-    assert job.wait(600) and job.status == JobStatus.FINISHED
+    assert job.wait(600) and job.status == Status.FINISHED
 
 
 def test_the_watchdog_ends_an_actor_its_server_stopped_polling(ray_cluster):
@@ -195,26 +199,26 @@ def test_the_watchdog_ends_an_actor_its_server_stopped_polling(ray_cluster):
 
 def test_a_full_cluster_queues_the_job_and_starts_it_when_a_worker_is_free(ray_cluster):
     ex = make_executor(ray_settings(num_cpus=2))  # one training takes the whole cluster
-    first = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+    first = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), LONG)).start()
     wait_for(lambda: first.placement == Placement.RUNNING)
-    second = ex.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)).start()
+    second = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))).start()
     time.sleep(2.0)
     assert second.placement == Placement.PENDING and second.queue_place == 1
-    assert second.status == JobStatus.RUNNING and second.progress().iteration == 0
+    assert second.status == Status.RUNNING and second.progress().iteration == 0
     assert "Ray cluster" in second.where
     first.stop()
     assert first.wait(600) and second.wait(600)
-    assert second.status == JobStatus.FINISHED and second.queue_place is None
+    assert second.status == Status.FINISHED and second.queue_place is None
 
 
 def test_stop_while_waiting_for_a_worker(ray_cluster):
     ex = make_executor(ray_settings(num_cpus=2))
-    first = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+    first = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), LONG)).start()
     wait_for(lambda: first.placement == Placement.RUNNING)
-    second = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+    second = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), LONG)).start()
     time.sleep(1.0)
     second.stop()
-    assert second.wait(600) and second.status == JobStatus.STOPPED
+    assert second.wait(600) and second.status == Status.STOPPED
     first.stop()
     assert first.wait(600)
 
@@ -224,7 +228,7 @@ def test_more_than_the_cluster_has_is_refused_with_the_setting(ray_cluster):
     if ray_cluster.cluster_resources().get("GPU"):
         pytest.skip("this machine has a GPU")
     with pytest.raises(ConfigError, match="CNNVIZ_RAY_GPUS"):
-        ex.create(TINY_SPEC, tiny_bundle(), CFG)
+        ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
 
 
 def test_a_dataset_goes_to_the_object_store_once(ray_cluster):
@@ -278,8 +282,8 @@ def test_the_next_training_takes_the_standby_actor_and_another_is_started(ray_cl
         wait_for(lambda: ex.standby_count == 1, what="a standby actor")
         standby = ex._standby[0]
         assert ray_cluster.get(standby.ready, timeout=300)["pid"]  # started, imported, ready
-        job = ex.create(TINY_SPEC, tiny_bundle(), CFG).start()
-        assert job.wait(600) and job.status == JobStatus.FINISHED
+        job = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG)).start()
+        assert job.wait(600) and job.status == Status.FINISHED
         assert actor_id(job.actor) == actor_id(standby.actor)  # no new process for it
         # its place is taken by a new standby once the training's actor is gone
         wait_for(lambda: ex.standby_count == 1, what="the next standby actor")
@@ -297,17 +301,19 @@ def test_a_standby_draws_the_built_in_data_ahead_and_trains_the_same(ray_cluster
 
     bundle = load_dataset("shapes", size=16, channels=1, n_train=192, n_test=64, seed=3)
     cfg = CFG.with_(epochs=1)
-    fresh = make_executor(ray_settings()).create(TINY_SPEC_16, bundle, cfg).start()
+    fresh = make_executor(ray_settings()).create(TrainRequest(TINY_SPEC_16, bundle, cfg)).start()
     ex = make_executor(ray_settings(standby=1))
     try:
-        first = ex.create(TINY_SPEC_16, bundle, cfg).start()  # tells the executor its data
+        first = ex.create(
+            TrainRequest(TINY_SPEC_16, bundle, cfg)
+        ).start()  # tells the executor its data
         assert first.wait(600) and fresh.wait(600)
         # a standby made before the executor saw the data draws them once it has
         wait_for(lambda: ex.standby_count == 1 and ex._standby[0].recipe, what="a standby")
         answer = ray_cluster.get(ex._standby[0].ready, timeout=300)
         assert answer["drawn"] is True  # Shapes drawn on the worker before anyone asked
-        second = ex.create(TINY_SPEC_16, bundle, cfg).start()
-        assert second.wait(600) and second.status == JobStatus.FINISHED
+        second = ex.create(TrainRequest(TINY_SPEC_16, bundle, cfg)).start()
+        assert second.wait(600) and second.status == Status.FINISHED
         for job in (first, second):  # the data drawn ahead are the same images
             assert job.final.test_loss == pytest.approx(fresh.final.test_loss, rel=1e-5)
             assert job.started.train_size == fresh.started.train_size
@@ -318,15 +324,15 @@ def test_a_standby_draws_the_built_in_data_ahead_and_trains_the_same(ray_cluster
 def test_no_standby_while_a_training_waits_for_a_worker(ray_cluster):
     ex = make_executor(ray_settings(num_cpus=2, standby=1))  # one actor takes the whole cluster
     try:
-        first = ex.create(TINY_SPEC, tiny_bundle(), LONG).start()
+        first = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), LONG)).start()
         wait_for(lambda: first.placement == Placement.RUNNING)
-        second = ex.create(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)).start()
+        second = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))).start()
         time.sleep(2.5)  # past the keeper's first ticks: no room, and a training waits
         assert first.placement == Placement.RUNNING  # still training (200 epochs)
         assert ex.standby_count == 0 and second.placement == Placement.PENDING
         first.stop()
         assert first.wait(600) and second.wait(600)
-        assert second.status == JobStatus.FINISHED  # the free CPUs went to it, not to a standby
+        assert second.status == Status.FINISHED  # the free CPUs went to it, not to a standby
         wait_for(lambda: ex.standby_count == 1, what="a standby once nothing waits")
     finally:
         ex.close()

@@ -101,3 +101,52 @@ def test_one_output_is_said_in_the_singular():
     assert message.startswith("The network ends with 1 output, but MNIST has 10 classes")
     spec["layers"][-1]["out_features"] = 3
     assert check_fit(spec, MNIST)[0].message.startswith("The network ends with 3 outputs,")
+
+
+def test_the_courses_linear_864_1024_ending_can_be_kept_with_a_linear_after_it():
+    """The course's slide ends in Linear(864, 1024): besides setting it to 10 outputs, the fix
+    may add Linear(1024, 10) after it, which keeps the course's layer."""
+    spec = PRESETS["lecture-7-23"].new_spec()
+    spec["layers"] = spec["layers"][:-2]  # ... Flatten, Linear(864, 1024)
+    (p,) = check_fit(spec, ("CIFAR-10", [3, 64, 64], 10))
+    assert p.fix == {"set_last_out": 10}
+    [(fix, label)] = p.alternatives
+    assert label == "Add Linear(1024, 10) after it"
+    kept = apply_fix(spec, fix)
+    assert check_fit(kept, ("CIFAR-10", [3, 64, 64], 10)) == []
+    model = build_model(kept)
+    linears = [m for m in model if isinstance(m, torch.nn.Linear)]
+    assert [(m.in_features, m.out_features) for m in linears] == [(864, 1024), (1024, 10)]
+    assert model(torch.zeros(1, 3, 64, 64)).shape == (1, 10)
+
+
+def test_a_shape_error_inside_a_block_names_the_inner_layer():
+    spec = {
+        "input": [3, 8, 8],
+        "layers": [
+            {
+                "type": "residual",
+                "layers": [{"type": "conv2d", "out_channels": 4, "kernel_size": 9}],
+            },
+            {"type": "flatten"},
+            {"type": "linear", "out_features": 10},
+        ],
+    }
+    problems = check_fit(spec, ("Shapes", [3, 8, 8], 10))
+    assert len(problems) == 1 and problems[0].fix is None
+    assert problems[0].message.startswith("Layer 1.1 (Conv2d(3, 4, kernel_size=9))")
+
+
+def test_a_network_ending_in_a_block_gets_flatten_and_linear():
+    spec = {
+        "input": [3, 8, 8],
+        "layers": [
+            {"type": "conv2d", "out_channels": 4, "kernel_size": 3, "padding": 1},
+            {"type": "residual", "layers": [{"type": "relu"}]},
+        ],
+    }
+    problems = check_fit(spec, ("Shapes", [3, 8, 8], 10))
+    assert [p.fix for p in problems] == [{"append_linear": 10}]
+    fixed = apply_fix(spec, problems[0].fix)
+    assert check_fit(fixed, ("Shapes", [3, 8, 8], 10)) == []
+    assert fixed["layers"][-2:] == [{"type": "flatten"}, {"type": "linear", "out_features": 10}]

@@ -12,8 +12,10 @@ import torch
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.control import Control
 from cnnviz.train.events import BatchEnded
-from cnnviz.train.job import Busy, Job, JobStatus, _Downsampled
+from cnnviz.train.job import Busy, Job, _Downsampled
 from cnnviz.train.jobs import JobRegistry
+from cnnviz.train.request import TrainRequest
+from cnnviz.train.status import Status
 from tests.helpers import TINY_SPEC, Raises, tiny_bundle
 
 CFG = TrainConfig(epochs=2, batch_size=16, lr=0.01, device="cpu")
@@ -28,7 +30,7 @@ def wait_for(cond, timeout: float = 90.0) -> None:
 
 def paused_job(**kw) -> Job:
     """A job that pauses before its first mini-batch (deterministic for the tests)."""
-    job = Job(TINY_SPEC, tiny_bundle(), kw.pop("config", CFG), **kw)
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), kw.pop("config", CFG)), **kw)
     job.pause()
     job.start()
     wait_for(lambda: job.started is not None)
@@ -37,12 +39,12 @@ def paused_job(**kw) -> Job:
 
 def test_pause_holds_progress_then_resume_finishes():
     job = paused_job()
-    assert job.status == JobStatus.PAUSED
+    assert job.status == Status.PAUSED
     wait_for(lambda: job.control.waits >= 2)  # the worker is held at its first checkpoint
     assert job.progress().iteration == 0 and job.iter_metrics() == []
     job.resume()
     assert job.wait(30)
-    assert job.status == JobStatus.FINISHED and job.final.test_accuracy is not None
+    assert job.status == Status.FINISHED and job.final.test_accuracy is not None
     p = job.progress()
     assert p.iteration == p.total_iterations == 2 * 15 and p.fraction == 1.0 and p.eta_s == 0
     assert len(job.iter_metrics()) == 30 and len(job.epoch_metrics()) == 2
@@ -59,14 +61,14 @@ def test_pause_holds_progress_then_resume_finishes():
 
 
 def test_pause_mid_run_stops_iterations():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50))
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)))
     job.start()
     wait_for(lambda: job.progress().iteration >= 3)
     job.pause()
     wait_for(lambda: job.control.waits >= 1)  # the worker reached a checkpoint and is held
     before = job.progress().iteration
     wait_for(lambda: job.control.waits >= 3)  # two more rounds held, no mini-batch between
-    assert job.progress().iteration == before and job.status == JobStatus.PAUSED
+    assert job.progress().iteration == before and job.status == Status.PAUSED
     job.stop()
     assert job.wait(5)
 
@@ -76,15 +78,15 @@ def test_stop_while_paused_ends_stopped_with_reason():
     t = time.monotonic()
     job.stop()
     assert job.wait(5) and time.monotonic() - t < 1.5
-    assert job.status == JobStatus.STOPPED and "Stopped by the user" in job.final.reason
+    assert job.status == Status.STOPPED and "Stopped by the user" in job.final.reason
     assert json.loads((job.run_dir / "status.json").read_text())["status"] == "stopped"
 
 
 def test_failure_in_the_network_ends_failed_with_reason():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG, model=Raises(ValueError("bad layer")))
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG, model=Raises(ValueError("bad layer"))))
     job.start()
     assert job.wait(20)
-    assert job.status == JobStatus.FAILED and "bad layer" in job.final.reason
+    assert job.status == Status.FAILED and "bad layer" in job.final.reason
 
 
 def test_snapshot_is_a_cpu_copy_taken_between_batches():
@@ -101,33 +103,33 @@ def test_snapshot_is_a_cpu_copy_taken_between_batches():
 
 def test_registry_busy_then_free_again():
     reg = JobRegistry(max_live=1, idle_timeout_s=60)
-    job = reg.start(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50))
+    job = reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)))
     with pytest.raises(Busy, match="1 training is already running"):
-        reg.start(TINY_SPEC, tiny_bundle(), CFG)
+        reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG))
     assert reg.get(job.id) is job and reg.live() == [job]
     job.stop()
     assert job.wait(5)
-    second = reg.start(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))
-    assert second.wait(30) and second.status == JobStatus.FINISHED
+    second = reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)))
+    assert second.wait(30) and second.status == Status.FINISHED
     assert reg.get("nope") is None
 
 
 def test_registry_reaps_jobs_nobody_watches():
     reg = JobRegistry(max_live=2, idle_timeout_s=60)
-    job = reg.start(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50))
+    job = reg.start(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)))
     assert reg.reap() == []  # just started: watched
     stopped = reg.reap(now=time.time() + 61)
     assert stopped == [job]
-    assert job.wait(5) and job.status == JobStatus.STOPPED and "nobody watched" in job.final.reason
+    assert job.wait(5) and job.status == Status.STOPPED and "nobody watched" in job.final.reason
     reg.reap(now=time.time() + 500)
     assert reg.get(job.id) is None  # forgotten in memory; the run stays on disk
     assert job.run_dir.is_dir()
 
 
 def test_a_job_stops_itself_when_unwatched():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50), idle_timeout_s=0.2)
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=50)), idle_timeout_s=0.2)
     job.start()
-    assert job.wait(20) and job.status == JobStatus.STOPPED and "nobody watched" in job.final.reason
+    assert job.wait(20) and job.status == Status.STOPPED and "nobody watched" in job.final.reason
 
 
 def test_registry_limit_from_environment(monkeypatch: pytest.MonkeyPatch):
@@ -206,14 +208,14 @@ def test_eta_adds_the_validation_pass_once_per_epoch_left_without_slowing_the_ra
 
 
 def test_job_progress_estimates_from_recent_iterations():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG).start()
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG)).start()
     assert job.wait(30)
     p = job.progress()
     assert p.eta_s == 0 and p.images_per_s > 0  # 30 iterations: enough after warm-up
 
 
 def test_wait_covers_a_job_listed_but_not_started_yet():
-    job = Job(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1))
+    job = Job(TrainRequest(TINY_SPEC, tiny_bundle(), CFG.with_(epochs=1)))
     assert job.wait(0.05) is False  # not started: nothing to wait for yet
     threading.Timer(0.2, job.start).start()  # as the registry does, just after listing it
-    assert job.wait(60) and job.status == JobStatus.FINISHED
+    assert job.wait(60) and job.status == Status.FINISHED

@@ -17,6 +17,7 @@ from cnnviz.train.memory import (
     largest_batch_that_fits,
     memory_problem,
 )
+from cnnviz.train.request import TrainRequest
 from tests.helpers import TINY_SPEC, tiny_bundle
 
 WIDE = {  # the design: two 1024-channel Conv2d on 28×28
@@ -43,6 +44,30 @@ SMALL = {
         {"type": "linear", "out_features": 10},
     ],
 }
+BLOCKS = {  # a projection shortcut and a concatenation: their outputs are kept too
+    "input": [3, 16, 16],
+    "layers": [
+        {"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1},
+        {
+            "type": "residual",
+            "layers": [
+                {"type": "conv2d", "out_channels": 16, "kernel_size": 3, "stride": 2, "padding": 1},
+                {"type": "batchnorm2d"},
+                {"type": "relu"},
+            ],
+            "shortcut": "conv1x1",
+        },
+        {
+            "type": "concat",
+            "branches": [
+                [{"type": "conv2d", "out_channels": 8, "kernel_size": 1}, {"type": "relu"}],
+                [{"type": "conv2d", "out_channels": 8, "kernel_size": 3, "padding": 1}],
+            ],
+        },
+        {"type": "flatten"},
+        {"type": "linear", "out_features": 10},
+    ],
+}
 
 
 def _saved_by_autograd(spec: dict, batch: int) -> int:
@@ -61,7 +86,7 @@ def _saved_by_autograd(spec: dict, batch: int) -> int:
     return sum(n for ptr, n in seen.items() if ptr not in params) + 0 * loss.item()
 
 
-@pytest.mark.parametrize("spec, batch", [(SMALL, 32), (TINY_SPEC, 64), (WIDE, 2)])
+@pytest.mark.parametrize("spec, batch", [(SMALL, 32), (TINY_SPEC, 64), (WIDE, 2), (BLOCKS, 32)])
 def test_the_forward_estimate_covers_what_autograd_keeps(spec, batch):
     est = estimate(spec, batch, "adam")
     saved = _saved_by_autograd(spec, batch)
@@ -92,7 +117,11 @@ def test_the_server_refuses_to_start_a_training_over_the_budget(monkeypatch, tmp
     monkeypatch.setenv("CNNVIZ_TRAIN_MEMORY_MB", "1")
     reg = JobRegistry(max_live=2, idle_timeout_s=60)
     with pytest.raises(OverBudget, match="more than the 1 MB this server allows"):
-        reg.start(WIDE, tiny_bundle(), TrainConfig(epochs=1, batch_size=64), tmp_path)
+        reg.start(
+            TrainRequest(
+                WIDE, tiny_bundle(), TrainConfig(epochs=1, batch_size=64), runs_root=tmp_path
+            )
+        )
     assert reg.live() == [] and not any(tmp_path.iterdir())
 
 
@@ -120,3 +149,21 @@ def test_other_errors_are_not_out_of_memory():
         OSError(2, "x"),
     ):
         assert not is_out_of_memory(e)
+
+
+def test_the_heaviest_layer_inside_a_block_is_named_by_its_path():
+    spec = {
+        "input": [1, 28, 28],
+        "layers": [
+            {
+                "type": "residual",
+                "layers": [{"type": "conv2d", "out_channels": 512, "kernel_size": 1}],
+                "shortcut": "conv1x1",
+            },
+            {"type": "adaptiveavgpool2d", "output_size": 1},
+            {"type": "flatten"},
+            {"type": "linear", "out_features": 10},
+        ],
+    }
+    msg = memory_problem(spec, 64, "adam", budget=2**20)
+    assert msg is not None and "layer 1 (Residual(shortcut=conv1x1)" in msg

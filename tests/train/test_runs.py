@@ -13,6 +13,7 @@ import torch
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.engine import build_seeded, fit
 from cnnviz.train.events import EpochEnded
+from cnnviz.train.status import Status
 from cnnviz.train.store import (
     WEIGHTS_DAMAGED,
     WEIGHTS_MISSING,
@@ -201,12 +202,12 @@ def test_open_run_refuses_paths_that_are_not_runs(tmp_path: Path):
 def test_failed_run_keeps_the_last_good_weights(tmp_path: Path):
     _, writer, _ = trained_run(tmp_path)
     good = (writer.path / "weights.pt").read_bytes()
-    from cnnviz.train.events import FitEnded, Outcome
+    from cnnviz.train.events import FitEnded
 
     class Nan(torch.nn.Module):
         def state_dict(self, *a, **k):
             return {"w": torch.tensor([float("nan")])}
 
-    writer.record(FitEnded(Outcome.FAILED, "The loss became NaN"), Nan())
+    writer.record(FitEnded(Status.FAILED, "The loss became NaN"), Nan())
     assert (writer.path / "weights.pt").read_bytes() == good
     assert json.loads((writer.path / "status.json").read_text())["status"] == "failed"

@@ -9,9 +9,11 @@ import torch
 
 from cnnviz.train.config import ConfigError, LrSchedule, TrainConfig
 from cnnviz.train.engine import build_seeded, evaluate, fit
-from cnnviz.train.events import EpochEnded, FitEnded, Outcome
+from cnnviz.train.events import EpochEnded, FitEnded
 from cnnviz.train.prepared import prepare
-from cnnviz.train.store import BEST_WEIGHTS, RunWriter, open_run
+from cnnviz.train.run_files import BEST_WEIGHTS
+from cnnviz.train.status import Status
+from cnnviz.train.store import RunWriter, open_run
 from tests.helpers import TINY_SPEC, tiny_bundle
 
 
@@ -55,7 +57,7 @@ def test_early_stopping_ends_a_run_whose_validation_accuracy_stops_improving(tmp
     events, writer = _fit(cfg, tmp_path)
     epochs = [e for e in events if isinstance(e, EpochEnded)]
     end = events[-1]
-    assert isinstance(end, FitEnded) and end.status == Outcome.FINISHED
+    assert isinstance(end, FitEnded) and end.status == Status.FINISHED
     assert len(epochs) == 3 and end.stopped_early and end.best_epoch == 1
     assert "has not improved for 2 epochs" in end.reason and "best: epoch 1" in end.reason
     status = json.loads((writer.path / "status.json").read_text())

@@ -26,9 +26,8 @@ import torch
 from cnnviz.train import run_files
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.engine import build_seeded, fit
-from cnnviz.train.events import Outcome
-from cnnviz.train.run_checks import RunStatus
 from cnnviz.train.run_files import RunWriteError
+from cnnviz.train.status import Status
 from cnnviz.train.store import RunError, RunWriter, list_runs, open_run
 from tests.helpers import TINY_SPEC, tiny_bundle
 
@@ -86,7 +85,7 @@ def trained_run(root: Path) -> Path:
     model = build_seeded(TINY_SPEC, 0)
     writer = RunWriter(TINY_SPEC, label="tiny", root=root)
     events = list(fit(model, tiny_bundle(), CFG, writer=writer))
-    assert events[-1].status == Outcome.FINISHED
+    assert events[-1].status == Status.FINISHED
     return writer.path
 
 
@@ -203,13 +202,13 @@ def test_a_run_whose_trainer_is_gone_reads_interrupted(good_run, tmp_path):
             json.dumps({**status, "status": "running", "owner": owner})
         )
         (info,) = list_runs(tmp_path)
-        assert info.status == RunStatus.INTERRUPTED and info.problem is None
-        assert open_run(folder).status["status"] == RunStatus.INTERRUPTED
+        assert info.status == Status.INTERRUPTED and info.problem is None
+        assert open_run(folder).status["status"] == Status.INTERRUPTED
         assert "cut off" in open_run(folder).status["reason"]
     (folder / "status.json").write_text(
         json.dumps({**status, "status": "running", "owner": run_files_owner()})
     )
-    assert list_runs(tmp_path)[0].status == RunStatus.RUNNING  # this process: still training
+    assert list_runs(tmp_path)[0].status == Status.RUNNING  # this process: still training
 
 
 def run_files_owner() -> dict:
@@ -248,13 +247,14 @@ def test_disk_full_mid_run_fails_the_run_keeps_good_weights_and_no_tmp(tmp_path,
     writer = RunWriter(TINY_SPEC, label="full", root=tmp_path)
     end = list(fit(model, tiny_bundle(), CFG.with_(epochs=3), writer=writer))[-1]
     assert refused
-    assert end.status == Outcome.FAILED
-    assert "The disk is full" in end.reason and str(writer.path) in end.reason
+    assert end.status == Status.FAILED
+    assert "The disk is full" in end.reason and f"run {writer.id}" in end.reason
+    assert str(tmp_path) not in end.reason  # the reason is shown to students: no server path
     assert "enforce fail" not in end.reason and "Errno" not in end.reason
     assert end.advice and "Free some space" in end.advice
     assert not list(writer.path.glob("*.tmp"))
     run = open_run(writer.path)
-    assert run.status["status"] == RunStatus.FAILED
+    assert run.status["status"] == Status.FAILED
     assert run.status["epochs_done"] == 1
     run.load_state_dict()  # the last good weights (epoch 1) are intact
 
@@ -263,7 +263,8 @@ def test_disk_full_before_start_leaves_no_folder(tmp_path, monkeypatch):
     _fill_disk(monkeypatch, when=lambda p: p.name == "spec.json.tmp")
     with pytest.raises(RunWriteError, match="The disk is full") as e:
         RunWriter(TINY_SPEC, label="full", root=tmp_path)
-    assert str(tmp_path) in str(e.value)
+    assert "spec.json could not be written to run " in str(e.value)
+    assert str(tmp_path) not in str(e.value)  # names the run, not the server's folder
     assert list(tmp_path.iterdir()) == []
 
 
@@ -281,10 +282,10 @@ def test_final_status_the_disk_cannot_take_is_still_read(tmp_path, monkeypatch):
     writer = RunWriter(TINY_SPEC, label="full", root=tmp_path)
 
     end = list(fit(model, tiny_bundle(), CFG, writer=writer))[-1]
-    assert end.status == Outcome.FINISHED
+    assert end.status == Status.FINISHED
     on_disk = json.loads((writer.path / "status.json").read_text())
     assert on_disk["status"] == "running"  # the disk kept the last status it could take
-    assert open_run(writer.path).status["status"] == RunStatus.FINISHED
-    assert list_runs(tmp_path)[0].status == RunStatus.FINISHED
+    assert open_run(writer.path).status["status"] == Status.FINISHED
+    assert list_runs(tmp_path)[0].status == Status.FINISHED
     assert not list(writer.path.glob("*.tmp"))
     assert torch.load(writer.path / "weights.pt", weights_only=True)

@@ -6,6 +6,7 @@ import torch
 
 from cnnviz.train import jobs
 from cnnviz.train.jobs import training_threads
+from cnnviz.train.request import TrainRequest
 
 
 def test_one_core_stays_with_the_pages_and_the_rest_is_shared():
@@ -51,7 +52,7 @@ def test_a_jobs_worker_thread_runs_at_its_niceness_and_the_server_does_not(monke
     base = os.getpriority(os.PRIO_PROCESS, me)
     seen: list[int] = []
     job = ThreadExecutor(nice=4).create(
-        TINY_SPEC, tiny_bundle(), TrainConfig(epochs=1, batch_size=16, device="cpu")
+        TrainRequest(TINY_SPEC, tiny_bundle(), TrainConfig(epochs=1, batch_size=16, device="cpu"))
     )
 
     def worker_priority(ev) -> None:

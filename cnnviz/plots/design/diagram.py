@@ -14,10 +14,16 @@
   ``MAX_NEURONS`` per layer), the lecture's circles and lines: one circle per
   feature, every circle of a layer joined to every circle of the next.
 
+Blocks: their layers are drawn in the row, in forward order (a concat block's
+branches one after the other, each marked ``branch k``), then the block's own
+box, its output after the merge (``+ skip``, ``concat``). An arc (a layout shape
+named ``skip-<path>``) runs from the box that is the block's input, over its
+layers, to that box: the skip connection, or the branches' common input.
+
 Every box (a layout shape named ``tensor-<k>``) has an invisible marker at its
 centre carrying the hover text, so the figures are testable without a server.
-Each marker's ``customdata`` is the index of the layer it stands for (-1 for the
-input): ``layer_from_selection`` turns a click on the chart into that index.
+Each marker's ``customdata`` is the path of the layer it stands for ("" for the
+input): ``layer_from_selection`` turns a click on the chart into that path.
 """
 
 from __future__ import annotations
@@ -65,6 +71,11 @@ class Block:
     status: str  # "ok", "error", "not computed", or "input"
     category: str
     hover: str
+    paths: tuple[str, ...] = ()  # the paths of those rows
+
+
+def _holder(path: str) -> str:
+    return path.rsplit(".", 1)[0] if "." in path else ""
 
 
 def blocks(spec: dict, rows: list[dict]) -> list[Block]:
@@ -76,26 +87,30 @@ def blocks(spec: dict, rows: list[dict]) -> list[Block]:
             -1, (), "input", input_shape, "input", "input", f"input<br>{_shape_text(input_shape)}"
         )
     ]
-    for row in rows:
-        i = row["index"]
+    for k, row in enumerate(rows):
+        path = row.get("path", str(row["index"]))
+        prev = out[-1]
         foldable = (
             row["status"] == "ok"
             and rule_of(row) in SHAPE_KEEPING
-            and out[-1].status in ("ok", "input")
-        )
-        hover_line = f"#{i + 1} {for_plotly(row.get('name', ''))}"
+            and prev.status in ("ok", "input")
+            and (not prev.paths or _holder(prev.paths[-1]) == _holder(path) or prev.first >= 0
+                 and rows[prev.first].get("block") and _holder(rows[prev.first]["path"])
+                 == _holder(path))
+        )  # fmt: skip
+        hover_line = f"#{row.get('label', row['index'] + 1)} {for_plotly(row.get('name', ''))}"
         if row["status"] == "error":
             hover_line += f"<br>✗ {for_plotly(row.get('error') or '')}"
         if foldable:
-            prev = out[-1]
             out[-1] = Block(
                 prev.first,
-                (*prev.indices, i),
+                (*prev.indices, k),
                 f"{prev.label} + {for_plotly(short_name(row))}",
                 prev.shape,
                 prev.status,
                 prev.category,
                 f"{prev.hover}<br>{hover_line}",
+                (*prev.paths, path),
             )
             continue
         status = row["status"]
@@ -103,16 +118,57 @@ def blocks(spec: dict, rows: list[dict]) -> list[Block]:
         shape = row.get("output_shape") if status == "ok" else None
         out.append(
             Block(
-                i,
-                (i,),
+                k,
+                (k,),
                 for_plotly(short_name(row)),
                 shape,
                 status,
                 category,
                 f"{hover_line}<br>→ {_shape_text(shape) if shape else status}",
+                (path,),
             )
         )
     return out
+
+
+@dataclass(frozen=True)
+class Skip:
+    """A block's arc: from the box that is its input to the box after its merge."""
+
+    path: str
+    start: int  # box index of the block's input
+    end: int  # box index of the block's output
+    level: int  # 1 for a block with no block inside, 2 around one, ...
+    label: str
+    branches: tuple[tuple[int, int], ...] = ()  # (branch number, its first box), concat only
+
+
+def skips(drawn: list[Block], rows: list[dict]) -> list[Skip]:
+    """The arcs to draw, one per block whose merge box is drawn."""
+    box_of = {p: k for k, b in enumerate(drawn) for p in b.paths}
+    found: list[Skip] = []
+    for r in rows:
+        if not r.get("block") or r["path"] not in box_of:
+            continue
+        path = r["path"]
+        end = box_of[path]
+        inner = [k for p, k in box_of.items() if p.startswith(f"{path}.")]
+        start = (min(inner) if inner else end) - 1
+        nested = [q["depth"] for q in rows if q.get("block") and q["path"].startswith(f"{path}.")]
+        level = 1 + (max(nested) - r["depth"] if nested else 0)
+        if r["block"] == "residual":
+            label = "skip: + x" if "identity" in r["name"] else "skip: 1×1 Conv2d"
+            branches: tuple[tuple[int, int], ...] = ()
+        else:
+            label = "concat: branches joined"
+            firsts = []
+            for b in range(16):
+                ks = [k for p, k in box_of.items() if p.startswith(f"{path}.{b}.")]
+                if ks:
+                    firsts.append((b, min(ks)))
+            branches = tuple(firsts)
+        found.append(Skip(path, max(start, 0), end, level, label, branches))
+    return found
 
 
 def _box_geometry(block: Block, scale: float = 1.0) -> tuple[float, float, float]:
@@ -141,11 +197,11 @@ def _box_path(x: float, t: float, h: float, d: float) -> str:
 def blocks_figure(
     spec: dict,
     rows: list[dict],
-    selected: int | None = None,
+    selected: str | None = None,
     height: int = 340,
     scale: float = 1.0,
 ) -> go.Figure:
-    """The stack as boxes drawn to scale (see module doc). ``selected``: a row index to outline.
+    """The stack as boxes drawn to scale (see module doc). ``selected``: a row's path to outline.
 
     ``scale`` (presenter mode: 1.5) makes the boxes, the labels' fonts and their
     spacing that much larger, so a projector shows them; the gaps stay as they are.
@@ -174,7 +230,7 @@ def blocks_figure(
     for k, block in enumerate(drawn):
         t, h, d = geometry[k]
         faded = block.status == "not computed"
-        chosen = selected is not None and selected in block.indices
+        chosen = selected is not None and str(selected) in block.paths
         line = {
             "color": "#111827" if chosen else ("#94a3b8" if faded else "#334155"),
             "width": 3 if chosen else 1,
@@ -231,10 +287,11 @@ def blocks_figure(
             )  # fmt: skip
         x += width + GAP
     bottom = (floor if drawn else -30 * scale) - (50 if stagger else 34) * scale
+    top = _draw_skips(skips(drawn, rows), hx, top, font, scale, shapes, notes)
     hover = go.Scatter(
         x=hx, y=[0.0] * len(hx), mode="markers", marker={"size": 28 * scale, "opacity": 0},
         hovertext=htext, hoverinfo="text", showlegend=False, name="tensors",
-        customdata=[b.first for b in drawn],
+        customdata=[b.paths[0] if b.paths else "" for b in drawn],
     )  # fmt: skip
     layout = {
         "shapes": shapes,
@@ -257,6 +314,46 @@ def blocks_figure(
     return go.Figure(data=[hover], layout=layout)
 
 
+SKIP_COLOR = "#7c3aed"
+
+
+def _draw_skips(
+    arcs: list[Skip], hx: list[float], top: float, font: int, scale: float,
+    shapes: list[dict], notes: list[dict],
+) -> float:  # fmt: skip
+    """Each block's arc above the boxes (nested blocks' arcs higher), its label on top, and
+    a dashed mark before each concat branch; returns the new top of the drawing."""
+    base = top
+    for arc in arcs:
+        x0, x1 = hx[arc.start], hx[arc.end]
+        y = base + (8 + 30 * (arc.level - 1)) * scale
+        peak = y + 22 * scale
+        foot = base - 2 * scale  # above the boxes' labels, so no label is crossed
+        shapes.append(
+            {
+                "type": "path", "name": f"skip-{arc.path}",
+                "path": f"M {x0},{foot} C {x0},{peak} {x1},{peak} {x1},{foot}",
+                "line": {"color": SKIP_COLOR, "width": 2 * scale}, "fillcolor": "rgba(0,0,0,0)",
+            }
+        )  # fmt: skip
+        notes.append(
+            {
+                "x": (x0 + x1) / 2, "y": y + 17 * scale, "text": arc.label, "showarrow": False,
+                "yanchor": "bottom", "font": {"size": font - 1, "color": SKIP_COLOR},
+            }
+        )  # fmt: skip
+        for b, k in arc.branches:
+            notes.append(
+                {
+                    "x": hx[k], "y": base - 4 * scale, "text": f"branch {b + 1}",
+                    "showarrow": False, "yanchor": "bottom",
+                    "font": {"size": font - 2, "color": SKIP_COLOR},
+                }
+            )  # fmt: skip
+        top = max(top, y + 17 * scale + font * 1.6)
+    return top
+
+
 PRESENTER_WIDTH = 940  # px: a 1024×768 projector's page width, the sidebar closed
 
 
@@ -273,19 +370,21 @@ def _filling_height(height: int, xr: tuple, yr: tuple, scale: float) -> int:
 def design_figure(
     spec: dict,
     rows: list[dict],
-    selected: int | None = None,
+    selected: str | int | None = None,
     height: int = 340,
     scale: float = 1.0,
 ) -> go.Figure:
     """Circles and lines for a small Linear-only stack, boxes otherwise; ``scale`` > 1 for
     presenter mode (larger fonts and shapes)."""
+    path = None if selected is None else str(selected)
     if linear_widths(spec, rows) is not None:
-        return neurons_figure(spec, rows, selected, height, scale)
-    return blocks_figure(spec, rows, selected, height, scale)
+        index = int(path) if path is not None and path.isdigit() else None
+        return neurons_figure(spec, rows, index, height, scale)
+    return blocks_figure(spec, rows, path, height, scale)
 
 
-def layer_from_selection(selection: object) -> int | None:
-    """The layer index a click on the diagram picked (st.plotly_chart's selection), or None."""
+def layer_from_selection(selection: object) -> str | None:
+    """The layer path a click on the diagram picked (st.plotly_chart's selection), or None."""
     points = []
     try:
         points = selection["selection"]["points"]  # type: ignore[index]
@@ -295,6 +394,10 @@ def layer_from_selection(selection: object) -> int | None:
         data = point.get("customdata") if isinstance(point, dict) else None
         if isinstance(data, list):
             data = data[0] if data else None
-        if isinstance(data, (int, float)) and data >= 0:
-            return int(data)
+        if isinstance(data, bool):
+            continue
+        if isinstance(data, (int, float)) and data >= 0:  # the neurons figure: an index
+            return str(int(data))
+        if isinstance(data, str) and data and all(p.isdigit() for p in data.split(".")):
+            return data
     return None

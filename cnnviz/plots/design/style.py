@@ -16,6 +16,7 @@ CATEGORY_COLORS = {
     "Reshape": "#8c564b",
     "Fully connected": "#9467bd",
     "Output": "#e377c2",
+    "Block": "#c4b5fd",  # a block's merge (+ skip, concat): the skip arcs' violet, lighter
     "error": "#d62728",
     "not computed": "#cbd5e1",
 }
@@ -30,5 +31,9 @@ def rule_of(row: dict) -> Rule | None:
 
 
 def short_name(row: dict) -> str:
+    if row.get("block") == "residual":
+        return "+ skip" if "identity" in str(row.get("name")) else "+ skip (1×1 conv)"
+    if row.get("block") == "concat":
+        return "concat"
     kind = LAYER_KINDS.get(str(row.get("type", "")).lower())
     return kind.torch_name if kind else str(row.get("type", "?"))

@@ -160,11 +160,16 @@ def weight_histogram(weight: Any, *, title: str = "", bins: int = 50) -> go.Figu
 
 
 def weight_histograms(model: torch.nn.Module, *, bins: int = 50) -> list[tuple[str, go.Figure]]:
-    """(layer name, histogram) for each child layer that has a weight (Conv2d, Linear, BatchNorm2d)."""
+    """(layer name, histogram) for each layer that has a weight (Conv2d, Linear, BatchNorm2d),
+    those inside blocks included ("Layer 5.2 · Conv2d")."""
+    from cnnviz.inspect.capture import layer_module, layer_paths
+
     out = []
-    for idx, m in enumerate(model.children()):
+    for path in layer_paths(model):
+        m = layer_module(model, path)
         wt = getattr(m, "weight", None)
         if isinstance(wt, torch.Tensor):
-            name = f"Layer {idx + 1} · {type(m).__name__}"  # numbered from 1, as on Design
+            label = ".".join(str(int(p) + 1) for p in path.split("."))
+            name = f"Layer {label} · {type(m).__name__}"  # numbered from 1, as on Design
             out.append((name, weight_histogram(wt, title=name, bins=bins)))
     return out

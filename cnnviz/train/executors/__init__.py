@@ -1,10 +1,10 @@
 """Where a training runs: the one place that decides.
 
-An *executor* turns (spec, data, config) into a ``Job`` (``cnnviz.train.jobs``);
+An *executor* turns a ``TrainRequest`` (spec, data, config, ...) into a ``Job`` (``cnnviz.train.jobs``);
 pages and the CLI see the same job interface whichever one made it::
 
     executor = executor_from_env()            # CNNVIZ_EXECUTOR=thread (default) | ray
-    job = executor.create(spec, bundle, config, runs_root=..., label=...)
+    job = executor.create(TrainRequest(spec, bundle, config, label=...))
     job.start()                               # progress, metrics, pause/resume/stop,
                                               # snapshot_model(), final: as always
 
@@ -33,7 +33,7 @@ from cnnviz.train.executors.settings import (
 from cnnviz.train.executors.thread import ThreadExecutor
 
 if TYPE_CHECKING:
-    from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.request import TrainRequest
 
 
 class Executor(Protocol):
@@ -43,16 +43,7 @@ class Executor(Protocol):
     default_max_live: int  # the cap on live jobs when CNNVIZ_MAX_JOBS is not set
 
     def create(
-        self,
-        spec: dict,
-        bundle: DataBundle,
-        config: Any,
-        *,
-        runs_root: Any = None,
-        label: str = "",
-        idle_timeout_s: float = 1800.0,
-        model: Any = None,
-        job_id: str | None = None,
+        self, request: TrainRequest, *, idle_timeout_s: float = 1800.0, job_id: str | None = None
     ) -> Any: ...  # a Job, not yet started
 
     def describe(self) -> str: ...

@@ -3,7 +3,7 @@
 ::
 
     executor = RayExecutor(ExecutorSettings(kind="ray", address="auto", num_gpus=0.125))
-    job = executor.create(spec, bundle, config, runs_root=...)   # a RayJob: a Job
+    job = executor.create(TrainRequest(spec, bundle, config))   # a RayJob: a Job
     job.start()        # a thread here polls the actor ~5 times a second
 
 What runs where:
@@ -32,27 +32,28 @@ Until the cluster has room for the actor, the job is ``Placement.PENDING`` with 
 scheduler starts it as soon as a worker is free. A worker that dies ends the job
 as failed, "the machine running this training was lost", with the finished
 epochs and their weights kept. An unreachable cluster is a ``ClusterUnreachable``
-naming the address, or, with ``CNNVIZ_RAY_FALLBACK=local``, a training on this
-server with a note saying so.
+naming the address (a ``ClusterRefused`` saying what to set when it asks for a token
+this server did not send: ``ray_connect``), or, with ``CNNVIZ_RAY_FALLBACK=local``, a
+training on this server with a note saying so.
 """
 
 from __future__ import annotations
 
 import atexit
 import logging
-import socket
 import threading
 import time
 import uuid
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass, replace
-from pathlib import Path
 from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
+from cnnviz.settings.env import idle_stop_reason
 from cnnviz.train.config import ConfigError
-from cnnviz.train.events import FitEnded, Outcome
+from cnnviz.train.events import FitEnded
+from cnnviz.train.executors.ray_connect import connect as connect_to
 from cnnviz.train.executors.settings import (
     ClusterUnreachable,
     ExecutorKind,
@@ -60,16 +61,16 @@ from cnnviz.train.executors.settings import (
     FallbackKind,
 )
 from cnnviz.train.job import Job, Placement
+from cnnviz.train.status import Status
 
 if TYPE_CHECKING:
     from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.request import TrainRequest
 
 log = logging.getLogger(__name__)
 
 POLL_S = 0.2  # how often the server asks the actor for news (and sends pause / stop)
 POLL_TIMEOUT_S = 30.0  # an actor that does not answer a poll for this long is lost
-CONNECT_TIMEOUT_S = {"local": 180.0}  # starting a local instance on a busy machine is slow
-REMOTE_CONNECT_TIMEOUT_S = 30.0
 RETRY_AFTER_S = 30.0  # after a failed connection, try the cluster again this much later
 DATA_CACHE = 4  # datasets kept in the object store
 LOST = "The machine running this training was lost"
@@ -77,7 +78,6 @@ LOST_ADVICE = (
     "Start the training again. The finished epochs and their weights are kept on the Runs "
     "page; if it keeps happening, ask your teacher to check the Ray cluster's workers."
 )
-PACKAGE_DIR = Path(__file__).resolve().parents[2]  # the cnnviz package, shipped to workers
 STANDBY_TICK_S = 2.0  # how often the keeper polls the standby actors and tops them up
 
 
@@ -118,7 +118,7 @@ class RayExecutor:
             if self._failed and time.monotonic() - self._failed[0] < RETRY_AFTER_S:
                 raise self._failed[1]
             try:
-                _connect(self.settings.address)
+                connect_to(self.settings.address)  # local: an instance that lives on
             except ClusterUnreachable as e:
                 self._failed = (time.monotonic(), e)
                 raise
@@ -131,16 +131,7 @@ class RayExecutor:
 
     # -- making jobs ----------------------------------------------------------------------
     def create(
-        self,
-        spec: dict,
-        bundle: DataBundle,
-        config: Any,
-        *,
-        runs_root: Any = None,
-        label: str = "",
-        idle_timeout_s: float = 1800.0,
-        model: Any = None,
-        job_id: str | None = None,
+        self, request: TrainRequest, *, idle_timeout_s: float = 1800.0, job_id: str | None = None
     ) -> Job:
         try:
             self.connect()
@@ -148,33 +139,11 @@ class RayExecutor:
             if self.settings.fallback != FallbackKind.LOCAL:
                 raise
             log.warning("%s Training on this server instead.", e)
-            job = Job(
-                spec,
-                bundle,
-                config,
-                runs_root=runs_root,
-                label=label,
-                model=model,
-                idle_timeout_s=idle_timeout_s,
-                job_id=job_id,
-            )
-            job.note = (
-                f"The Ray cluster at {e.address} cannot be reached ({e.detail}), so this "
-                "training runs on this server instead."
-            )
+            job = Job(request, idle_timeout_s=idle_timeout_s, job_id=job_id)
+            job.note = f"{e.headline}, so this training runs on this server instead."
             return job
         self._check_fits()
-        return RayJob(
-            self,
-            spec,
-            bundle,
-            config,
-            runs_root=runs_root,
-            label=label,
-            model=model,
-            idle_timeout_s=idle_timeout_s,
-            job_id=job_id,
-        )
+        return RayJob(self, request, idle_timeout_s=idle_timeout_s, job_id=job_id)
 
     def _check_fits(self) -> None:
         """A training that asks for more than the whole cluster has would wait forever."""
@@ -348,11 +317,9 @@ class RayExecutor:
 class RayJob(Job):
     """A ``Job`` whose training runs in a Ray actor; this thread polls it and writes the run."""
 
-    def __init__(
-        self, executor: RayExecutor, spec: dict, bundle: DataBundle, config: Any, **kw: Any
-    ):
-        self._shipped_model = kw.get("model")  # a network given as an object travels as one
-        super().__init__(spec, bundle, config, **kw)
+    def __init__(self, executor: RayExecutor, request: TrainRequest, **kw: Any):
+        self._shipped_model = request.model  # a network given as an object travels as one
+        super().__init__(request, **kw)
         self._executor = executor
         self._actor: Any = None
         self._placement = Placement.PENDING
@@ -418,17 +385,17 @@ class RayJob(Job):
                 self._executor.waiting(self, False)
                 self._drive()
         except ray.exceptions.RayTaskError as e:  # an error inside the actor's code
-            self._finish(FitEnded(Outcome.FAILED, _task_reason(e)))
+            self._finish(FitEnded(Status.FAILED, _task_reason(e)))
         except (ray.exceptions.RayError, TimeoutError) as e:  # the actor or its node is gone
             if isinstance(e, ray.exceptions.ObjectLostError):
                 self._executor.forget_data(payload)
             self._lost(e)
         except BaseException as e:
-            self._finish(FitEnded(Outcome.FAILED, f"{type(e).__name__}: {e}"))
+            self._finish(FitEnded(Status.FAILED, f"{type(e).__name__}: {e}"))
         finally:
             self._executor.waiting(self, False)
             if self.final is None:
-                self._finish(FitEnded(Outcome.FAILED, "The training ended without a final event."))
+                self._finish(FitEnded(Status.FAILED, "The training ended without a final event."))
             self._bundle = None
             if self._actor is not None:
                 _kill(self._actor)
@@ -444,7 +411,7 @@ class RayJob(Job):
             self._check_idle()
             if self.control.stop_requested:
                 reason = self.control.stop_reason or "Stopped before a worker was free."
-                self._finish(FitEnded(Outcome.STOPPED, reason))
+                self._finish(FitEnded(Status.STOPPED, reason))
                 return False
 
     def _drive(self) -> None:
@@ -512,13 +479,12 @@ class RayJob(Job):
         last = self._last_batch.elapsed_s if self._last_batch else 0.0
         log.warning("training %s lost its actor: %s", self.id, e)
         self._finish(
-            FitEnded(Outcome.FAILED, f"{LOST} ({_short(e)}){kept}.", LOST_ADVICE, elapsed_s=last)
+            FitEnded(Status.FAILED, f"{LOST} ({_short(e)}){kept}.", LOST_ADVICE, elapsed_s=last)
         )
 
     def _check_idle(self) -> None:
         if time.time() - self.last_seen > self.idle_timeout_s and not self.control.stop_requested:
-            minutes = self.idle_timeout_s / 60
-            self.control.stop(f"Stopped because nobody watched it for {minutes:.0f} minutes.")
+            self.control.stop(idle_stop_reason(self.idle_timeout_s))
 
 
 class _Norm(dict):
@@ -614,57 +580,6 @@ def _start_keeper(executor: RayExecutor) -> threading.Thread:
     t = threading.Thread(target=loop, name="cnnviz-ray-standby", daemon=True)
     t.start()
     return t
-
-
-# -- connecting ---------------------------------------------------------------------------
-def _connect(address: str) -> None:
-    try:
-        import ray
-    except ImportError:
-        raise ClusterUnreachable(
-            address, "the ray package is not installed here: pip install -r requirements-ray.txt"
-        ) from None
-    if address != "local":
-        _probe(address)  # a quick refusal beats ray's two-minute wait for a dead head node
-    if ray.is_initialized():
-        return  # this process is connected already (one cluster per process)
-    kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
-    if address == "local":
-        timeout = CONNECT_TIMEOUT_S["local"]
-    else:
-        kwargs["address"] = address
-        # the workers import cnnviz from this copy: they need only Python, torch and ray
-        kwargs["runtime_env"] = {"py_modules": [str(PACKAGE_DIR)]}
-        timeout = REMOTE_CONNECT_TIMEOUT_S
-        kwargs.pop("include_dashboard")
-    box: dict[str, BaseException] = {}
-
-    def init() -> None:
-        try:
-            ray.init(**kwargs)
-        except BaseException as e:  # ray exits (SystemExit) when the GCS never answers
-            box["error"] = e
-
-    t = threading.Thread(target=init, name="cnnviz-ray-connect", daemon=True)
-    t.start()
-    t.join(timeout)
-    if t.is_alive():
-        raise ClusterUnreachable(address, f"no answer within {timeout:.0f} s")
-    if "error" in box:
-        raise ClusterUnreachable(address, _short(box["error"])) from None
-
-
-def _probe(address: str, timeout_s: float = 3.0) -> None:
-    """A quick TCP check of ``host:port`` / ``ray://host:port`` (``auto`` is left to ray)."""
-    target = address.removeprefix("ray://")
-    if address == "auto" or ":" not in target:
-        return
-    host, _, port = target.rpartition(":")
-    try:
-        with socket.create_connection((host or "127.0.0.1", int(port)), timeout=timeout_s):
-            pass
-    except (OSError, ValueError) as e:
-        raise ClusterUnreachable(address, f"{host}:{port} refused or did not answer: {e}") from None
 
 
 __all__ = ["LOST", "RayExecutor", "RayJob"]

@@ -32,7 +32,8 @@ from typing import Any
 import torch
 
 from cnnviz.train.control import Control
-from cnnviz.train.events import EpochEnded, Event, FitEnded, Outcome
+from cnnviz.train.events import EpochEnded, Event, FitEnded
+from cnnviz.train.status import Status
 
 WATCHDOG_TICK_S = 0.5
 
@@ -72,7 +73,7 @@ class _Outbox:
 
     def record(self, event: Event, model: Any = None) -> None:
         keep = isinstance(event, EpochEnded) or (
-            isinstance(event, FitEnded) and event.status != Outcome.FAILED
+            isinstance(event, FitEnded) and event.status != Status.FAILED
         )  # a failed run's weights may be NaN: the server keeps the last good epoch's
         self.weights = state_bytes(model) if keep and model is not None else None
 
@@ -200,7 +201,7 @@ class TrainingActor:
                 self.outbox.event(ev)
         except BaseException as e:  # fit ends every path itself; this is the last line of defence
             self.outbox.weights = None
-            self.outbox.event(FitEnded(Outcome.FAILED, f"{type(e).__name__}: {e}"))
+            self.outbox.event(FitEnded(Status.FAILED, f"{type(e).__name__}: {e}"))
         finally:
             self._ended.set()
 

@@ -19,10 +19,15 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TypeVar
+
+from cnnviz.settings import env as settings_env
+from cnnviz.settings.env import check_number, check_whole, text
+
+E = TypeVar("E", bound=StrEnum)
 
 
 class ExecutorKind(StrEnum):
@@ -40,15 +45,42 @@ class ClusterUnreachable(RuntimeError):
 
     def __init__(self, address: str, detail: str) -> None:
         self.address, self.detail = address, detail
-        super().__init__(
-            f"The Ray cluster at {address} cannot be reached ({detail}). Start it "
-            "(`ray start --head` on the head node), check CNNVIZ_RAY_ADDRESS, or let "
+        super().__init__(f"{self.headline}. {self.advice}")
+
+    @property
+    def headline(self) -> str:
+        return f"The Ray cluster at {self.address} cannot be reached ({self.detail})"
+
+    @property
+    def advice(self) -> str:
+        return (
+            "Start it (`ray start --head` on the head node), check CNNVIZ_RAY_ADDRESS, or let "
             "trainings run on this server when it is down (CNNVIZ_RAY_FALLBACK=local)."
         )
 
 
-class SettingError(ValueError):
-    """An executor setting in the environment is unusable; the message names it."""
+class ClusterRefused(ClusterUnreachable):
+    """The cluster answered but refused this server: it asks for a token this server did not send."""
+
+    @property
+    def headline(self) -> str:
+        return (
+            f"The Ray cluster at {self.address} refused this server: it asks for an "
+            f"authentication token ({self.detail})"
+        )
+
+    @property
+    def advice(self) -> str:
+        return (
+            "Start the server with RAY_AUTH_MODE=token and the cluster's token: the head node's "
+            "~/.ray/auth_token (made once with `ray get-auth-token --generate`) copied to this "
+            "machine, or RAY_AUTH_TOKEN set to it. Or let trainings run on this server meanwhile "
+            "(CNNVIZ_RAY_FALLBACK=local)."
+        )
+
+
+class SettingError(settings_env.SettingError):
+    """An executor setting in the environment (or a CLI flag) is unusable; the message names it."""
 
 
 @dataclass(frozen=True)
@@ -64,25 +96,31 @@ class ExecutorSettings:
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **given: object) -> ExecutorSettings:
         """Settings from ``CNNVIZ_*`` variables; keyword arguments (the CLI's flags) win."""
-        env = os.environ if env is None else env
-        raw = {
-            "kind": env.get("CNNVIZ_EXECUTOR") or "thread",
-            "address": env.get("CNNVIZ_RAY_ADDRESS") or "auto",
-            "num_cpus": env.get("CNNVIZ_RAY_CPUS") or "1",
-            "num_gpus": env.get("CNNVIZ_RAY_GPUS") or "0",
-            "fallback": env.get("CNNVIZ_RAY_FALLBACK") or "none",
-            "idle_s": env.get("CNNVIZ_RAY_IDLE_S") or "60",
-            "standby": env.get("CNNVIZ_RAY_STANDBY") or "1",
+        raw: dict[str, object] = {
+            "kind": text("CNNVIZ_EXECUTOR", "thread", env),
+            "address": text("CNNVIZ_RAY_ADDRESS", "auto", env),
+            "num_cpus": text("CNNVIZ_RAY_CPUS", "1", env),
+            "num_gpus": text("CNNVIZ_RAY_GPUS", "0", env),
+            "fallback": text("CNNVIZ_RAY_FALLBACK", "none", env),
+            "idle_s": text("CNNVIZ_RAY_IDLE_S", "60", env),
+            "standby": text("CNNVIZ_RAY_STANDBY", "1", env),
         }
         raw.update({k: v for k, v in given.items() if v is not None})
+        try:
+            return cls._checked(raw)
+        except settings_env.SettingError as e:
+            raise SettingError(str(e)) from None
+
+    @classmethod
+    def _checked(cls, raw: dict[str, object]) -> ExecutorSettings:
         return cls(
             kind=_choice("CNNVIZ_EXECUTOR", ExecutorKind, raw["kind"]),
             address=str(raw["address"]).strip(),
-            num_cpus=_number("CNNVIZ_RAY_CPUS", raw["num_cpus"], low=0.01, high=1024),
-            num_gpus=_number("CNNVIZ_RAY_GPUS", raw["num_gpus"], low=0.0, high=64),
+            num_cpus=check_number("CNNVIZ_RAY_CPUS", raw["num_cpus"], low=0.01, high=1024),
+            num_gpus=check_number("CNNVIZ_RAY_GPUS", raw["num_gpus"], low=0.0, high=64),
             fallback=_choice("CNNVIZ_RAY_FALLBACK", FallbackKind, raw["fallback"]),
-            idle_s=_number("CNNVIZ_RAY_IDLE_S", raw["idle_s"], low=1.0, high=86400),
-            standby=_whole("CNNVIZ_RAY_STANDBY", raw["standby"], low=0, high=16),
+            idle_s=check_number("CNNVIZ_RAY_IDLE_S", raw["idle_s"], low=1.0, high=86400),
+            standby=check_whole("CNNVIZ_RAY_STANDBY", raw["standby"], low=0, high=16),
         )
 
     def describe(self) -> str:
@@ -92,7 +130,7 @@ class ExecutorSettings:
         return f"the Ray cluster at {self.address} ({self.num_cpus:g} CPU{gpu} per training)"
 
 
-def _choice(name: str, enum: type[StrEnum], value: object) -> StrEnum:  # type: ignore[type-arg]
+def _choice(name: str, enum: type[E], value: object) -> E:
     try:
         return enum(str(value).strip().lower())
     except ValueError:
@@ -100,24 +138,8 @@ def _choice(name: str, enum: type[StrEnum], value: object) -> StrEnum:  # type: 
         raise SettingError(f"{name} must be one of {allowed}, not {value!r}.") from None
 
 
-def _number(name: str, value: object, *, low: float, high: float) -> float:
-    try:
-        v = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        raise SettingError(f"{name} must be a number, not {value!r}.") from None
-    if not low <= v <= high:
-        raise SettingError(f"{name} must be between {low:g} and {high:g}, not {v:g}.")
-    return v
-
-
-def _whole(name: str, value: object, *, low: int, high: int) -> int:
-    v = _number(name, value, low=low, high=high)
-    if v != int(v):
-        raise SettingError(f"{name} must be a whole number, not {value!r}.")
-    return int(v)
-
-
 __all__ = [
+    "ClusterRefused",
     "ClusterUnreachable",
     "ExecutorKind",
     "ExecutorSettings",

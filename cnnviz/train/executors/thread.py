@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from cnnviz.train.executors.settings import ExecutorKind
 
 if TYPE_CHECKING:
-    from cnnviz.data.bundle import DataBundle
+    from cnnviz.train.request import TrainRequest
 
 
 class ThreadExecutor:
@@ -20,30 +20,11 @@ class ThreadExecutor:
         self.nice = nice  # each training thread's niceness above the server's
 
     def create(
-        self,
-        spec: dict,
-        bundle: DataBundle,
-        config: Any,
-        *,
-        runs_root: Any = None,
-        label: str = "",
-        idle_timeout_s: float = 1800.0,
-        model: Any = None,
-        job_id: str | None = None,
+        self, request: TrainRequest, *, idle_timeout_s: float = 1800.0, job_id: str | None = None
     ) -> Any:
         from cnnviz.train.job import Job
 
-        return Job(
-            spec,
-            bundle,
-            config,
-            runs_root=runs_root,
-            label=label,
-            model=model,
-            idle_timeout_s=idle_timeout_s,
-            job_id=job_id,
-            nice=self.nice,
-        )
+        return Job(request, idle_timeout_s=idle_timeout_s, job_id=job_id, nice=self.nice)
 
     def describe(self) -> str:
         return "this server (a training thread)"

@@ -9,19 +9,16 @@ from cnnviz.design.presets import PRESETS
 from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
+from cnnviz.ui.train.form import TrainForm
 
 SEEN = "cnnviz.class.broadcast_seen"  # id of the last sent design this session opened or hid
-SETTINGS_PREFIX = "train.cfg."
 
 
 def _open(b: Broadcast) -> None:
     preset = str(b.settings.get("preset") or "")
     preset = preset if preset in PRESETS else ""
     state.set_spec(b.spec, preset=preset, replace=True)
-    st.session_state[SETTINGS_PREFIX + "preset"] = preset  # the Train page keeps these settings
-    for k, v in b.settings.items():
-        if k != "preset":
-            st.session_state[SETTINGS_PREFIX + k] = v
+    TrainForm().load(b.settings, preset=preset)  # the Train page keeps these settings
     st.session_state[SEEN] = b.id
 
 

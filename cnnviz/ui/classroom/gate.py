@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.classroom.errors import RoomError
 from cnnviz.text.escape import for_markdown
+from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
-from cnnviz.ui.train import session_job as jobs_ui
 
 SKIP_WAIT = "cnnviz.class.skip_cookie_wait"
 
@@ -16,7 +17,11 @@ def require_person() -> None:
     """On a class server, draw the join form and stop until this browser has joined."""
     if not session.enabled():
         return
-    person = session.me()
+    try:
+        person = session.me()
+    except RoomError as e:  # the class database cannot be read (busy, disk full): say so
+        st.error(for_markdown(e), icon=":material/database:")
+        st.stop()
     pending = session.write_cookie()
     if person is not None and pending and not st.session_state.get(SKIP_WAIT):
         st.title(f"Welcome, {for_markdown(person.name)}")

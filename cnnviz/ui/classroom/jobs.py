@@ -1,7 +1,7 @@
 """Trainings on a class server, seen from the Train page: the queue, the limits, who may act.
 
-``start(spec, bundle, config)`` puts the job in the class queue (it starts at
-once when there is room); ``waiting_view(entry)`` shows "Waiting: 3rd in line,
+Trainings are submitted through the gate (``cnnviz.ui.submit``); a queued one
+is shown here: ``waiting_view(entry)`` shows "Waiting: 3rd in line,
 starts in about 2 min" and switches the page to the live charts by itself when
 the job's turn comes. ``may_control(job_id)`` / ``act(job, action)`` are the
 ownership checks behind Pause / Resume / Stop: outside class mode everyone may.
@@ -13,12 +13,9 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.classroom.entries import Entry, EntryState, JobSize, QueueRefused, ordinal
+from cnnviz.classroom.entries import Entry, EntryState, ordinal
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
-from cnnviz.design.shapes import summarize, totals
-from cnnviz.design.spec import SpecError
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.store import runs_root
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
 
@@ -31,54 +28,6 @@ def _minutes(seconds: float) -> str:
         return "less than a minute"
     m = round(seconds / 60)
     return f"about {m} min"
-
-
-def job_size(spec: dict, bundle: Any) -> JobSize:
-    """What the teacher's limits look at: params, mult-adds per image, training images."""
-    try:
-        t = totals(summarize(spec, 1))
-        params, mult_adds = int(t["params"]), int(t["mult_adds"])
-    except SpecError:
-        params = mult_adds = 0
-    n = len(getattr(bundle, "train_y", ())) if bundle is not None else 0
-    return JobSize(params=params, mult_adds=mult_adds, train_images=n)
-
-
-def limit_reasons(spec: dict, bundle: Any, config: Any) -> list[str]:
-    """Why Start is off under the teacher's limits (empty outside class mode or for the teacher)."""
-    if not session.enabled() or session.is_teacher() or config is None:
-        return []
-    from cnnviz.classroom.limits import over_limits
-
-    size = job_size(spec, bundle)
-    return over_limits(
-        session.room().limits(),
-        epochs=int(config.epochs),
-        train_images=size.train_images,
-        params=size.params,
-        mult_adds=size.mult_adds,
-    )
-
-
-def start(spec: dict, bundle: Any, config: Any) -> tuple[Any, str | None]:
-    """Queue the job for the signed-in person: ``(entry, None)`` or ``(None, message)``."""
-    person = session.me()
-    if person is None:
-        return None, "Join the class first."
-    try:
-        entry = session.room().queue.submit(
-            person,
-            spec,
-            bundle,
-            config,
-            runs_root=runs_root(),
-            label=state.current_preset() or "custom",
-            size=job_size(spec, bundle),
-        )
-    except QueueRefused as e:
-        return None, "Start is refused: " + " ".join(e.problems)
-    state.set_job_id(entry.id)
-    return entry, None
 
 
 def entry(job_id: str | None) -> Entry | None:

@@ -10,13 +10,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
-from cnnviz.classroom.room import RoomError
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.store import RunInfo, list_runs
+from cnnviz.train.store import RunInfo
 from cnnviz.ui import state
-from cnnviz.ui.classroom import session
-from cnnviz.ui.runs import listing
+from cnnviz.ui.classroom import run_access, session
+from cnnviz.ui.runs import compare_view, listing, picker
 
 MINE, GALLERY, ALL = "My runs", "Class gallery", "Every run"
 
@@ -94,12 +94,16 @@ def _actions(info: RunInfo, owner: dict | None) -> None:
 def runs_page() -> None:
     me, room = session.me(), session.room()
     owners = room.owned_runs()
-    runs = list_runs()[: listing.MAX_ROWS]
+    runs = run_access.visible_runs()[: listing.MAX_ROWS]  # only those this person may open
     mine = [r for r in runs if (owners.get(r.id) or {}).get("owner") == getattr(me, "id", None)]
     gallery = [r for r in runs if (owners.get(r.id) or {}).get("shared")]
     views = {MINE: mine, GALLERY: gallery}
     if me is not None and me.is_teacher:
         views[ALL] = runs  # the command line's runs too
+    chosen = picker.compare_picker(runs) if len(runs) > 1 else []
+    if len(chosen) >= 2:
+        compare_view.comparison_view(chosen)
+        st.header("One run")
     labels = {k: f"{k} ({len(v)})" for k, v in views.items()}
     which = (
         st.segmented_control(

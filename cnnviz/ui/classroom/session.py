@@ -7,6 +7,10 @@ from the ``cnnviz_token`` cookie (``st.context.cookies``). The cookie is set by
 a tiny custom component after joining; it never appears in a URL, so a design
 share link (``?net=``) or a job link (``?job=``) carries no identity, and editing
 the URL cannot make anyone someone else.
+
+Every run checks the sign-in again (``Classroom.check_signed_in``, one indexed
+read): Sign out, Sign out everywhere and the teacher removing a name end a
+session at once, in every tab, not only in the browser that clicked.
 """
 
 from __future__ import annotations
@@ -20,11 +24,12 @@ from cnnviz.classroom.people import Person
 from cnnviz.classroom.room import COOKIE, Classroom
 from cnnviz.classroom.tokens import TokenError
 from cnnviz.train.store import runs_root
-from cnnviz.ui.train import session_job as jobs_ui
+from cnnviz.ui import jobs as jobs_ui
 
 ME = "cnnviz.class.me"  # the signed-in Person
 TOKEN = "cnnviz.class.token"  # their token, until the browser's cookie holds it
 NOTE = "cnnviz.class.note"  # why an old sign-in was not accepted
+HELD = "cnnviz.class.held"  # the token this session signed in with (Sign out takes it back)
 
 _COOKIE_JS = """
 export default function({ data, setStateValue }) {
@@ -83,36 +88,84 @@ def _forget_room() -> None:
 room.clear = _forget_room  # type: ignore[attr-defined]  # as a cached function's .clear()
 
 
+def cookie_token() -> str | None:
+    """The signed token this browser's cookie holds (None without one)."""
+    return st.context.cookies.get(COOKIE)
+
+
+def client() -> str:
+    """This browser's address as the server sees it ("" for this computer): the key of
+    its tries (``cnnviz.classroom.attempts``). A proxy in front of the server makes every
+    browser one client; Streamlit does not trust X-Forwarded-For, and neither do we."""
+    try:
+        return str(st.context.ip_address or "")
+    except Exception:  # outside a browser session (bare mode)
+        return ""
+
+
+def _signin_of(token: str | None) -> str | None:
+    return room().signin_of(token) if token else None
+
+
+def _drop(message: str) -> None:
+    st.session_state.pop(ME, None)
+    st.session_state.pop(HELD, None)
+    st.session_state[NOTE] = message
+    st.session_state[TOKEN] = ""  # clear the cookie too
+
+
 def me() -> Person | None:
     """The signed-in person of this session (None outside class mode or before joining)."""
     if not enabled():
         return None
     person = st.session_state.get(ME)
     if person is not None:
+        try:  # still in the class, and this sign-in not signed out (in any tab)
+            room().check_signed_in(person, _signin_of(st.session_state.get(HELD)))
+        except TokenError as e:
+            _drop(str(e))
+            return None
         return person
     if st.session_state.get(TOKEN) == "":  # signed out (or a bad cookie) in this session
         return None
-    token = st.context.cookies.get(COOKIE)
+    token = cookie_token()
     if token:
         try:
             person = room().person_from_token(token)
         except TokenError as e:
-            st.session_state[NOTE] = str(e)
-            st.session_state[TOKEN] = ""  # clear the bad cookie
+            _drop(str(e))
             return None
         st.session_state[ME] = person
+        st.session_state[HELD] = token
+        if not room().signin_of(token):  # a token from before sign-ins were kept: renewed
+            sign_in(person)
     return person
 
 
 def sign_in(person: Person) -> None:
     """Remember ``person`` in this session and, through the cookie, in the next ones."""
+    token = room().token_for(person)
     st.session_state[ME] = person
-    st.session_state[TOKEN] = room().token_for(person)
+    st.session_state[TOKEN] = token
+    st.session_state[HELD] = token
 
 
 def sign_out() -> None:
+    """End this sign-in on the server (its token is refused from now on) and here."""
+    held = st.session_state.get(HELD)
+    if held:
+        room().sign_out(held)  # first: if the database cannot be written, nothing changes here
+    st.session_state.pop(HELD, None)
     st.session_state.pop(ME, None)
     st.session_state[TOKEN] = ""
+
+
+def sign_out_everywhere() -> None:
+    """End every sign-in of this person, on every browser, then here."""
+    person = st.session_state.get(ME)
+    if person is not None:
+        room().sign_out_everywhere(person)
+    sign_out()
 
 
 def is_teacher() -> bool:
@@ -137,7 +190,7 @@ def write_cookie() -> bool:
     token = st.session_state.get(TOKEN)
     if token is None:
         return False
-    if token == st.context.cookies.get(COOKIE):
+    if token == cookie_token():
         st.session_state.pop(TOKEN, None)
         return False
     with st.container(key="class_cookie", height=1, border=False):

@@ -1,9 +1,11 @@
-"""The sidebar's class lines: who is signed in (and Sign out), or the open-server warning."""
+"""The sidebar's class lines: who is signed in (Sign out; the teacher also Sign out
+everywhere), or the open-server warning."""
 
 from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.classroom.errors import RoomError
 from cnnviz.text.escape import for_markdown
 from cnnviz.ui.classroom import session
 
@@ -34,6 +36,27 @@ def render() -> None:
         return
     role = "teacher" if person.is_teacher else "student"
     st.caption(f":material/person: Signed in as **{for_markdown(person.name)}** ({role})")
-    if st.button("Sign out", key="class.signout", icon=":material/logout:"):
-        session.sign_out()
+    if st.button(
+        "Sign out",
+        key="class.signout",
+        icon=":material/logout:",
+        help="Ends this sign-in on the server: the cookie in this browser no longer works.",
+    ):
+        _then_rerun(session.sign_out)
+    if person.is_teacher and st.button(
+        "Sign out everywhere",
+        key="class.signout.all",
+        icon=":material/devices_off:",
+        help="Ends the teacher's sign-in on every computer (the projector's too), "
+        "e.g. after the key was seen.",
+    ):
+        _then_rerun(session.sign_out_everywhere)
+
+
+def _then_rerun(action) -> None:
+    try:
+        action()
+    except RoomError as e:  # the class database could not be written: nothing ended
+        st.error(for_markdown(e))
+    else:
         st.rerun()

@@ -7,6 +7,7 @@ images/s); a row opens that job on the projector, read-only, in presenter mode.
 ``leaderboard()`` scatters finished runs (test accuracy vs parameters).
 ``send_design()`` puts the teacher's current design (and Train settings) on
 every student's Design page as a banner. ``limits_form()`` edits the limits.
+Who joined, and the teacher key, are ``cnnviz.ui.classroom.people``.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.classroom.entries import EntryState, ordinal
+from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.leaderboard import board
 from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import NotAllowed
@@ -24,12 +26,10 @@ from cnnviz.design.shapes import format_count, summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.train.leaderboard import leaderboard_figure
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.store import list_runs
 from cnnviz.ui import figures, state
-from cnnviz.ui.classroom import session
+from cnnviz.ui.classroom import run_access, session
 from cnnviz.ui.classroom.jobs import PROJECTOR
-
-SETTINGS_PREFIX = "train.cfg."
+from cnnviz.ui.train.form import TrainForm
 
 
 def _row(e) -> dict:
@@ -198,7 +198,7 @@ def _params_of(r) -> int:
 
 
 def leaderboard() -> None:
-    runs = list_runs()
+    runs = run_access.visible_runs()  # the teacher's: every run
     owners = session.room().owned_runs()
     datasets = sorted({r.dataset for r in runs if r.id in owners and r.dataset})
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
@@ -241,15 +241,7 @@ def leaderboard() -> None:
 
 def teacher_settings() -> dict:
     """The teacher's Train settings as they are in this session (epochs, optimizer, ...)."""
-    from cnnviz.train.config import TrainConfig
-
-    fields = TrainConfig().to_dict()
-    out = {}
-    for k in fields:
-        v = st.session_state.get(SETTINGS_PREFIX + k)
-        if isinstance(v, bool | int | float | str):
-            out[k] = v
-    return out
+    return TrainForm().read()
 
 
 def send_design() -> None:
@@ -301,5 +293,9 @@ def limits_form() -> None:
                 help=f"Environment variable: {Limits.ENV[name]}",
             )
         if st.form_submit_button("Save limits", icon=":material/save:", type="primary"):
-            r.set_limits(session.me(), Limits.from_dict(values, cur))
-            st.success("Saved. New Starts are checked against these limits.")
+            try:
+                r.set_limits(session.me(), Limits.from_dict(values, cur))
+            except RoomError as e:
+                st.error(for_markdown(e))
+            else:
+                st.success("Saved. New Starts and joins are checked against these limits.")

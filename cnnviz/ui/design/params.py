@@ -24,10 +24,11 @@ from cnnviz.design.layer_kinds import LayerKind, Param, ParamKind, Rule
 from cnnviz.design.spec import kind_of
 from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
-from cnnviz.ui.design.editor import apply_edit
+from cnnviz.ui.design.blocks import block_detail
+from cnnviz.ui.design.editor import apply_edit, row_at
 
 
-def _key(i: int, name: str, part: str = "") -> str:
+def _key(i: str, name: str, part: str = "") -> str:
     return f"design.p{state.spec_version()}.{i}.{name}{part}"
 
 
@@ -53,7 +54,7 @@ def _pair_value(value: Any) -> tuple[int, int] | None:
     return None
 
 
-def param_widget(i: int, p: Param, value: Any, split: bool) -> None:
+def param_widget(i: str, p: Param, value: Any, split: bool) -> None:
     """The widget for one parameter of layer ``i``; its callback stores the new value."""
     k = _key(i, p.name)
 
@@ -82,7 +83,7 @@ def param_widget(i: int, p: Param, value: Any, split: bool) -> None:
         _pair_widget(i, p, value, split, store)
 
 
-def _pair_widget(i: int, p: Param, value: Any, split: bool, store: Callable[[Any], None]) -> None:
+def _pair_widget(i: str, p: Param, value: Any, split: bool, store: Callable[[Any], None]) -> None:
     pair = _pair_value(value) or (p.default or 1, p.default or 1)
     if not split:
         k = _key(i, p.name)
@@ -102,7 +103,7 @@ def _pair_widget(i: int, p: Param, value: Any, split: bool, store: Callable[[Any
 
 
 def _padding_widget(
-    i: int, p: Param, value: Any, split: bool, store: Callable[[Any], None]
+    i: str, p: Param, value: Any, split: bool, store: Callable[[Any], None]
 ) -> None:
     mode_key = _key(i, p.name, ".mode")
     modes = ["number", "same", "valid"]
@@ -122,13 +123,13 @@ def _padding_widget(
             _pair_widget(i, p, value, split, store)
 
 
-def _unsplit(i: int, names: tuple[str, ...], split_key: str) -> None:
+def _unsplit(i: str, names: tuple[str, ...], split_key: str) -> None:
     """Back to one number per size: every [h, w] pair of layer ``i`` becomes h."""
     if st.session_state[split_key]:
         return
     spec = state.get_spec()
     for name in names:
-        v = spec["layers"][i].get(name)
+        v = ops.get_layer(spec, i).get(name)
         if isinstance(v, (list, tuple)) and len(v) == 2:
             spec = ops.set_param(spec, i, name, v[0])
     state.set_spec(spec, replace=True)
@@ -152,20 +153,24 @@ def inferred_text(name: str, kind: LayerKind, row: dict, shape: list[int] | None
     return f"{name}: unknown until the input is images [B, C, H, W] — {fix}"
 
 
-def layer_detail(spec: dict, rows: list[dict], sel: int) -> None:
+def layer_detail(spec: dict, rows: list[dict], sel: str) -> None:
     """The selected layer's parameters, its inferred inputs and its status."""
-    layer = spec["layers"][sel]
-    row = rows[sel]
+    layer = ops.get_layer(spec, sel)
+    row = row_at(rows, sel)
+    if row.get("block"):
+        block_detail(spec, row, sel)
+        return
     try:
         kind = kind_of(layer)
     except Exception:  # an unknown type from a file or link: offer to delete it
         st.error(
-            f"Layer {sel + 1}: {for_markdown(row.get('error'))}. Fix: {for_markdown(row.get('fix'))}."
+            f"Layer {for_markdown(row['label'])}: {for_markdown(row.get('error'))}. Fix: {for_markdown(row.get('fix'))}."
         )
         return
-    st.markdown(f"**{sel + 1}. {kind.torch_name}** — {kind.explain}")
+    st.markdown(f"**{for_markdown(row['label'])}. {kind.torch_name}** — {kind.explain}")
     # the row has no input shape when its own values are bad: then it is the output above
-    above = rows[sel - 1]["output_shape"] if sel else [1, *spec.get("input", [])]
+    j = rows.index(row)
+    above = rows[j - 1]["output_shape"] if j else [1, *spec.get("input", [])]
     for name in kind.inferred:
         st.caption(for_markdown(inferred_text(name, kind, row, row.get("input_shape") or above)))
     pairs = [

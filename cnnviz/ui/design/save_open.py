@@ -43,6 +43,7 @@ def json_section(spec: dict) -> None:
             "Open a design (.json)",
             type=["json"],
             key="design.upload",
+            max_upload_size=MAX_UPLOAD_MB,
             help="A file saved with Download design.json (or written by hand).",
         )
         if f is None:

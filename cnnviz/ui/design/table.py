@@ -25,6 +25,22 @@ def _shape(shape: list[int] | None) -> str:
     return "[" + ", ".join(str(d) for d in shape) + "]" if shape else ""
 
 
+def _label(r: dict) -> str:
+    return str(r.get("label") or r["index"] + 1)
+
+
+def layer_text(r: dict) -> str:
+    """The layer's name, stepped in inside blocks; a block's own row says it is the merge."""
+    pad = "· " * r.get("depth", 0)
+    if r.get("block"):
+        return f"{pad}⤷ {r['name']}: merge"
+    return f"{pad}{r['name']}"
+
+
+def _position(rows: list[dict], path: str | None) -> int | None:
+    return next((k for k, r in enumerate(rows) if r.get("path") == path), None)
+
+
 def table_frame(rows: list[dict]) -> pd.DataFrame:
     """One line per layer plus a Total line, with the columns the page shows."""
     lines = []
@@ -38,8 +54,8 @@ def table_frame(rows: list[dict]) -> pd.DataFrame:
             message = f"note: {r['note']}" if r.get("note") else ""
         lines.append(
             {
-                "#": str(r["index"] + 1),
-                "Layer": r["name"],
+                "#": _label(r),
+                "Layer": layer_text(r),
                 "Output shape": _shape(r["output_shape"]) if ok else r["status"],
                 "Params": format_count(r["params"]) if ok else "",
                 "Params formula": r["params_formula"] if ok else "",
@@ -86,7 +102,7 @@ def error_messages(rows: list[dict]) -> None:
     if not bad:
         return
     lines = [
-        f"**Layer {r['index'] + 1}, {for_markdown(r['name'])}:** {for_markdown(r['error'])}. **Fix:** {for_markdown(r['fix'])}."
+        f"**Layer {_label(r)}, {for_markdown(r['name'])}:** {for_markdown(r['error'])}. **Fix:** {for_markdown(r['fix'])}."
         for r in bad
     ]
     below = sum(r["status"] == "not computed" for r in rows)
@@ -102,7 +118,7 @@ def notes_list(rows: list[dict]) -> None:
         box.markdown(
             "**Notes**\n\n"
             + "\n".join(
-                f"- Layer {r['index'] + 1}, {for_markdown_code(r['name'])}: {for_markdown(r['note'])}"
+                f"- Layer {_label(r)}, {for_markdown_code(r['name'])}: {for_markdown(r['note'])}"
                 for r in notes
             )
         )
@@ -115,8 +131,8 @@ def table_csv(rows: list[dict]) -> str:
         ok = r["status"] == "ok"
         lines.append(
             {
-                "#": r["index"] + 1,
-                "Layer": r["name"],
+                "#": _label(r),
+                "Layer": layer_text(r),
                 "Output shape": _shape(r["output_shape"]) if ok else r["status"],
                 "Params": r["params"] if ok else None,
                 "Params formula": r["params_formula"] if ok else "",
@@ -162,7 +178,8 @@ def presenter_table(frame: pd.DataFrame, selected: int | None = None) -> None:
     st.table(styled)
 
 
-def shape_table(rows: list[dict], selected: int | None = None) -> None:
+def shape_table(rows: list[dict], path: str | None = None) -> None:
+    selected = _position(rows, path)
     error_messages(rows)
     frame = table_frame(rows)
     if state.teaching():
@@ -219,18 +236,19 @@ def _totals(rows: list[dict]) -> None:
     c[3].metric("Output", _shape(t["output_shape"]) or "—")
 
 
-def why_panel(rows: list[dict], i: int | None) -> None:
+def why_panel(rows: list[dict], path: str | None) -> None:
     """Why the selected layer's output has its shape: the formula with its numbers."""
-    if i is None or i >= len(rows):
+    i = _position(rows, path)
+    if i is None:
         return
     r = rows[i]
     kind = LAYER_KINDS.get(r["type"])
-    st.markdown(f"**Why this shape?** — layer {i + 1}, {for_markdown_code(r['name'])}")
+    st.markdown(f"**Why this shape?** — layer {_label(r)}, {for_markdown_code(r['name'])}")
     if r["explain"]:
         st.caption(r["explain"])
     if r["status"] == "error":
         st.error(
-            f"**Layer {i + 1} ({for_markdown(r['name'])}):** {for_markdown(r['error'])}.\n\n**Fix:** {for_markdown(r['fix'])}."
+            f"**Layer {_label(r)} ({for_markdown(r['name'])}):** {for_markdown(r['error'])}.\n\n**Fix:** {for_markdown(r['fix'])}."
         )
         return
     if r["status"] == "not computed":

@@ -23,6 +23,7 @@ from cnnviz.inspect.capture import CaptureError
 from cnnviz.inspect.evaluate import Evaluation, evaluate
 from cnnviz.plots.inspect import results
 from cnnviz.text.escape import for_markdown
+from cnnviz.train.run_files import CONFIG_FILE
 from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.model import Subject
 
@@ -53,7 +54,7 @@ def test_split(subject: Subject) -> tuple[Any, str | None]:
         try:
             import json
 
-            cfg = json.loads((subject.run_dir / "config.json").read_text())
+            cfg = json.loads((subject.run_dir / CONFIG_FILE).read_text())
             n_test = int(cfg.get("dataset", {}).get("test_size") or 0) or None
             # where the run's images came from (a folder typed on Train), if it is still there
             source = str(cfg.get("dataset", {}).get("source") or "")
@@ -68,11 +69,22 @@ def test_split(subject: Subject) -> tuple[Any, str | None]:
                 subject.dataset, data_dir=data_dir, size=h, channels=c, n_train=1, n_test=n_test
             )
     except DatasetUnavailable as e:
+        from cnnviz.ui.classroom import session
+
+        if session.is_student():  # the message names the server's data folder: not for students
+            return None, (
+                f"The {info.title} test images are not on this server: ask the teacher to "
+                "download them (on their Train page)."
+            )
         return (
             None,
             f"The test images are not here. {e} (The Download button is on the **Train** page.)",
         )
     except (ValueError, OSError) as e:
+        from cnnviz.ui.classroom import session
+
+        if session.is_student():
+            return None, f"The {info.title} test split could not be loaded on this server."
         return None, f"The {info.title} test split could not be loaded: {e}"
     return bundle, None
 

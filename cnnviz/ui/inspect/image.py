@@ -27,6 +27,7 @@ import torch
 from cnnviz.inspect.image_steps import ImageError
 from cnnviz.inspect.images import (
     LIMITS,
+    MAX_BYTES,
     centre_like_mnist,
     from_drawing,
     to_model_input,
@@ -207,6 +208,7 @@ def _upload(subject: Subject, bundle: DataBundle) -> Chosen | None:
         f"An image file (PNG, JPEG, GIF, BMP, WebP; {LIMITS})",
         type=["png", "jpg", "jpeg", "gif", "bmp", "webp"],
         key="inspect.upload",
+        max_upload_size=MAX_BYTES // 2**20,  # the uploader's own "… MB per file" says the same
         help=f"It is converted to what this network takes: {c}×{h}×{w} "
         f"({'greyscale' if c == 1 else 'colour'}, {h}×{w} pixels).",
     )

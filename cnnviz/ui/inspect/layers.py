@@ -16,7 +16,7 @@ import streamlit as st
 import torch
 from torch import nn
 
-from cnnviz.inspect.capture import CaptureError, capture
+from cnnviz.inspect.capture import CaptureError, capture, layer_module, layer_paths
 from cnnviz.plots.inspect import maps as plots
 from cnnviz.plots.inspect import weights
 from cnnviz.text.escape import for_markdown
@@ -26,28 +26,33 @@ from cnnviz.ui.inspect.model import Subject
 ALL = -1
 
 
-def layer_titles(subject: Subject) -> list[str]:
-    """'Layer 3 · Conv2d(6, 12, kernel_size=3)' per layer (the design's names when they can be computed).
-
-    Numbered from 1 like the Design page; the list index stays 0-based (``titles[i]`` is child i).
-    """
-    kids = list(subject.model.children()) or [subject.model]
-    names = [type(m).__name__ for m in kids]
+def layer_titles(subject: Subject) -> dict[str, str]:
+    """'Layer 3 · Conv2d(6, 12, kernel_size=3)' per layer path ('Layer 5.2 · ...' inside a
+    block), in the order the forward pass makes the outputs (the design's names when they can
+    be computed). Numbered from 1 like the Design page; the keys are the 0-based paths."""
+    paths = layer_paths(subject.model)
+    names = {p: type(layer_module(subject.model, p)).__name__ for p in paths}
     try:
         from cnnviz.design.shapes import summarize
 
         rows = summarize(subject.spec)
-        if len(rows) == len(kids):
-            names = [str(r.get("name") or n) for r, n in zip(rows, names, strict=True)]
+        if [r["path"] for r in rows] == paths:
+            names = {r["path"]: str(r.get("name") or names[r["path"]]) for r in rows}
     except Exception:  # the spec is only used for nicer names
         pass
-    return [f"Layer {i} · {n}" for i, n in enumerate(names, start=1)]
+    return {p: f"Layer {_label(p)} · {n}" for p, n in names.items()}
 
 
-def _value_label(subject: Subject, index: int, names: list[str] | None) -> str:
+def _label(path: str) -> str:
+    return ".".join(str(int(p) + 1) for p in path.split("."))
+
+
+def _value_label(subject: Subject, path: str, names: list[str] | None) -> str:
     """The bars' axis title: the final Linear gives logits, a final Softmax probabilities."""
-    kids = list(subject.model.children())
-    module = kids[index] if 0 <= index < len(kids) else None
+    try:
+        module = layer_module(subject.model, path)
+    except CaptureError:
+        module = None
     if names and isinstance(module, torch.nn.Linear):
         return "logit (raw score)"
     if names and isinstance(module, torch.nn.Softmax):
@@ -62,7 +67,7 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
     with a:
         which = st.selectbox(
             "Layers",
-            [ALL, *range(len(titles))],
+            [ALL, *titles],
             format_func=lambda i: "All layers" if i == ALL else titles[i],
             key=f"{key}.layer",
             help="One layer at a time is quicker for big networks.",
@@ -82,7 +87,7 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
         )
     try:
         with subject.lock:  # the model may be shared with other sessions: one forward at a time
-            caps = capture(subject.model, x, None if which == ALL else [which])
+            caps = capture(subject.model, x, list(titles) if which == ALL else [which])
     except CaptureError as e:
         st.error(f"The forward pass could not run: {for_markdown(e)}")
         return
@@ -91,39 +96,42 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
         "Captured with forward hooks during one forward pass under `model.eval()` and `torch.no_grad()`."
     )
     n_classes = len(subject.classes)
-    last = caps[-1].index if caps else -1
+    last = [p for p in titles if "." not in p][-1:]  # the network's output
     for cap in caps:
-        title = titles[cap.index] if cap.index < len(titles) else cap.name
+        title = titles.get(cap.path, cap.name)
         if cap.is_map:
             fig = plots.feature_maps_figure(cap.output[0], title=title, scale=scale)
         else:
             vec = cap.output[0].reshape(-1)
             names = (
-                list(subject.classes) if cap.index == last and vec.numel() == n_classes else None
+                list(subject.classes) if [cap.path] == last and vec.numel() == n_classes else None
             )
             fig = plots.vector_figure(
-                vec, title=title, names=names, value_label=_value_label(subject, cap.index, names)
+                vec, title=title, names=names, value_label=_value_label(subject, cap.path, names)
             )
         show(
             fig,
             name=f"{title}-" + ("feature-maps" if cap.is_map else "outputs"),
             presenter=True,
-            key=f"{key}.fig.{cap.index}",
+            key=f"{key}.fig.{cap.path}",
         )
     maps = [c for c in caps if c.is_map]
     if maps:
         _one_channel(maps, titles, key)
 
 
-def _one_channel(maps: list, titles: list[str], key: str) -> None:
+def _one_channel(maps: list, titles: dict[str, str], key: str) -> None:
     with st.expander(
         "One channel, large, with its values", icon=":material/zoom_in:", expanded=False
     ):
         a, b = st.columns(2)
-        by_index = {c.index: c for c in maps}
+        by_index = {c.path: c for c in maps}
         with a:
             i = st.selectbox(
-                "Layer", list(by_index), format_func=lambda j: titles[j], key=f"{key}.one.layer"
+                "Layer",
+                list(by_index),
+                format_func=lambda j: titles.get(j, j),
+                key=f"{key}.one.layer",
             )
         cap = by_index[i]
         channels = int(cap.shape[1])
@@ -140,9 +148,10 @@ def _one_channel(maps: list, titles: list[str], key: str) -> None:
         )
 
 
-def conv_layers(model: nn.Module) -> list[tuple[int, nn.Conv2d]]:
-    kids = list(model.children()) or [model]
-    return [(i, m) for i, m in enumerate(kids) if isinstance(m, nn.Conv2d)]
+def conv_layers(model: nn.Module) -> list[tuple[str, nn.Conv2d]]:
+    """(path, module) of every Conv2d, those inside blocks included, in forward order."""
+    found = [(p, layer_module(model, p)) for p in layer_paths(model)]
+    return [(p, m) for p, m in found if isinstance(m, nn.Conv2d)]
 
 
 def filters_tab(subject: Subject, *, key: str = "flt") -> None:

@@ -6,7 +6,9 @@ None after it has said why (no run yet, a broken run folder).
 
 Decisions:
 
-- A saved run is opened read-only with ``cnnviz.runs.open_run(...).load_model()``;
+- A saved run is opened read-only through the pages' door to runs
+  (``cnnviz.ui.classroom.run_access``): the picker lists only the runs this person may
+  open, and a link to another's unshared run (or job) says so and loads nothing;
   a broken folder (missing or corrupt weights, pickled code) becomes ``st.error``.
 - The session's training job is inspected on a *copy* of its weights
   (``Job.snapshot_model()``), labelled "weights as of epoch N, iteration M". The
@@ -33,17 +35,11 @@ from torch import nn
 from cnnviz.data.cache import SharedCache
 from cnnviz.data.registry import DATASETS
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.run_checks import RunStatus
-from cnnviz.train.store import (
-    BEST_WEIGHTS,
-    WEIGHTS_DAMAGED,
-    RunError,
-    RunInfo,
-    list_runs,
-    open_run,
-    runs_root,
-)
+from cnnviz.train.run_files import BEST_WEIGHTS, CONFIG_FILE, WEIGHTS
+from cnnviz.train.status import Status
+from cnnviz.train.store import WEIGHTS_DAMAGED, RunError, RunInfo
 from cnnviz.ui import state
+from cnnviz.ui.classroom import run_access
 
 if TYPE_CHECKING:
     from cnnviz.data.pipeline import Normalization
@@ -52,7 +48,6 @@ if TYPE_CHECKING:
 _SHARED: SharedCache[tuple[nn.Module, Any]] = SharedCache(max_entries=4)
 _SNAPSHOT = "inspect.snapshot"  # {job_id: (job status when taken, Subject)}
 _PICK = "inspect.network"  # the picker's value: a run id or JOB_CHOICE
-_NOT_FOUND = "inspect.not_found"  # message for a ?run= id that names no run folder
 JOB_CHOICE = "__job__"
 
 
@@ -121,7 +116,7 @@ def _outputs(model: nn.Module) -> int:
     return last[-1].out_features if last else 0
 
 
-def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
+def load_run(info: RunInfo, weights: str = WEIGHTS) -> Subject:
     """The saved run as a Subject; its model is shared by every session while the file is unchanged.
 
     ``weights``: ``weights.pt`` (the last epoch) or ``best.pt`` (the best validation epoch).
@@ -132,7 +127,7 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
         mtime = path.stat().st_mtime_ns
     except OSError:
         mtime = -1
-    run = open_run(info.path)
+    run = run_access.open_run(info)  # RunHidden when not this person's to open
     model, lock = _SHARED.get(
         (str(Path(info.path).resolve()), weights, mtime),
         lambda: (run.load_model(weights), threading.RLock()),
@@ -140,9 +135,9 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
     status = str(run.status["status"])
     acc = run.status["test_accuracy"]
     done = run.status["epochs_done"]
-    if status == RunStatus.INTERRUPTED:
+    if status == Status.INTERRUPTED:
         note = f"weights saved after epoch {done} (training was interrupted)"
-    elif status == RunStatus.RUNNING:
+    elif status == Status.RUNNING:
         note = f"weights saved after epoch {done} (this run is still training)"
     else:
         note = f"{status} after {done} epoch(s)" + (
@@ -160,24 +155,27 @@ def load_run(info: RunInfo, weights: str = "weights.pt") -> Subject:
 
 
 def _job() -> Any:
-    """The session's training job (None if there is none or the jobs module is missing)."""
+    """The session's training job, when this person may see its weights (None otherwise:
+    a job link to another's training says whose it is)."""
     if not state.job_id():
         return None
-    try:
-        from cnnviz.ui.train.session_job import current_job
-    except ImportError:
+    from cnnviz.ui.jobs import current_job
+
+    job = current_job()
+    if job is not None and (reason := run_access.job_refusal(job)):
+        st.error(for_markdown(reason), icon=":material/lock:")
         return None
-    return current_job()
+    return job
 
 
 def snapshot_job(job: Any) -> Subject:
     """A Subject on a copy of the job's current weights. Raises RunError if it cannot be taken."""
     run_dir = getattr(job, "run_dir", None)
-    if not run_dir or not (Path(run_dir) / "config.json").exists():
+    if not run_dir or not (Path(run_dir) / CONFIG_FILE).exists():
         raise RunError(
             "The training job has not started its first mini-batch yet; try again in a moment."
         )
-    run = open_run(run_dir)
+    run = run_access.open_run(run_dir)
     try:
         model = job.snapshot_model()
     except Exception as e:  # the job may be between states; say so instead of a traceback
@@ -237,40 +235,30 @@ def _remember_choice() -> None:
 def _weights_choice(info: RunInfo) -> str:
     """weights.pt, or best.pt when the run kept one and the user picks it."""
     if not (Path(info.path) / BEST_WEIGHTS).is_file():
-        return "weights.pt"
+        return WEIGHTS
     picked = st.segmented_control(
         "Weights",
-        ["weights.pt", BEST_WEIGHTS],
-        default="weights.pt",
+        [WEIGHTS, BEST_WEIGHTS],
+        default=WEIGHTS,
         key="inspect.weights",
-        format_func={"weights.pt": "last epoch (weights.pt)",
+        format_func={WEIGHTS: "last epoch (weights.pt)",
                      BEST_WEIGHTS: "best validation epoch (best.pt)"}.get,
         help="The weights at the end of training, or those of the epoch with the best "
         "validation accuracy (kept as best.pt).",
     )  # fmt: skip
-    return picked or "weights.pt"
+    return picked or WEIGHTS
 
 
 def choose_subject() -> Subject | None:
     """The picker; the chosen network, or None (after saying why)."""
+    wanted = run_access.link_run()  # a stale link, or another's run: said, and dropped
     job = _job()
-    runs = list_runs()
+    runs = run_access.visible_runs()
     if job is None and not runs:
         no_model_message()
         return None
     options: list[str] = ([JOB_CHOICE] if job is not None else []) + [r.id for r in runs]
     by_id = {r.id: r for r in runs}
-    wanted = state.run_id()
-    if wanted and wanted not in by_id:
-        # A stale or mistyped ?run=: say so, and clear it so the sidebar stops naming it
-        # (the sidebar is drawn before this page, hence the rerun).
-        st.session_state[_NOT_FOUND] = (
-            f"Run {for_markdown(wanted)} was not found in {for_markdown(runs_root().resolve())}; choose one below."
-        )
-        state.set_run_id(None)
-        st.rerun()
-    if msg := st.session_state.pop(_NOT_FOUND, None):
-        st.warning(msg, icon=":material/search_off:")
     if st.session_state.get(_PICK) not in options or (
         wanted in options and st.session_state[_PICK] != wanted
     ):
@@ -280,8 +268,8 @@ def choose_subject() -> Subject | None:
         "Network",
         options,
         format_func=lambda o: labels.get(o) or describe_run(by_id[o]),
-        help="The training going on in this session, or any saved run (also runs trained "
-        "with `python -m cnnviz train`).",
+        help="The training going on in this session, or a saved run you may open (also runs "
+        "trained with `python -m cnnviz train`).",
         key=_PICK,
         on_change=_remember_choice,
     )

@@ -100,15 +100,14 @@ def prediction_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: st
         )
 
 
-def _map_layers(subject: Subject, x: torch.Tensor) -> list[int]:
-    """Layers whose output has feature maps (Grad-CAM can use them), from the spec's shapes."""
+def _map_layers(subject: Subject, x: torch.Tensor) -> list[str]:
+    """Paths of the layers whose output has feature maps (Grad-CAM can use them), inner layers
+    of blocks included, from the spec's shapes."""
     try:
         from cnnviz.design.shapes import summarize
 
         rows = summarize(subject.spec)
-        return [
-            i for i, r in enumerate(rows) if r.get("output_shape") and len(r["output_shape"]) == 4
-        ]
+        return [r["path"] for r in rows if r.get("output_shape") and len(r["output_shape"]) == 4]
     except Exception:
         return []
 
@@ -139,13 +138,18 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
     with b:
         layer = None
         if layers:
-            convs = [i for i in layers if titles[i].split("· ")[-1].startswith("Conv2d")]
+            kinds = ("Conv2d", "Residual", "Concat")  # a block's output: its merged maps
+            convs = [
+                p
+                for p in layers
+                if "." not in p and titles.get(p, "").split("· ")[-1].startswith(kinds)
+            ]
             default = convs[-1] if convs else layers[-1]
             layer = st.selectbox(
                 "At layer",
                 layers,
                 index=layers.index(default),
-                format_func=lambda i: titles[i],
+                format_func=lambda i: titles.get(i, i),
                 key=f"{key}.layer",
                 help="Grad-CAM usually looks at the last Conv2d: deep enough to know about classes, "
                 "still a map of where things are.",

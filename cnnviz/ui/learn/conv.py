@@ -5,12 +5,19 @@ from __future__ import annotations
 import streamlit as st
 from torch import nn
 
-from cnnviz.design.shapes import summarize
+from cnnviz.inspect.capture import layer_module
 from cnnviz.learn.steps import conv_step
 from cnnviz.plots.learn.conv import MAX_PANELS, numbers_figure, output_figure, window_figure
 from cnnviz.ui.figures import show
 from cnnviz.ui.learn import stepper
-from cnnviz.ui.learn.network import Net, index_slider, layer_inputs, lesson_inputs, pick_layer
+from cnnviz.ui.learn.network import (
+    Net,
+    index_slider,
+    layer_io,
+    layer_row,
+    lesson_inputs,
+    pick_layer,
+)
 
 P = "learn.conv."
 POS = P + "pos"
@@ -32,19 +39,18 @@ def conv_lesson(net: Net) -> None:
         st.info("This network has no Conv2d layer. Add one on the Design page to see it here.")
         st.page_link("views/design.py", label="Design", icon=":material/architecture:")
         return
-    conv: nn.Conv2d = net.model[index]
+    conv: nn.Conv2d = layer_module(net.model, index)
     images, x = lesson_inputs(net)
     image = index_slider(c1, "Image", len(x), P + "image", images.source)
     channel = index_slider(c2, "Output channel (filter)", conv.out_channels, P + "channel")
-    ins = layer_inputs(net, x, image)
-    inp, out = ins[index][0], ins[index + 1][0]  # (C_in, H, W), (C_out, H_out, W_out)
+    inp, out = (t[0] for t in layer_io(net, x, image, index))  # (C_in, H, W), (C_out, H_out, W_out)
     h_out, w_out = out.shape[-2:]
     run_every = stepper.TICK_S if stepper.playing(POS) else None
     st.fragment(run_every=run_every)(_view)(net, index, inp, out, channel)
 
 
-def _view(net: Net, index: int, inp, out, channel: int) -> None:
-    conv: nn.Conv2d = net.model[index]
+def _view(net: Net, index: str, inp, out, channel: int) -> None:
+    conv: nn.Conv2d = layer_module(net.model, index)
     h_out, w_out = out.shape[-2:]
     if stepper.playing(POS) and stepper.tick(POS, h_out, w_out):
         st.rerun(scope="app")  # the last pixel: stop the timer
@@ -115,7 +121,7 @@ def _view(net: Net, index: int, inp, out, channel: int) -> None:
             f"groups={conv.groups}: this filter (group {step.group}) sees input channels "
             f"{step.in_channels[0]}–{step.in_channels[-1]} only."
         )
-    row_info = summarize(net.spec)[index]
+    row_info = layer_row(net, index)
     pad = conv.padding if isinstance(conv.padding, str) else conv.padding[0]
     st.markdown(
         f"Kernel {conv.kernel_size[0]}×{conv.kernel_size[1]}, stride {conv.stride[0]}, padding {pad} "

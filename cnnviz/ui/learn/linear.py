@@ -30,8 +30,21 @@ MEANING = {
 }
 
 
-def _first(t: torch.Tensor, k: int = 3) -> str:
-    return ", ".join(f"{v:.3f}" for v in t.reshape(-1)[:k].tolist()) + ", …"
+def side_values(left: torch.Tensor, right: torch.Tensor, k: int = 3) -> tuple[str, str]:
+    """``k`` numbers of each side, where the two sides differ most (the first ``k`` when they
+    agree): a ✗ always shows the numbers that make it one."""
+    u, v = left.reshape(-1), right.reshape(-1)
+    gap = (u - v).abs()
+    at = int(gap.argmax()) if gap.numel() and float(gap.max()) > 0 else 0
+    lo = max(0, min(at - k // 2, u.numel() - k))
+    hi = min(u.numel(), lo + k)
+
+    def words(t: torch.Tensor) -> str:
+        head = "…, " if lo > 0 else ""
+        tail = ", …" if hi < t.numel() else ""
+        return head + ", ".join(f"{x:.3f}" for x in t[lo:hi].tolist()) + tail
+
+    return words(u), words(v)
 
 
 def linear_lesson(net: Net) -> None:
@@ -59,13 +72,16 @@ def linear_lesson(net: Net) -> None:
         module = copy.deepcopy(module)
         module.bias = None
     r = check_linearity(module, a, b, float(c))
+    sum_l, sum_r = side_values(r.f_sum, r.sum_f)
+    sc_l, sc_r = side_values(r.f_scaled, r.scaled_f)
     st.markdown(
         "| test | left side | right side | largest gap | holds |\n|---|---|---|---|---|\n"
-        f"| f(a + b) = f(a) + f(b) | {_first(r.f_sum)} | {_first(r.sum_f)} | {r.sum_gap:.1e} | "
+        f"| f(a + b) = f(a) + f(b) | {sum_l} | {sum_r} | {r.sum_gap:.1e} | "
         f"{'✓' if r.additive else '✗'} |\n"
-        f"| f({c:g}·a) = {c:g}·f(a) | {_first(r.f_scaled)} | {_first(r.scaled_f)} | {r.scale_gap:.1e} | "
+        f"| f({c:g}·a) = {c:g}·f(a) | {sc_l} | {sc_r} | {r.scale_gap:.1e} | "
         f"{'✓' if r.homogeneous else '✗'} |"
     )
+    st.caption("Each side shows three of its numbers: where the two sides differ most.")
     st.markdown(f"{for_markdown(rows[index]['name'])} is {MEANING[r.verdict]}")
     if isinstance(module, nn.MaxPool2d | nn.ReLU) and r.homogeneous and c > 0:
         st.caption(
@@ -108,6 +124,6 @@ def _stack(net: Net) -> None:
         single = one(z)
     st.markdown(
         f"Built both for {where}: the single Linear({one.in_features}, {one.out_features}) gives "
-        f"`{_first(single[0], 3)}` and the stack `{_first(stacked[0], 3)}` for the same input; "
+        f"`{side_values(single[0], stacked[0])[0]}` and the stack `{side_values(single[0], stacked[0])[1]}` for the same input; "
         f"largest difference over 3 inputs **{float((single - stacked).abs().max()):.1e}** (rounding)."
     )

@@ -21,8 +21,10 @@ from cnnviz.data.pipeline import Normalization
 from cnnviz.design.export import encode_spec
 from cnnviz.design.shapes import first_error, summarize
 from cnnviz.design.spec import SpecError
+from cnnviz.inspect.capture import layer_module, layer_paths
 from cnnviz.learn.inputs import Images, lesson_images
 from cnnviz.text.escape import for_markdown
+from cnnviz.train.store import RunError
 from cnnviz.ui import state
 
 _PICK = "learn.network"
@@ -85,13 +87,15 @@ def _from_subject(subject: Any) -> Net:
 
 def lesson_network() -> Net | None:
     """The picker and the chosen network (None after saying why it cannot be used)."""
+    from cnnviz.ui.classroom import run_access
     from cnnviz.ui.inspect import model as inspect_model
 
-    job = inspect_model._job()
-    options = ([JOB] if job is not None else []) + ([RUN] if state.run_id() else []) + [DESIGN]
+    run_id = run_access.link_run()  # another's unshared run: said, and dropped
+    job = inspect_model._job()  # another's training: said, and not offered
+    options = ([JOB] if job is not None else []) + ([RUN] if run_id else []) + [DESIGN]
     labels = {
         JOB: "This session's training",
-        RUN: f"The open run ({state.run_id()})",
+        RUN: f"The open run ({run_id})",
         DESIGN: "The current design (random weights)",
     }
     if st.session_state.get(_PICK) not in options:
@@ -107,12 +111,11 @@ def lesson_network() -> Net | None:
             subject = inspect_model._job_subject(job)  # a copy, refreshed on request, as on Inspect
             net = _from_subject(subject) if subject is not None else None
         elif pick == RUN:
-            runs = {r.id: r for r in inspect_model.list_runs()}
-            info = runs.get(str(state.run_id()))
+            info = run_access.find(run_id)
             if info is None or info.problem:
-                raise inspect_model.RunError(f"Run {state.run_id()} cannot be opened.")
+                raise RunError(f"Run {run_id} cannot be opened.")
             net = _from_subject(inspect_model.load_run(info))
-    except inspect_model.RunError as e:
+    except RunError as e:
         st.info(f"{for_markdown(e)} Using the current design with random weights instead.")
     if net is None:
         net = _random(state.get_spec())
@@ -166,12 +169,45 @@ def index_slider(
 
 def pick_layer(
     net: Net, kinds: tuple[type, ...], key: str, label: str, where: Any = st
-) -> int | None:
-    """A selectbox of the network's layers of ``kinds``; the chosen index (None if there are none)."""
-    found = [i for i, m in enumerate(net.model) if isinstance(m, kinds)]
+) -> str | None:
+    """A selectbox of the network's layers of ``kinds``, those inside blocks included; the
+    chosen layer's path ("3", or "4.2" inside a block), None if there are none."""
+    rows = {r["path"]: r for r in summarize(net.spec)}
+    found = [p for p in layer_paths(net.model) if isinstance(layer_module(net.model, p), kinds)]
     if not found:
         return None
-    rows = summarize(net.spec)
     return where.selectbox(
-        label, found, format_func=lambda i: f"layer {i + 1}: {rows[i]['name']}", key=key
+        label,
+        found,
+        format_func=lambda p: f"layer {rows[p]['label']}: {rows[p]['name']}" if p in rows else p,
+        key=key,
     )
+
+
+def layer_row(net: Net, path: str) -> dict:
+    """The shape engine's row of the layer at ``path``."""
+    return next(r for r in summarize(net.spec) if r["path"] == path)
+
+
+def layer_io(net: Net, x: torch.Tensor, image: int, path: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """What the layer at ``path`` receives and gives for image ``image`` of ``x`` (batch first),
+    read with hooks during one forward pass in eval mode (a layer inside a block too)."""
+    if "." not in path:
+        ins = layer_inputs(net, x, image)
+        return ins[int(path)], ins[int(path) + 1]
+    module = layer_module(net.model, path)
+    seen: dict[str, torch.Tensor] = {}
+
+    def hook(_m: nn.Module, args: tuple, out: torch.Tensor) -> None:
+        seen["in"], seen["out"] = args[0].detach(), out.detach()
+
+    handle = module.register_forward_hook(hook)
+    was = net.model.training
+    try:
+        net.model.eval()
+        with torch.no_grad():
+            net.model(x[image : image + 1])
+    finally:
+        handle.remove()
+        net.model.train(was)
+    return seen["in"], seen["out"]

@@ -101,15 +101,12 @@ def _live(playing: bool) -> None:
         key=P + "regions",
         config={"displayModeBar": False},
     )
+    for restart in trainer.restarts:
+        st.info(restart.words(), icon=":material/restart_alt:")
     if acc is None:
         st.markdown("Press **Train**: the colours are what the network predicts before training.")
         return
-    verdict = ""
-    if acc < 0.75:
-        verdict = " — near chance (50%): this boundary cannot separate these classes."
-    elif acc > 0.95:
-        verdict = " — learned."
     st.markdown(
-        f"Iteration **{trainer.steps}** of at most {MAX_STEPS} · loss {trainer.loss:.3f} · "
-        f"accuracy **{100 * acc:.1f}%**{verdict}"
+        f"Iteration **{trainer.steps}** of at most {MAX_STEPS} (seed {trainer.seed}) · "
+        f"loss {trainer.loss:.3f} · accuracy **{100 * acc:.1f}%** — {trainer.verdict()}"
     )

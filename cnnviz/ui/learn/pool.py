@@ -5,13 +5,21 @@ from __future__ import annotations
 import streamlit as st
 from torch import nn
 
-from cnnviz.design.shapes import format_count, summarize
+from cnnviz.design.shapes import format_count
+from cnnviz.inspect.capture import layer_module
 from cnnviz.learn.steps import pool_ops_saved, pool_step
 from cnnviz.plots.learn.conv import numbers_figure, output_figure, window_figure
 from cnnviz.text.escape import for_markdown
 from cnnviz.ui.figures import show
 from cnnviz.ui.learn import stepper
-from cnnviz.ui.learn.network import Net, index_slider, layer_inputs, lesson_inputs, pick_layer
+from cnnviz.ui.learn.network import (
+    Net,
+    index_slider,
+    layer_io,
+    layer_row,
+    lesson_inputs,
+    pick_layer,
+)
 
 P = "learn.pool."
 POS = P + "pos"
@@ -29,8 +37,7 @@ def pool_lesson(net: Net) -> None:
         return
     images, x = lesson_inputs(net)
     image = index_slider(c1, "Image", len(x), P + "image", images.source)
-    ins = layer_inputs(net, x, image)
-    inp, out = ins[index][0], ins[index + 1][0]
+    inp, out = (t[0] for t in layer_io(net, x, image, index))
     busiest = int(inp.flatten(1).std(1).argmax())  # a channel with something in it
     channel = index_slider(c2, "Channel", inp.shape[0], P + "channel", default=busiest)
     h_out, w_out = out.shape[-2:]
@@ -39,8 +46,8 @@ def pool_lesson(net: Net) -> None:
     )
 
 
-def _view(net: Net, index: int, inp, out, channel: int) -> None:
-    pool: nn.MaxPool2d = net.model[index]
+def _view(net: Net, index: str, inp, out, channel: int) -> None:
+    pool: nn.MaxPool2d = layer_module(net.model, index)
     h_out, w_out = out.shape[-2:]
     if stepper.playing(POS) and stepper.tick(POS, h_out, w_out):
         st.rerun(scope="app")  # the last pixel: stop the timer
@@ -80,14 +87,14 @@ def _view(net: Net, index: int, inp, out, channel: int) -> None:
         f"max of the window = **{step.value:.4f}** (row {step.rows[step.pick[0]]}, column "
         f"{step.cols[step.pick[1]]}) — {ok} torch's output **{step.reference:.4f}**."
     )
-    row_info = summarize(net.spec)[index]
+    row_info = layer_row(net, index)
     note = f" {for_markdown(row_info['note'])}." if row_info.get("note") else ""
     st.markdown(
         "Output size, as on Design: "
         + "; ".join(f"`{f}`" for f in row_info.get("formula", [])[:2])
         + note
     )
-    saved = pool_ops_saved(net.spec, index)
+    saved = pool_ops_saved(net.spec, int(index)) if "." not in index else None
     if saved is not None:
         after, before, name = saved
         st.markdown(

@@ -6,20 +6,24 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.report import build_report, file_label
+from cnnviz.report import build_report, file_label, presentation_file_name
 from cnnviz.report.content import run_content
 from cnnviz.report.html import Rendered, render_blocks
 from cnnviz.report.sections import Presentation
+from cnnviz.text.escape import for_markdown
+from cnnviz.train.run_files import WEIGHTS
+from cnnviz.train.store import RunError
 from cnnviz.ui.present.entry import script_download
 
 CACHE = "present.content"  # {run id: (weights mtime, Content, Rendered)}
 LAST = "present.last_html"  # the last exported file's text (what the download holds)
 
 
-def content_for(run: Any) -> tuple[Any, Rendered]:
-    """(Content, its blocks as HTML) for ``run``, kept in this session while weights.pt is unchanged."""
+def content_for(run: Any) -> tuple[Any, Rendered] | None:
+    """(Content, its blocks as HTML) for ``run``, kept in this session while weights.pt is
+    unchanged; None after saying what is wrong with a damaged run (nothing is exported)."""
     try:
-        mtime = (run.path / "weights.pt").stat().st_mtime_ns
+        mtime = (run.path / WEIGHTS).stat().st_mtime_ns
     except OSError:
         mtime = -1
     cache: dict = st.session_state.setdefault(CACHE, {})
@@ -27,7 +31,11 @@ def content_for(run: Any) -> tuple[Any, Rendered]:
     if hit and hit[0] == mtime:
         return hit[1], hit[2]
     with st.spinner("Filling the sections from the run: figures, feature maps, test results…"):
-        content = run_content(run)
+        try:
+            content = run_content(run)
+        except RunError as e:  # a damaged run: what is wrong, in its own words
+            st.error(f"This run cannot be presented. {for_markdown(e)}", icon=":material/report:")
+            return None
         rendered = render_blocks(content, label=file_label(run.id))
     cache.clear()  # one run's figures at a time in a session's memory
     cache[run.id] = (mtime, content, rendered)
@@ -43,14 +51,16 @@ def downloads(run: Any, pres: Presentation, rendered: Rendered) -> None:
         st.download_button(
             "Export HTML",
             html,
-            file_name=f"{file_label(run.id)}_presentation.html",
+            file_name=presentation_file_name(run.id, pres.title),
             mime="text/html",
             icon=":material/download:",
             type="primary",
             key="present.export",
             disabled=shown == 0,
             help="One file that opens in any browser with no network: the report, a slide mode "
-            "(Slides button, arrow keys, F for full screen) and a print layout for PDF.",
+            "(Slides button, arrow keys, F for full screen), a print layout for PDF, and your "
+            "trained network running in the page (Feature Extraction: pick, upload or draw an "
+            "image and follow it through every layer).",
         )
         script_download(run, key="present.script")
     st.caption(

@@ -5,8 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.store import Run, RunError, RunInfo, list_runs, open_run
+from cnnviz.train.status import Status
+from cnnviz.train.store import Run, RunError, RunInfo
 from cnnviz.ui import state
+from cnnviz.ui.classroom import run_access
 
 KEY = "present.run"
 
@@ -19,8 +21,24 @@ def _line(info: RunInfo) -> str:
 
 
 def choose_run() -> Run | None:
-    """The picked run, opened; None after saying why (no finished run yet, a broken folder)."""
-    runs = [r for r in list_runs() if r.status == "finished" and not r.problem]
+    """The picked run, opened; None after saying why (no finished run yet, a broken folder,
+    a link to a run that is not this person's to open)."""
+    wanted = run_access.link_run()  # another's unshared run: said, and dropped
+    visible = run_access.visible_runs()
+    runs = [r for r in visible if r.status == Status.FINISHED and not r.problem]
+    linked = next((r for r in visible if r.id == wanted), None)
+    if linked is not None and linked.id not in {
+        r.id for r in runs
+    }:  # a link to a run that cannot be presented
+        why = (
+            for_markdown(linked.problem)
+            if linked.problem
+            else f"it is {for_markdown(linked.status)}, not finished"
+        )
+        st.warning(
+            f"Run {for_markdown(linked.id)} cannot be presented: {why}. Pick a finished run below.",
+            icon=":material/report:",
+        )
     if not runs:
         st.info(
             "No finished run yet. Train a network on the **Train** page; when it has finished, "
@@ -29,7 +47,6 @@ def choose_run() -> Run | None:
         st.page_link("views/train.py", label="Go to Train", icon=":material/monitoring:")
         return None
     ids = [r.id for r in runs]
-    wanted = state.run_id()
     if wanted in ids and st.session_state.get(KEY) not in ids:
         st.session_state[KEY] = wanted
     elif st.session_state.get(KEY) not in ids:
@@ -45,7 +62,7 @@ def choose_run() -> Run | None:
     if picked != state.run_id():
         state.set_run_id(picked)
     try:
-        return open_run(by_id[picked].path)
+        return run_access.open_run(by_id[picked])
     except RunError as e:
-        st.error(f"{for_markdown(e)}")
+        st.error(for_markdown(e))
         return None

@@ -15,43 +15,18 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.text.escape import for_markdown_code
-from cnnviz.train.config import TrainConfig
 from cnnviz.ui import state
+from cnnviz.ui.train.form import TrainForm
 
-CFG = "train.cfg."  # the Train settings' widget keys (cnnviz.ui.train.settings)
-DATA = "train.data."  # the Train data section's widget keys (cnnviz.ui.train.data)
 _OPENED = "runs.change.opened"  # job ids whose comparison was opened already
 
 
 def load_for_change(run: Any) -> None:
     """``run``: a ``cnnviz.train.store.Run`` (or compare's ``RunData``: .id, .spec, .train, .dataset)."""
-    from cnnviz.data.registry import DATASETS
-
     spec = run.spec
     train = dict(getattr(run, "train", None) or run.train_config)
-    ds = dict(run.dataset)
     state.set_spec(spec, preset="", replace=True)
-    known = TrainConfig.__dataclass_fields__
-    for k, v in train.items():
-        if k in known and k not in ("batch_size", "val_fraction", "shuffle"):
-            st.session_state[CFG + k] = v
-    st.session_state[CFG + "preset"] = ""  # the settings form keeps these, not the preset's
-    name = str(ds.get("name", ""))
-    if name in DATASETS:
-        info = DATASETS[name]
-        st.session_state[DATA + "name"] = name
-        size = (ds.get("size") or [None])[0]
-        if size in (list(info.sizes) or [info.size[0]]):
-            st.session_state[DATA + f"size.{name}"] = size
-        n = int(ds.get("train_size", 0)) + int(ds.get("val_size", 0))
-        if n >= 10:
-            st.session_state[DATA + f"n.{name}"] = min(n, info.n_train or n)
-    if "val_fraction" in train:
-        st.session_state[DATA + "val"] = int(round(100 * float(train["val_fraction"]) / 5) * 5)
-    if "batch_size" in train:
-        st.session_state[DATA + "batch"] = int(train["batch_size"])
-    if "shuffle" in train:
-        st.session_state[DATA + "shuffle"] = bool(train["shuffle"])
+    TrainForm().load_run(train, dict(run.dataset))  # the settings form keeps these
     state.set_change_of(run.id, time.time())
 
 

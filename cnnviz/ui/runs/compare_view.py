@@ -3,8 +3,8 @@
 Fits a 1024×768 projector: a legend naming each run by what makes it different,
 the two overlaid charts side by side, what changed (settings, layers), then the
 per-class accuracy and the confusion matrices. Runs are read through
-``cnnviz.compare.runs.load`` (cached by file modification time), so the page's
-reruns do not re-parse the CSVs.
+``run_access.run_data`` (compare's reader, cached by file modification time, behind
+the check of who may open them), so the page's reruns do not re-parse the CSVs.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from cnnviz.compare.facts import comparison
 from cnnviz.compare.labels import run_labels
 from cnnviz.compare.readings import read_run
 from cnnviz.compare.runner import experiment_of
-from cnnviz.compare.runs import RunData, load
+from cnnviz.compare.runs import RunData
 from cnnviz.data.cache import SharedCache
 from cnnviz.plots.compare.figures import (
     PALETTE,
@@ -35,6 +35,7 @@ from cnnviz.plots.compare.figures import (
 from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.train.store import RunError
 from cnnviz.ui import state
+from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 
 MAX_RUNS = 6
@@ -56,9 +57,11 @@ def _load_all(run_ids: list[str]) -> list[RunData]:
     runs = []
     for rid in run_ids:
         try:
-            runs.append(load(rid))
+            runs.append(run_access.run_data(rid))  # refused when not this person's to open
         except RunError as e:
-            st.warning(f"{for_markdown(e)} It is left out of the comparison.", icon=":material/folder_off:")
+            st.warning(
+                f"{for_markdown(e)} It is left out of the comparison.", icon=":material/folder_off:"
+            )
     return runs
 
 

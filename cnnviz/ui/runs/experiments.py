@@ -1,11 +1,12 @@
 """One-click experiments from a run (Runs page) or a finished training (Train page).
 
-An experiment trains every arm × seed as a normal job through the server's job
-registry, one after the other (``cnnviz.compare.runner``), so it respects the
-job cap and any queue. Experiments live in a process-wide dict from
-``st.cache_resource``; the session keeps the id of its own. While it runs, a
-fragment shows the progress once a second; when it ends, the comparison of its
-runs opens on the Runs page with the reading.
+An experiment is one submission through the gate (``cnnviz.ui.submit``): before
+it starts the page says what it costs (trainings, epochs in all, one after the
+other in one training place) and, over a limit, why it is off; on a class server
+it is one entry in the queue, within the teacher's limits, and every run it
+trains is its owner's. The gate keeps the experiment; the session keeps its id.
+While it waits or runs, a fragment shows where it is once a second; when it
+ends, the comparison of its runs opens on the Runs page with the reading.
 """
 
 from __future__ import annotations
@@ -14,27 +15,20 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.compare.experiments import TITLES, ExperimentError, ExperimentKind
+from cnnviz.classroom.ownership import Action, NotAllowed
+from cnnviz.compare.experiments import TITLES, ExperimentKind
 from cnnviz.compare.runner import ExperimentRun
 from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import ConfigError, TrainConfig
-from cnnviz.train.store import runs_root
 from cnnviz.ui import state
-from cnnviz.ui.train import session_job as jobs_ui
+from cnnviz.ui import submit as submit_ui
+from cnnviz.ui.classroom import jobs as class_jobs
+from cnnviz.ui.classroom import session as class_session
 
 EXPERIMENT = "cnnviz.experiment"  # id of this session's experiment
 K = "runs.exp."
 SEEDS = 3  # per arm in the app: mean and spread, so one lucky run does not decide
 RUNS_PAGE = "views/runs.py"
-
-
-@st.cache_resource(show_spinner=False)
-def experiments() -> dict[str, ExperimentRun]:
-    return {}
-
-
-def _start_job(spec: dict, bundle: Any, config: TrainConfig, label: str) -> Any:
-    return jobs_ui.registry().start(spec, bundle, config, runs_root(), label=label)
 
 
 def data_for(dataset: dict) -> tuple[Any, str | None]:
@@ -57,10 +51,16 @@ def data_for(dataset: dict) -> tuple[Any, str | None]:
         return None, f"The run's images could not be loaded again: {e}"
 
 
+def _config(config: dict) -> TrainConfig:
+    known = TrainConfig.__dataclass_fields__
+    return TrainConfig.from_dict({k: v for k, v in config.items() if k in known})
+
+
 def experiment_buttons(
     spec: dict, config: dict, *, data: Any, key: str, parent: str | None = None
 ) -> None:
-    """A seeds box and one button per experiment. ``data``: a DataBundle, or a run's dataset dict."""
+    """A seeds box and one button per experiment, each with its cost, off (with the reasons)
+    when over a limit. ``data``: a DataBundle, or a run's dataset dict."""
     st.markdown(
         "**Experiments from this run**: change one thing, train every variant with the same "
         "seeds and data, one after the other, and compare them."
@@ -68,10 +68,27 @@ def experiment_buttons(
     seeds = st.number_input("Seeds per variant", 1, 10, SEEDS, key=K + "seeds." + key,
                             help="Each variant trains once per seed; the comparison shows the mean "
                             "and the spread, so one lucky run does not decide.")  # fmt: skip
+    try:
+        cfg = _config(config)
+    except ConfigError as e:
+        st.caption(f"No experiment from these settings: {for_markdown(e)}")
+        return
+    in_class = submit_ui.gate().in_class
     row = st.container(horizontal=True)
+    notes = []
     for kind in ExperimentKind:
-        if row.button(TITLES[kind], key=K + f"{key}.{kind}", icon=":material/science:"):
+        plan, why = submit_ui.plan_experiment(kind, spec, cfg, data, int(seeds), parent)
+        problems = [why] if why else plan.problems
+        cost = plan.cost.words(in_class=in_class) if plan is not None else ""
+        if row.button(TITLES[kind], key=K + f"{key}.{kind}", icon=":material/science:",
+                      disabled=bool(problems), help=" ".join(problems) or cost):  # fmt: skip
             start(kind, spec, config, data, int(seeds), parent)
+        notes.append(
+            f"**{TITLES[kind]}**: "
+            + (f"off: {for_markdown(' '.join(problems))}" if problems else cost)
+        )
+    for note in notes:
+        st.caption(note)
 
 
 def start(kind: ExperimentKind, spec: dict, config: dict, data: Any, seeds: int,
@@ -85,18 +102,20 @@ def start(kind: ExperimentKind, spec: dict, config: dict, data: Any, seeds: int,
         st.error(for_markdown(problem))
         return
     try:
-        cfg = TrainConfig.from_dict({k: v for k, v in config.items() if k in TrainConfig.__dataclass_fields__})
-        exp = ExperimentRun(kind, spec, bundle, cfg, _start_job, repeats=seeds, parent=parent)
-    except (ConfigError, ExperimentError) as e:
+        cfg = _config(config)
+    except ConfigError as e:
         st.error(for_markdown(e))
         return
-    experiments()[exp.id] = exp.start()
-    st.session_state[EXPERIMENT] = exp.id
+    done, message = submit_ui.start_experiment(kind, spec, cfg, bundle, seeds, parent)
+    if message or done is None:
+        st.error(for_markdown(message))
+        return
+    st.session_state[EXPERIMENT] = done.id
     st.rerun()
 
 
 def current() -> ExperimentRun | None:
-    return experiments().get(st.session_state.get(EXPERIMENT) or "")
+    return submit_ui.gate().experiment(st.session_state.get(EXPERIMENT))
 
 
 def progress_panel() -> None:
@@ -110,12 +129,39 @@ def progress_panel() -> None:
     st.fragment(_progress, run_every=1.0)(exp.id)
 
 
+def _cancel(exp: ExperimentRun) -> None:
+    """Stop it (the arm now training) or take it out of the line: its owner, or the teacher."""
+    g = submit_ui.gate()
+    if not g.in_class:
+        exp.cancel()
+        return
+    q, me = g.queue, class_session.me()
+    try:
+        if q.place(exp.id) is not None:
+            q.cancel(exp.id, me)
+        else:
+            q.control(exp.id, me, Action.STOP)
+    except NotAllowed as e:
+        st.toast(for_markdown(e), icon=":material/block:")
+
+
 def _progress(exp_id: str) -> None:
-    exp = experiments().get(exp_id)
+    exp = submit_ui.gate().experiment(exp_id)
     if exp is None:
         return
     if exp.done:
         st.rerun()  # the whole page: progress_panel opens the comparison
+    g = submit_ui.gate()
+    cost = f"{exp.total} trainings, {exp.total_epochs} epochs in all"
+    if g.in_class and g.queue.place(exp.id) is not None:
+        entry = g.queue.entry(exp.id)
+        st.info(
+            f"Experiment **{TITLES[exp.kind]}** ({cost}): {class_jobs.place_text(entry)}",
+            icon=":material/hourglass_top:",
+        )
+        st.button("Leave the queue", key=K + "cancel", icon=":material/close:",
+                  on_click=_cancel, args=(exp,))  # fmt: skip
+        return
     job = exp.current
     if job is not None:
         job.touch()
@@ -126,9 +172,9 @@ def _progress(exp_id: str) -> None:
         doing += f" ({job.run_id.split('-', 2)[-1]}, epoch {p.epoch}/{p.epochs})"
     if exp.waiting:
         doing += " — waiting for a free training slot on this server"
-    st.progress(n / max(exp.total, 1), text=f"Experiment **{TITLES[exp.kind]}**: {doing}")
-    if st.button("Cancel the experiment", key=K + "cancel", icon=":material/cancel:"):
-        exp.cancel()
+    st.progress(n / max(exp.total, 1), text=f"Experiment **{TITLES[exp.kind]}** ({cost}): {doing}")
+    st.button("Cancel the experiment", key=K + "cancel", icon=":material/cancel:",
+              on_click=_cancel, args=(exp,))  # fmt: skip
 
 
 def _open(exp: ExperimentRun) -> None:
@@ -144,7 +190,7 @@ def _open(exp: ExperimentRun) -> None:
 
 def finished_notice() -> None:
     """After an experiment opened its comparison: the reading and the variant to try."""
-    exp = experiments().get(st.session_state.get(K + "done") or "")
+    exp = submit_ui.gate().experiment(st.session_state.get(K + "done"))
     if exp is None or exp.reading is None:
         return
     st.success(exp.reading, icon=":material/science:")

@@ -1,7 +1,8 @@
 """The Runs page's pieces: the table of saved runs and one run's details.
 
-Runs come from the run store (``cnnviz.runs``), so runs trained from the
-command line show up too. A broken folder is a row with its problem, never a
+Runs come from the run store through the pages' door to runs
+(``cnnviz.ui.classroom.run_access``: on a class server, only those this person may
+open), so runs trained from the command line show up too. A broken folder is a row with its problem, never a
 traceback.
 """
 
@@ -13,6 +14,8 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from cnnviz.train.run_files import EPOCH_METRICS, ITER_METRICS, STATUS_FILE
+from cnnviz.train.status import Status
 from cnnviz.data.cache import SharedCache
 from cnnviz.plots.train.curves import (
     EPOCH_TITLE,
@@ -22,7 +25,6 @@ from cnnviz.plots.train.curves import (
 )
 from cnnviz.report import run_label
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.run_checks import RunStatus
 from cnnviz.train.store import (
     WEIGHTS_DAMAGED,
     WEIGHTS_MISSING,
@@ -30,10 +32,9 @@ from cnnviz.train.store import (
     RunError,
     RunInfo,
     files_stamp,
-    list_runs,
-    open_run,
 )
 from cnnviz.ui import state
+from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import extras as run_extras
@@ -42,9 +43,9 @@ MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
 # the table's cells are plain text.
 STATUS_ICON = {
-    "finished": ":material/check_circle: finished",
-    "stopped": ":material/stop_circle: stopped",
-    "failed": ":material/error: failed",
+    Status.FINISHED: ":material/check_circle: finished",
+    Status.STOPPED: ":material/stop_circle: stopped",
+    Status.FAILED: ":material/error: failed",
     "running": ":material/hourglass_top: running",
     "interrupted": ":material/power_off: interrupted",
     "unknown": ":material/help: unknown",
@@ -55,7 +56,7 @@ def _status_text(r: RunInfo, live_ids: set[str] | None) -> str:
     if r.problem:
         short = r.problem.split(":")[0].split(" (")[0]
         return f"problem: {short}"
-    if r.status == RunStatus.RUNNING and live_ids is not None and r.id not in live_ids:
+    if r.status == Status.RUNNING and live_ids is not None and r.id not in live_ids:
         return "running in another process"
     return str(r.status)
 
@@ -65,8 +66,8 @@ def _accuracy_text(r: RunInfo) -> str:
     if r.test_accuracy is not None:
         return f"{100.0 * float(r.test_accuracy):.1f} %"
     return {
-        "stopped": "— (stopped before the test)",
-        "failed": "— (failed)",
+        Status.STOPPED: "— (stopped before the test)",
+        Status.FAILED: "— (failed)",
         "running": "— (not tested yet)",
     }.get(str(r.status), "—")
 
@@ -102,7 +103,7 @@ def runs_table(runs: list[RunInfo], live_ids: set[str] | None = None) -> pd.Data
 
 def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     """Show the table; return the selected run (default: the session's open run, else the newest)."""
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     table = runs_table(runs, {job.run_id for job in registry().live()})
     event = st.dataframe(
@@ -122,15 +123,8 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
     picked = event.selection.rows if event is not None else []
     if picked:
         return runs[picked[0]]
-    by_id = {r.id: r for r in runs}
-    wanted = state.run_id()
-    if wanted and wanted not in by_id:
-        st.warning(
-            f"There is no run called {for_markdown(wanted)} in this runs folder (it was deleted, or the "
-            "link is from another server); showing the newest run instead.",
-            icon=":material/search_off:",
-        )
-    return by_id.get(wanted or "") or runs[0]
+    by_id = {r.id: r for r in runs}  # the page checked ?run= already (run_access.link_run)
+    return by_id.get(state.run_id() or "") or runs[0]
 
 
 def run_details(info: RunInfo) -> None:
@@ -142,7 +136,7 @@ def run_details(info: RunInfo) -> None:
             icon=":material/report:",
         )
     try:
-        run = open_run(info.path)
+        run = run_access.open_run(info)
     except RunError as e:
         st.error(for_markdown(e))
         return
@@ -186,7 +180,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
     """(loss figure, epoch figure, problems found reading the metrics) of ``run``: read and
     built once while its files stay the same (a rerun for another widget reuses them).
     Raises ``RunError`` when the metrics cannot be read (nothing is kept then)."""
-    stamp = files_stamp(run.path, ("metrics_iter.csv", "metrics_epoch.csv", "status.json"))
+    stamp = files_stamp(run.path, (ITER_METRICS, EPOCH_METRICS, STATUS_FILE))
 
     def build() -> tuple[Any, Any, list[str]]:
         it, ep = run.metrics_iter, run.metrics_epoch
@@ -208,7 +202,7 @@ def _charts(run: Run, font: int) -> tuple[Any, Any, list[str]]:
 
 def _watch_live(run_id: str) -> None:
     """A run that is training on this server now: a link to its live view on Train."""
-    from cnnviz.ui.train.session_job import attach, registry
+    from cnnviz.ui.jobs import attach, registry
 
     job = next((j for j in registry().live() if j.run_id == run_id), None)
     if job is None:
@@ -232,7 +226,7 @@ def _problem_fix(info: RunInfo) -> str:
         )
     if "weights" in (info.problem or ""):
         return "Its charts may still be readable below; train it again to get weights to inspect."
-    return f"You can delete the folder {for_markdown(info.path)} or train again."
+    return "You can delete this run or train again."
 
 
 def _summary(run: Run) -> None:
@@ -244,7 +238,7 @@ def _summary(run: Run) -> None:
         line += f" · test accuracy **{100 * float(acc):.1f}%**"
     st.markdown(line)
     if st_.get("reason"):
-        (st.error if status == "failed" else st.info)(
+        (st.error if status == Status.FAILED else st.info)(
             for_markdown(st_["reason"])
             + (f"\n\n**What to try:** {for_markdown(st_['advice'])}" if st_.get("advice") else "")
         )
@@ -338,4 +332,5 @@ def _actions(run: Run, *, can_inspect: bool) -> None:
 
 
 def all_runs() -> list[RunInfo]:
-    return list_runs()[:MAX_ROWS]
+    """The runs this person may open, newest first, at most ``MAX_ROWS``."""
+    return run_access.visible_runs()[:MAX_ROWS]

@@ -12,7 +12,6 @@ widget for it.
 from __future__ import annotations
 
 import logging
-import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -27,16 +26,18 @@ from cnnviz.data.kinds import Source
 from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
 from cnnviz.data.registry import DATASETS, DEFAULT_DATASET, default_data_dir, load_dataset
 from cnnviz.design.layer_kinds import MAX_BATCH
+from cnnviz.settings.env import integer
 from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import TrainConfig
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
 from cnnviz.ui.train import data_view
+from cnnviz.ui.train.form import DATA
 
 log = logging.getLogger(__name__)
 
-P = "train.data."
-_HOLDS = "train.data.holds"  # {(dataset, folder, size): training images the files hold}
+P = DATA  # widget-key prefix
+_HOLDS = DATA + "holds"  # {(dataset, folder, size): training images the files hold}
 
 
 _BUNDLES: SharedCache[DataBundle] = SharedCache(
@@ -66,8 +67,7 @@ def _load(
 
 
 def _env_images() -> int | None:
-    raw = os.environ.get("CNNVIZ_TRAIN_IMAGES", "")
-    return int(raw) if raw.isdigit() and int(raw) > 0 else None
+    return integer("CNNVIZ_TRAIN_IMAGES", 0, low=1, high=10**9, bad="default") or None
 
 
 def _default_images(full: int) -> int:
@@ -348,5 +348,5 @@ def preview(bundle: DataBundle, config: TrainConfig) -> None:
         flip=config.augment_flip,
         crop_padding=config.augment_crop,
         seed=config.seed,
-        key="train.data.preview",
+        key=DATA + "preview",
     )

@@ -34,7 +34,7 @@ from cnnviz.data.access import check_server_folder, walk_files
 from cnnviz.data.bundle import DataBundle
 from cnnviz.data.cache import SharedCache
 from cnnviz.data.errors import DatasetUnavailable, UnsafeArchive
-from cnnviz.data.folders import extract_zip, load_image_folder
+from cnnviz.data.folders import load_image_folder
 from cnnviz.data.pipeline import (
     Normalization,
     augment_batch,
@@ -294,14 +294,20 @@ def _signature(path: Path) -> str:
 
 
 def _unpack(data: bytes) -> Path:
-    digest = hashlib.sha256(data).hexdigest()[:16]
-    dest = default_data_dir() / "uploads" / digest
-    done = dest / ".unpacked"
-    if done.is_file():
-        return Path(done.read_text())
-    root = extract_zip(data, dest)
-    done.write_text(str(root))
-    return root
+    """Single-user path: kept under the data folder, within the upload budgets."""
+    from cnnviz.data import uploads as data_uploads
+
+    return data_uploads.unpack_kept(data, st.session_state)
+
+
+def _named(error: object, root: Path, zip_name: str | None) -> str:
+    """``error``'s text with the unpacked ZIP's server folder called by the ZIP's name."""
+    text = str(error)
+    if zip_name is None:
+        return text
+    for folder in sorted({str(root), str(Path(root).resolve())}, key=len, reverse=True):
+        text = text.replace(folder, f"your ZIP {zip_name}")
+    return text
 
 
 def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle | None:
@@ -357,7 +363,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             return None
         try:
             if up is not None:
-                root = class_uploads.unpack(up.getvalue()) if student else _unpack(up.getvalue())
+                root = class_uploads.unpack(up) if student else _unpack(up.getvalue())
                 st.session_state[f"{key}.unpacked"] = (up.name, str(root))
         except class_uploads.uploads.QuotaError as e:
             st.error(for_markdown(e), icon=":material/folder_off:")
@@ -366,8 +372,10 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             st.error(for_markdown(e), icon=":material/gpp_bad:")
             return None
         except OSError as e:
+            where = "your upload space" if student else default_data_dir() / "uploads"
             st.error(
-                f"The ZIP could not be unpacked into {default_data_dir() / 'uploads'} ({for_markdown(e)}): check the data folder is writable."
+                f"The ZIP could not be unpacked into {for_markdown(where)} ({for_markdown(e.strerror or e.errno)}): "
+                + ("ask the teacher." if student else "check the data folder is writable.")
             )
             return None
     else:
@@ -384,6 +392,8 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         except DatasetUnavailable as e:
             st.error(for_markdown(e), icon=":material/folder_off:")
             return None
+    # an uploaded ZIP is named as the ZIP, never as the server folder it was unpacked into
+    zip_name = (up.name if up is not None else unpacked[0]) if how == "Upload a ZIP" else None
     try:
         bundle = _load_folder(
             str(root),
@@ -393,10 +403,13 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             _signature(root) if root.is_dir() else "",
         )
     except DatasetUnavailable as e:
-        st.error(for_markdown(e), icon=":material/folder_off:")
+        st.error(for_markdown(_named(e, root, zip_name)), icon=":material/folder_off:")
         return None
     except (OSError, ValueError) as e:
-        st.error(for_markdown(f"The images could not be read from {root}: {e}"))
+        where = f"your ZIP {zip_name}" if zip_name else str(root)
+        st.error(
+            for_markdown(f"The images could not be read from {where}: {_named(e, root, zip_name)}")
+        )
         return None
     st.success(
         f"{len(bundle.classes)} classes ({for_markdown(', '.join(bundle.classes[:8]))}{'…' if len(bundle.classes) > 8 else ''}): "

@@ -33,21 +33,22 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
-from cnnviz.text.escape import for_markdown
-from cnnviz.train.events import Outcome
-from cnnviz.train.job import Job, JobStatus, Placement
+from cnnviz.text.escape import for_markdown, for_markdown_code
+from cnnviz.train.job import Job, Placement
+from cnnviz.train.status import Status
+from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
+from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import readings as run_readings
-from cnnviz.ui.train import session_job as jobs_ui
 
 POLL_S = 1.0
 CHART_S = 3.0  # seconds between two redraws of the curves while training
 LIVE_POINTS = 400  # points per line in the live charts (the Runs page draws them all)
 # no Plotly toolbar: it covered the epoch labels on hover (drag still zooms, double-click resets)
-LIVE = (JobStatus.RUNNING, JobStatus.PAUSED)
+LIVE = (Status.RUNNING, Status.PAUSED)
 
 
 def duration(seconds: float | None) -> str:
@@ -90,14 +91,27 @@ def progress_text(p, *, live: bool = True) -> tuple[float, str]:
     return frac, " · ".join(parts)
 
 
-def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
+def stopped_words(done: int, p) -> str:
+    """Where a stopped training was, in the same counts as the progress line above it:
+    epochs validated, and how far the epoch it stopped in had trained."""
+    whole = f"{done} of {p.epochs} epoch{'s' if p.epochs != 1 else ''} finished"
+    ipe = max(int(p.iterations_per_epoch or 0), 1)
+    if not p.total_iterations or p.epoch <= done:
+        return whole
+    batch = p.iteration - (p.epoch - 1) * ipe
+    if batch >= ipe:
+        return f"{whole}; epoch {p.epoch} trained all {ipe} mini-batches but stopped before its validation"
+    return f"{whole}; epoch {p.epoch} stopped at mini-batch {batch}/{ipe}"
+
+
+def _controls(job: Job, status: Status, stopping: bool) -> None:
     """Only the buttons that make sense now: running → Pause, Stop; paused → Resume, Stop.
 
     They act in their callbacks, before the (fragment) rerun draws the new state. Once the
     job has ended, ``_outcome`` draws New training and Open in Inspect instead.
     """
     row = st.container(horizontal=True)
-    if status is JobStatus.PAUSED and not stopping:
+    if status is Status.PAUSED and not stopping:
         row.button(
             "Resume",
             icon=":material/play_arrow:",
@@ -126,12 +140,15 @@ def _controls(job: Job, status: JobStatus, stopping: bool) -> None:
     )
 
 
-def _after(job: Job, status: Outcome) -> None:
-    """The ended run's buttons: Open in Inspect (when there are weights) and New training."""
+def _after(job: Job, status: Status) -> None:
+    """The ended run's buttons: Open in Inspect (when there are weights) and New training.
+    Watching another's training on a class server: the run is theirs, so neither Inspect
+    nor Present is offered."""
     row = st.container(horizontal=True)
+    mine = bool(job.run_id) and run_access.job_refusal(job) is None
     if (
-        job.run_id
-        and status is not Outcome.FAILED
+        mine
+        and status is not Status.FAILED
         and row.button(
             "Open this run in Inspect",
             icon=":material/search:",
@@ -141,8 +158,11 @@ def _after(job: Job, status: Outcome) -> None:
     ):
         state.set_run_id(job.run_id)
         st.switch_page("views/inspect.py")
-    with row:
-        present.presentation_button(job.run_id, key="train.present", disabled=status == "failed")
+    if mine:
+        with row:
+            present.presentation_button(
+                job.run_id, key="train.present", disabled=status == Status.FAILED
+            )
     if row.button(
         "New training",
         icon=":material/restart_alt:",
@@ -157,8 +177,8 @@ def _outcome(job: Job) -> None:
     end = job.final
     if end is None:
         return
-    status = Outcome(end.status)
-    if status is Outcome.FINISHED:
+    status = Status(end.status)
+    if status is Status.FINISHED:
         acc = (
             ""
             if end.test_accuracy is None
@@ -170,9 +190,8 @@ def _outcome(job: Job) -> None:
         )
         if end.reason:  # early stopping: when, and the best epoch kept as best.pt
             st.info(for_markdown(end.reason), icon=":material/front_hand:")
-    elif status is Outcome.STOPPED:
-        done = len(job.epoch_metrics())
-        finished = f"{done} epoch{'s' if done != 1 else ''} finished"
+    elif status is Status.STOPPED:
+        finished = stopped_words(len(job.epoch_metrics()), job.progress())
         st.info(
             f"Training stopped after {duration(end.elapsed_s)} ({finished}). {for_markdown(end.reason or '')} "
             "The weights as they were at the stop are saved, so you can still inspect them.",
@@ -185,8 +204,8 @@ def _outcome(job: Job) -> None:
             icon=":material/error:",
         )
     _after(job, status)
-    if job.run_dir:
-        st.caption(f"Saved in `{job.run_dir}` (listed on the Runs page).")
+    if job.run_id:  # the run's name, never its folder on the server
+        st.caption(f"Saved as run {for_markdown_code(job.run_id)} (listed on the Runs page).")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -291,7 +310,7 @@ def _body(job_id: str, was_live: bool) -> None:
     stopping = live and job.control.stop_requested
     if stopping:  # the worker ends after the current mini-batch
         text = "Stopping after this mini-batch… — " + text
-    elif status is JobStatus.PAUSED:
+    elif status is Status.PAUSED:
         text = "Paused — " + text
     if job.placement == Placement.PENDING:  # a Ray cluster with no free worker yet
         place = job.queue_place

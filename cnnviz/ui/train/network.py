@@ -63,16 +63,24 @@ def network_section(data: Any) -> bool:
     for i, p in enumerate(problems):
         box = st.container(border=True)
         (box.error if p.blocking else box.warning)(
-            p.message, icon=":material/block:" if p.blocking else ":material/warning:"
+            for_markdown(p.message), icon=":material/block:" if p.blocking else ":material/warning:"
         )
         if p.fix:
-            box.button(
+            row = box.container(horizontal=True)
+            row.button(
                 f"Fix: {p.fix_label}",
                 key=f"train.net.fix.{i}",
                 on_click=_apply,
                 args=(p.fix,),
                 type="primary",
             )
+            for j, (fix, label) in enumerate(p.alternatives):
+                row.button(
+                    f"Or: {for_markdown(label)}",
+                    key=f"train.net.fix.{i}.{j}",
+                    on_click=_apply,
+                    args=(fix,),
+                )
         else:
             box.page_link(
                 "views/design.py",

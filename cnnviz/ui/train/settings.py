@@ -29,9 +29,10 @@ from cnnviz.train.config import (
 )
 from cnnviz.train.prepared import available_devices, resolve_device
 from cnnviz.ui import state
+from cnnviz.ui.train.form import CFG, DATA, PIPELINE
 
-P = "train.cfg."  # widget-key prefix
-DATASET_KEY = "train.data.name"  # the data section's dataset picker
+P = CFG  # widget-key prefix
+DATASET_KEY = DATA + "name"  # the data section's dataset picker
 OPTIMIZERS = {
     OptimizerKind.SGD: "SGD with momentum",
     OptimizerKind.ADAM: "Adam",
@@ -54,9 +55,8 @@ NORMALIZE = {
     NormKind.STANDARDIZE: "per-channel mean/std of the training split",
 }
 # the settings drawn here; batch size, validation split and shuffle belong to the data section
-PIPELINE = ("batch_size", "val_fraction", "shuffle")
 FIELDS = tuple(f.name for f in fields(TrainConfig) if f.name not in PIPELINE)
-_FLASH = "train.cfg.flash"
+_FLASH = CFG + "flash"
 # (images, normalization, split) -> (Normalization, images measured): for every session
 _NORMS: SharedCache[tuple[Any, int] | None] = SharedCache(max_entries=16)
 LOSS_NOTE = (

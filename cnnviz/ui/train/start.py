@@ -2,9 +2,10 @@
 
 ``assemble(settings)`` makes the page's ``TrainConfig`` (not range-checked: a typed
 value that is out of range stays as typed). ``start_panel(bundle, fits, config, error)``
-lists its ``problems()`` in words, checks the device, and starts a job in the server's
-registry when Start is pressed. "Busy" (the server's job cap) and any refusal from the
-job are shown as messages, never tracebacks.
+lists its ``problems()`` in words, checks the device, lists the submission gate's
+refusals (the memory, the teacher's limits, a training of yours still running), and
+submits the training through the gate (``cnnviz.ui.submit``) when Start is pressed.
+"Busy" (the server's job cap) and any refusal are shown as messages, never tracebacks.
 """
 
 from __future__ import annotations
@@ -15,11 +16,8 @@ import streamlit as st
 
 from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import ConfigError, TrainConfig
-from cnnviz.train.memory import memory_problem
 from cnnviz.ui import state
-from cnnviz.ui.classroom import jobs as class_jobs
-from cnnviz.ui.classroom import session as class_session
-from cnnviz.ui.train import session_job as jobs_ui
+from cnnviz.ui import submit as submit_ui
 from cnnviz.ui.train.settings import device_problem
 
 
@@ -54,11 +52,8 @@ def start_panel(
             "or change it on the Design page."
         )
     reasons += problems
-    reasons += class_jobs.limit_reasons(state.get_spec(), bundle, config)  # the teacher's limits
-    if config is not None and bundle is not None and fits:
-        too_big = memory_problem(state.get_spec(), config.batch_size, str(config.optimizer))
-        if too_big:
-            reasons.append(too_big)
+    if fits:  # the gate's own reasons: memory, the teacher's limits, your running job
+        reasons += submit_ui.start_refusals(state.get_spec(), bundle, config)
     # Started here in the script, not in an on_click callback: a callback would get the
     # settings of the previous run, and a value typed into a box just before the click
     # (sent with the click, drawn above in this run) would be ignored.
@@ -72,11 +67,8 @@ def start_panel(
     )
     for r in reasons:
         st.caption(f"Start is off: {r}")
-    if clicked and config is not None:
-        if class_session.enabled():  # a class server: the fair queue starts it (now or in turn)
-            _, message = class_jobs.start(state.get_spec(), bundle, config)
-        else:
-            _, message = jobs_ui.start(state.get_spec(), bundle, config)
+    if clicked and config is not None:  # a class server: the fair queue starts it (now or in turn)
+        message = submit_ui.start_training(state.get_spec(), bundle, config)
         if message:
             st.error(for_markdown(message))
         else:

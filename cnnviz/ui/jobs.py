@@ -1,4 +1,7 @@
-"""The server's training jobs, seen from a page.
+"""The server's training jobs, seen from a page (Train, Runs, Inspect, Learn, the class pages).
+
+Watching, attaching and forgetting a job live here; starting one is the
+submission gate's (``cnnviz.ui.submit``).
 
 One ``JobRegistry`` per server process (``cnnviz.train.jobs.server_registry``):
 every session (browser tab) shares it, so a refresh or a second tab finds the
@@ -11,19 +14,13 @@ every session, and that must not stop anybody's training.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import streamlit as st
 
 from cnnviz.classroom.mode import class_mode
-from cnnviz.design.spec import SpecError
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.config import ConfigError, TrainConfig
-from cnnviz.train.executors.settings import ClusterUnreachable
-from cnnviz.train.job import Busy, Job
+from cnnviz.train.job import Job
 from cnnviz.train.jobs import JobRegistry, server_registry
-from cnnviz.train.run_files import RunWriteError
-from cnnviz.train.store import RunError, runs_root
 from cnnviz.ui import state
 
 QUEUED = "cnnviz.class.queued"  # a class server: the session's job id is waiting in the queue
@@ -56,22 +53,6 @@ def lost_job_notice() -> str | None:
         f"Training job {for_markdown(jid)} is not running on this server any more (the server was restarted, "
         "or the job was cleaned up). Its saved epochs, if any, are on the **Runs** page."
     )
-
-
-def start(spec: dict, bundle: Any, config: TrainConfig) -> tuple[Job | None, str | None]:
-    """Start a job for this session: ``(job, None)``, or ``(None, message)`` (server busy, bad spec/config)."""
-    try:
-        job = registry().start(
-            spec, bundle, config, runs_root(), label=state.current_preset() or "custom"
-        )
-    except Busy as e:
-        return None, f"⏳ {e}"
-    except (SpecError, ConfigError, ClusterUnreachable, RunError) as e:
-        return None, str(e)
-    except RunWriteError as e:  # the disk is full: nothing was left behind
-        return None, f"{e} {e.advice}"
-    state.set_job_id(job.id)
-    return job, None
 
 
 def forget() -> None:
