@@ -61,6 +61,7 @@ ALLOWED = {
     ("cnnviz/ui/learn/pool.py", "note"): "made above from for_markdown(note)",
     ("cnnviz/ui/train/data.py", "info.folder"): "a registered dataset's folder (the registry)",
     ("cnnviz/ui/train/data.py", "message"): "load_choice escapes the messages it makes",
+    ("cnnviz/ui/runs/experiments.py", "note"): "made above from TITLES and for_markdown(problems)",
     ("views/learn.py", "lesson.title"): "a lesson's title (the lessons' list)",
     ("views/train.py", "title"): "the page's own section titles",
 }

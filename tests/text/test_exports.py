@@ -58,8 +58,10 @@ class _Page(HTMLParser):
         self.live: list[str] = []  # tags that load or link the visitor's host
         self.tags: list[str] = []
         self.text = ""
-        self.json: list[str] = []
+        self.json: list[str] = []  # the Plotly figures' data
+        self.explainer: list[str] = []  # the explainer's data: its script writes textContent
         self._in_json = False
+        self._in_explainer = False
 
     def handle_starttag(self, tag: str, attrs: list) -> None:
         self.tags.append(tag)
@@ -67,14 +69,18 @@ class _Page(HTMLParser):
             k in ("href", "src", "xlink:href", "srcset") and "evil" in (v or "") for k, v in attrs
         ):
             self.live.append(f"<{tag} {attrs}>")
-        self._in_json = tag == "script" and ("type", "application/json") in attrs
+        is_json = tag == "script" and ("type", "application/json") in attrs
+        self._in_explainer = is_json and ("id", "cnnviz-explainer-data") in attrs
+        self._in_json = is_json and not self._in_explainer
 
     def handle_endtag(self, tag: str) -> None:
-        self._in_json = False
+        self._in_json = self._in_explainer = False
 
     def handle_data(self, data: str) -> None:
         if self._in_json:
             self.json.append(data)
+        elif self._in_explainer:
+            self.explainer.append(data)
         else:
             self.text += data
 
@@ -104,6 +110,8 @@ def test_presentation_html_shows_visitor_text_as_text(hostile_run: Path) -> None
     assert for_plotly(CLASSES[0]) in figures  # the class names reached the charts, escaped
     live = [s for s in figures if re.search(r"<(a|img|b|span)\b[^<]*(evil|CLICK)", s)]
     assert live == []
+    for block in page.explainer:  # the explainer's script shows them as text (textContent)
+        assert json.loads(block)["classes"] == list(CLASSES)
 
 
 def test_training_script_keeps_visitor_text_in_its_strings(hostile_run: Path) -> None:

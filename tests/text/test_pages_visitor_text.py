@@ -14,6 +14,7 @@ from cnnviz.data.registry import load_dataset
 from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.engine import build_seeded, fit
+from cnnviz.train.request import TrainRequest
 from cnnviz.train.store import RunWriter, runs_root
 from cnnviz.ui.classroom import session
 from tests.helpers import APP, TINY_SPEC, tiny_bundle
@@ -75,13 +76,14 @@ def hostile_class(monkeypatch: pytest.MonkeyPatch):
     room.send_design(teacher, SPEC, {"epochs": 2}, DESIGN)
     # Eve's trainings on a dataset with a hostile name: one training (held), one waiting
     data = replace(tiny_bundle(), name=DATASET)
-    jobs = [room.queue.submit(eve, TINY_SPEC, data, TrainConfig(epochs=20, device="cpu"))]
+    request = TrainRequest(TINY_SPEC, data, TrainConfig(epochs=20, device="cpu"), owner=eve.id)
+    jobs = [room.gate.submit(request).entry]
     running = room.queue.job(jobs[0].id)
     if running is not None:
         running.pause()
-    jobs.append(room.queue.submit(eve, TINY_SPEC, data, TrainConfig(epochs=20, device="cpu")))
+    jobs.append(room.gate.submit(request).entry)
     yield {"teacher": teacher, "eve": eve, "run": writer.id, "jobs": jobs}
-    from cnnviz.ui.train.session_job import registry
+    from cnnviz.ui.jobs import registry
 
     for job in registry().live():
         job.stop()
