@@ -7,6 +7,7 @@ import streamlit as st
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.design.diagram import design_figure
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.classroom import banner as class_banner
 from cnnviz.ui.design import editor
@@ -31,7 +32,7 @@ batch = design_input.batch_size()
 try:
     rows = summarize(spec, batch)
 except SpecError as e:  # the design as a whole is malformed (e.g. from an old link)
-    st.error(f"This design cannot be read: {e}")
+    st.error(f"This design cannot be read: {for_markdown(e)}")
     st.button("Start again from the default design", on_click=design_input.reset_to_default)
     st.stop()
 

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.inspect import evaluation as inspect_eval
 from cnnviz.ui.inspect import image as inspect_image
@@ -24,7 +25,7 @@ present.presentation_button(subject.run_dir and subject.run_dir.name, key="inspe
 bundle, why_not = inspect_eval.test_split(subject)
 if bundle is None and why_not and inspect_image.is_image_input(subject):
     draw = " or draw one." if inspect_image.is_digit_like(subject) else "."
-    st.warning(f"{why_not} You can still upload an image{draw}")
+    st.warning(f"{for_markdown(why_not)} You can still upload an image{draw}")
 
 # presenter mode's larger text cut the controls off at 1024×768 ("Up…"): one under the other
 left, right = (
@@ -69,7 +70,7 @@ if chosen is None:
 try:
     x = subject.normalization.apply(chosen.x)  # uint8 [1, C, H, W] -> float, like the training data
 except (ValueError, RuntimeError) as e:
-    st.error(f"The image could not be normalized like the training data: {e}")
+    st.error(f"The image could not be normalized like the training data: {for_markdown(e)}")
     st.stop()
 
 with tabs["Feature maps"]:

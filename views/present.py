@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.ui.present import editor, export, picker
 
 st.title("Present")
@@ -19,7 +20,9 @@ made = export.content_for(run)
 if made is None:  # a damaged run: the page said what is wrong
     st.stop()
 content, rendered = made
-st.markdown(f"**{content.headline}** · {len(run.classes)} classes · run `{run.id}`")
+st.markdown(
+    f"**{for_markdown(content.headline)}** · {len(run.classes)} classes · run {for_markdown_code(run.id)}"
+)
 pres = editor.edit(run, content.blocks)
 st.divider()
 export.downloads(run, pres, rendered)

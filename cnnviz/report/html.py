@@ -7,7 +7,7 @@
   block drawn by ``Plotly.newPlot`` (interactive, with a 2x PNG download named
   ``<label>_<figure>.png``). Pictures (``go.Image`` traces, mistake galleries) are
   embedded as PNG data URIs.
-- Everything a student typed is escaped (``html.escape``; JSON blocks escape ``<``), so
+- Everything a student typed is escaped (``cnnviz.text.escape.for_html``; JSON blocks escape ``<``), so
   no script runs from a name or a note; no path of the server's disk is written.
 - Slide mode (the Slides button, or ``S``): one section per slide, arrow keys and
   Page Up/Down, ``F`` full screen, Esc back, large fonts for a projector.
@@ -16,7 +16,6 @@
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from typing import Any
 from cnnviz.plots.pictures import as_png, png_data_uri
 from cnnviz.report.content import Content, Embed, Facts, Figure, Images, Note, Table
 from cnnviz.report.sections import WHO_PLACEHOLDER, Presentation, Section, SectionKind
+from cnnviz.text.escape import for_html
 
 PNG_SCALE = 2
 PRINT_WIDTH_PX = 680  # A4 minus 15 mm margins at 96 px per inch
@@ -44,10 +44,10 @@ def _json_block(obj: Any) -> str:
 
 def _text(text: str, prompt: str, placeholders: bool) -> str:
     if not text.strip():
-        return f'<p class="placeholder">{html.escape(prompt)}</p>' if placeholders else ""
+        return f'<p class="placeholder">{for_html(prompt)}</p>' if placeholders else ""
     paras = [p.strip() for p in text.replace("\r\n", "\n").split("\n\n") if p.strip()]
     return "".join(
-        "<p>" + "<br>".join(html.escape(line) for line in p.split("\n")) + "</p>" for p in paras
+        "<p>" + "<br>".join(for_html(line) for line in p.split("\n")) + "</p>" for p in paras
     )
 
 
@@ -94,9 +94,9 @@ class _Writer:
             f"{_json_block({'data': spec.get('data', []), 'layout': layout, 'config': config})}"
             "</script>"
         )
-        cap = f'<p class="caption">{html.escape(block.caption)}</p>' if block.caption else ""
+        cap = f'<p class="caption">{for_html(block.caption)}</p>' if block.caption else ""
         return (
-            f'<figure class="block"><h3>{html.escape(block.title)}</h3>'
+            f'<figure class="block"><h3>{for_html(block.title)}</h3>'
             f'<div class="chart" data-fig="fig-{n}"></div>{cap}</figure>'
         )
 
@@ -104,35 +104,35 @@ class _Writer:
         if isinstance(b, Figure):
             return self.chart(b)
         if isinstance(b, Facts):
-            rows = "".join(f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in b.rows)
+            rows = "".join(f"<dt>{for_html(k)}</dt><dd>{for_html(v)}</dd>" for k, v in b.rows)
             return f'<dl class="facts block">{rows}</dl>'
         if isinstance(b, Table):
-            head = "".join(f"<th>{html.escape(h)}</th>" for h in b.header)
+            head = "".join(f"<th>{for_html(h)}</th>" for h in b.header)
             body = "".join(
-                "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in b.rows
+                "<tr>" + "".join(f"<td>{for_html(c)}</td>" for c in r) + "</tr>" for r in b.rows
             )
             return (
-                f'<div class="block"><h3>{html.escape(b.title)}</h3><table><thead><tr>{head}'
+                f'<div class="block"><h3>{for_html(b.title)}</h3><table><thead><tr>{head}'
                 f"</tr></thead><tbody>{body}</tbody></table></div>"
             )
         if isinstance(b, Images):
             caps = list(b.captions) + [""] * (len(b.images) - len(b.captions))
             tiles = "".join(
-                f'<figure><img alt="{html.escape(c)}" src="{png_data_uri(im, optimize=True)}">'
-                f"<figcaption>{html.escape(c)}</figcaption></figure>"
+                f'<figure><img alt="{for_html(c)}" src="{png_data_uri(im, optimize=True)}">'
+                f"<figcaption>{for_html(c)}</figcaption></figure>"
                 for im, c in zip(b.images, caps, strict=False)
             )
-            return f'<div class="block"><h3>{html.escape(b.title)}</h3><div class="gallery">{tiles}</div></div>'
+            return f'<div class="block"><h3>{for_html(b.title)}</h3><div class="gallery">{tiles}</div></div>'
         if isinstance(b, Note):
-            return f'<p class="note block">{html.escape(b.text)}</p>'
+            return f'<p class="note block">{for_html(b.text)}</p>'
         if isinstance(b, Embed):
-            return f'<div class="block embed"><h3>{html.escape(b.title)}</h3>{b.html}</div>'
+            return f'<div class="block embed"><h3>{for_html(b.title)}</h3>{b.html}</div>'
         raise TypeError(f"unknown block {type(b).__name__}")
 
 
 def _section(s: Section, body: str, n: int, placeholders: bool) -> str:
     who = s.who.strip() or (WHO_PLACEHOLDER if placeholders else "")
-    who_html = f'<p class="who">Presented by {html.escape(who)}</p>' if who else ""
+    who_html = f'<p class="who">Presented by {for_html(who)}</p>' if who else ""
     notes = (
         f'<aside class="notes"><h4>Notes</h4>{_text(s.notes, "", False)}</aside>'
         if s.notes.strip()
@@ -140,7 +140,7 @@ def _section(s: Section, body: str, n: int, placeholders: bool) -> str:
     )
     return (
         f'<section class="slide" id="section-{n}" data-kind="{s.kind.value}">'
-        f"<header><h2>{html.escape(s.title)}</h2>{who_html}</header>"
+        f"<header><h2>{for_html(s.title)}</h2>{who_html}</header>"
         f'<div class="text">{_text(s.text, s.prompt, placeholders)}</div>{body}{notes}</section>'
     )
 
@@ -164,14 +164,14 @@ def render_html(
     title = presentation.title or label
     first = (
         '<section class="slide title-slide" id="section-0" data-kind="title">'
-        f"<h1>{html.escape(title)}</h1>"
-        f'<p class="subtitle">{html.escape(subtitle)}</p>'
-        f'<p class="headline">{html.escape(done.headline)}</p>'
-        + (f'<p class="who">{html.escape(", ".join(names))}</p>' if names else "")
+        f"<h1>{for_html(title)}</h1>"
+        f'<p class="subtitle">{for_html(subtitle)}</p>'
+        f'<p class="headline">{for_html(done.headline)}</p>'
+        + (f'<p class="who">{for_html(", ".join(names))}</p>' if names else "")
         + '<ol class="agenda">'
         + "".join(
-            f"<li>{html.escape(s.title)}"
-            + (f" <span>· {html.escape(s.who)}</span>" if s.who.strip() else "")
+            f"<li>{for_html(s.title)}"
+            + (f" <span>· {for_html(s.who)}</span>" if s.who.strip() else "")
             + "</li>"
             for s in shown
         )
@@ -184,7 +184,7 @@ def render_html(
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title><style>{CSS}</style>"
+        f"<title>{for_html(title)}</title><style>{CSS}</style>"
         f'<script id="plotly-js">{get_plotlyjs()}</script></head>'
         '<body><nav class="toolbar">'
         '<button type="button" id="to-slides" title="S: slides · arrows: next/previous · F: full screen · Esc: back">'

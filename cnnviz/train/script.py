@@ -29,6 +29,7 @@ import json
 from typing import Any
 
 from cnnviz.data.kinds import NormKind
+from cnnviz.text.escape import for_python_docstring
 from cnnviz.train.config import LrSchedule, OptimizerKind, TrainConfig
 
 TV_CLASSES = {
@@ -172,7 +173,7 @@ def training_script(run: Any) -> str:
     acc = run.status.get("test_accuracy")
     acc_line = f"{float(acc):.4f}" if isinstance(acc, int | float) else "None"
     norm_consts, norm_body = _normalize_lines(cfg, run.config.get("normalization") or {}, channels)
-    title = (info.title if info else "your own images").replace('"', "'")
+    title = info.title if info else "your own images"
     extra = ""
     if name in TV_CLASSES or name not in DATASETS:
         extra = (
@@ -191,8 +192,8 @@ def training_script(run: Any) -> str:
         aug.append(f"random crop after padding by {cfg.augment_crop}")
     parts = [
         HEAD.format(
-            label=label,
-            title=title,
+            label=for_python_docstring(label),
+            title=for_python_docstring(title),
             run_id=run.id,
             n_train=n_train,
             val=round(100 * cfg.val_fraction),

@@ -18,10 +18,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from cnnviz.classroom.mode import class_mode
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.job import Job
 from cnnviz.train.jobs import JobRegistry, server_registry
 from cnnviz.ui import state
-from cnnviz.ui.text import plain
 
 QUEUED = "cnnviz.class.queued"  # a class server: the session's job id is waiting in the queue
 _LOST = "cnnviz.job_lost"  # id of a job named in the URL/session that this server does not know
@@ -50,7 +50,7 @@ def lost_job_notice() -> str | None:
     if not jid:
         return None
     return (
-        f"Training job {plain(jid)} is not running on this server any more (the server was restarted, "
+        f"Training job {for_markdown(jid)} is not running on this server any more (the server was restarted, "
         "or the job was cleaned up). Its saved epochs, if any, are on the **Runs** page."
     )
 
@@ -79,8 +79,8 @@ def running_elsewhere(offered: Callable[[str], bool] = lambda job_id: True) -> l
         with st.container(border=True):
             st.info(
                 f"A training is running on this server: "
-                f"**{getattr(getattr(job, 'writer', None), 'label', '') or job.run_id}** on "
-                f"{job.dataset or 'its data'}, {where} (job `{job.id}`).",
+                f"**{for_markdown(getattr(getattr(job, 'writer', None), 'label', '') or job.run_id)}** on "
+                f"{for_markdown(job.dataset or 'its data')}, {where} (job `{job.id}`).",
                 icon=":material/directions_run:",
             )
             st.button(

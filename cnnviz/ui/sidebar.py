@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import presenter, state
-from cnnviz.ui.text import plain
 
 
 def render(page: object = None) -> None:
@@ -31,9 +31,9 @@ def render(page: object = None) -> None:
         st.caption(f"Design: input {shape}, {n} layer{'s' if n != 1 else ''}")
         # ids are checked by format (cnnviz.train.ids) and shown as text all the same
         if state.job_id():
-            st.caption(f"Training job: {plain(state.job_id())}")
+            st.caption(f"Training job: {for_markdown(state.job_id())}")
         if state.run_id():
-            st.caption(f"Open run: {plain(state.run_id())}")
+            st.caption(f"Open run: {for_markdown(state.run_id())}")
     forwarding = page is not None and getattr(page, "url_path", None) in ("", "home")
     if not forwarding and (msg := state.pop_url_error()):
-        st.warning(plain(msg), icon=":material/link_off:")
+        st.warning(for_markdown(msg), icon=":material/link_off:")

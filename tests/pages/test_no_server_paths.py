@@ -18,6 +18,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.data.errors import DatasetUnavailable
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import runs_root
 from cnnviz.ui.classroom import session
 from tests.helpers import APP
@@ -72,7 +73,7 @@ def _no_path(text: str) -> None:
 def test_a_damaged_run_of_hers_names_the_run(ada) -> None:
     at = _open(ada, "views/runs.py", run=RUN)
     text = _said(at)
-    assert "metrics\\_epoch.csv has no epoch column" in text  # shown as text (escaped)
+    assert for_markdown("metrics_epoch.csv has no epoch column") in text  # shown as text
     assert "You can delete this run or train again." in text
     _no_path(text)
 

@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.design.export import encode_spec
 from cnnviz.design.presets import PRESETS
 from cnnviz.design.shapes import summarize
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.design.save_open import parse_upload
 from tests.helpers import APP
@@ -421,5 +422,6 @@ def test_a_mismatched_skip_names_both_shapes_and_the_fix_on_the_page() -> None:
     }
     at = _app({"net": encode_spec(spec)})
     text = " ".join(e.value for e in at.error)
-    assert "[B, 8, 16, 16]" in text and "[B, 3, 16, 16]" in text
+    shapes = for_markdown("[B, 8, 16, 16]"), for_markdown("[B, 3, 16, 16]")  # shown as text
+    assert shapes[0] in text and shapes[1] in text
     assert "set shortcut to conv1x1" in text and "layer 1.1 (Conv2d(3, 8" in text

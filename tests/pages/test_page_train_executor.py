@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.data.registry import load_dataset
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.executors import make_executor
 from cnnviz.train.executors.settings import ExecutorKind, ExecutorSettings
@@ -66,5 +67,6 @@ def test_an_unreachable_cluster_is_a_message_naming_the_address(monkeypatch):
     at.button(key="train.start").click().run()
     assert not at.exception, at.exception
     errors = [e.value for e in at.error]
-    assert any("ray://127.0.0.1:1" in e and "cannot be reached" in e for e in errors), errors
+    address = for_markdown("ray://127.0.0.1:1")  # the page shows messages as text
+    assert any(address in e and "cannot be reached" in e for e in errors), errors
     assert at.session_state.get("cnnviz.job_id") is None

@@ -14,6 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.compare.align import XAxis, epoch_x, loss_series, unit
+from cnnviz.text.escape import for_plotly
 
 PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b")
 X_TITLES = {
@@ -54,6 +55,7 @@ def loss_overlay(
     cols: Sequence[str] | None = None,
 ) -> go.Figure:
     """Loss per iteration of every run on the shared x-axis: faint raw, bold smoothed."""
+    labels = [for_plotly(x) for x in labels]  # legend names: text, not HTML
     axis = XAxis(axis)
     cols = list(cols) if cols else colours(len(runs))
     length = unit(runs[0], axis) if runs else 1.0  # one smoothing length for all
@@ -95,6 +97,7 @@ def accuracy_overlay(
     ``best``: the star shows the test accuracy of the best validation epoch's weights (best.pt), at
     that epoch; otherwise the last weights', at the end. Best epochs are circled either way.
     """
+    labels = [for_plotly(x) for x in labels]  # legend names: text, not HTML
     axis = XAxis(axis)
     data = []
     for r, label, c in zip(runs, labels, cols or colours(len(runs)), strict=True):
@@ -155,6 +158,7 @@ def lr_overlay(
     cols: Sequence[str] | None = None,
 ) -> go.Figure | None:
     """Learning rate per epoch when any run used a schedule (None otherwise)."""
+    labels = [for_plotly(x) for x in labels]  # legend names: text, not HTML
     if not any(str(r.train.get("lr_schedule", "none")) != "none" for r in runs):
         return None
     data = []
@@ -176,7 +180,8 @@ def per_class_figure(
     cols: Sequence[str] | None = None,
 ) -> go.Figure:
     """Test accuracy per class, one bar per run in each class's group."""
-    classes = list(per_class)
+    labels = [for_plotly(x) for x in labels]  # legend names: text, not HTML
+    classes = [for_plotly(c) for c in per_class]
     data = [
         go.Bar(
             x=classes,
@@ -215,7 +220,7 @@ def confusion_figure(
              "yref": "paper", "x": 0.5, "y": 0.5}],
             "xaxis": {"visible": False}, "yaxis": {"visible": False}})  # fmt: skip
     m = _rows(conf) * 100
-    names = list(classes) or [str(i) for i in range(len(m))]
+    names = [for_plotly(c) for c in classes] or [str(i) for i in range(len(m))]
     if minus is not None:
         m = m - _rows(minus) * 100
         heat = go.Heatmap(z=m, x=names, y=names, zmid=0, colorscale="RdYlGn", zmin=-50, zmax=50,

@@ -15,6 +15,8 @@ import torch
 from plotly.subplots import make_subplots
 from torch import Tensor
 
+from cnnviz.text.escape import for_plotly
+
 CHANNEL_COLOURS = {1: ("#444444",), 3: ("#d62728", "#2ca02c", "#1f77b4")}
 CHANNEL_NAMES = {1: ("grey",), 3: ("red", "green", "blue")}
 _AFFINE_CHECK = 200_000  # pixels per channel checked for "normalization is x·a + b"
@@ -75,7 +77,7 @@ def image_grid(
         {
             "x": pad + k * (w * s + pad) + w * s / 2,
             "y": pad + r * (h * s + band + pad) + h * s + band / 2,
-            "text": str(text),
+            "text": for_plotly(text),
             "showarrow": False,
             "font": {"size": 11, "color": label_colours[i] if label_colours else "#222"},
         }
@@ -86,7 +88,7 @@ def image_grid(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     fig.update_layout(
-        title=title or None,
+        title=for_plotly(title) or None,
         margin={"l": 0, "r": 0, "t": 30 if title else 0, "b": 0},
         height=min(
             900, int(pic.shape[0] * max(1.0, 560 / max(pic.shape[1], 1))) + (30 if title else 0)
@@ -124,7 +126,7 @@ def class_counts(classes: Sequence[str], splits: dict[str, Tensor]) -> go.Figure
             continue
         counts = torch.bincount(y.cpu(), minlength=len(classes))[: len(classes)].tolist()
         fig.add_bar(
-            x=list(classes),
+            x=[for_plotly(c) for c in classes],
             y=counts,
             name=f"{split} ({len(y):,})",
             marker_color=SPLIT_COLOURS.get(split),

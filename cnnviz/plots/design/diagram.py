@@ -35,6 +35,7 @@ import plotly.graph_objects as go
 
 from cnnviz.plots.design.neurons import linear_widths, neurons_figure
 from cnnviz.plots.design.style import CATEGORY_COLORS, GAP, SHAPE_KEEPING, rule_of, short_name
+from cnnviz.text.escape import for_plotly
 
 
 def _shape_text(shape: list[int] | None) -> str:
@@ -97,14 +98,14 @@ def blocks(spec: dict, rows: list[dict]) -> list[Block]:
                  and rows[prev.first].get("block") and _holder(rows[prev.first]["path"])
                  == _holder(path))
         )  # fmt: skip
-        hover_line = f"#{row.get('label', row['index'] + 1)} {row.get('name', '')}"
+        hover_line = f"#{row.get('label', row['index'] + 1)} {for_plotly(row.get('name', ''))}"
         if row["status"] == "error":
-            hover_line += f"<br>✗ {row.get('error') or ''}"
+            hover_line += f"<br>✗ {for_plotly(row.get('error') or '')}"
         if foldable:
             out[-1] = Block(
                 prev.first,
                 (*prev.indices, k),
-                f"{prev.label} + {short_name(row)}",
+                f"{prev.label} + {for_plotly(short_name(row))}",
                 prev.shape,
                 prev.status,
                 prev.category,
@@ -119,7 +120,7 @@ def blocks(spec: dict, rows: list[dict]) -> list[Block]:
             Block(
                 k,
                 (k,),
-                short_name(row),
+                for_plotly(short_name(row)),
                 shape,
                 status,
                 category,

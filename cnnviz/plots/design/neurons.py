@@ -18,6 +18,7 @@ from cnnviz.plots.design.style import (
     rule_of,
     short_name,
 )
+from cnnviz.text.escape import for_plotly
 
 
 def linear_widths(spec: dict, rows: list[dict]) -> list[int] | None:
@@ -52,10 +53,10 @@ def neurons_figure(
     owners: list[tuple[int, ...]] = [()]
     for row in rows:
         if rule_of(row) is Rule.LINEAR:
-            labels.append(row["name"])
+            labels.append(for_plotly(row["name"]))
             owners.append((row["index"],))
         else:
-            labels[-1] += f"<br>+ {short_name(row)}"
+            labels[-1] += f"<br>+ {for_plotly(short_name(row))}"
             owners[-1] = (*owners[-1], row["index"])
     step = 1.0
     notes: list[dict] = []

@@ -20,6 +20,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.plots.inspect.tiles import _grid, _image_axes, _np, _shown, _shrink, _tile
+from cnnviz.text.escape import for_plotly
 
 MAX_MAPS = 64  # feature maps drawn per layer
 MAX_HOVER_POSITIONS = 65_536  # tiled pixels up to which hover also names row and column
@@ -88,7 +89,7 @@ def feature_maps_figure(
         np.float32 if scale is Scale.PER_MAP else np.int16
     )  # int16: half the bytes
     shape = [1, c, full_h, full_w]
-    head = f"{title} · " if title else ""
+    head = f"{for_plotly(title)} · " if title else ""
     text = f"{head}output [{c}, {full_h}, {full_w}] · {_shown(c, n, 'feature maps')}"
     if k > 1:
         text += f" · drawn at 1/{k} size ({k}×{k} blocks averaged)"
@@ -154,7 +155,7 @@ def channel_figure(fmap: Any, *, title: str = "", values: bool | None = None) ->
     drawn = f" · drawn at 1/{k} size ({k}×{k} blocks averaged)" if k > 1 else ""
     stats = f"min {full.min():.3g}, max {full.max():.3g}, mean {full.mean():.3g}"
     fig.update_layout(
-        title=f"{title} · {h}×{w}, {stats}{drawn}".lstrip(" ·"),
+        title=f"{for_plotly(title)} · {h}×{w}, {stats}{drawn}".lstrip(" ·"),
         height=min(700, 120 + 16 * a.shape[0] + (14 * h if show else 0)),
         margin={"l": 10, "r": 10, "t": 40, "b": 10},
         meta={"panels": 1, "shape": [h, w]},
@@ -178,7 +179,11 @@ def vector_figure(
     (red < 0 < blue), which stays light and readable.
     """
     v = _np(values).reshape(-1)
-    x = names if names is not None and len(names) == v.size else list(range(v.size))
+    x = (
+        [for_plotly(n) for n in names]
+        if names is not None and len(names) == v.size
+        else list(range(v.size))
+    )
     what = "class" if names and len(names) == v.size else "neuron"
     if v.size <= max_bars:
         trace: go.Bar | go.Heatmap = go.Bar(
@@ -202,7 +207,7 @@ def vector_figure(
         height, kind = 150, " · as a strip (red < 0 < blue)"
     fig = go.Figure(trace)
     fig.update_layout(
-        title=f"{title} · output [{v.size}]{kind}".lstrip(" ·"),
+        title=f"{for_plotly(title)} · output [{v.size}]{kind}".lstrip(" ·"),
         height=height,
         bargap=0.05 if v.size > 50 else 0.2,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},

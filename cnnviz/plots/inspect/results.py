@@ -24,6 +24,8 @@ import torch
 from plotly.colors import sample_colorscale
 from plotly.subplots import make_subplots
 
+from cnnviz.text.escape import for_plotly
+
 
 def _np(a: Any, dtype: Any = np.float32) -> np.ndarray:
     if isinstance(a, torch.Tensor):
@@ -33,7 +35,7 @@ def _np(a: Any, dtype: Any = np.float32) -> np.ndarray:
 
 def _names(names: list[str] | None, k: int) -> list[str]:
     if names is not None and len(names) == k:
-        return [str(n) for n in names]
+        return [for_plotly(n) for n in names]
     return [str(i) for i in range(k)]
 
 
@@ -301,7 +303,7 @@ def gradcam_figure(
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, autorange="reversed")
     fig.update_layout(
-        title=title or None,
+        title=for_plotly(title) or None,
         height=380,
         margin={"l": 10, "r": 10, "t": 50, "b": 10},
         meta={"panels": 2, "shape": list(h.shape)},

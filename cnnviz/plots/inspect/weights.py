@@ -12,6 +12,7 @@ import plotly.graph_objects as go
 import torch
 
 from cnnviz.plots.inspect.tiles import _grid, _image_axes, _np, _shown, _tile
+from cnnviz.text.escape import for_plotly
 
 MAX_FILTERS = 64  # first-layer filters drawn
 MAX_KERNELS = 16  # filters (rows) and input channels (columns) in the kernel grid
@@ -48,7 +49,7 @@ def filters_figure(
     o, i, kh, kw = w.shape
     n = min(o, max_filters)
     rows, cols = _grid(n, None)
-    head = f"{title} · " if title else ""
+    head = f"{for_plotly(title)} · " if title else ""
     text = f"{head}weights [{o}, {i}, {kh}, {kw}] · {_shown(o, n, 'filters')}"
     if (rgb is None and i == 3) or (rgb and i == 3):
         f = w[:n].transpose(0, 2, 3, 1)  # (N, kh, kw, 3)
@@ -112,7 +113,7 @@ def kernels_figure(
         )
     )
     _image_axes(fig)
-    head = f"{title} · " if title else ""
+    head = f"{for_plotly(title)} · " if title else ""
     fig.update_layout(
         title={
             "text": f"{head}weights [{o}, {i}, {kh}, {kw}] · rows: {_shown(o, len(rows_idx), 'filters')}, "
@@ -145,7 +146,9 @@ def weight_histogram(weight: Any, *, title: str = "", bins: int = 50) -> go.Figu
         )
     )
     fig.update_layout(
-        title=f"{title} · {v.size:,} weights, mean {v.mean():.3g}, std {v.std():.3g}".lstrip(" ·"),
+        title=f"{for_plotly(title)} · {v.size:,} weights, mean {v.mean():.3g}, std {v.std():.3g}".lstrip(
+            " ·"
+        ),
         height=240,
         bargap=0,
         margin={"l": 10, "r": 10, "t": 40, "b": 10},

@@ -24,6 +24,8 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from cnnviz.text.escape import for_plotly
+
 RAW_COLOUR = "rgba(31, 119, 180, 0.45)"
 SMOOTH_COLOUR = "rgb(31, 119, 180)"
 TRAIN_COLOUR = "rgb(31, 119, 180)"
@@ -302,7 +304,7 @@ def _frame(title: str | None, font_size: int) -> dict:
     """
     top = 30 + (28 + font_size if title else 0)
     return {
-        "title": {"text": title or "", "font": {"size": font_size + 4}},
+        "title": {"text": for_plotly(title or ""), "font": {"size": font_size + 4}},
         "font": {"size": font_size},
         "legend": {"orientation": "h", "yref": "container", "y": 0, "yanchor": "bottom"},
         "margin": {"l": 60, "r": 20, "t": top, "b": 50 + 3 * font_size},

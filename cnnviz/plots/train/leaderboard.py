@@ -7,6 +7,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 
 from cnnviz.classroom.leaderboard import Score
+from cnnviz.text.escape import for_plotly
 
 
 def leaderboard_figure(scores: Sequence[Score], *, font_size: int = 12) -> go.Figure:
@@ -16,9 +17,11 @@ def leaderboard_figure(scores: Sequence[Score], *, font_size: int = 12) -> go.Fi
             x=[s.params for s in scores],
             y=[100 * s.test_accuracy for s in scores],
             mode="markers+text",
-            text=[s.student for s in scores],
+            text=[for_plotly(s.student) for s in scores],
             textposition="top center",
-            customdata=[[s.student, s.run_id, s.dataset, s.title] for s in scores],
+            customdata=[
+                [for_plotly(v) for v in (s.student, s.run_id, s.dataset, s.title)] for s in scores
+            ],
             hovertemplate=(
                 "<b>%{customdata[0]}</b><br>test accuracy %{y:.1f}%<br>"
                 "%{x:,} parameters<br>%{customdata[2]} · %{customdata[1]}<extra></extra>"

@@ -10,12 +10,12 @@ write the HTML; the JavaScript and CSS are this package's files, inlined (no net
 from __future__ import annotations
 
 import base64
-import html
 import json
 from importlib import resources
 from typing import Any
 
 from cnnviz.report.explainer.payload import NotEmbeddable, model_payload, weight_count
+from cnnviz.text.escape import for_html
 
 LIMIT_BYTES = 10_000_000  # the presentation's size limit (tests/report, bench/report.py)
 MAX_IMAGES = 48
@@ -145,7 +145,7 @@ def fragment(data: dict) -> str:
 
 def standalone(data: dict, title: str) -> str:
     """A whole HTML file with the explainer only (``cnnviz export RUN --format explainer``)."""
-    t = html.escape(title)
+    t = for_html(title)
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

@@ -6,6 +6,7 @@ import streamlit as st
 
 from cnnviz.classroom.room import Broadcast
 from cnnviz.design.presets import PRESETS
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
 from cnnviz.ui.train.form import TrainForm
@@ -35,8 +36,8 @@ def design_banner() -> None:
     n = len(b.spec.get("layers", []))
     with st.container(border=True, key="class_banner"):
         st.markdown(
-            f":material/campaign: **Your teacher sent a design: {b.title}** ({n} layers"
-            + (f", {b.settings['epochs']} epochs" if "epochs" in b.settings else "")
+            f":material/campaign: **Your teacher sent a design: {for_markdown(b.title)}** ({n} layers"
+            + (f", {for_markdown(b.settings['epochs'])} epochs" if "epochs" in b.settings else "")
             + "). Open it to replace your current design; yours stays as it is until you do."
         )
         row = st.container(horizontal=True)

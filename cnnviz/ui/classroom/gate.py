@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.classroom.errors import RoomError
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
@@ -19,11 +20,11 @@ def require_person() -> None:
     try:
         person = session.me()
     except RoomError as e:  # the class database cannot be read (busy, disk full): say so
-        st.error(str(e), icon=":material/database:")
+        st.error(for_markdown(e), icon=":material/database:")
         st.stop()
     pending = session.write_cookie()
     if person is not None and pending and not st.session_state.get(SKIP_WAIT):
-        st.title(f"Welcome, {person.name}")
+        st.title(f"Welcome, {for_markdown(person.name)}")
         st.caption("Signing you in on this browser…")
         st.button(
             "Continue",

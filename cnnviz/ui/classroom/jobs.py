@@ -15,6 +15,7 @@ import streamlit as st
 
 from cnnviz.classroom.entries import Entry, EntryState, ordinal
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
 
@@ -59,7 +60,7 @@ def act(job: Any, action: str) -> None:
     try:
         session.room().queue.control(job.id, session.me(), Action(action))
     except NotAllowed as e:
-        st.toast(str(e), icon=":material/block:")
+        st.toast(for_markdown(e), icon=":material/block:")
 
 
 def owner_line(job_id: str) -> str | None:
@@ -69,13 +70,14 @@ def owner_line(job_id: str) -> str | None:
         return None
     me = session.me()
     if st.session_state.get(PROJECTOR) == job_id:
-        return f"**{e.owner_name}**'s training, shown read-only (stop it from the Teacher page)."
+        return f"**{for_markdown(e.owner_name)}**'s training, shown read-only (stop it from the Teacher page)."
     if me is not None and me.id == e.owner:
         return None
     if may_control(job_id):
-        return f"**{e.owner_name}**'s training — you can pause or stop it as the teacher."
+        return f"**{for_markdown(e.owner_name)}**'s training — you can pause or stop it as the teacher."
     return (
-        f"**{e.owner_name}**'s training — read-only: only {e.owner_name} or the teacher "
+        f"**{for_markdown(e.owner_name)}**'s training — read-only: only "
+        f"{for_markdown(e.owner_name)} or the teacher "
         "can pause or stop it."
     )
 
@@ -99,7 +101,7 @@ def _cancel(entry_id: str) -> None:
     try:
         session.room().queue.cancel(entry_id, session.me())
     except NotAllowed as e:
-        st.toast(str(e), icon=":material/block:")
+        st.toast(for_markdown(e), icon=":material/block:")
 
 
 def _waiting_body(entry_id: str) -> None:
@@ -109,7 +111,7 @@ def _waiting_body(entry_id: str) -> None:
     if e.state is EntryState.STARTED:
         st.rerun()  # its turn came: the whole page draws the live charts
     if e.state is not EntryState.WAITING:
-        st.warning(e.note or f"This job is {e.state}.", icon=":material/cancel:")
+        st.warning(for_markdown(e.note or f"This job is {e.state}."), icon=":material/cancel:")
         if st.button("New training", icon=":material/restart_alt:", key="class.wait.new"):
             state.set_job_id(None)
             st.rerun()
@@ -117,7 +119,7 @@ def _waiting_body(entry_id: str) -> None:
     who = "" if e.owner == getattr(session.me(), "id", None) else f"{e.owner_name}'s job · "
     n = session.room().limits().jobs_at_once
     st.info(
-        f"{who}{place_text(e)} The server trains {n} network{'s' if n != 1 else ''} "
+        f"{for_markdown(who)}{for_markdown(place_text(e))} The server trains {n} network{'s' if n != 1 else ''} "
         "at once; this page switches to the live charts by itself when it starts "
         "(you can close the tab: the run will be yours on the Runs page).",
         icon=":material/hourglass_top:",

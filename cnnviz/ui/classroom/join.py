@@ -14,6 +14,7 @@ import streamlit as st
 from cnnviz.classroom.attempts import TooMany
 from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.people import JoinError, Person
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.classroom import session
 
 
@@ -21,9 +22,9 @@ def _try(attempt: Callable[[], Person]) -> None:
     try:
         session.sign_in(attempt())  # a sign-in row is written too: inside, for its message
     except TooMany as e:
-        st.error(str(e), icon=":material/hourglass_top:")
+        st.error(for_markdown(e), icon=":material/hourglass_top:")
     except (JoinError, RoomError) as e:
-        st.error(str(e))
+        st.error(for_markdown(e))
     else:
         st.rerun()
 
@@ -32,7 +33,7 @@ def join_page() -> None:
     """Drawn instead of the app until this browser has joined."""
     st.title("Join the class")
     if note := st.session_state.pop(session.NOTE, None):
-        st.info(note, icon=":material/login:")
+        st.info(for_markdown(note), icon=":material/login:")
     r = session.room()
     if not r.joining_open():
         st.warning(

@@ -16,6 +16,7 @@ import streamlit as st
 
 from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.ownership import NotAllowed
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.classroom import session
 
 
@@ -90,14 +91,16 @@ def people_panel() -> None:
             key="teacher.remove.who",
         )
         if pid and row.button(
-            f"Remove {by_id[pid].name}",
+            f"Remove {for_markdown(by_id[pid].name)}",
             icon=":material/person_remove:",
             key="teacher.remove",
             help="Signs them out on every computer at once; a waiting training is "
             "cancelled and a running one stopped; their runs are kept.",
         ):
             gone = r.remove_person(me, pid)
-            st.toast(f"{gone.name} was removed: signed out, their queued training cancelled.")
+            st.toast(
+                f"{for_markdown(gone.name)} was removed: signed out, their queued training cancelled."
+            )
             st.rerun()
     except (RoomError, NotAllowed) as e:
-        st.error(str(e))
+        st.error(for_markdown(e))

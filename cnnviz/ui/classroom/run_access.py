@@ -24,11 +24,11 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from cnnviz.classroom.run_access import RunAccess, RunHidden
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import Run, RunInfo, list_runs, runs_root
 from cnnviz.train.store import open_run as _open_run
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
-from cnnviz.ui.text import plain
 
 if TYPE_CHECKING:
     from cnnviz.compare.runs import RunData
@@ -60,7 +60,7 @@ def _exists(run_id: str) -> bool:
 def why_not(run_id: str) -> str | None:
     """None when this person may open ``run_id``; else the sentence for the page."""
     if not _exists(run_id):
-        return NOT_HERE.format(id=plain(run_id))
+        return NOT_HERE.format(id=run_id)
     return access().why_not(run_id)
 
 
@@ -122,9 +122,9 @@ def show_note() -> None:
     """Why a link's runs were dropped, once, above the page."""
     for kind, text in st.session_state.pop(_NOTE, []):
         if kind == "hidden":
-            st.error(text, icon=":material/lock:")
+            st.error(for_markdown(text), icon=":material/lock:")
         else:
-            st.warning(text, icon=":material/search_off:")
+            st.warning(for_markdown(text), icon=":material/search_off:")
 
 
 def link_run() -> str | None:
@@ -135,7 +135,7 @@ def link_run() -> str | None:
     if not wanted:
         return None
     if not _exists(wanted):
-        _drop("missing", NOT_HERE.format(id=plain(wanted)))
+        _drop("missing", NOT_HERE.format(id=wanted))
     reason = access().why_not(wanted)
     if reason is not None:
         _drop("hidden", reason)
@@ -161,7 +161,7 @@ def link_compare() -> list[str]:
             )
         _drop(
             "missing",
-            NOT_HERE.format(id=plain(next(r for r in wanted if r not in kept))),
+            NOT_HERE.format(id=next(r for r in wanted if r not in kept)),
             compare=kept,
         )
     return kept

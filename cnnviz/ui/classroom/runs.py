@@ -12,6 +12,7 @@ import streamlit as st
 
 from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.ownership import Action, NotAllowed, allowed
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import RunInfo
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access, session
@@ -52,7 +53,9 @@ def _actions(info: RunInfo, owner: dict | None) -> None:
     owner_id = (owner or {}).get("owner")
     if not allowed(me, Action.RENAME, owner_id):
         who = (owner or {}).get("owner_name") or "the server"
-        st.caption(f"{who}'s run: read-only (only its owner or the teacher can change it).")
+        st.caption(
+            f"{for_markdown(who)}'s run: read-only (only its owner or the teacher can change it)."
+        )
         return
     try:
         with st.container(border=True):
@@ -85,7 +88,7 @@ def _actions(info: RunInfo, owner: dict | None) -> None:
                     state.set_run_id(None)
                 st.rerun()
     except (NotAllowed, RoomError) as e:
-        st.error(str(e))
+        st.error(for_markdown(e))
 
 
 def runs_page() -> None:
@@ -123,8 +126,8 @@ def runs_page() -> None:
     owner = owners.get(picked.id)
     if owner and owner.get("owner_name"):
         st.markdown(
-            f"By **{owner['owner_name']}**"
-            + (f" · *{owner['title']}*" if owner.get("title") else "")
+            f"By **{for_markdown(owner['owner_name'])}**"
+            + (f" · *{for_markdown(owner['title'])}*" if owner.get("title") else "")
         )
     _actions(picked, owner)
     listing.run_details(picked)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.classroom.errors import RoomError
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.classroom import session
 
 LOCAL = {"127.0.0.1", "localhost", "::1"}
@@ -34,7 +35,7 @@ def render() -> None:
     if person is None:
         return
     role = "teacher" if person.is_teacher else "student"
-    st.caption(f":material/person: Signed in as **{person.name}** ({role})")
+    st.caption(f":material/person: Signed in as **{for_markdown(person.name)}** ({role})")
     if st.button(
         "Sign out",
         key="class.signout",
@@ -56,6 +57,6 @@ def _then_rerun(action) -> None:
     try:
         action()
     except RoomError as e:  # the class database could not be written: nothing ended
-        st.error(str(e))
+        st.error(for_markdown(e))
     else:
         st.rerun()

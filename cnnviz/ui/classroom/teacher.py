@@ -25,6 +25,7 @@ from cnnviz.classroom.ownership import NotAllowed
 from cnnviz.design.shapes import format_count, summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.train.leaderboard import leaderboard_figure
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import figures, state
 from cnnviz.ui.classroom import run_access, session
 from cnnviz.ui.classroom.jobs import PROJECTOR
@@ -121,14 +122,16 @@ def _class_now_body() -> None:
             name = df.iloc[picked[0]]["student"]
             row = st.container(horizontal=True)
             if row.button(
-                f"Show {name}'s training on the projector",
+                f"Show {for_markdown(name)}'s training on the projector",
                 icon=":material/co_present:",
                 type="primary",
                 key="teacher.show",
             ):
                 _open(job_id, "views/train.py")
             if row.button(
-                f"Inspect {name}'s network", icon=":material/search:", key="teacher.inspect"
+                f"Inspect {for_markdown(name)}'s network",
+                icon=":material/search:",
+                key="teacher.inspect",
             ):
                 _open(job_id, "views/inspect.py")
 
@@ -150,13 +153,16 @@ def queue_controls() -> None:
         return
     for e in live:
         row = st.container(horizontal=True, vertical_alignment="center")
-        row.markdown(f"**{e.owner_name}** · {q.job(e.id).status}")
+        row.markdown(f"**{for_markdown(e.owner_name)}** · {q.job(e.id).status}")
         if row.button("Stop", key=f"teacher.stop.{e.id}", icon=":material/stop:"):
             q.control(e.id, me, "stop")
             st.rerun()
     for i, e in enumerate(waiting, start=1):
         row = st.container(horizontal=True, vertical_alignment="center")
-        row.markdown(f"{ordinal(i)} in line: **{e.owner_name}** ({e.dataset}, {e.epochs} epochs)")
+        row.markdown(
+            f"{ordinal(i)} in line: **{for_markdown(e.owner_name)}** "
+            f"({for_markdown(e.dataset)}, {e.epochs} epochs)"
+        )
         try:
             if i > 1 and row.button(
                 "Move to the front",
@@ -174,7 +180,7 @@ def queue_controls() -> None:
                 q.cancel(e.id, me)
                 st.rerun()
         except NotAllowed as err:
-            st.warning(str(err))
+            st.warning(for_markdown(err))
 
 
 @st.cache_data(show_spinner=False, max_entries=2000)
@@ -243,13 +249,13 @@ def send_design() -> None:
     n = len(spec.get("layers", []))
     shape = "×".join(str(d) for d in spec.get("input", []))
     title = spec.get("name") or state.current_preset() or "the teacher's design"
-    st.markdown(f"Your current design: **{title}**, input {shape}, {n} layers.")
+    st.markdown(f"Your current design: **{for_markdown(title)}**, input {shape}, {n} layers.")
     settings = teacher_settings()
     if settings:
         st.caption(
             "With your Train settings: "
             + ", ".join(
-                f"{k} {v}"
+                f"{k} {for_markdown(v)}"
                 for k, v in settings.items()
                 if k in ("epochs", "optimizer", "lr", "batch_size")
             )
@@ -266,7 +272,9 @@ def send_design() -> None:
     if last is not None:
         import datetime as dt
 
-        st.caption(f"Last sent: {last.title} at {dt.datetime.fromtimestamp(last.sent):%H:%M}.")
+        st.caption(
+            f"Last sent: {for_markdown(last.title)} at {dt.datetime.fromtimestamp(last.sent):%H:%M}."
+        )
 
 
 def limits_form() -> None:
@@ -288,6 +296,6 @@ def limits_form() -> None:
             try:
                 r.set_limits(session.me(), Limits.from_dict(values, cur))
             except RoomError as e:
-                st.error(str(e))
+                st.error(for_markdown(e))
             else:
                 st.success("Saved. New Starts and joins are checked against these limits.")

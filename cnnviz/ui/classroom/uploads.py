@@ -15,6 +15,7 @@ import streamlit as st
 
 from cnnviz.classroom import uploads
 from cnnviz.classroom.errors import RoomError
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.classroom import session
 
 
@@ -65,7 +66,9 @@ def _delete(folder: Path, key: str) -> None:
         st.session_state[DELETED] = st.session_state.get(DELETED, set()) | seen
     except (uploads.QuotaError, OSError) as e:
         st.toast(
-            str(e) if isinstance(e, uploads.QuotaError) else "That upload could not be deleted."
+            for_markdown(e)
+            if isinstance(e, uploads.QuotaError)
+            else "That upload could not be deleted."
         )
 
 

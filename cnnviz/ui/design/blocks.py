@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz.design import edits as ops
 from cnnviz.design.blocks import BLOCK_EXPLAIN, BlockType, Shortcut
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.design.editor import FOLDED, apply_edit
 
@@ -31,7 +32,9 @@ def block_detail(spec: dict, row: dict, sel: str) -> None:
     """A block's own settings and what its row says (the merge, the output, the shortcut)."""
     block = ops.get_layer(spec, sel)
     kind = BlockType(str(block.get("type")).lower())
-    st.markdown(f"**{row['label']}. {row['name']}** — {BLOCK_EXPLAIN[kind]}")
+    st.markdown(
+        f"**{for_markdown(row['label'])}. {for_markdown(row['name'])}** — {BLOCK_EXPLAIN[kind]}"
+    )
     bar = st.container(horizontal=True, gap="small")
     folded = sel in st.session_state.get(FOLDED, set())
     bar.button(
@@ -86,4 +89,4 @@ def block_detail(spec: dict, row: dict, sel: str) -> None:
         if row["params"]:
             st.caption(f"shortcut parameters: {row['params_formula']}")
     elif row["status"] == "error":
-        st.error(f"{row['error']}. **Fix:** {row['fix']}.")
+        st.error(f"{for_markdown(row['error'])}. **Fix:** {for_markdown(row['fix'])}.")

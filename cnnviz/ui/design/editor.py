@@ -26,6 +26,7 @@ from cnnviz.design import edits as ops
 from cnnviz.design.blocks import block_children, is_block
 from cnnviz.design.shapes import top_rows
 from cnnviz.plots.design.diagram import layer_from_selection
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 
 SELECTED = state.SELECTED  # path of the layer edited in detail (kept in ?layer=)
@@ -112,7 +113,7 @@ def layer_line(row: dict) -> str:
         fold = "▸ " if row["path"] in st.session_state.get(FOLDED, set()) else "▾ "
     indent = "\u2003" * row.get("depth", 0)  # em spaces: the layers inside a block step in
     label = row.get("label") or str(row["index"] + 1)
-    return f"{indent}{fold}{label}. {row['name']} → {out} {STATUS_ICON.get(row['status'], '')}"
+    return f"{indent}{fold}{label}. {for_markdown(row['name'])} → {out} {STATUS_ICON.get(row['status'], '')}"
 
 
 def layer_list(spec: dict, rows: list[dict]) -> str | None:

@@ -22,6 +22,7 @@ import streamlit as st
 from cnnviz.design import edits as ops
 from cnnviz.design.layer_kinds import LayerKind, Param, ParamKind, Rule
 from cnnviz.design.spec import kind_of
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.design.blocks import block_detail
 from cnnviz.ui.design.editor import apply_edit, row_at
@@ -162,14 +163,16 @@ def layer_detail(spec: dict, rows: list[dict], sel: str) -> None:
     try:
         kind = kind_of(layer)
     except Exception:  # an unknown type from a file or link: offer to delete it
-        st.error(f"Layer {row['label']}: {row.get('error')}. Fix: {row.get('fix')}.")
+        st.error(
+            f"Layer {for_markdown(row['label'])}: {for_markdown(row.get('error'))}. Fix: {for_markdown(row.get('fix'))}."
+        )
         return
-    st.markdown(f"**{row['label']}. {kind.torch_name}** — {kind.explain}")
+    st.markdown(f"**{for_markdown(row['label'])}. {kind.torch_name}** — {kind.explain}")
     # the row has no input shape when its own values are bad: then it is the output above
     j = rows.index(row)
     above = rows[j - 1]["output_shape"] if j else [1, *spec.get("input", [])]
     for name in kind.inferred:
-        st.caption(inferred_text(name, kind, row, row.get("input_shape") or above))
+        st.caption(for_markdown(inferred_text(name, kind, row, row.get("input_shape") or above)))
     pairs = [
         p
         for p in kind.params

@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnviz.design.export import encode_spec, spec_from_json, spec_to_json, to_pytorch_code
 from cnnviz.design.spec import SpecError
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 
 UPLOADED = "design.uploaded"  # file_id of the last upload applied (an upload is applied once)
@@ -21,7 +22,7 @@ def code_section(spec: dict, batch: int, ok: bool) -> None:
     try:
         code = to_pytorch_code(spec, batch=batch)
     except (SpecError, ValueError) as e:
-        st.error(f"Could not write the code: {e}")
+        st.error(f"Could not write the code: {for_markdown(e)}")
         return
     st.code(code, language="python")
     st.download_button("Download model.py", code, file_name="model.py", mime="text/x-python")

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz.design.layer_kinds import LAYER_KINDS, Rule
 from cnnviz.design.shapes import format_bytes, format_count, totals
+from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.ui import state
 from cnnviz.ui.figures import subject
 
@@ -100,7 +101,10 @@ def error_messages(rows: list[dict]) -> None:
     bad = [r for r in rows if r["status"] == "error"]
     if not bad:
         return
-    lines = [f"**Layer {_label(r)}, {r['name']}:** {r['error']}. **Fix:** {r['fix']}." for r in bad]
+    lines = [
+        f"**Layer {_label(r)}, {for_markdown(r['name'])}:** {for_markdown(r['error'])}. **Fix:** {for_markdown(r['fix'])}."
+        for r in bad
+    ]
     below = sum(r["status"] == "not computed" for r in rows)
     tail = f"\n\nThe {below} layer(s) below are not computed until then." if below else ""
     st.error("\n\n".join(lines) + tail)
@@ -113,7 +117,10 @@ def notes_list(rows: list[dict]) -> None:
     if notes:
         box.markdown(
             "**Notes**\n\n"
-            + "\n".join(f"- Layer {_label(r)}, `{r['name']}`: {r['note']}" for r in notes)
+            + "\n".join(
+                f"- Layer {_label(r)}, {for_markdown_code(r['name'])}: {for_markdown(r['note'])}"
+                for r in notes
+            )
         )
 
 
@@ -160,6 +167,7 @@ def presenter_table(frame: pd.DataFrame, selected: int | None = None) -> None:
     """Presenter mode: a plain table in page text (it grows with presenter mode's larger font,
     black layer names, no sideways scrolling), with the columns a class reads off a projector."""
     shown = frame[[c for c in PRESENTER_COLUMNS if c in frame.columns]]
+    shown = shown.map(lambda v: for_markdown(v) if isinstance(v, str) else v)  # cells: Markdown
     styled = shown.style.apply(lambda r: _style(frame.loc[r.name])[: len(r)], axis=1).hide(
         axis="index"
     )
@@ -235,11 +243,13 @@ def why_panel(rows: list[dict], path: str | None) -> None:
         return
     r = rows[i]
     kind = LAYER_KINDS.get(r["type"])
-    st.markdown(f"**Why this shape?** — layer {_label(r)}, `{r['name']}`")
+    st.markdown(f"**Why this shape?** — layer {_label(r)}, {for_markdown_code(r['name'])}")
     if r["explain"]:
         st.caption(r["explain"])
     if r["status"] == "error":
-        st.error(f"**Layer {_label(r)} ({r['name']}):** {r['error']}.\n\n**Fix:** {r['fix']}.")
+        st.error(
+            f"**Layer {_label(r)} ({for_markdown(r['name'])}):** {for_markdown(r['error'])}.\n\n**Fix:** {for_markdown(r['fix'])}."
+        )
         return
     if r["status"] == "not computed":
         st.info(
@@ -253,7 +263,7 @@ def why_panel(rows: list[dict], path: str | None) -> None:
     if r["formula"]:
         st.code("\n".join(r["formula"]), language=None, wrap_lines=True)
     if r.get("note"):
-        st.warning(r["note"])
+        st.warning(for_markdown(r["note"]))
     if r["params_formula"]:
         st.markdown(f"Parameters: `{r['params_formula']}`")
     if r.get("weight_shape"):

@@ -23,6 +23,7 @@ from cnnviz.data.registry import load_dataset
 from cnnviz.inspect.capture import CaptureError
 from cnnviz.inspect.evaluate import Evaluation, evaluate
 from cnnviz.plots.inspect import results
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.run_files import CONFIG_FILE
 from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.model import Subject
@@ -114,7 +115,7 @@ def evaluation_for(subject: Subject, bundle: DataBundle) -> Evaluation | None:
             )
     except CaptureError as e:
         bar.empty()
-        st.error(f"The network cannot be evaluated on these images: {e}")
+        st.error(f"The network cannot be evaluated on these images: {for_markdown(e)}")
         return None
     bar.empty()
     store: dict = st.session_state.setdefault(_EVALS, {})
@@ -155,7 +156,7 @@ def evaluation_tab(
     subject: Subject, bundle: DataBundle, why_not: str | None, *, key: str = "ev"
 ) -> None:
     if bundle is None:
-        st.info(f"{why_not or 'No test split.'} Evaluation needs the test split.")
+        st.info(f"{for_markdown(why_not or 'No test split.')} Evaluation needs the test split.")
         return
     ev = evaluation_for(subject, bundle)
     if ev is None:
@@ -188,7 +189,7 @@ def evaluation_tab(
     imgs, caps = results.gallery(
         bundle.test_x, wrong, class_names=list(classes), upscale=_upscale(bundle)
     )
-    st.image(imgs, caption=caps, width=110)
+    st.image(imgs, caption=[for_markdown(c) for c in caps], width=110)
     st.caption(
         "A confident mistake is often a badly written or mislabelled image: look at them with the class."
     )
@@ -236,7 +237,7 @@ def _confusion(ev: Evaluation, bundle: DataBundle, classes: tuple[str, ...], key
     total = int(ev.confusion[t, p])
     what = "right" if t == p else "mistaken"
     st.caption(
-        f"{total} test image(s) of class {_name(classes, t)} predicted as {_name(classes, p)} ({what})"
+        f"{total} test image(s) of class {for_markdown(_name(classes, t))} predicted as {for_markdown(_name(classes, p))} ({what})"
         + (f"; the {len(idx)} most confident shown" if total > len(idx) else "")
     )
     if idx:

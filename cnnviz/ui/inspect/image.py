@@ -33,6 +33,7 @@ from cnnviz.inspect.images import (
     to_model_input,
     unlike_training,
 )
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 from cnnviz.ui.inspect.model import Subject
 
@@ -153,7 +154,9 @@ def _test_image(subject: Subject, bundle: DataBundle) -> Chosen | None:
         key, first, label = _INDEX, 0, f"Test image # (0 to {n - 1})"
     else:
         key, first = _CLASS_POS, 1
-        label = f"Image (1 to {n}, among the {n} “{subject.class_name(cls)}” test images)"
+        label = (
+            f"Image (1 to {n}, among the {n} “{for_markdown(subject.class_name(cls))}” test images)"
+        )
     state.kept(key, first)
     if not first <= st.session_state.get(key, first) < first + n:
         st.session_state[key] = first
@@ -239,7 +242,7 @@ def _upload(subject: Subject, bundle: DataBundle) -> Chosen | None:
             invert = {"auto": None, "invert": True, "keep": False}[pick]
     chosen, error = convert_upload(file, subject, dark=dark, fit=fit, invert=invert)
     if error:
-        st.error(error)
+        st.error(for_markdown(error))
     return chosen
 
 
@@ -253,7 +256,7 @@ def _drawing(subject: Subject) -> Chosen | None:
     try:
         conv = from_drawing(rgba, like="mnist")
     except ImageError as e:
-        st.error(f"The drawing cannot be used: {e}.")
+        st.error(f"The drawing cannot be used: {for_markdown(e)}.")
         return None
     return Chosen(conv.tensor, None, "your drawing", tuple(conv.notes))
 
@@ -329,12 +332,12 @@ def show_chosen(chosen: Chosen, subject: Subject) -> None:
         else "true class: unknown"
     )
     # a fixed width, so the layout does not jump between images of different sizes
-    st.image(big, caption=f"{chosen.source} — {label}", width=PREVIEW_WIDTH)
+    st.image(big, caption=for_markdown(f"{chosen.source} — {label}"), width=PREVIEW_WIDTH)
     st.caption(
         f"What the network receives: a {c}×{h}×{w} tensor, then normalized ({_norm(subject)})."
     )
     for note in chosen.notes:
-        st.caption(f"• {note}")
+        st.caption(f"• {for_markdown(note)}")
 
 
 def _norm(subject: Subject) -> str:

@@ -19,6 +19,7 @@ from torch import nn
 from cnnviz.inspect.capture import CaptureError, capture, layer_module, layer_paths
 from cnnviz.plots.inspect import maps as plots
 from cnnviz.plots.inspect import weights
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.model import Subject
 
@@ -88,7 +89,7 @@ def feature_maps_tab(subject: Subject, x: torch.Tensor, *, key: str = "fm") -> N
         with subject.lock:  # the model may be shared with other sessions: one forward at a time
             caps = capture(subject.model, x, list(titles) if which == ALL else [which])
     except CaptureError as e:
-        st.error(f"The forward pass could not run: {e}")
+        st.error(f"The forward pass could not run: {for_markdown(e)}")
         return
     st.caption(
         "Each tile is one channel of the layer's output for this image (bright = high value). "
@@ -162,7 +163,7 @@ def filters_tab(subject: Subject, *, key: str = "flt") -> None:
         )
     else:
         i0, first = convs[0]
-        st.markdown(f"**First convolution — {titles[i0]}**")
+        st.markdown(f"**First convolution — {for_markdown(titles[i0])}**")
         st.caption(
             "Each small image is one filter's kernel: the weights it multiplies with every "
             f"{first.kernel_size[0]}×{first.kernel_size[1]} patch of the input. First-layer filters "

@@ -34,6 +34,7 @@ from torch import nn
 
 from cnnviz.data.cache import SharedCache
 from cnnviz.data.catalog import DATASETS
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.run_files import BEST_WEIGHTS, CONFIG_FILE, WEIGHTS
 from cnnviz.train.status import Status
 from cnnviz.train.store import WEIGHTS_DAMAGED, RunError, RunInfo
@@ -162,7 +163,7 @@ def _job() -> Any:
 
     job = current_job()
     if job is not None and (reason := run_access.job_refusal(job)):
-        st.error(reason, icon=":material/lock:")
+        st.error(for_markdown(reason), icon=":material/lock:")
         return None
     return job
 
@@ -210,7 +211,7 @@ def _job_subject(job: Any) -> Subject | None:
         try:
             subject = snapshot_job(job)
         except RunError as e:
-            st.info(str(e))
+            st.info(for_markdown(e))
             return None
         snaps.clear()
         snaps[job.id] = (status, subject)
@@ -278,23 +279,25 @@ def choose_subject() -> Subject | None:
         info = by_id[choice]
         if info.problem == WEIGHTS_DAMAGED:
             st.error(
-                f"weights.pt in {info.id} is damaged and cannot be read: "
+                f"weights.pt in {for_markdown(info.id)} is damaged and cannot be read: "
                 "train again, or delete this run folder."
             )
             return None
         if info.problem:
             st.error(
-                f"This run cannot be inspected: {info.problem}. Pick another run or train again."
+                f"This run cannot be inspected: {for_markdown(info.problem)}. Pick another run or train again."
             )
             return None
         try:
             subject = load_run(info, _weights_choice(info))
         except RunError as e:
-            st.error(f"{e} Nothing in the run folder was changed.")
+            st.error(f"{for_markdown(e)} Nothing in the run folder was changed.")
             return None
     if subject is not None:
         shape = "×".join(str(d) for d in subject.input_shape)
         info = DATASETS.get(subject.dataset)
         data = f" · trained on {info.title if info else subject.dataset}" if subject.dataset else ""
-        st.caption(f"**{subject.title}**{data} · input {shape} · {subject.weights_note}.")
+        st.caption(
+            f"**{for_markdown(subject.title)}**{for_markdown(data)} · input {shape} · {for_markdown(subject.weights_note)}."
+        )
     return subject

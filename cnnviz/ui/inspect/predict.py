@@ -15,6 +15,7 @@ import torch
 from cnnviz.inspect.capture import CaptureError, predict
 from cnnviz.inspect.gradcam import gradcam
 from cnnviz.plots.inspect import results
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.figures import show
 from cnnviz.ui.inspect.image import Chosen
 from cnnviz.ui.inspect.layers import layer_titles
@@ -58,7 +59,7 @@ def prediction_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: st
         with subject.lock:  # shared across sessions: one forward pass at a time
             pred = predict(subject.model, x, temperature=t)
     except CaptureError as e:
-        st.error(f"The forward pass could not run: {e}")
+        st.error(f"The forward pass could not run: {for_markdown(e)}")
         return
     probs, logits = pred.probs[0], pred.logits[0]
     st.markdown(verdict(subject, chosen, probs))
@@ -116,7 +117,7 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
         with subject.lock:
             probs = predict(subject.model, x).probs[0]
     except CaptureError as e:
-        st.error(f"The forward pass could not run: {e}")
+        st.error(f"The forward pass could not run: {for_markdown(e)}")
         return
     k = int(probs.argmax())
     classes = list(range(len(probs)))
@@ -159,7 +160,7 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
         with subject.lock:  # hooks for a moment: no other session's pass in between
             att = gradcam(subject.model, x, int(target), layer=layer, classes=subject.classes)
     except CaptureError as e:
-        st.error(f"Grad-CAM could not run: {e}")
+        st.error(f"Grad-CAM could not run: {for_markdown(e)}")
         return
     fig = results.gradcam_figure(
         chosen.x[0],
@@ -168,7 +169,7 @@ def gradcam_tab(subject: Subject, chosen: Chosen, x: torch.Tensor, *, key: str =
         title=f"{att.method} for class {subject.class_name(target)}",
     )
     show(fig, name=f"{att.method}-{subject.class_name(target)}", presenter=True, key=f"{key}.fig")
-    st.caption(f"{att.method}: {att.note}.")
+    st.caption(f"{att.method}: {for_markdown(att.note)}.")
     st.caption(
         "How: one forward pass, then the gradient of the chosen class's logit with respect to the layer's "
         "feature maps (a backward pass, only for this picture; the weights do not change). Each map is "

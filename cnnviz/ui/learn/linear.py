@@ -15,6 +15,7 @@ from cnnviz.learn.linearity import (
     linear_runs,
     maxpool_counterexample,
 )
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.learn.network import Net, layer_inputs, lesson_inputs
 
 P = "learn.linear."
@@ -81,7 +82,7 @@ def linear_lesson(net: Net) -> None:
         f"{'✓' if r.homogeneous else '✗'} |"
     )
     st.caption("Each side shows three of its numbers: where the two sides differ most.")
-    st.markdown(f"{rows[index]['name']} is {MEANING[r.verdict]}")
+    st.markdown(f"{for_markdown(rows[index]['name'])} is {MEANING[r.verdict]}")
     if isinstance(module, nn.MaxPool2d | nn.ReLU) and r.homogeneous and c > 0:
         st.caption(
             "For c > 0 it keeps f(c·a) = c·f(a): scaling every number by c scales the maximum by c. "

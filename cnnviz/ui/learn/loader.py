@@ -9,6 +9,7 @@ from cnnviz.data.catalog import DATASETS, DEFAULT_DATASET
 from cnnviz.data.pipeline import fit_normalization, iterations_per_epoch, split_train_val
 from cnnviz.learn.loader import Item, batch_shape, epoch_batches, first_item
 from cnnviz.plots.learn.toy import epoch_figure
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.figures import show
 from cnnviz.ui.learn.network import Net
 
@@ -49,7 +50,9 @@ def loader_lesson(net: Net | None) -> None:
     with st.spinner("Loading the Dataset…"):
         bundle, message = load_choice(name, n_train=None if n >= n_max else n)
     if bundle is None:
-        st.warning(f"{message} Choose Shapes or a toy set, or download it on the Train page.")
+        st.warning(
+            f"{for_markdown(message)} Choose Shapes or a toy set, or download it on the Train page."
+        )
         st.page_link("views/train.py", label="Train: data", icon=":material/monitoring:")
         return
     n_train, item = _facts(bundle, name, n, val)
@@ -59,7 +62,7 @@ def loader_lesson(net: Net | None) -> None:
             f"`X, y = train_dataset[0]` → X is a tensor of shape **{shape}**, dtype {item.dtype}, "
             f"values {item.low:g}…{item.high:g}; after ToTensor and Normalize (mean/std of the training "
             f"split) it is {item.norm_dtype}, {item.norm_low:.2f}…{item.norm_high:.2f}. "
-            f"y = **{item.label}** (“{item.class_name}”)."
+            f"y = **{item.label}** (“{for_markdown(item.class_name)}”)."
         )
     if n_train == 0:
         st.warning("No training items are left after the validation split: lower the validation %.")

@@ -23,6 +23,7 @@ from cnnviz.design.shapes import first_error, summarize
 from cnnviz.design.spec import SpecError
 from cnnviz.inspect.capture import layer_module, layer_paths
 from cnnviz.learn.inputs import Images, lesson_images
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import RunError
 from cnnviz.ui import state
 
@@ -52,7 +53,7 @@ def _random(spec: dict) -> Net | None:
     except SpecError as e:
         err = e
     if err is not None:
-        st.error(f"The design cannot be built: {err}", icon=":material/block:")
+        st.error(f"The design cannot be built: {for_markdown(err)}", icon=":material/block:")
         st.page_link(
             "views/design.py", label="Fix it on the Design page", icon=":material/architecture:"
         )
@@ -65,7 +66,7 @@ def _random(spec: dict) -> Net | None:
         try:
             model = build_seeded(spec, 0)
         except SpecError as e:
-            st.error(f"The design cannot be built: {e}", icon=":material/block:")
+            st.error(f"The design cannot be built: {for_markdown(e)}", icon=":material/block:")
             return None
         cache.clear()
         cache[code] = model
@@ -115,11 +116,11 @@ def lesson_network() -> Net | None:
                 raise RunError(f"Run {run_id} cannot be opened.")
             net = _from_subject(inspect_model.load_run(info))
     except RunError as e:
-        st.info(f"{e} Using the current design with random weights instead.")
+        st.info(f"{for_markdown(e)} Using the current design with random weights instead.")
     if net is None:
         net = _random(state.get_spec())
     if net is not None:
-        where.caption(f"Working on {net.note}.")
+        where.caption(f"Working on {for_markdown(net.note)}.")
     return net
 
 
@@ -161,7 +162,7 @@ def index_slider(
 ) -> int:
     """A slider over 0..count-1 (just 0, said in words, when there is only one)."""
     if count <= 1:
-        where.caption(f"{label}: 0 (the only one)")
+        where.caption(f"{for_markdown(label)}: 0 (the only one)")
         return 0
     return int(where.slider(label, 0, count - 1, min(default, count - 1), key=key, help=help))
 

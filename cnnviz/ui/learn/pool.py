@@ -8,6 +8,7 @@ from torch import nn
 from cnnviz.design.shapes import format_count
 from cnnviz.inspect.capture import layer_module
 from cnnviz.learn.steps import pool_ops_saved
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui.learn import stepper
 from cnnviz.ui.learn.network import (
     Net,
@@ -40,7 +41,7 @@ def pool_lesson(net: Net) -> None:
     # stepping, playing and hovering happen in the page: the numbers go there once
     stepper.show(stepper.pool_data(pool, inp, out, channel), key=P + "stepper")
     row_info = layer_row(net, index)
-    note = f" {row_info['note']}." if row_info.get("note") else ""
+    note = f" {for_markdown(row_info['note'])}." if row_info.get("note") else ""
     st.markdown(
         "Output size, as on Design: "
         + "; ".join(f"`{f}`" for f in row_info.get("formula", [])[:2])
@@ -50,7 +51,7 @@ def pool_lesson(net: Net) -> None:
     if saved is not None:
         after, before, name = saved
         st.markdown(
-            f"The next layer, **{name}**, does {format_count(after)} mult-adds per image after this "
+            f"The next layer, **{for_markdown(name)}**, does {format_count(after)} mult-adds per image after this "
             f"pooling; without it, {format_count(before)}: **{before / max(after, 1):.1f}× fewer** "
             "multiplications (numbers from the Design page's shape engine)."
         )

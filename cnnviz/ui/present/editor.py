@@ -14,6 +14,7 @@ import streamlit as st
 from cnnviz.report import default_presentation
 from cnnviz.report.content import Facts, Note
 from cnnviz.report.sections import Presentation, SectionKind
+from cnnviz.text.escape import for_markdown
 
 STORE = "present.presentations"
 
@@ -61,7 +62,10 @@ def edit(run: Any, blocks: dict) -> Presentation:
         k = sec.kind
         with st.container(border=True, key=f"present_section_{k.value}"):
             head, tools = st.columns([3, 2], vertical_alignment="center")
-            head.markdown(f"#### {i + 1}. {sec.title}" + ("" if not sec.hidden else " · *hidden*"))
+            head.markdown(
+                f"#### {i + 1}. {for_markdown(sec.title)}"
+                + ("" if not sec.hidden else " · *hidden*")
+            )
             bar = tools.container(horizontal=True, horizontal_alignment="right")
             show = bar.toggle(
                 "Show",
@@ -90,7 +94,7 @@ def edit(run: Any, blocks: dict) -> Presentation:
             if not show:
                 pres = pres.with_section(k, hidden=True)
                 continue
-            st.caption(_summary(blocks.get(k, ())))
+            st.caption(for_markdown(_summary(blocks.get(k, ()))))
             who = st.text_input(
                 "Who (presenter)", sec.who, key=_key(run.id, k, "who"), placeholder="name"
             )

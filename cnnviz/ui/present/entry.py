@@ -6,6 +6,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 
 PAGE = "views/present.py"
@@ -33,7 +34,7 @@ def script_download(run: Any, *, key: str) -> None:
     try:
         text = training_script(run)
     except (ValueError, KeyError) as e:
-        st.caption(f"This run cannot be exported as a training script: {e}")
+        st.caption(f"This run cannot be exported as a training script: {for_markdown(e)}")
         return
     st.download_button(
         "Training as train.py",

@@ -10,10 +10,10 @@ from cnnviz.report import build_report, file_label, presentation_file_name
 from cnnviz.report.content import run_content
 from cnnviz.report.html import Rendered, render_blocks
 from cnnviz.report.sections import Presentation
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.run_files import WEIGHTS
 from cnnviz.train.store import RunError
 from cnnviz.ui.present.entry import script_download
-from cnnviz.ui.text import plain
 
 CACHE = "present.content"  # {run id: (weights mtime, Content, Rendered)}
 LAST = "present.last_html"  # the last exported file's text (what the download holds)
@@ -34,7 +34,7 @@ def content_for(run: Any) -> tuple[Any, Rendered] | None:
         try:
             content = run_content(run)
         except RunError as e:  # a damaged run: what is wrong, in its own words
-            st.error(f"This run cannot be presented. {plain(e)}", icon=":material/report:")
+            st.error(f"This run cannot be presented. {for_markdown(e)}", icon=":material/report:")
             return None
         rendered = render_blocks(content, label=file_label(run.id))
     cache.clear()  # one run's figures at a time in a session's memory

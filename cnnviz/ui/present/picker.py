@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.status import Status
 from cnnviz.train.store import Run, RunError, RunInfo
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access
-from cnnviz.ui.text import plain
 
 KEY = "present.run"
 
@@ -31,12 +31,12 @@ def choose_run() -> Run | None:
         r.id for r in runs
     }:  # a link to a run that cannot be presented
         why = (
-            plain(linked.problem)
+            for_markdown(linked.problem)
             if linked.problem
-            else f"it is {plain(linked.status)}, not finished"
+            else f"it is {for_markdown(linked.status)}, not finished"
         )
         st.warning(
-            f"Run {plain(linked.id)} cannot be presented: {why}. Pick a finished run below.",
+            f"Run {for_markdown(linked.id)} cannot be presented: {why}. Pick a finished run below.",
             icon=":material/report:",
         )
     if not runs:
@@ -64,5 +64,5 @@ def choose_run() -> Run | None:
     try:
         return run_access.open_run(by_id[picked])
     except RunError as e:
-        st.error(plain(e))
+        st.error(for_markdown(e))
         return None

@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown_code
 from cnnviz.ui import state
 from cnnviz.ui.train.form import TrainForm
 
@@ -49,7 +50,7 @@ def change_banner() -> None:
     run_id, _ = marked
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.info(
-        f"A change of run `{run_id}`: change one thing (a layer here, a setting on Train) and "
+        f"A change of run {for_markdown_code(run_id)}: change one thing (a layer here, a setting on Train) and "
         "train; when it ends, the two runs open side by side.",
         icon=":material/alt_route:",
     )

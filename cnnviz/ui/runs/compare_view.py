@@ -9,7 +9,6 @@ the check of who may open them), so the page's reruns do not re-parse the CSVs.
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -33,11 +32,11 @@ from cnnviz.plots.compare.figures import (
     lr_overlay,
     per_class_figure,
 )
+from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.train.store import RunError
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
-from cnnviz.ui.text import plain
 
 MAX_RUNS = 6
 K = "runs.cmp."
@@ -61,7 +60,7 @@ def _load_all(run_ids: list[str]) -> list[RunData]:
             runs.append(run_access.run_data(rid))  # refused when not this person's to open
         except RunError as e:
             st.warning(
-                f"{plain(e)} It is left out of the comparison.", icon=":material/folder_off:"
+                f"{for_markdown(e)} It is left out of the comparison.", icon=":material/folder_off:"
             )
     return runs
 
@@ -89,7 +88,7 @@ def _legend(runs: list[RunData], labels: list[str], cols: list[str], best: bool)
         acc_t = "—" if acc is None else f"{100 * acc:.1f}%"
         items.append(
             f'<span style="white-space:nowrap;margin-right:1.2em"><span style="color:{c};'
-            f'font-size:1.3em">■</span> <b>{html.escape(label)}</b> · test {acc_t}</span>'
+            f'font-size:1.3em">■</span> <b>{for_markdown(label)}</b> · test {acc_t}</span>'
         )
     st.markdown(" ".join(items), unsafe_allow_html=True)
 
@@ -120,7 +119,7 @@ def comparison_view(run_ids: list[str]) -> None:
     manifest = experiment_of([r.id for r in runs])
     labels, cols, marks = _groups(runs, manifest)
     if manifest is not None:
-        st.markdown(f"**Experiment: {manifest.get('kind')}** — {manifest.get('reading') or ''}")
+        st.markdown(f"**Experiment: {manifest.get('kind')}** — {for_markdown(manifest.get('reading') or '')}")
         if len(manifest.get("seeds", [])) > 1:  # mean and spread over the seeds of each arm
             _arm_table(manifest, runs, st.session_state.get(K + "best", False))
     c1, c2, c3 = st.columns([3, 2, 4], vertical_alignment="bottom")
@@ -175,7 +174,7 @@ def _what_changed(runs: list[RunData], labels: list[str]) -> None:
     left.markdown("\n".join(f"- {s}" for s in settings) if settings else "All settings are the same.")
     lines = layers_lines([r.spec for r in runs], labels)
     right.markdown("**Network**, layer by layer" + (" (each against the first)" if len(runs) > 2 else ""))
-    right.markdown("\n".join(f"- `{s}`" for s in lines) if lines else "The same layers.")
+    right.markdown("\n".join(f"- {for_markdown_code(s)}" for s in lines) if lines else "The same layers.")
 
 
 def _per_class(runs: list[RunData], labels: list[str], cols: list[str], best: bool) -> None:
@@ -194,11 +193,11 @@ def _per_class(runs: list[RunData], labels: list[str], cols: list[str], best: bo
         shown = runs[:3] if len(runs) > 2 else runs
         slots = st.columns(len(shown) + (1 if len(runs) == 2 else 0))
         for slot, r, label in zip(slots, shown, labels, strict=False):
-            slot.markdown(f"**{html.escape(label)}**")
+            slot.markdown(f"**{for_markdown(label)}**")
             with slot:
                 show(confusion_figure(r.confusion(best), r.classes), name="confusion", key=K + f"cm.{r.id}")
         if len(runs) == 2:
-            slots[-1].markdown(f"**Difference** ({html.escape(labels[1])} − {html.escape(labels[0])})")
+            slots[-1].markdown(f"**Difference** ({for_markdown(labels[1])} − {for_markdown(labels[0])})")
             a, b = runs[0].confusion(best), runs[1].confusion(best)
             if a is not None and b is not None and len(a) == len(b):
                 with slots[-1]:
@@ -212,7 +211,7 @@ def _readings(runs: list[RunData], labels: list[str]) -> None:
     lines = []
     for r, label in zip(runs, labels, strict=True):
         for reading in read_run(r):
-            lines.append(f"- **{html.escape(label)}**: {reading.finding} **Next:** {reading.next_step}")
+            lines.append(f"- **{for_markdown(label)}**: {reading.finding} **Next:** {reading.next_step}")
     if lines:
         with st.expander("Reading the curves", expanded=False, icon=":material/troubleshoot:"):
             st.markdown("\n".join(lines))

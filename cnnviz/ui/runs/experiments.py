@@ -18,6 +18,7 @@ import streamlit as st
 from cnnviz.classroom.ownership import Action, NotAllowed
 from cnnviz.compare.experiments import TITLES, ExperimentKind
 from cnnviz.compare.runner import ExperimentRun
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.ui import state
 from cnnviz.ui import submit as submit_ui
@@ -71,7 +72,7 @@ def experiment_buttons(
     try:
         cfg = _config(config)
     except ConfigError as e:
-        st.caption(f"No experiment from these settings: {e}")
+        st.caption(f"No experiment from these settings: {for_markdown(e)}")
         return
     in_class = submit_ui.gate().in_class
     row = st.container(horizontal=True)
@@ -83,7 +84,10 @@ def experiment_buttons(
         if row.button(TITLES[kind], key=K + f"{key}.{kind}", icon=":material/science:",
                       disabled=bool(problems), help=" ".join(problems) or cost):  # fmt: skip
             start(kind, spec, config, data, int(seeds), parent)
-        notes.append(f"**{TITLES[kind]}**: " + (f"off: {' '.join(problems)}" if problems else cost))
+        notes.append(
+            f"**{TITLES[kind]}**: "
+            + (f"off: {for_markdown(' '.join(problems))}" if problems else cost)
+        )
     for note in notes:
         st.caption(note)
 
@@ -96,16 +100,16 @@ def start(kind: ExperimentKind, spec: dict, config: dict, data: Any, seeds: int,
         return
     bundle, problem = data_for(data) if isinstance(data, dict) else (data, None)
     if problem:
-        st.error(problem)
+        st.error(for_markdown(problem))
         return
     try:
         cfg = _config(config)
     except ConfigError as e:
-        st.error(str(e))
+        st.error(for_markdown(e))
         return
     done, message = submit_ui.start_experiment(kind, spec, cfg, bundle, seeds, parent)
     if message or done is None:
-        st.error(message)
+        st.error(for_markdown(message))
         return
     st.session_state[EXPERIMENT] = done.id
     st.rerun()
@@ -139,7 +143,7 @@ def _cancel(exp: ExperimentRun) -> None:
         else:
             q.control(exp.id, me, Action.STOP)
     except NotAllowed as e:
-        st.toast(str(e), icon=":material/block:")
+        st.toast(for_markdown(e), icon=":material/block:")
 
 
 def _progress(exp_id: str) -> None:
@@ -177,7 +181,7 @@ def _progress(exp_id: str) -> None:
 def _open(exp: ExperimentRun) -> None:
     st.session_state.pop(EXPERIMENT, None)
     if exp.error:
-        st.error(f"The experiment stopped: {exp.error}")
+        st.error(f"The experiment stopped: {for_markdown(exp.error)}")
         return
     if exp.run_ids:
         state.set_compare_ids(exp.run_ids)

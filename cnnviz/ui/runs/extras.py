@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnviz.train.status import Status
 from cnnviz.compare.readings import read_run
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import RunError
 from cnnviz.ui.classroom import run_access
 from cnnviz.ui.runs import change, readings
@@ -23,7 +24,7 @@ def after_charts(run: Any) -> None:
     try:
         data = run_access.run_data(run)
     except RunError as e:
-        st.caption(f"No reading of the curves: {e}")
+        st.caption(f"No reading of the curves: {for_markdown(e)}")
         return
     readings.show(read_run(data))
     with st.expander("Experiments from this run", icon=":material/science:"):
@@ -44,7 +45,7 @@ def after_training(job: Any, bundle: Any) -> None:
         try:
             change.change_button(run_access.open_run(job.run_id), key=f"train.{job.id}")
         except RunError as e:
-            st.caption(str(e))
+            st.caption(for_markdown(e))
         if bundle is not None:
             exp_ui.experiment_buttons(
                 job.spec,

@@ -24,7 +24,7 @@ from cnnviz.plots.train.curves import (
     iteration_loss_figure,
 )
 from cnnviz.report import run_label
-
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.store import (
     WEIGHTS_DAMAGED,
     WEIGHTS_MISSING,
@@ -38,7 +38,6 @@ from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import extras as run_extras
-from cnnviz.ui.text import plain
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
@@ -130,16 +129,16 @@ def pick_run(runs: list[RunInfo]) -> RunInfo | None:
 
 def run_details(info: RunInfo) -> None:
     """Config, charts and the actions for one run."""
-    st.subheader(f"Run {plain(info.id)}")
+    st.subheader(f"Run {for_markdown(info.id)}")
     if info.problem:
         st.warning(
-            f"This run folder has a problem: {plain(info.problem)}. {_problem_fix(info)}",
+            f"This run folder has a problem: {for_markdown(info.problem)}. {_problem_fix(info)}",
             icon=":material/report:",
         )
     try:
         run = run_access.open_run(info)
     except RunError as e:
-        st.error(plain(e))
+        st.error(for_markdown(e))
         return
     _summary(run)
     _watch_live(run.id)
@@ -148,13 +147,13 @@ def run_details(info: RunInfo) -> None:
     try:
         fig_iter, fig_epoch, problems = _charts(run, font)
     except RunError as e:
-        st.error(plain(e))
+        st.error(for_markdown(e))
         return
     extra = [p for p in problems if p not in info.problems]
     if extra:  # found while reading the metrics: the charts leave those values out
         st.warning(
             "Some values could not be read and are left out of the charts: "
-            + plain("; ".join(extra)),
+            + for_markdown("; ".join(extra)),
             icon=":material/report:",
         )
     left, right = st.columns(2)
@@ -240,8 +239,8 @@ def _summary(run: Run) -> None:
     st.markdown(line)
     if st_.get("reason"):
         (st.error if status == Status.FAILED else st.info)(
-            plain(st_["reason"])
-            + (f"\n\n**What to try:** {plain(st_['advice'])}" if st_.get("advice") else "")
+            for_markdown(st_["reason"])
+            + (f"\n\n**What to try:** {for_markdown(st_['advice'])}" if st_.get("advice") else "")
         )
     size = "×".join(str(v) for v in [ds.get("channels", "?"), *ds.get("size", [])])
     norm = run.config.get("normalization") or {}
@@ -262,9 +261,9 @@ def _summary(run: Run) -> None:
         "loss": "cross-entropy",
     }
     st.table(
-        pd.DataFrame({"setting": list(facts), "value": [str(v) for v in facts.values()]}).set_index(
-            "setting"
-        )
+        pd.DataFrame(  # st.table reads its cells as Markdown
+            {"setting": list(facts), "value": [for_markdown(v) for v in facts.values()]}
+        ).set_index("setting")
     )
 
 

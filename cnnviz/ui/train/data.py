@@ -27,10 +27,10 @@ from cnnviz.data.pipeline import iterations_per_epoch, split_sizes
 from cnnviz.data.registry import default_data_dir, load_dataset
 from cnnviz.design.layer_kinds import MAX_BATCH
 from cnnviz.settings.env import integer
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import TrainConfig
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
-from cnnviz.ui.text import plain
 from cnnviz.ui.train import data_view
 from cnnviz.ui.train.form import DATA
 
@@ -114,9 +114,9 @@ def load_choice(
             load_dataset(name, data_dir=data_dir or None, download=True, n_train=1, n_test=1)
         return _load(name, data_dir, size, None, n_train, n_test), None
     except DatasetUnavailable as e:
-        return None, plain(e)
+        return None, for_markdown(e)
     except (ValueError, OSError) as e:
-        return None, plain(f"The images could not be loaded: {e}")
+        return None, for_markdown(f"The images could not be loaded: {e}")
 
 
 def _allowed_data_dir(typed: str, *, download: bool) -> str:
@@ -188,7 +188,7 @@ def _registered(
 
         if not is_downloaded(name, None):
             st.info(
-                f"{info.title} is not on this server yet: ask the teacher to download it "
+                f"{for_markdown(info.title)} is not on this server yet: ask the teacher to download it "
                 "(on their Train page), or pick another dataset.",
                 icon=":material/school:",
             )

@@ -45,9 +45,9 @@ from cnnviz.data.pipeline import (
 )
 from cnnviz.data.registry import default_data_dir
 from cnnviz.plots.data import figures as plots
+from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.ui import state
 from cnnviz.ui.figures import show
-from cnnviz.ui.text import plain
 
 VIEWS = ("Samples", "Classes", "Pixels", "One mini-batch")
 _SAMPLE = 500  # images used for the pixel statistics and histograms (~6 million pixels at 64×64×3)
@@ -84,7 +84,7 @@ def data_preview(
     try:
         tr, va = _split_indices(bundle, val_fraction, seed)
     except ValueError as e:
-        st.error(f"The validation split cannot be made: {e}")
+        st.error(f"The validation split cannot be made: {for_markdown(e)}")
         return
     c, h, w = bundle.shape
     bkey = bundle_key(bundle)
@@ -191,7 +191,7 @@ def _pixels(
         st.error(built)
         return
     raw_table, fed_table, fig, n = built
-    st.markdown(f"**Normalization:** {norm_key}")
+    st.markdown(f"**Normalization:** {for_markdown(norm_key)}")
     left, right = st.columns(2)
     left.markdown("Raw pixels (uint8)")
     left.dataframe(raw_table)
@@ -357,7 +357,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         unpacked = st.session_state.get(f"{key}.unpacked")  # a page switch drops the upload
         if up is None and unpacked and Path(unpacked[1]).is_dir():
             st.caption(
-                f"Using the ZIP you uploaded, `{unpacked[0]}` (upload another to replace it)."
+                f"Using the ZIP you uploaded, {for_markdown_code(unpacked[0])} (upload another to replace it)."
             )
             root = Path(unpacked[1])
         elif up is None:
@@ -367,15 +367,15 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
                 root = class_uploads.unpack(up) if student else _unpack(up.getvalue())
                 st.session_state[f"{key}.unpacked"] = (up.name, str(root))
         except class_uploads.uploads.QuotaError as e:
-            st.error(str(e), icon=":material/folder_off:")
+            st.error(for_markdown(e), icon=":material/folder_off:")
             return None
         except UnsafeArchive as e:
-            st.error(plain(e), icon=":material/gpp_bad:")
+            st.error(for_markdown(e), icon=":material/gpp_bad:")
             return None
         except OSError as e:
             where = "your upload space" if student else default_data_dir() / "uploads"
             st.error(
-                f"The ZIP could not be unpacked into {where} ({e.strerror or e.errno}): "
+                f"The ZIP could not be unpacked into {for_markdown(where)} ({for_markdown(e.strerror or e.errno)}): "
                 + ("ask the teacher." if student else "check the data folder is writable.")
             )
             return None
@@ -391,7 +391,7 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
         try:  # a shared server: only under the operator's allowed roots (cnnviz.data.access)
             root = check_server_folder(text, address=st.get_option("server.address"))
         except DatasetUnavailable as e:
-            st.error(plain(e), icon=":material/folder_off:")
+            st.error(for_markdown(e), icon=":material/folder_off:")
             return None
     # an uploaded ZIP is named as the ZIP, never as the server folder it was unpacked into
     zip_name = (up.name if up is not None else unpacked[0]) if how == "Upload a ZIP" else None
@@ -404,16 +404,18 @@ def own_images_picker(*, key: str = "own", disabled: bool = False) -> DataBundle
             _signature(root) if root.is_dir() else "",
         )
     except DatasetUnavailable as e:
-        st.error(plain(_named(e, root, zip_name)), icon=":material/folder_off:")
+        st.error(for_markdown(_named(e, root, zip_name)), icon=":material/folder_off:")
         return None
     except (OSError, ValueError) as e:
         where = f"your ZIP {zip_name}" if zip_name else str(root)
-        st.error(plain(f"The images could not be read from {where}: {_named(e, root, zip_name)}"))
+        st.error(
+            for_markdown(f"The images could not be read from {where}: {_named(e, root, zip_name)}")
+        )
         return None
     st.success(
-        f"{len(bundle.classes)} classes ({plain(', '.join(bundle.classes[:8]))}{'…' if len(bundle.classes) > 8 else ''}): "
+        f"{len(bundle.classes)} classes ({for_markdown(', '.join(bundle.classes[:8]))}{'…' if len(bundle.classes) > 8 else ''}): "
         f"{len(bundle.train_y):,} training and {len(bundle.test_y):,} test images."
     )
     if bundle.note:
-        st.warning(plain(bundle.note))
+        st.warning(for_markdown(bundle.note))
     return bundle

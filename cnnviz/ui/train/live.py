@@ -33,6 +33,7 @@ from cnnviz.plots.train.curves import (
     epoch_metrics_figure,
     iteration_loss_figure,
 )
+from cnnviz.text.escape import for_markdown, for_markdown_code
 from cnnviz.train.job import Job, Placement
 from cnnviz.train.status import Status
 from cnnviz.ui import jobs as jobs_ui
@@ -188,22 +189,23 @@ def _outcome(job: Job) -> None:
             icon=":material/check_circle:",
         )
         if end.reason:  # early stopping: when, and the best epoch kept as best.pt
-            st.info(end.reason, icon=":material/front_hand:")
+            st.info(for_markdown(end.reason), icon=":material/front_hand:")
     elif status is Status.STOPPED:
         finished = stopped_words(len(job.epoch_metrics()), job.progress())
         st.info(
-            f"Training stopped after {duration(end.elapsed_s)} ({finished}). {end.reason or ''} "
+            f"Training stopped after {duration(end.elapsed_s)} ({finished}). {for_markdown(end.reason or '')} "
             "The weights as they were at the stop are saved, so you can still inspect them.",
             icon=":material/stop_circle:",
         )
     else:
         advice = f"\n\n**What to try:** {end.advice}" if end.advice else ""
         st.error(
-            f"Training failed: {end.reason or 'unknown error'}{advice}", icon=":material/error:"
+            f"Training failed: {for_markdown(end.reason or 'unknown error')}{advice}",
+            icon=":material/error:",
         )
     _after(job, status)
     if job.run_id:  # the run's name, never its folder on the server
-        st.caption(f"Saved as run `{job.run_id}` (listed on the Runs page).")
+        st.caption(f"Saved as run {for_markdown_code(job.run_id)} (listed on the Runs page).")
 
 
 @st.cache_resource(max_entries=64, show_spinner=False)
@@ -317,7 +319,7 @@ def _body(job_id: str, was_live: bool) -> None:
         st.caption(owner)
     st.progress(frac, text=text)
     if job.note:
-        st.caption(job.note)
+        st.caption(for_markdown(job.note))
     if live and class_jobs.may_control(job.id):
         _controls(job, status, stopping)
     _outcome(job)

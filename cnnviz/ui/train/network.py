@@ -15,6 +15,7 @@ import streamlit as st
 from cnnviz.data.catalog import DATASETS
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.fitcheck import Problem, apply_fix, check_fit
 from cnnviz.ui import state
 
@@ -52,7 +53,7 @@ def _facts(data: Any) -> Any:
 def network_section(data: Any) -> bool:
     """Render the section; True when the design fits ``data`` (a DataBundle or DatasetInfo)."""
     spec = state.get_spec()
-    st.markdown(f"**Network** (from the Design page): {summary_line(spec)}")
+    st.markdown(f"**Network** (from the Design page): {for_markdown(summary_line(spec))}")
     if st.session_state.pop("train.net.fixed", False):
         st.toast(
             "Design updated: the Design page shows the change too.", icon=":material/construction:"
@@ -62,7 +63,7 @@ def network_section(data: Any) -> bool:
     for i, p in enumerate(problems):
         box = st.container(border=True)
         (box.error if p.blocking else box.warning)(
-            p.message, icon=":material/block:" if p.blocking else ":material/warning:"
+            for_markdown(p.message), icon=":material/block:" if p.blocking else ":material/warning:"
         )
         if p.fix:
             row = box.container(horizontal=True)
@@ -75,7 +76,10 @@ def network_section(data: Any) -> bool:
             )
             for j, (fix, label) in enumerate(p.alternatives):
                 row.button(
-                    f"Or: {label}", key=f"train.net.fix.{i}.{j}", on_click=_apply, args=(fix,)
+                    f"Or: {for_markdown(label)}",
+                    key=f"train.net.fix.{i}.{j}",
+                    on_click=_apply,
+                    args=(fix,),
                 )
         else:
             box.page_link(

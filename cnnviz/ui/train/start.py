@@ -14,6 +14,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.text.escape import for_markdown
 from cnnviz.train.config import ConfigError, TrainConfig
 from cnnviz.ui import state
 from cnnviz.ui import submit as submit_ui
@@ -69,6 +70,6 @@ def start_panel(
     if clicked and config is not None:  # a class server: the fair queue starts it (now or in turn)
         message = submit_ui.start_training(state.get_spec(), bundle, config)
         if message:
-            st.error(message)
+            st.error(for_markdown(message))
         else:
             st.rerun()  # draw the page again with the settings locked and the live view
