@@ -93,7 +93,13 @@ def read_curves(
     grew = len(finite) >= 8 and _mean(finite[-max(len(finite) // 8, 1) :]) > 1.5 * max(
         _mean(finite[: max(len(finite) // 8, 1)]), chance
     )
-    exploded = len(finite) > 0 and float(finite.max()) > EXPLODED * chance
+    # blew up: far above a guess AND far above where it started (raw 0–255 pixels start high)
+    start = _mean(finite[: max(len(finite) // 8, 1)]) if len(finite) else float("nan")
+    exploded = (
+        len(finite) > 0
+        and float(finite.max()) > EXPLODED * chance
+        and float(finite.max()) > 2 * start
+    )
     if nan or grew or exploded:
         if nan:
             what = "became NaN (not a number)"

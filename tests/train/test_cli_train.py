@@ -38,8 +38,8 @@ def test_json_lines_end_with_the_finished_line(spec_file: Path, tmp_path: Path, 
     assert code == 0
     assert all("event" in d for d in lines)
     assert (
-        lines[0]["event"] == "fit_started" and lines[0]["train_size"] == 110
-    )  # 1 of 12 per class held out
+        lines[0]["event"] == "fit_started" and lines[0]["train_size"] == 108
+    )  # round(10% of 120) = 12 held out: 1 of 12 per class, and 1 more in two classes
     assert [d["epoch"] for d in lines if d["event"] == "epoch_ended"] == [1, 2]
     last = lines[-1]
     assert last["event"] == "finished" and 0 <= last["test_accuracy"] <= 1
