@@ -152,6 +152,7 @@ SERVER = textwrap.dedent(
     from cnnviz.train.config import TrainConfig
     from cnnviz.train.executors import make_executor
     from cnnviz.train.executors.settings import ExecutorKind, ExecutorSettings
+    from cnnviz.train.request import TrainRequest
     from tests.helpers import TINY_SPEC, tiny_bundle
 
     def wait(cond, what, timeout=300):
@@ -167,7 +168,7 @@ SERVER = textwrap.dedent(
         ex.connect()
         wait(lambda: ex.standby_count == 1, "the keeper's standby actor")
         standby = ex._standby[0].actor
-        job = ex.create(TINY_SPEC, tiny_bundle(64, 32), cfg).start()
+        job = ex.create(TrainRequest(TINY_SPEC, tiny_bundle(64, 32), cfg)).start()
         assert job.wait(300) and job.status == "finished", (job.status, job.final)
         assert job.actor._actor_id == standby._actor_id  # the training took the standby
         wait(lambda: ex.standby_count == 1, "the next standby actor")
