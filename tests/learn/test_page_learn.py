@@ -64,7 +64,7 @@ def test_convolution_steps_in_the_page_with_torchs_numbers() -> None:
     gives what it sent as the output (the page's JavaScript sums the same numbers)."""
     at = _learn("conv")
     text = _text(at)
-    assert "random weights" in text
+    assert "with **random weights**" in text  # bold on the page, not escaped stars
     assert "H_out = W_out = ⌊(12 + 2·1 − 1·(3−1) − 1) / 2⌋ + 1 = ⌊5.5⌋ + 1 = 6" in text
     assert not at.get("plotly_chart")  # no figure per step any more: the page draws them
     d = _stepper(at)

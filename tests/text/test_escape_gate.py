@@ -58,6 +58,10 @@ ALLOWED = {
     ("cnnviz/ui/learn/lessons.py", "label"): "a lesson's title (the lessons' list)",
     ("cnnviz/ui/learn/loader.py", "item.label"): "a class index, an int",
     ("cnnviz/ui/learn/network.py", "label"): "the calling page's own words",
+    (
+        "cnnviz/ui/learn/network.py",
+        "net.note",
+    ): "Markdown made in this module, its run title escaped there",
     ("cnnviz/ui/learn/pool.py", "note"): "made above from for_markdown(note)",
     ("cnnviz/ui/train/data.py", "info.folder"): "a registered dataset's folder (the registry)",
     ("cnnviz/ui/train/data.py", "message"): "load_choice escapes the messages it makes",

@@ -80,7 +80,7 @@ def _random(spec: dict) -> Net | None:
 def _from_subject(subject: Any) -> Net:
     return Net(
         subject.key, subject.model, subject.spec, True,
-        f"**{subject.title}**, {subject.weights_note}", subject.dataset,
+        f"**{for_markdown(subject.title)}**, {for_markdown(subject.weights_note)}", subject.dataset,
         subject.normalization, tuple(subject.classes),
     )  # fmt: skip
 
@@ -120,7 +120,7 @@ def lesson_network() -> Net | None:
     if net is None:
         net = _random(state.get_spec())
     if net is not None:
-        where.caption(f"Working on {for_markdown(net.note)}.")
+        where.caption(f"Working on {net.note}.")  # Markdown: its title escaped where it is built
     return net
 
 
