@@ -77,3 +77,22 @@ class MakesNaN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.lin(x.flatten(1)) * float("nan")
+
+
+def class_app(person=None, page: str | None = None):
+    """The app in AppTest as ``person`` on a class server (signed in, no data preview), on
+    ``page`` when given; asserts it drew without an exception."""
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.ui.classroom import session
+
+    at = AppTest.from_file(APP, default_timeout=60)
+    if person is not None:
+        at.session_state[session.ME] = person
+    at.session_state["train.data.look"] = False
+    at.run()
+    if page:
+        at.switch_page(page)
+        at.run()
+    assert not at.exception, at.exception
+    return at

@@ -16,7 +16,7 @@ from cnnviz.classroom import disk
 from cnnviz.classroom import uploads as class_uploads
 from cnnviz.classroom.entries import EntryState
 from cnnviz.ui.classroom import session
-from tests.helpers import APP
+from tests.helpers import class_app
 
 
 @pytest.fixture(autouse=True)
@@ -46,19 +46,6 @@ def _everything(at: AppTest) -> str:
     return "\n".join(parts)
 
 
-def _app(person=None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if person is not None:
-        at.session_state[session.ME] = person
-    at.session_state["train.data.look"] = False
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def _join(at: AppTest, name: str) -> AppTest:
     at.text_input(key="class.join.name").input(name)
     next(b for b in at.button if b.label == "Join").click().run()
@@ -74,12 +61,12 @@ def _signed_in(at: AppTest):
 
 def test_joins_and_wrong_keys_from_one_computer_are_limited():
     for name in ("Ada", "Bob", "Cy"):  # three browsers on this computer
-        assert _signed_in(_join(_app(), name)).name == name
-    at = _join(_app(), "Dee")
+        assert _signed_in(_join(class_app(), name)).name == name
+    at = _join(class_app(), "Dee")
     assert "Too many tries from this computer: try again in" in _texts(at)
     assert session.ME not in at.session_state
     assert [p.name for p in session.room().students()] == ["Ada", "Bob", "Cy"]
-    at = _app()
+    at = class_app()
     for _ in range(5):
         at.text_input(key="class.join.key").input("guess")
         next(b for b in at.button if b.label == "Unlock the teacher's view").click().run()
@@ -100,21 +87,21 @@ def test_joins_and_wrong_keys_from_one_computer_are_limited():
 )
 def test_look_alike_and_reserved_names_are_refused_on_the_form(name, words):
     session.room().join("Ada")
-    at = _join(_app(), name)
+    at = _join(class_app(), name)
     assert words in _texts(at)
     assert session.ME not in at.session_state
     assert len(session.room().students()) == 1
 
 
 def test_sign_out_ends_the_sign_in_so_the_old_cookie_is_refused(monkeypatch):
-    at = _join(_app(), "Ada")
+    at = _join(class_app(), "Ada")
     assert _signed_in(at).name == "Ada"
     token = at.session_state[session.HELD]
     monkeypatch.setattr(session, "cookie_token", lambda: token)  # a new tab with the cookie
-    assert "Signed in as **Ada**" in _texts(_app())
+    assert "Signed in as **Ada**" in _texts(class_app())
     next(b for b in at.sidebar.button if b.label == "Sign out").click().run()
     assert "Join the class" in _texts(at)
-    again = _app()  # the same cookie, presented after Sign out (the browser kept a copy)
+    again = class_app()  # the same cookie, presented after Sign out (the browser kept a copy)
     assert "Join the class" in _texts(again)
     assert "You were signed out: join again." in _texts(again)
     assert session.ME not in again.session_state
@@ -129,12 +116,12 @@ def test_the_teacher_removes_a_name_signed_out_at_once_queued_job_cancelled(monk
     room = session.room()
     ada, bob = room.join("Ada"), room.join("Bob")
     monkeypatch.setattr(session, "cookie_token", lambda: room.token_for(bob))
-    bob_tab = _app()
+    bob_tab = class_app()
     assert "Signed in as **Bob**" in _texts(bob_tab)
     submit(room, ada)  # Ada trains; Bob waits
     waiting = submit(room, bob)
     assert room.queue.entry(waiting.id).state is EntryState.WAITING
-    teacher = _app(room.unlock_teacher("page-key"), "views/teacher.py")
+    teacher = class_app(room.unlock_teacher("page-key"), "views/teacher.py")
     teacher.selectbox(key="teacher.remove.who").select(bob.id).run()
     next(b for b in teacher.button if b.label == "Remove Bob").click().run()
     assert not teacher.exception
@@ -143,27 +130,27 @@ def test_the_teacher_removes_a_name_signed_out_at_once_queued_job_cancelled(monk
     bob_tab.run()  # Bob's open tab, on its next click
     assert "Join the class" in _texts(bob_tab)
     assert "The teacher removed this name from the class." in _texts(bob_tab)
-    assert "Join the class" in _texts(_app())  # and his cookie in a new tab
+    assert "Join the class" in _texts(class_app())  # and his cookie in a new tab
 
 
 def test_teacher_closes_joining_and_sets_the_class_size():
     room = session.room()
-    teacher = _app(room.unlock_teacher("page-key"), "views/teacher.py")
+    teacher = class_app(room.unlock_teacher("page-key"), "views/teacher.py")
     teacher.toggle(key="teacher.joining").set_value(False).run()
     assert not room.joining_open()
-    at = _app()
+    at = class_app()
     assert "closed joining" in _texts(at)
     assert "closed joining" in _texts(_join(at, "Ada")) and not room.students()
     teacher.toggle(key="teacher.joining").set_value(True).run()
     teacher.number_input(key="teacher.limit.class_size").set_value(1)
     next(b for b in teacher.button if b.label == "Save limits").click().run()
     assert room.limits().class_size == 1
-    assert _signed_in(_join(_app(), "Ada")).name == "Ada"
-    assert "The class is full (1 student)" in _texts(_join(_app(), "Bob"))
+    assert _signed_in(_join(class_app(), "Ada")).name == "Ada"
+    assert "The class is full (1 student)" in _texts(_join(class_app(), "Bob"))
 
 
 def test_the_teacher_key_is_hidden_until_revealed():
-    teacher = _app(session.room().unlock_teacher("page-key"), "views/teacher.py")
+    teacher = class_app(session.room().unlock_teacher("page-key"), "views/teacher.py")
     assert "Teacher" in _texts(teacher)
     assert "page-key" not in _everything(teacher)
     teacher.toggle(key="teacher.key.show").set_value(True).run()
@@ -172,7 +159,7 @@ def test_the_teacher_key_is_hidden_until_revealed():
 
 def test_under_the_disk_floor_join_says_so_and_writes_nothing(monkeypatch):
     monkeypatch.setattr(disk, "free_bytes", lambda path: 50 * 2**20)
-    at = _join(_app(), "Ada")
+    at = _join(class_app(), "Ada")
     assert "The server's disk is almost full (50 MB free" in _texts(at)
     assert not session.room().students() and session.ME not in at.session_state
 
@@ -189,7 +176,7 @@ def test_a_full_class_database_is_a_message_on_the_join_form():
     with pytest.raises(StorageError):
         for i in range(5000):
             room.join(f"Student {i:04d}")
-    at = _join(_app(), "Zoe Zimmermann-Zapata")
+    at = _join(class_app(), "Zoe Zimmermann-Zapata")
     assert "The server's disk is full, so nothing was saved" in _texts(at)
     assert session.ME not in at.session_state
 
@@ -214,7 +201,7 @@ def _own_images(at: AppTest) -> AppTest:
 def test_a_student_deletes_an_upload_and_gets_the_space_back(monkeypatch):
     ada = session.room().join("Ada")
     folder = class_uploads.student_folder(session.room().runs_root, ada.id)
-    at = _own_images(_app(ada, "views/train.py"))
+    at = _own_images(class_app(ada, "views/train.py"))
     at.file_uploader(key="train.own.zip").upload("pets.zip", _class_zip(), "application/zip")
     at.run()
     assert not at.exception, at.exception
@@ -233,7 +220,7 @@ def test_a_student_deletes_an_upload_and_gets_the_space_back(monkeypatch):
 def test_an_upload_over_the_hourly_budget_is_refused_and_leaves_nothing(monkeypatch):
     monkeypatch.setenv("CNNVIZ_UPLOADS_SESSION_MB", "0.01")  # 4 × 32×32×3 = 12 KB decoded
     ada = session.room().join("Ada")
-    at = _own_images(_app(ada, "views/train.py"))
+    at = _own_images(class_app(ada, "views/train.py"))
     at.file_uploader(key="train.own.zip").upload("pets.zip", _class_zip(), "application/zip")
     at.run()
     assert not at.exception, at.exception
@@ -243,7 +230,7 @@ def test_an_upload_over_the_hourly_budget_is_refused_and_leaves_nothing(monkeypa
 
 def test_under_the_disk_floor_start_says_so_and_queues_nothing(monkeypatch):
     ada = session.room().join("Ada")
-    at = _app(ada, "views/train.py")
+    at = class_app(ada, "views/train.py")
     monkeypatch.setattr(disk, "free_bytes", lambda path: 50 * 2**20)
     next(b for b in at.button if b.label == "Start training").click().run()
     assert not at.exception, at.exception
@@ -260,7 +247,7 @@ def test_a_cookie_from_before_the_upgrade_is_renewed_with_a_sign_in(monkeypatch)
     ada = room.join("Ada")
     old = make_token(ada.id, room._secret, ttl_s=3600)
     monkeypatch.setattr(session, "cookie_token", lambda: old)
-    at = _app()
+    at = class_app()
     assert _signed_in(at).name == "Ada"  # still signed in after the server's upgrade
     new = at.session_state[session.HELD]
     assert new != old and room.signin_of(new)  # the cookie now names a sign-in

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.ui.classroom import session
-from tests.helpers import APP
+from tests.helpers import class_app
 
 
 @pytest.fixture(autouse=True)
@@ -39,21 +39,8 @@ def _texts(at: AppTest) -> str:
     return "\n".join(str(e.value) for kind in kinds for e in kind)
 
 
-def _app(person=None, page: str | None = None) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=60)
-    if person is not None:
-        at.session_state[session.ME] = person
-    at.session_state["train.data.look"] = False
-    at.run()
-    if page:
-        at.switch_page(page)
-        at.run()
-    assert not at.exception, at.exception
-    return at
-
-
 def test_join_form_then_signed_in():
-    at = _app()
+    at = class_app()
     assert "Join the class" in _texts(at)
     assert not [b for b in at.button if b.label == "Start training"]
     at.text_input(key="class.join.name").input("Ada")
@@ -70,7 +57,7 @@ def test_join_form_then_signed_in():
 
 def test_wrong_teacher_key_and_name_taken():
     session.room().join("Ada")
-    at = _app()
+    at = class_app()
     at.text_input(key="class.join.name").input("ada")
     at.button[0].click().run()
     assert "already joined as 'Ada'" in _texts(at)  # the name already there
@@ -82,7 +69,7 @@ def test_wrong_teacher_key_and_name_taken():
 
 def test_teacher_page_is_the_teachers():
     student = session.room().join("Bob")
-    at = _app(student, "views/train.py")
+    at = class_app(student, "views/train.py")
     try:  # not in a student's navigation; if AppTest runs the file anyway, it refuses
         at.switch_page("views/teacher.py").run()
     except Exception:  # noqa: BLE001
@@ -90,7 +77,7 @@ def test_teacher_page_is_the_teachers():
     else:
         assert "The class now" not in _texts(at)
     teacher = session.room().unlock_teacher("page-key")
-    at = _app(teacher, "views/teacher.py")
+    at = class_app(teacher, "views/teacher.py")
     text = _texts(at)
     assert "The class now" in text and "Leaderboard" in text and "Send to class" in text
     assert "1 students joined" in text or "Bob" in str(at.dataframe[0].value)
@@ -98,7 +85,7 @@ def test_teacher_page_is_the_teachers():
 
 def test_students_get_no_server_folders():
     ada = session.room().join("Ada")
-    at = _app(ada, "views/train.py")
+    at = class_app(ada, "views/train.py")
     at.selectbox(key="train.data.name").select("mnist").run()
     assert not at.exception
     labels = [t.label for t in at.text_input]
@@ -110,7 +97,7 @@ def test_students_get_no_server_folders():
     assert "Your upload space: 0 of" in _texts(at)
     # the teacher keeps the folder and Download
     teacher = session.room().unlock_teacher("page-key")
-    at = _app(teacher, "views/train.py")
+    at = class_app(teacher, "views/train.py")
     at.selectbox(key="train.data.name").select("mnist").run()
     assert "Data folder" in [t.label for t in at.text_input]
 
@@ -119,7 +106,7 @@ def test_start_names_the_limit_and_by_how_much(monkeypatch):
     monkeypatch.setenv("CNNVIZ_MAX_EPOCHS", "3")
     session.room.clear()
     ada = session.room().join("Ada")
-    at = _app(ada, "views/train.py")
+    at = class_app(ada, "views/train.py")
     at.number_input(key="train.cfg.epochs").set_value(5).run()
     start = next(b for b in at.button if b.label == "Start training")
     assert start.disabled
@@ -136,7 +123,7 @@ def test_runs_mine_first_and_the_gallery(tmp_path):
         w = RunWriter({"input": [1, 8, 8], "layers": []}, label=person.name, root=runs_root())
         room.claim_run(w.id, person)
         ids[person.name] = w.id
-    at = _app(ada, "views/runs.py")
+    at = class_app(ada, "views/runs.py")
     table = at.dataframe[0].value
     assert list(table["run"]) == [ids["Ada"]] and list(table["owner"]) == ["Ada"]
     # Bob shares his run: Ada sees it in the Class gallery, read-only
@@ -155,7 +142,7 @@ def test_teacher_design_banner_opens_only_on_click():
         "layers": [{"type": "flatten"}, {"type": "linear", "out_features": 10}],
     }
     ada = room.join("Ada")
-    at = _app(ada)
+    at = class_app(ada)
     mine = at.session_state["cnnviz.design.spec"]
     room.send_design(teacher, sent, {"epochs": 7, "preset": ""}, "Two layers")
     at.run()
@@ -185,9 +172,9 @@ def test_a_fresh_train_tab_offers_only_your_own_running_training():
     def offered(at: AppTest) -> bool:
         return "A training is running on this server" in _texts(at)
 
-    assert not offered(_app(bob, "views/train.py"))
-    assert offered(_app(ada, "views/train.py"))
-    assert offered(_app(room.unlock_teacher("page-key"), "views/train.py"))
+    assert not offered(class_app(bob, "views/train.py"))
+    assert offered(class_app(ada, "views/train.py"))
+    assert offered(class_app(room.unlock_teacher("page-key"), "views/train.py"))
 
 
 def test_a_visitors_clear_cache_keeps_the_one_classroom():
