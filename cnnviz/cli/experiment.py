@@ -1,6 +1,7 @@
 """``cnnviz experiment NAME SPEC [train options] [--repeats N] [--json]``: change one thing, train each.
 
-NAME is normalization, learning-rate, batchnorm, batch-size (or epochs). SPEC and
+NAME is normalization, learning-rate, batchnorm, batch-size, epochs or residual (a deep
+plain stack against the same stack with skip connections, e.g. SPEC plain-20). SPEC and
 the training options are ``cnnviz train``'s (parsed by the same code): they set
 the starting point the arms change. Every arm trains with the same data and, for
 each of ``--repeats`` seeds (default 1), the same seed; each run is saved as a

@@ -7,6 +7,9 @@
     batchnorm       without BatchNorm2d · BatchNorm2d after every Conv2d
     batch-size      B/4 · B · 4B (same epochs: fewer iterations per epoch)
     epochs          one run twice as long, the shorter one's end marked
+    residual        the deep plain stack · the same stack with skip connections
+                    (``cnnviz.compare.residual.twins``; the reading adds the first
+                    layers' gradient sizes, from each run's gradients file)
 
 ``reading(kind, results, config)`` words what the runs actually show in two
 sentences; when that contradicts the course it says so, why, and returns the
@@ -32,6 +35,7 @@ class ExperimentKind(StrEnum):
     BATCHNORM = "batchnorm"
     BATCH_SIZE = "batch-size"
     EPOCHS = "epochs"
+    RESIDUAL = "residual"
 
 
 TITLES = {
@@ -40,6 +44,7 @@ TITLES = {
     ExperimentKind.BATCHNORM: "BatchNorm2d after every Conv2d vs without",
     ExperimentKind.BATCH_SIZE: "Mini-batch size: three sizes, same epochs",
     ExperimentKind.EPOCHS: "Epochs: a run twice as long",
+    ExperimentKind.RESIDUAL: "Skip connections: a deep plain stack vs the same with skips",
 }
 
 
@@ -121,6 +126,17 @@ def make_arms(kind: ExperimentKind | str, spec: dict, config: TrainConfig) -> li
     if kind == ExperimentKind.EPOCHS:
         longer = min(2 * c.epochs, 500)
         return [Arm(f"{longer} epochs", spec, c.with_(epochs=longer, patience=0), c.epochs)]
+    if kind == ExperimentKind.RESIDUAL:
+        from cnnviz.compare.residual import NoTwin, twins
+
+        try:
+            plain, skips = twins(spec)
+        except NoTwin as e:
+            raise ExperimentError(str(e)) from None
+        return [
+            Arm("plain stack", plain, c, slug="plain"),
+            Arm("with skip connections", skips, c, slug="skips"),
+        ]
     raise ExperimentError(f"unknown experiment {kind}")
 
 
@@ -151,6 +167,13 @@ def reading(
     first = "Test accuracy: " + "; ".join(_arm_words(r) for r in results) + "."
     if kind == ExperimentKind.EPOCHS:
         return _epochs_reading(results, config)
+    if kind == ExperimentKind.RESIDUAL:
+        from cnnviz.compare.residual import gradient_words, residual_words
+
+        plain, skips = results[0], results[-1]
+        words = residual_words(plain, skips, beyond_noise(plain, skips))
+        grads = [r.extra.get("gradients") for r in results]
+        return first + words + gradient_words([r.label for r in results], grads), None
     done = [r for r in results if r.mean is not None]
     if len(done) < 2:
         return (

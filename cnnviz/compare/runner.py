@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from cnnviz.compare.experiments import Arm, ArmResult, ExperimentKind, make_arms, reading
+from cnnviz.compare.residual import first_layer_gradients
 from cnnviz.train.job import Busy
 from cnnviz.train.request import TrainRequest
 from cnnviz.train.status import Status
@@ -85,6 +86,7 @@ class ExperimentRun:
             request.data, start_job, poll_s, on_run
         )  # fmt: skip
         self.results: list[RunResult] = []
+        self._arm_results: list[ArmResult] = []  # at the end, what the reading read
         self.reading: str | None = None
         self.variant: dict | None = None
         self.error: str | None = None
@@ -167,7 +169,8 @@ class ExperimentRun:
                     if self._cancel.is_set():
                         return
                     self._one(arm, seed)
-            self.reading, self.variant = reading(self.kind, self.arm_results(), self.config)
+            self._arm_results = self.arm_results()
+            self.reading, self.variant = reading(self.kind, self._arm_results, self.config)
             self._save()
         except Exception as e:  # the page shows it; the thread never dies silently
             self.error = f"{type(e).__name__}: {e}"
@@ -219,6 +222,11 @@ class ExperimentRun:
             val: tuple[float, ...] = ()
             if arm.mark_epoch is not None:
                 loss, val = _at_mark(runs, arm.mark_epoch)
+            extra = {}
+            if self.kind == ExperimentKind.RESIDUAL:  # the first layers' gradient sizes
+                extra["gradients"] = first_layer_gradients(
+                    r.run_dir for r in runs if r.status == Status.FINISHED
+                )
             out.append(
                 ArmResult(
                     arm.label,
@@ -226,6 +234,7 @@ class ExperimentRun:
                     sum(r.status == Status.FAILED for r in runs),
                     train_loss=loss,
                     val_accuracy=val,
+                    extra=extra,
                 )
             )
         return out
@@ -255,6 +264,9 @@ class ExperimentRun:
             ],
             "reading": self.reading,
             "variant": self.variant,
+            "gradients": {
+                r.label: r.extra["gradients"] for r in self._arm_results if r.extra.get("gradients")
+            },  # fmt: skip
         }
 
     def _save(self) -> None:
