@@ -9,7 +9,7 @@ class ExitCode(IntEnum):
     OK = 0  # done (a training: finished)
     INVALID = 1  # the design is invalid or does not fit the data; a training failed
     USAGE = 2  # a bad argument, file, preset or run name
-    UNAVAILABLE = 3  # the Ray cluster (--ray-address) cannot be reached
+    UNAVAILABLE = 3  # the Ray cluster cannot be reached; an optional package is not installed
     STOPPED = 130  # interrupted (Ctrl-C): what was done is kept
 
 

@@ -5,6 +5,11 @@
 ``cnnviz export RUN --format explainer -o FILE.html`` writes the run's trained network as one
 HTML file that runs it in the browser, offline: pick, upload or draw an image and follow it
 through every layer (``cnnviz.report.explainer``).
+``cnnviz export RUN --format tensorboard -o DIR`` writes the run's TensorBoard event files
+under ``DIR/<run id>`` (loss, accuracy, learning rate, weights' and gradients' histograms;
+``tensorboard --logdir DIR``; needs ``pip install tensorboard``, exit 3 without it);
+``--format csv -o DIR`` its metrics per iteration and per epoch, and its gradients' sizes
+per layer, as CSV files in DIR.
 RUN is a run folder or a run's name under the runs folder; the other formats accept one
 too (they use the network the run trained).
 """
@@ -25,13 +30,17 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     spec_arg(p)
     p.add_argument(
         "--format",
-        choices=("pytorch", "json", "url", "script", "explainer"),
+        choices=("pytorch", "json", "url", "script", "explainer", "tensorboard", "csv"),
         default="pytorch",
         help="pytorch code (default), the spec as JSON, the ?net= value of a share link, "
         "or (for a saved RUN) the whole training as a runnable train.py, or the trained "
-        "network running in one offline HTML page (explainer)",
+        "network running in one offline HTML page (explainer), or its metrics as TensorBoard "
+        "event files or CSV files (tensorboard, csv: -o DIR)",
     )
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE instead of printing")
+    p.add_argument(
+        "-o", "--output", metavar="FILE", help="write to FILE instead of printing (a folder "
+        "for tensorboard and csv)"
+    )  # fmt: skip
     p.add_argument(
         "--runs-dir", metavar="D", help="where the runs are (default $CNNVIZ_RUNS_DIR or ./runs)"
     )
@@ -90,6 +99,43 @@ def _explainer(args: argparse.Namespace) -> int:
     return 0
 
 
+def _folder_export(args: argparse.Namespace) -> int:
+    """--format tensorboard / csv: the saved run's metrics as files in the folder -o DIR."""
+    from cnnviz.train.store import RunError
+
+    if not args.output:
+        raise UsageError(f"--format {args.format} writes files into a folder: give it with -o DIR")
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"-o {args.output} is a file: give a folder for --format {args.format}")
+    saved = _run(args)
+    try:
+        if args.format == "csv":
+            from cnnviz.report.metrics_csv import write_csv
+
+            for path in write_csv(saved, out):
+                print(f"wrote {path}", file=sys.stderr)
+            return 0
+        from cnnviz.report.tensorboard_files import TensorBoardMissing, write_tensorboard
+
+        try:
+            n = write_tensorboard(saved, out)
+        except TensorBoardMissing as e:
+            print(f"cnnviz: {e}", file=sys.stderr)
+            return ExitCode.UNAVAILABLE
+    except RunError as e:
+        print(f"cnnviz: {saved.id} cannot be exported: {e}", file=sys.stderr)
+        return ExitCode.INVALID
+    except OSError as e:
+        raise UsageError(f"cannot write into {args.output}: {e.strerror}") from None
+    print(
+        f"wrote {n['scalars']} values and {n['histograms']} histograms to {out / saved.id}: "
+        f"tensorboard --logdir {out}",
+        file=sys.stderr,
+    )
+    return 0
+
+
 @guard
 def run(args: argparse.Namespace) -> int:
     """Print PyTorch code, spec JSON, the URL value or a run's train.py; exit 1 if the design is invalid."""
@@ -107,6 +153,8 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.format == "explainer":
         return _explainer(args)
+    if args.format in ("tensorboard", "csv"):
+        return _folder_export(args)
     if _is_run(args):
         spec, batch = _run(args).spec, args.batch or args.batch_default
         try:
