@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
+from cnnviz.design.blocks import block_name, is_block, normalize_block, path_label
 from cnnviz.design.shapes import summarize, top_rows, totals
 from cnnviz.design.spec import SpecError, compact_layer, kind_of, normalize_layer
 
@@ -135,12 +136,14 @@ def settings_lines(runs: Sequence[Any]) -> list[str]:
 
 def _norm(layer: Any) -> dict:
     try:
-        return normalize_layer(layer)
+        return normalize_block(layer) if is_block(layer) else normalize_layer(layer)
     except SpecError:
         return dict(layer) if isinstance(layer, dict) else {"type": str(layer)}
 
 
 def _name(layer: dict) -> str:
+    if is_block(layer):
+        return "Residual" if str(layer.get("type")).lower() == "residual" else "Concat"
     try:
         return kind_of(layer).torch_name
     except SpecError:
@@ -149,6 +152,11 @@ def _name(layer: dict) -> str:
 
 def _short(layer: dict) -> str:
     """``BatchNorm2d``, or ``Dropout(p=0.3)`` when a parameter is not torch's default."""
+    if is_block(layer):
+        try:
+            return block_name(normalize_block(layer))
+        except SpecError:
+            return _name(layer)
     try:
         c = compact_layer(layer)
     except SpecError:
@@ -197,15 +205,13 @@ def _with(text: str, facts: str) -> str:
 
 
 def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
-    """Every difference from network A to network B, in order; [] when they are the same."""
-    la = [_norm(x) for x in spec_a.get("layers", [])]
-    lb = [_norm(x) for x in spec_b.get("layers", [])]
+    """Every difference from network A to network B, in order; [] when they are the same.
+
+    Inside two blocks of the same kind at matching places, the layers are compared one
+    level down by their paths (``layer 5.1 Conv2d: out_channels 16 → 24``), a residual
+    block's shortcut as the block's own change, a concat block branch by branch."""
     all_a, all_b = _rows(spec_a), _rows(spec_b)
-    rows_a, rows_b = top_rows(all_a), top_rows(all_b)  # one per spec["layers"] entry
-
-    def row(rows: list[dict], i: int) -> dict | None:
-        return rows[i] if i < len(rows) else None
-
+    by_a, by_b = _by_path(all_a), _by_path(all_b)
     out: list[LayerChange] = []
     ia, ib = list(spec_a.get("input", [])), list(spec_b.get("input", []))
     if ia != ib:
@@ -215,32 +221,7 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
                 f"input {'×'.join(map(str, ia))} → {'×'.join(map(str, ib))}",
             )
         )
-    types_a, types_b = [x.get("type") for x in la], [x.get("type") for x in lb]
-    sm = difflib.SequenceMatcher(None, types_a, types_b, autojunk=False)
-    for op, i1, i2, j1, j2 in sm.get_opcodes():
-        if op == "equal":
-            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
-                out += _compare_layer(i, j, la[i], lb[j], row(rows_a, i), row(rows_b, j))
-            continue
-        if op in ("delete", "replace"):
-            for i in range(i1, i2):
-                facts, dp, dm = _facts(row(rows_a, i), None)
-                out.append(
-                    LayerChange(
-                        ChangeKind.DELETE,
-                        _with(f"− {_short(la[i])} (layer {i + 1})", facts),
-                        dp,
-                        dm,
-                        _name(la[i]),
-                    )
-                )
-        if op in ("insert", "replace"):
-            for j in range(j1, j2):
-                # where it goes, in A's numbering: after A's layer i1 (the last one kept before it)
-                where = f"after layer {i1}" if i1 else "at the start"
-                facts, dp, dm = _facts(None, row(rows_b, j))
-                text = _with(f"+ {_short(lb[j])} {where}", facts)
-                out.append(LayerChange(ChangeKind.INSERT, text, dp, dm, _name(lb[j])))
+    out += _diff_list(spec_a.get("layers", []), spec_b.get("layers", []), ("", ""), (by_a, by_b))
     if out:
         ta, tb = totals(all_a), totals(all_b)
         parts = [_delta(ta["params"], tb["params"], "params")]
@@ -260,24 +241,92 @@ def layers_diff(spec_a: dict, spec_b: dict) -> list[LayerChange]:
     return out
 
 
-def _compare_layer(
-    i: int, j: int, a: dict, b: dict, ra: dict | None, rb: dict | None
+Rows = dict[str, dict]
+
+
+def _by_path(rows: list[dict]) -> Rows:
+    """Each row by its path: the top level by position (as ``top_rows``), inner ones by ``path``."""
+    out = {str(r.get("path")): r for r in rows if "." in str(r.get("path", ""))}
+    out.update({str(i): r for i, r in enumerate(top_rows(rows))})
+    return out
+
+
+def _list(value: Any) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _diff_list(
+    raw_a: Any, raw_b: Any, prefix: tuple[str, str], rows: tuple[Rows, Rows]
 ) -> list[LayerChange]:
-    where = f"layer {i + 1}" if i == j else f"layer {i + 1} (now {j + 1})"
-    changed = [k for k in dict.fromkeys([*a, *b]) if k != "type" and a.get(k) != b.get(k)]
-    facts, dp, dm = _facts(ra, rb)
+    """The changes between two lists of layers whose paths start with ``prefix`` (A's, B's)."""
+    la, lb = [_norm(x) for x in _list(raw_a)], [_norm(x) for x in _list(raw_b)]
+    (pa, pb), (by_a, by_b) = prefix, rows
+    out: list[LayerChange] = []
+    types_a, types_b = [x.get("type") for x in la], [x.get("type") for x in lb]
+    sm = difflib.SequenceMatcher(None, types_a, types_b, autojunk=False)
+    for op, i1, i2, j1, j2 in sm.get_opcodes():
+        if op == "equal":
+            for i, j in zip(range(i1, i2), range(j1, j2), strict=True):
+                out += _compare_layer(f"{pa}{i}", f"{pb}{j}", la[i], lb[j], rows)
+            continue
+        if op in ("delete", "replace"):
+            for i in range(i1, i2):
+                facts, dp, dm = _facts(by_a.get(f"{pa}{i}"), None)
+                out.append(
+                    LayerChange(
+                        ChangeKind.DELETE,
+                        _with(f"− {_short(la[i])} (layer {path_label(f'{pa}{i}')})", facts),
+                        dp,
+                        dm,
+                        _name(la[i]),
+                    )
+                )
+        if op in ("insert", "replace"):
+            for j in range(j1, j2):
+                # where it goes, in A's numbering: after A's layer i1 (the last one kept before it)
+                if i1:
+                    where = f"after layer {path_label(f'{pa}{i1 - 1}')}"
+                else:
+                    where = f"at the start of block {path_label(pa[:-1])}" if pa else "at the start"
+                facts, dp, dm = _facts(None, by_b.get(f"{pb}{j}"))
+                text = _with(f"+ {_short(lb[j])} {where}", facts)
+                out.append(LayerChange(ChangeKind.INSERT, text, dp, dm, _name(lb[j])))
+    return out
+
+
+def _compare_layer(
+    path_a: str, path_b: str, a: dict, b: dict, rows: tuple[Rows, Rows]
+) -> list[LayerChange]:
+    la, lb = path_label(path_a), path_label(path_b)
+    where = f"layer {la}" if la == lb else f"layer {la} (now {lb})"
+    inner = ("layers", "branches") if is_block(a) else ()
+    changed = [
+        k
+        for k in dict.fromkeys([*a, *b])
+        if k != "type" and k not in inner and a.get(k) != b.get(k)
+    ]
+    facts, dp, dm = _facts(rows[0].get(path_a), rows[1].get(path_b))
+    out: list[LayerChange] = []
     if changed:
         what = ", ".join(f"{k} {_val(a.get(k))} → {_val(b.get(k))}" for k in changed)
         values = tuple((k, a.get(k), b.get(k)) for k in changed)
         text = _with(f"{where} {_name(a)}: {what}", facts)
-        return [LayerChange(ChangeKind.CHANGE, text, dp, dm, _name(a), values)]
-    if dp or dm:  # e.g. a Linear whose in_features grew because a Conv2d above changed
-        return [
-            LayerChange(
-                ChangeKind.FOLLOWS, f"{where} {_name(a)}: {facts}, from the change above", dp, dm
+        out.append(LayerChange(ChangeKind.CHANGE, text, dp, dm, _name(a), values))
+    elif (dp or dm) and not inner:  # e.g. a Linear whose in_features grew: a Conv2d above changed
+        text = f"{where} {_name(a)}: {facts}, from the change above"
+        out.append(LayerChange(ChangeKind.FOLLOWS, text, dp, dm, _name(a)))
+    if str(a.get("type")) == "residual":
+        out += _diff_list(a.get("layers"), b.get("layers"), (f"{path_a}.", f"{path_b}."), rows)
+    elif inner:  # concat: branch by branch, a missing branch as an empty one
+        ba, bb = _list(a.get("branches")), _list(b.get("branches"))
+        for k in range(max(len(ba), len(bb))):
+            out += _diff_list(
+                ba[k] if k < len(ba) else [],
+                bb[k] if k < len(bb) else [],
+                (f"{path_a}.{k}.", f"{path_b}.{k}."),
+                rows,
             )
-        ]
-    return []
+    return out
 
 
 def _val(v: Any) -> str:

@@ -137,3 +137,48 @@ def test_labels_name_each_run_by_what_differs():
     assert run_labels([_run(normalize="none"), _run(normalize="div255")]) == ["raw 0–255", "÷255"]
     same = run_labels([_run(), _run()])
     assert same[0] != same[1] and same[0].endswith("#1")
+
+
+def _params(spec: dict) -> int:
+    return sum(p.numel() for p in build_model(spec).parameters())
+
+
+def test_inside_blocks_layers_are_compared_by_their_paths_with_pytorchs_counts():
+    from cnnviz.design.presets import PRESETS
+
+    a = PRESETS["resnet-8"].new_spec()
+    b = copy.deepcopy(a)
+    body = b["layers"][3]["layers"]  # the first residual block (layer 4)
+    body[0]["out_channels"] = 24  # its first Conv2d (layer 4.1)
+    body.insert(2, {"type": "dropout", "p": 0.3})
+    changes = layers_diff(a, b)
+    texts = [c.text for c in changes]
+    change = next(c for c in changes if c.kind == ChangeKind.CHANGE and c.layer == "Conv2d")
+    assert change.text.startswith("layer 4.1 Conv2d: out_channels 16 → 24")
+    assert change.values == (("out_channels", 16, 24),)
+    conv = lambda c_in, c_out: c_in * c_out * 9  # noqa: E731  (bias=False)
+    assert change.params_delta == conv(16, 24) - conv(16, 16)
+    assert any(t.startswith("+ Dropout(p=0.3) after layer 4.2") for t in texts)
+    assert any(t.startswith("layer 4.4 (now 4.5) Conv2d:") and "from the change above" in t
+               for t in texts)  # fmt: skip
+    assert not any("layers [" in t or "{'type'" in t for t in texts)  # no raw JSON
+    total = changes[-1]
+    assert total.kind == ChangeKind.TOTAL and total.params_delta == _params(b) - _params(a)
+    assert sum(c.params_delta for c in changes[:-1]) == total.params_delta  # torch's count
+
+    c = copy.deepcopy(a)
+    c["layers"][5]["shortcut"] = "identity"  # the second block's projection goes
+    shortcut = layers_diff(a, c)[0]  # (the rest: what the now-invalid network cannot compute)
+    assert shortcut.layer == "Residual" and shortcut.kind == ChangeKind.CHANGE
+    assert shortcut.text.startswith("layer 6 Residual: shortcut conv1x1 → identity")
+
+
+def test_a_layer_added_at_the_start_of_a_block_names_the_block():
+    from cnnviz.design.presets import PRESETS
+
+    a = PRESETS["resnet-20"].new_spec()
+    b = copy.deepcopy(a)
+    b["layers"][2]["layers"].insert(0, {"type": "dropout"})
+    (insert,) = [c for c in layers_diff(a, b) if c.kind == ChangeKind.INSERT]
+    assert insert.text.startswith("+ Dropout at the start of block 3")
+    assert layers_diff(a, copy.deepcopy(a)) == []

@@ -13,6 +13,7 @@ CHART = '[data-testid="stPlotlyChart"]'
 
 def test_the_small_resnet_is_drawn_and_trains(streamlit_app) -> None:
     page = streamlit_app.page
+    page.set_viewport_size({"width": 1400, "height": 1000})
     streamlit_app.goto("")
     page.get_by_text("Shapes, layer by layer").wait_for(timeout=120_000)
     page.get_by_role("combobox", name="Start from a preset").click()
@@ -28,7 +29,7 @@ def test_the_small_resnet_is_drawn_and_trains(streamlit_app) -> None:
     page.wait_for_timeout(500)
     chart.screenshot(
         path=str(streamlit_app.shot("design-resnet-8").with_name("resnet-8-diagram.png"))
-    )
+    )  # the page at 1400×1000 (design-resnet-8.png) and the diagram alone
 
     page.goto(f"{streamlit_app.url}/train?net={encode_spec(PRESETS['resnet-8'].spec)}")
     # the first visit loads 10,000 Shapes images: slow on a busy shared machine
