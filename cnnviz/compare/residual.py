@@ -153,36 +153,54 @@ def _sizes(folder: Path, n: int) -> tuple[float, float, float, float] | None:
     return one, at(one), whole[-1], at(whole[-1])
 
 
+def _typical(values: list[float]) -> float:
+    """The geometric mean of sizes that may span decades (1e-10 and 1e-2: about 1e-6); NaN if none."""
+    vals = [v for v in values if math.isfinite(v) and v > 0]
+    if not vals:
+        return 0.0 if any(v == 0 for v in values) else math.nan
+    return math.exp(statistics.fmean(math.log(v) for v in vals))
+
+
 def first_layer_gradients(run_dirs: Iterable[str | Path], n: int = FIRST_CONVS) -> dict | None:
     """Mean |gradient| of the first ``n`` Conv2d after epoch 1 and at the end, over the runs.
 
-    ``{"layers": n, "first_epoch", "first", "last_epoch", "last", "runs"}``, or None
+    ``{"layers": n, "first_epoch", "first", "last_epoch", "last", "runs", "first_runs",
+    "last_runs"}``: per run the mean over its first layers (``*_runs``), over the runs
+    their geometric mean (gradient sizes differ by powers of ten between seeds); None
     when none of the runs has a gradients file."""
     got = [s for s in (_sizes(Path(d), n) for d in run_dirs) if s is not None]
     if not got:
         return None
-
-    def mean(i: int) -> float:
-        vals = [s[i] for s in got if math.isfinite(s[i])]
-        return statistics.fmean(vals) if vals else math.nan
-
     return {
         "layers": n,
         "first_epoch": min(s[0] for s in got),
-        "first": mean(1),
+        "first": _typical([s[1] for s in got]),
         "last_epoch": max(s[2] for s in got),
-        "last": mean(3),
+        "last": _typical([s[3] for s in got]),
         "runs": len(got),
+        "first_runs": [s[1] for s in got],
+        "last_runs": [s[3] for s in got],
     }
 
 
-def _size(v: float) -> str:
-    word = gradient_word(v)
-    return f"{v:.1e}" + (f" ({word})" if word else "")
+def _sizes_words(typical: float, runs: list[float]) -> str:
+    """``2.1e-10 (vanishing)``, and the seeds' range when they are ten times apart or more."""
+    vals = [v for v in runs if math.isfinite(v)]
+    notes = [w for w in (gradient_word(typical),) if w]
+    if len(vals) > 1 and min(vals) > 0 and max(vals) >= 10 * min(vals):
+        notes.append(f"from {min(vals):.1e} to {max(vals):.1e} over the {len(vals)} seeds")
+    return f"{typical:.1e}" + (f" ({'; '.join(notes)})" if notes else "")
 
 
 def _epoch(e: float) -> str:
     return f"epoch {e:g}" if float(e).is_integer() else f"{e:.2f} epochs"
+
+
+def _times(r: float) -> str:
+    for big, word in ((1e9, "billion"), (1e6, "million"), (1e3, "thousand")):
+        if r >= big:
+            return f"about {r / big:.0f} {word} times"
+    return f"{r:.0f}×"
 
 
 def gradient_words(labels: Sequence[str], grads: Sequence[dict | None]) -> str:
@@ -196,28 +214,32 @@ def gradient_words(labels: Sequence[str], grads: Sequence[dict | None]) -> str:
     for label, g in zip(labels, grads, strict=True):
         if g is None:
             parts.append(f"{label}: not recorded")
-        elif g["first_epoch"] == g["last_epoch"]:
-            parts.append(f"{label} {_size(g['first'])} at the end of {_epoch(g['first_epoch'])}")
+            continue
+        first = _sizes_words(g["first"], g.get("first_runs", []))
+        if g["first_epoch"] == g["last_epoch"]:
+            parts.append(f"{label} {first} at the end of {_epoch(g['first_epoch'])}")
         else:
+            last = _sizes_words(g["last"], g.get("last_runs", []))
             parts.append(
-                f"{label} {_size(g['first'])} after {_epoch(g['first_epoch'])}, "
-                f"{_size(g['last'])} at the end of {_epoch(g['last_epoch'])}"
+                f"{label} {first} after {_epoch(g['first_epoch'])}, "
+                f"{last} at the end of {_epoch(g['last_epoch'])}"
             )
     n = next(g["layers"] for g in grads if g is not None)
     text = f" Gradient size (mean |gradient|) of the first {n} Conv2d layers: " + "; ".join(parts)
     plain, skips = grads[0], grads[-1]
     if plain is not None and skips is not None:
-        a, b = plain["last"], skips["last"]
+        a, b = plain["first"], skips["first"]
+        after = _epoch(min(plain["first_epoch"], skips["first_epoch"]))
         if math.isfinite(a) and math.isfinite(b) and a > 0 and b > 2 * a:
             text += (
-                f". With skips the first layers got {b / a:.0f}× larger gradients: the addition "
-                "passes the gradient straight back past every block, while in the plain stack it "
-                "is multiplied by each layer's weights on the way and shrinks"
+                f". After {after}, with skips the first layers' gradients were {_times(b / a)} "
+                "larger: the addition passes the gradient straight back past every block, while "
+                "in the plain stack it is multiplied by each layer's weights on the way and shrinks"
             )
         elif math.isfinite(a) and math.isfinite(b):
             text += (
-                ". Here the first layers' gradients were of similar size in both, so the plain "
-                "stack's gradients did not vanish at this depth"
+                f". After {after} the first layers' gradients were of similar size in both, so "
+                "the plain stack's gradients did not vanish at this depth"
             )
     return text + "."
 
