@@ -224,3 +224,27 @@ def test_concat_branches_are_marked_and_nested_arcs_rise() -> None:
     assert [b for b, _ in arcs["0.0"].branches] == [0, 1]
     texts = [a.text for a in blocks_figure(spec, rows).layout.annotations]
     assert "branch 1" in texts and "branch 2" in texts and "concat: branches joined" in texts
+
+
+def test_skip_arcs_start_above_the_labels_at_the_pages_width():
+    """Labels sit a number of pixels above the boxes; at ~940 px wide a long stack is drawn
+    at well under a pixel per unit, so the arcs' feet must clear the labels in pixels."""
+    from cnnviz.plots.design.diagram import SKIP_COLOR, design_figure
+
+    for name in ("resnet-8", "resnet-20"):
+        spec = PRESETS[name].spec
+        fig = design_figure(spec, summarize(spec, 2))
+        (x0, x1), (y0, y1) = fig.layout.xaxis.range, fig.layout.yaxis.range
+        per_unit = min(940 / (x1 - x0), fig.layout.height / (y1 - y0))
+        tops = [
+            a.y + (a.yshift + a.font.size * 1.25 * (a.text.count("<br>") + 1)) / per_unit
+            for a in fig.layout.annotations
+            if a.yanchor == "bottom" and a.font.color != SKIP_COLOR
+        ]
+        feet = [
+            float(s.path.split()[1].split(",")[1])
+            for s in fig.layout.shapes
+            if (s.name or "").startswith("skip-")
+        ]
+        assert feet and tops, name
+        assert min(feet) >= max(tops), (name, min(feet), max(tops))

@@ -287,7 +287,10 @@ def blocks_figure(
             )  # fmt: skip
         x += width + GAP
     bottom = (floor if drawn else -30 * scale) - (50 if stagger else 34) * scale
-    top = _draw_skips(skips(drawn, rows), hx, top, font, scale, shapes, notes)
+    arcs = skips(drawn, rows)
+    if arcs and drawn:
+        top = _above_labels(top, roof, x, bottom, height, font, label_lines, stagger)
+    top = _draw_skips(arcs, hx, top, font, scale, shapes, notes)
     hover = go.Scatter(
         x=hx, y=[0.0] * len(hx), mode="markers", marker={"size": 28 * scale, "opacity": 0},
         hovertext=htext, hoverinfo="text", showlegend=False, name="tensors",
@@ -315,6 +318,25 @@ def blocks_figure(
 
 
 SKIP_COLOR = "#7c3aed"
+
+
+def _above_labels(
+    top: float, roof: float, x: float, bottom: float, height: int, font: int, lines: int,
+    stagger: bool,
+) -> float:  # fmt: skip
+    """Where the arcs may start: above the labels over the boxes, whose offsets are pixels.
+
+    A long stack is drawn at well under one pixel per unit (x and y share one scale, the
+    page's width is ~``PRESENTER_WIDTH``), which lifts the labels higher in units than
+    ``top`` counts: estimate the scale the figure will have, a few times as it settles."""
+    text_px = font * 1.25 * lines
+    label_px = 6 + text_px + ((round(text_px) + 4) if stagger else 0) + 6
+    base = top
+    for _ in range(3):
+        y_range = base + 60 - bottom  # the arcs and their labels take ~60 more units
+        per_unit = min(PRESENTER_WIDTH / max(x + 20, 220), height / max(y_range, 1), 1.0)
+        base = max(top, roof + label_px / per_unit)
+    return base
 
 
 def _draw_skips(
