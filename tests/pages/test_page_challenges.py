@@ -169,7 +169,8 @@ def test_teacher_sets_a_challenge_students_open_it_and_the_table_shows_who_met_i
     rows = _table(teacher)
     assert rows["Ada"]["met"] == "✓ met" and rows["Bob"]["met"] == ""
     assert "✗ after Conv2d 1" in rows["Bob"]["design"]
-    assert "1 of 2 students met it" in _texts(teacher)
+    assert "best run" not in rows["Bob"]  # no accuracy target: no empty column
+    assert "**1 of 2 students met it**: Ada" in _texts(teacher)
 
 
 def _table(at: AppTest) -> dict[str, dict]:
@@ -210,5 +211,5 @@ def test_accuracy_target_met_when_a_finished_run_under_it_meets_it(class_mode):
     _finished_run(room, bob, "999", 0.99)  # under another challenge: does not count
     teacher.run()
     rows = _table(teacher)
-    assert rows["Ada"]["met"] == "✓ met" and rows["Ada"]["best run"] == pytest.approx(93.0)
-    assert rows["Bob"]["met"] == "" and rows["Bob"]["best run"] == pytest.approx(85.0)
+    assert rows["Ada"]["met"] == "✓ met" and rows["Ada"]["best run"] == "93.0 %"
+    assert rows["Bob"]["met"] == "" and rows["Bob"]["best run"] == "85.0 %"

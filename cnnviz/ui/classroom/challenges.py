@@ -74,11 +74,12 @@ def met_rows(cid: str, ch: Challenge) -> pd.DataFrame:
                 "met": "✓ met" if done else "",
                 "design": (prog.words if prog else "not opened yet") if ch.has_design_targets
                 else ("opened" if prog else "not opened yet"),
-                "best run": None if run is None else 100 * run[1],
+                "best run": "" if run is None else f"{100 * run[1]:.1f} %",
             }
         )  # fmt: skip
     rows.sort(key=lambda r: (r["met"] == "", r["student"]))
-    return pd.DataFrame(rows, columns=["student", "met", "design", "best run"])
+    cols = ["student", "met", "design"] + (["best run"] if ch.min_accuracy is not None else [])
+    return pd.DataFrame(rows, columns=cols)
 
 
 def _met_table(cid: str) -> None:
@@ -89,13 +90,15 @@ def _met_table(cid: str) -> None:
     if df.empty:
         st.info("Nobody has joined yet.")
         return
-    n = int((df["met"] != "").sum())
-    st.caption(f"{n} of {len(df)} students met it.")
+    names = [str(x) for x in df.loc[df["met"] != "", "student"]]
+    st.markdown(
+        f"**{len(names)} of {len(df)} students met it**"
+        + (": " + ", ".join(for_markdown(x) for x in names) if names else ".")
+    )
     st.dataframe(
         df,
         hide_index=True,
         key="teacher.challenge.table",
-        column_config={"best run": st.column_config.NumberColumn(format="%.1f %%")},
     )
 
 
