@@ -13,7 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom.challenges import ClassChallenges
-from cnnviz.design.challenge import Challenge, ShapeTarget, encode_challenge
+from cnnviz.design.challenge import Challenge, ShapeTarget, encode_challenge, link_id
 from cnnviz.train.store import RunWriter
 from cnnviz.ui import challenge as challenge_ui
 from cnnviz.ui.classroom import session
@@ -213,3 +213,30 @@ def test_accuracy_target_met_when_a_finished_run_under_it_meets_it(class_mode):
     rows = _table(teacher)
     assert rows["Ada"]["met"] == "✓ met" and rows["Ada"]["best run"] == "93.0 %"
     assert rows["Bob"]["met"] == "" and rows["Bob"]["best run"] == "85.0 %"
+
+
+def test_a_training_under_a_link_challenge_is_checked_when_it_ends(small_train_data):
+    from cnnviz.train.store import list_runs, open_run
+    from cnnviz.ui.jobs import registry
+
+    ch = Challenge(
+        "Any accuracy", SHAPES28_SPEC, "shapes", min_accuracy=0.01, max_epochs=1,
+        locked={"epochs": 1},
+    )  # fmt: skip
+    link = encode_challenge(ch)
+    at = _opened(link)
+    at.switch_page("views/train.py").run()
+    assert not at.exception, at.exception
+    assert "checked when the training ends" in _texts(at)
+    at.button(key="train.start").click().run()
+    assert not at.exception, at.exception
+    job = registry().get(at.session_state["cnnviz.job_id"])
+    assert job.wait(120)
+    at.run()
+    assert not at.exception, at.exception
+    runs = list_runs()
+    assert len(runs) == 1 and runs[0].status == "finished"
+    assert open_run(runs[0].path).config["challenge"] == link_id(link)  # the run keeps its id
+    acc = 100 * runs[0].test_accuracy
+    assert f":green[✓] {acc:.1f} % test accuracy in 1 epochs" in _texts(at)
+    assert "**met ✓**" in _texts(at)
