@@ -207,12 +207,14 @@ def _header(ch: Challenge, checks: list[Check]) -> None:
 
 
 def _banner() -> None:
-    """A class challenge this session has not opened: a banner with Open (students)."""
-    if not session.enabled() or session.is_teacher() or active() is not None:
+    """The class's newest challenge, when this session is not on it: a banner with Open."""
+    if not session.enabled() or session.is_teacher():
         return
-    latest = book().latest()
+    latest, a = book().latest(), active()
     if latest is None or st.session_state.get(HIDDEN) == latest[0]:
         return
+    if a is not None and (a["id"] == latest[0] or not is_class_id(a["id"])):
+        return  # on it already, or on a link's challenge of their own choosing
     cid, ch = latest
     with st.container(border=True, key="challenge_banner"):
         st.markdown(f":material/flag: **Your teacher set a challenge: {for_markdown(ch.title)}**")

@@ -240,3 +240,20 @@ def test_a_training_under_a_link_challenge_is_checked_when_it_ends(small_train_d
     acc = 100 * runs[0].test_accuracy
     assert f":green[✓] {acc:.1f} % test accuracy in 1 epochs" in _texts(at)
     assert "**met ✓**" in _texts(at)
+
+
+def test_only_the_allowed_layer_kinds_can_be_added():
+    ch = Challenge("Kinds", SHAPES28_SPEC, "shapes", kinds=("batchnorm2d",), max_params=10**6)
+    at = _opened(encode_challenge(ch))
+    kinds = at.selectbox(key="design.new_kind").options
+    # the allowed kind and those the design started with, nothing else
+    assert [k.split(" · ")[1] for k in kinds] == [
+        "Conv2d",
+        "MaxPool2d",
+        "BatchNorm2d",
+        "ReLU",
+        "Flatten",
+        "Linear",
+    ]
+    assert not [k for k in kinds if "Dropout" in k or "Residual" in k]
+    assert any("Conv2d" in k for k in kinds)
