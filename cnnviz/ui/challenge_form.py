@@ -35,9 +35,13 @@ def _name(kind: str) -> str:
     return LAYER_KINDS[kind].torch_name
 
 
-def challenge_form(key: str) -> Challenge | None:
-    """The form; the checked challenge once submitted (errors are shown, None returned)."""
-    presets = [CURRENT, *PRESETS]
+def challenge_form(key: str, starts: dict[str, dict] | None = None) -> Challenge | None:
+    """The form; the checked challenge once submitted (errors are shown, None returned).
+
+    ``starts``: more starting designs by name (the design sent to the class), offered
+    after the current design and before the presets."""
+    starts = dict(starts or {})
+    presets = [CURRENT, *starts, *PRESETS]
     with st.form(key):
         title = st.text_input("Title", value="Small and sharp", max_chars=80, key=f"{key}.title")
         note = st.text_area(
@@ -52,7 +56,7 @@ def challenge_form(key: str) -> Challenge | None:
             "Starting design",
             presets,
             key=f"{key}.start",
-            format_func=lambda p: p if p == CURRENT else PRESETS[p].title,
+            format_func=lambda p: PRESETS[p].title if p in PRESETS else p,
         )
         names = list(DATASETS)
         ds = c2.selectbox(
@@ -100,7 +104,10 @@ def challenge_form(key: str) -> Challenge | None:
         sent = st.form_submit_button("Set the challenge", type="primary", icon=":material/flag:")
     if not sent:
         return None
-    spec = state.get_spec() if start == CURRENT else PRESETS[start].new_spec()
+    if start in starts:
+        spec = starts[start]
+    else:
+        spec = state.get_spec() if start == CURRENT else PRESETS[start].new_spec()
     mine = {**TrainConfig().to_dict(), **TrainForm().read()}
     d: dict = {"title": title, "note": note, "net": encode_spec(spec), "dataset": ds}
     if not may_add:

@@ -257,3 +257,18 @@ def test_only_the_allowed_layer_kinds_can_be_added():
     ]
     assert not [k for k in kinds if "Dropout" in k or "Residual" in k]
     assert any("Conv2d" in k for k in kinds)
+
+
+def test_the_teacher_can_start_a_challenge_from_the_design_sent_to_the_class(class_mode):
+    room = class_mode
+    teacher = room.unlock_teacher("page-key")
+    room.send_design(teacher, SHAPES28_SPEC, {}, "Sent <i>one</i>")
+    at = class_app(teacher, "views/teacher.py")
+    start = at.selectbox(key="teacher.challenge.start")
+    sent = next(o for o in start.options if o.startswith("(the design sent"))
+    start.set_value(sent)
+    at.number_input(key="teacher.challenge.params").set_value(5000)
+    _button(at, "Set the challenge").click().run()
+    assert not at.exception, at.exception
+    cid, ch = ClassChallenges(room.db).latest()
+    assert ch.spec == SHAPES28_SPEC and ch.max_params == 5000

@@ -105,7 +105,11 @@ def _met_table(cid: str) -> None:
 def teacher_section() -> None:
     """The Teacher page's challenge: set one, the link, who met it (live)."""
     with st.expander("Set a challenge", icon=":material/flag:"):
-        made = challenge_form("teacher.challenge")
+        sent = session.room().latest_design()
+        made = challenge_form(
+            "teacher.challenge",
+            {f"(the design sent to the class: {sent.title})": sent.spec} if sent else None,
+        )
         if made is not None:
             try:
                 book().create(session.me(), made)
