@@ -9,7 +9,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from cnnviz.ui import presenter, sidebar, state, warm
+from cnnviz.ui import challenge, presenter, sidebar, state, warm
 from cnnviz.ui.classroom import gate
 
 # a local icon: a Material icon as favicon makes every browser fetch it from fonts.gstatic.com
@@ -48,6 +48,7 @@ page = st.navigation(
     ],
     position=presenter.navigation_position(),  # presenter mode: at the top, the sidebar folded
 )
+challenge.sync()  # ?challenge=: opened once per session (before ?net= is written back), kept
 state.sync_url()
 sidebar.render(page)
 try:

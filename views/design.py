@@ -8,7 +8,9 @@ from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
 from cnnviz.plots.design.diagram import design_figure
 from cnnviz.text.escape import for_markdown
+from cnnviz.ui import challenge as challenge_ui
 from cnnviz.ui import state
+from cnnviz.ui.challenge_form import link_maker
 from cnnviz.ui.classroom import banner as class_banner
 from cnnviz.ui.design import editor
 from cnnviz.ui.design import inputs as design_input
@@ -36,6 +38,7 @@ except SpecError as e:  # the design as a whole is malformed (e.g. from an old l
     st.button("Start again from the default design", on_click=design_input.reset_to_default)
     st.stop()
 
+challenge_ui.design_panel(spec, rows)  # a challenge: its targets and how far this design is
 sel = editor.selected(rows)
 show(
     design_figure(
@@ -59,11 +62,12 @@ with st.container(key=editor.COLUMNS_KEY):
 with left:
     st.subheader("Layers")
     sel = editor.layer_list(spec, rows)
-    editor.add_controls(spec, sel)
+    if challenge_ui.may_add():  # a challenge may lock the layers (values still change)
+        editor.add_controls(spec, sel, kinds=challenge_ui.allowed_kinds())
 with right:
     if sel is not None:
         with st.container(border=True):
-            editor.layer_actions(spec, sel)
+            editor.layer_actions(spec, sel, fixed=not challenge_ui.may_add())
             design_params.layer_detail(spec, rows, sel)
         with st.container(border=True):
             design_table.why_panel(rows, sel)
@@ -83,3 +87,4 @@ else:
         design_io.json_section(spec)
     with link_tab:
         design_io.share_link(spec)
+        link_maker()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.ui.classroom import people, session, teacher
+from cnnviz.ui.classroom import challenges, people, session, teacher
 
 if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
     st.error("This page is the teacher's.")
@@ -27,6 +27,9 @@ with st.expander("People: who joined, remove a name, close joining", icon=":mate
 
 st.header("Leaderboard")
 teacher.leaderboard()
+
+st.header("Challenge")
+challenges.teacher_section()
 
 st.header("Send to class")
 teacher.send_design()

@@ -11,6 +11,7 @@ and a browser refresh never stop or lose it.
 
 import streamlit as st
 
+from cnnviz.ui import challenge as challenge_ui
 from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import jobs as class_jobs
@@ -37,6 +38,8 @@ if job is None and waiting is None:
     # a fresh tab: the training already running, to attach to (a class: your own)
     jobs_ui.running_elsewhere(offered=class_jobs.may_control)
 train_config.take_preset()  # a preset just chosen on Design brings its dataset and settings
+challenge_ui.apply_locks()  # a challenge: its dataset and locked settings stand
+challenge_ui.train_panel(job)  # its targets, and the ended run's check
 run_change.change_banner()
 running = waiting is not None or (job is not None and job.status in train_live.LIVE)
 queued = waiting.config if waiting is not None else None
@@ -87,7 +90,9 @@ bundle, fits, config = None, False, None
 if folded is None or folded.open:
     with folded if folded is not None else st.container():
         with section("1 · Data", foldable=True):
-            bundle, pipeline, preview = train_data.data_section(disabled=running)
+            bundle, pipeline, preview = train_data.data_section(
+                disabled=running, dataset_locked=challenge_ui.dataset_locked()
+            )
 
         with section("2 · Network", foldable=False):
             fits = train_network.network_section(bundle) if bundle is not None else False
@@ -99,6 +104,7 @@ if folded is None or folded.open:
                 bundle=bundle,
                 val_fraction=pipeline["val_fraction"],
                 disabled=running,
+                locked=challenge_ui.locked_fields(),
                 shown=queued if queued else (job.config if job and running else None),
             )
         config, config_error = train_start.assemble({**settings, **pipeline})

@@ -152,7 +152,9 @@ class Job:
         self._eta = Eta()  # speed and time left from recent iterations (cnnviz.eta)
         self.started: FitStarted | None = None
         self.final: FitEnded | None = None
-        self.writer = RunWriter(self.spec, label=request.label, root=request.runs_root)
+        self.writer = RunWriter(
+            self.spec, label=request.label, root=request.runs_root, challenge=request.challenge
+        )
         self.run_dir = self.writer.path
         self.run_id = self.writer.id
         self.note: str | None = None  # what the user should know about where it runs

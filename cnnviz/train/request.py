@@ -31,6 +31,9 @@ class TrainRequest:
     label: str = ""  # the run folder's name part (a preset's name, an experiment's arm)
     runs_root: str | os.PathLike | None = None  # where the run folder goes (None: CNNVIZ_RUNS_DIR)
     model: Any = None  # a network object to train instead of building ``spec`` (tests, the CLI)
+    challenge: str = (
+        ""  # the challenge it trains under (cnnviz.design.challenge), kept in config.json
+    )
 
     def with_(self, **changes: Any) -> TrainRequest:
         return replace(self, **changes)

@@ -191,6 +191,11 @@ def check_config(raw: Any) -> tuple[dict[str, Any], list[str]]:
         out["label"] = label
     else:
         problems.append(f"config.json: label is {_shown(label)}, not text")
+    challenge = raw.get("challenge")  # the challenge the run trained under (absent: none)
+    if isinstance(challenge, str) and 0 < len(challenge) <= 40 and challenge.isascii():
+        out["challenge"] = challenge
+    elif challenge is not None:
+        problems.append(f"config.json: challenge is {_shown(challenge)}, not a challenge id")
     return out, problems
 
 

@@ -6,7 +6,8 @@ Root: ``$CNNVIZ_RUNS_DIR`` or ``./runs``. A run folder is named
 - ``spec.json``          the network spec as trained
 - ``config.json``        ``{"train": TrainConfig.to_dict(), "dataset": {name, channels, size,
                           train_size, val_size, test_size}, "classes": [...],
-                          "normalization": {kind, mean, std}, "label": ...}``
+                          "normalization": {kind, mean, std}, "label": ...,
+                          "challenge": id (only for a run trained under a challenge)}``
 - ``metrics_iter.csv``   epoch, iteration, batch, loss, accuracy, images_per_s, elapsed_s
 - ``metrics_epoch.csv``  epoch, train_loss, train_accuracy, val_loss, val_accuracy, elapsed_s
 - ``weights.pt``         a state_dict, replaced atomically after every epoch and at the end
@@ -101,8 +102,16 @@ class RunWriter:
     its ``run_dir`` before training starts.
     """
 
-    def __init__(self, spec: dict, *, label: str = "", root: str | os.PathLike | None = None):
+    def __init__(
+        self,
+        spec: dict,
+        *,
+        label: str = "",
+        root: str | os.PathLike | None = None,
+        challenge: str = "",
+    ):
         base = runs_root(root)
+        self.challenge = str(challenge or "")  # the challenge it trains under, in config.json
         label = label_slug(label or str(spec.get("name") or "net"))
         self.id = new_run_id(label)
         self.path = base / self.id
@@ -144,6 +153,8 @@ class RunWriter:
             },
             "label": self.label,
         }
+        if self.challenge:
+            data["challenge"] = self.challenge
         write_json_atomic(self.path / CONFIG_FILE, data)
         for name, fields in (
             (ITER_METRICS, ITER_FIELDS),

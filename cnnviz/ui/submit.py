@@ -23,6 +23,7 @@ from cnnviz.train.job import Busy
 from cnnviz.train.request import TrainRequest
 from cnnviz.train.run_files import RunWriteError
 from cnnviz.train.store import RunError, runs_root
+from cnnviz.ui import challenge as challenge_ui
 from cnnviz.ui import jobs as jobs_ui
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
@@ -55,6 +56,7 @@ def request(spec: dict, data: Any, config: TrainConfig, label: str | None = None
         owner=me.id if me is not None else None,
         label=label if label is not None else (state.current_preset() or "custom"),
         runs_root=runs_root(),
+        challenge=challenge_ui.current_id(),  # a run under a challenge keeps its id
     )
 
 

@@ -141,10 +141,11 @@ def layer_list(spec: dict, rows: list[dict]) -> str | None:
     return sel
 
 
-def add_controls(spec: dict, sel: str | None) -> None:
+def add_controls(spec: dict, sel: str | None, *, kinds: tuple[str, ...] | None = None) -> None:
     """Pick a kind (a layer or a block); add it below the selected layer (or at the end),
-    above it, or inside the selected block."""
-    kinds = ops.kinds_by_category()
+    above it, or inside the selected block. ``kinds``: only these may be added (a challenge)."""
+    allowed = kinds
+    kinds = [k for k in ops.kinds_by_category() if allowed is None or k[0] in allowed]
     labels = dict(kinds)
     n = len(spec.get("layers", []))
     kind = st.selectbox(
@@ -220,8 +221,9 @@ def quick_fixes(spec: dict, rows: list[dict]) -> None:
     )
 
 
-def layer_actions(spec: dict, sel: str) -> None:
-    """Move, duplicate and delete the selected layer; put it in or out of a block."""
+def layer_actions(spec: dict, sel: str, *, fixed: bool = False) -> None:
+    """Move, duplicate and delete the selected layer; put it in or out of a block.
+    ``fixed``: the layers may not be added or removed (a challenge): Duplicate and Delete off."""
     holder, j = ops.locate(spec["layers"], sel)
     n = len(holder)
     up, down = ops.sibling(sel, -1) if j else sel, ops.sibling(sel, 1) if j < n - 1 else sel
@@ -230,8 +232,8 @@ def layer_actions(spec: dict, sel: str) -> None:
     actions = [
         ("↑ Up", lambda: ops.move_layer(state.get_spec(), sel, -1), up, j == 0),
         ("↓ Down", lambda: ops.move_layer(state.get_spec(), sel, 1), down, j == n - 1),
-        ("Duplicate", lambda: ops.duplicate_layer(state.get_spec(), sel), down, False),
-        ("Delete", lambda: ops.delete_layer(state.get_spec(), sel), after_delete, False),
+        ("Duplicate", lambda: ops.duplicate_layer(state.get_spec(), sel), down, fixed),
+        ("Delete", lambda: ops.delete_layer(state.get_spec(), sel), after_delete, fixed),
     ]
     above_is_block = j > 0 and is_block(holder[j - 1])
     inside = ops.holder_block(spec, sel)

@@ -237,8 +237,12 @@ def _points(name: str, c3: Any, disabled: bool) -> tuple[DataBundle | None, str 
     return load_choice(name, n_train=None if n_train >= info.n_train else int(n_train))
 
 
-def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str, Any], Any]:
+def data_section(
+    *, disabled: bool = False, dataset_locked: bool = False
+) -> tuple[DataBundle | None, dict[str, Any], Any]:
     """The dataset, the pipeline settings, and an empty container for ``data_view.data_preview``.
+
+    ``dataset_locked``: the dataset is fixed (a challenge's), its picker off.
 
     The preview is drawn later into the returned container, once the settings
     (normalization, augmentation, seed) it depends on are known.
@@ -250,7 +254,7 @@ def data_section(*, disabled: bool = False) -> tuple[DataBundle | None, dict[str
         names,
         format_func=_title,
         key=state.kept(P + "name", DEFAULT_DATASET),
-        disabled=disabled,
+        disabled=disabled or dataset_locked,
     )
     if name == OWN:
         bundle, message = data_view.own_images_picker(key="train.own", disabled=disabled), None

@@ -141,9 +141,12 @@ def config_form(
     bundle: Any = None,
     val_fraction: float = 0.1,
     disabled: bool = False,
+    locked: tuple[str, ...] = (),
     shown: TrainConfig | None = None,
 ) -> dict[str, Any]:
     """Draw the training settings; return them as TrainConfig fields (not yet range-checked).
+
+    ``locked``: the fields a challenge fixes (their widgets off, whatever they hold).
 
     ``shown``: the config of the job that is running; the locked widgets then show what
     it really runs with, whatever the widgets held before.
@@ -161,7 +164,7 @@ def config_form(
         "Epochs",
         step=1,
         key=P + "epochs",
-        disabled=disabled,
+        disabled=disabled or "epochs" in locked,
         help="One epoch = one pass over every training image, in mini-batches.",
     )
     c2.selectbox(
@@ -169,7 +172,7 @@ def config_form(
         list(OPTIMIZERS),
         format_func=OPTIMIZERS.get,
         key=P + "optimizer",
-        disabled=disabled,
+        disabled=disabled or "optimizer" in locked,
         help="How the weights are changed from their gradients after each mini-batch's backward pass.",
     )
     c3.number_input(
@@ -177,7 +180,7 @@ def config_form(
         step=1e-4,
         format="%g",
         key=P + "lr",
-        disabled=disabled,
+        disabled=disabled or "lr" in locked,
         help="Step size of each update. Adam: about 0.001; SGD: about 0.01 to 0.1.",
     )
     # momentum only for SGD: the row fills from the left, so no blank slot under Epochs
@@ -188,7 +191,7 @@ def config_form(
             step=0.05,
             format="%g",
             key=P + "momentum",
-            disabled=disabled,
+            disabled=disabled or "momentum" in locked,
             help="How much of the previous update SGD keeps; 0.9 is usual.",
         )
     next(slots).number_input(
@@ -196,14 +199,14 @@ def config_form(
         step=1e-4,
         format="%g",
         key=P + "weight_decay",
-        disabled=disabled,
+        disabled=disabled or "weight_decay" in locked,
         help="Pulls every weight a little towards 0 at each step (L2 regularization). 0 = off.",
     )
     next(slots).number_input(
         "Seed",
         step=1,
         key=P + "seed",
-        disabled=disabled,
+        disabled=disabled or "seed" in locked,
         help="Fixes the random start weights, shuffling and augmentation: same seed, same run.",
     )
     c1, c2 = st.columns([1, 2])
