@@ -151,7 +151,7 @@ def server_registry(*, classroom: bool = False) -> JobRegistry:
             if _SERVER.executor.kind == ExecutorKind.THREAD:  # trainings share these cores
                 _SERVER.torch_threads = training_threads(_cores(), _SERVER.max_live)
                 _SERVER.executor.nice = training_nice(classroom=classroom)
-    if "torch" in sys.modules:  # else when torch is first imported for work (the first page needs none)
+    if "torch" in sys.modules:  # else once torch is loaded for work: the first page needs none
         _SERVER.apply_threads()
     return _SERVER
 
