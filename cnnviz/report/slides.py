@@ -142,7 +142,10 @@ JS = """
     document.body.dataset.slides = String(pages.length);
   }
   function cutAgain() { cutting = paginate().then(() => show(current)); return cutting; }
-  function words(el) { return (el.querySelector('h1, h2, h3') || el).textContent.trim().slice(0, 90); }
+  function words(el) {
+    const terms = Array.from(el.querySelectorAll('dt')).map((t) => t.textContent.trim());
+    return (terms.length ? terms.join(' · ') : (el.querySelector('h1, h2, h3') || el).textContent.trim()).slice(0, 90);
+  }
   function title(pg) {
     const h = pg.section.querySelector('h1, h2');
     return (h ? h.textContent.trim() : '') + (pg.parts > 1 ? ' (' + (pg.part + 1) + '/' + pg.parts + ')' : '');
