@@ -4,8 +4,9 @@ Inlined into the HTML by ``cnnviz.report.html`` (no network). In slide mode each
 is measured on the screen it is shown on (a 1024×768 projector as well as a laptop) and,
 when taller than one screen, cut into several slides between its blocks (paragraphs,
 figures, tables, galleries); the section's title heads each of them, with "2/3". A chart
-taller than a slide is drawn shorter; the explainer scrolls inside its box; any other block
-taller than a slide is scaled down to fit. Resizing the window (full screen, another projector) cuts the slides again.
+taller than a slide is drawn shorter; a long table's rows go over several slides (its header
+on each); the explainer scrolls inside its box; any other block taller than a slide is scaled
+down to fit. Resizing the window (full screen, another projector) cuts the slides again.
 
 Keys: → ↓ Page Down, space, Enter: next · ← ↑ Page Up, Backspace: previous · Home / End ·
 F full screen · N the presenter's notes view (also ``#notes`` in the address) · Esc back.
@@ -21,7 +22,8 @@ body.slides .toolbar { font-size:16px; height:3rem; }
 body.slides main { max-width:none; padding:0; }
 body.slides section.slide { display:none; border:0; border-radius:0; margin:0; height:calc(100vh - 3rem); overflow:hidden; padding:1rem 4vw; }
 body.slides section.slide.current, body.slides section.slide.measuring { display:block; }
-@media screen { body.slides .off { display:none !important; } }
+@media screen { body.slides .off, body.slides .split-original { display:none !important; } }
+@media print { .slide-copy { display:none !important; } }
 body.slides section.slide h2[data-part]::after { content:"  (" attr(data-part) ")"; color:var(--muted); font-size:1.2rem; font-weight:400; }
 body.slides h1 { font-size:3rem; } body.slides h2 { font-size:2.2rem; } body.slides h3 { font-size:1.3rem; }
 body.slides .notes { display:none; }
@@ -62,7 +64,7 @@ JS = """
   function items(sec) {
     const out = [];
     for (const el of sec.children) {
-      if (el.tagName === 'HEADER' || el.classList.contains('notes') || el.classList.contains('speaker')) continue;
+      if (el.tagName === 'HEADER' || el.matches('.notes, .speaker, .split-original')) continue;
       if (el.classList.contains('text')) out.push(...el.children); else out.push(el);
     }
     return out;
@@ -82,6 +84,8 @@ JS = """
       delete el.dataset.zoomed;
     });
     document.querySelectorAll('.off').forEach((el) => el.classList.remove('off'));
+    document.querySelectorAll('.slide-copy').forEach((el) => el.remove());
+    document.querySelectorAll('.split-original').forEach((el) => el.classList.remove('split-original'));
     document.querySelectorAll('[data-part]').forEach((el) => { delete el.dataset.part; });
     return Promise.all(charts.filter((c) => c.dataset.fitted).map((c) => {
       delete c.dataset.fitted;
@@ -101,6 +105,7 @@ JS = """
       jobs.push(Plotly.relayout(chart, { height: Math.max(160, Math.floor(avail - rest - 4)) }));
     }
     await Promise.all(jobs);
+    for (const el of items(sec)) if (outer(el) > avail && el.querySelector('tbody')) splitTable(el, avail);
     for (const el of items(sec)) {
       const h = outer(el);
       if (h <= avail) continue;
@@ -112,6 +117,30 @@ JS = """
       } else el.style.zoom = String(Math.max(0.25, (avail - 2) / h));
     }
     return avail;
+  }
+  function splitTable(el, avail) {  // a long table: its rows over several slides, the header on each
+    const rows = Array.from(el.querySelectorAll('tbody > tr'));
+    const height = (r) => r.getBoundingClientRect().height;
+    const head = outer(el) - rows.reduce((a, r) => a + height(r), 0);
+    const chunks = [];
+    let now = [], used = head;
+    for (const r of rows) {
+      if (now.length && used + height(r) > avail) { chunks.push(now); now = []; used = head; }
+      now.push(rows.indexOf(r)); used += height(r);
+    }
+    chunks.push(now);
+    if (chunks.length < 2) return;
+    let after = el;
+    chunks.forEach((keep, k) => {
+      const copy = el.cloneNode(true);
+      copy.classList.add('slide-copy');
+      Array.from(copy.querySelectorAll('tbody > tr')).forEach((r, i) => { if (!keep.includes(i)) r.remove(); });
+      const h3 = copy.querySelector('h3');
+      if (h3 && k) h3.textContent += ' (continued)';
+      after.after(copy);
+      after = copy;
+    });
+    el.classList.add('split-original');
   }
   function cut(sec, avail) {
     const parts = [];
