@@ -135,3 +135,53 @@ def test_the_notes_view_shows_the_speaker_notes_and_the_next_slide(browser, talk
     finally:
         context.close()
     assert not errors and not errors2, errors + errors2
+
+
+def test_long_text_and_a_long_table_go_over_several_slides(browser, tmp_path: Path) -> None:
+    """A section of twelve paragraphs and a 40-row table: every paragraph and every row is
+    shown once, at full size (nothing scaled down), and every slide fits 1024×768."""
+    from cnnviz.report.content import Content, Table
+    from cnnviz.report.html import render_html
+    from cnnviz.report.sections import Presentation
+
+    words = "\n\n".join(
+        f"Paragraph {i}: " + "the kernel slides over the image. " * 6 for i in range(12)
+    )
+    table = Table(
+        "Every test image",
+        ("#", "true", "predicted"),
+        tuple((str(i), "star", "ring") for i in range(40)),
+    )
+    pres = Presentation.default("20261201-101500-talk-a1b2c3", "Long").with_section(
+        SectionKind.RESULTS, text=words
+    )
+    path = tmp_path / "long.html"
+    path.write_text(render_html(pres, Content("h", {SectionKind.RESULTS: (table,)}), label="l"))
+    context, page, errors = _open(browser, path)
+    try:
+        page.keyboard.press("s")
+        _settled(page)
+        rows, paras = [], []
+        for _ in range(page.evaluate("window.cnnvizReport.slides()")):
+            got = page.evaluate(FITS)
+            assert got["sec"][0] <= got["sec"][1] + 1 and got["lowest"] <= got["inner"] + 1, got
+            rows += page.evaluate(
+                "Array.from(document.querySelectorAll('section.slide.current tbody tr'))"
+                ".filter((r) => r.offsetParent !== null).map((r) => r.cells[0].textContent)"
+            )
+            paras += page.evaluate(
+                "Array.from(document.querySelectorAll('section.slide.current .text p'))"
+                ".filter((p) => p.offsetParent !== null).map((p) => p.textContent.split(':')[0])"
+            )
+            page.keyboard.press("ArrowRight")
+        assert rows == [str(i) for i in range(40)]  # each row once, in order
+        assert [p for p in paras if p.startswith("Paragraph")] == [
+            f"Paragraph {i}" for i in range(12)
+        ]
+        assert page.locator("[data-zoomed]").count() == 0  # split, not shrunk
+        page.keyboard.press("Escape")
+        assert page.locator(".slide-copy").count() == 0  # the document is as it was
+        assert page.locator("tbody tr:visible").count() == 40
+    finally:
+        context.close()
+    assert not errors, errors
