@@ -213,6 +213,7 @@ JS = """
       root.requestFullscreen().catch(() => {});
     }
     document.body.classList.add('slides');
+    if (document.activeElement && document.activeElement.blur) document.activeElement.blur();  // space moves on, not a button
     await ready;
     await fonts(true);
     await cutAgain();

@@ -72,7 +72,7 @@ def _settled(page) -> None:
 def test_every_slide_fits_1024x768_and_the_keys_move(browser, talk: Path) -> None:
     context, page, errors = _open(browser, talk)
     try:
-        page.keyboard.press("s")
+        page.get_by_role("button", name="Slides ▶").click()  # then space moves on, not clicks again
         _settled(page)
         total = page.evaluate("window.cnnvizReport.slides()")
         assert total > len(KINDS), total  # some sections are taller than one screen
