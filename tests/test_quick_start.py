@@ -112,3 +112,26 @@ def test_the_warm_up_covers_every_module_the_train_page_imports() -> None:
     assert "cnnviz.ui.train.data" in page
     assert page <= set(warm.TRAIN_MODULES), sorted(page - set(warm.TRAIN_MODULES))
     assert "torch" in warm.TRAIN_MODULES
+
+
+def test_a_class_servers_join_page_is_drawn_without_torch() -> None:
+    """On a class server the first page is the join form: opening the classroom (and with it
+    the server's job registry, which sets torch's thread count) must not load torch either."""
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        "at = AppTest.from_file('app.py', default_timeout=120)\n"
+        "at.run()\n"
+        "assert not at.exception, [e.value for e in at.exception]\n"
+        "assert [t.value for t in at.title] == ['Join the class'], at.title\n"
+        f"bad = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "assert not bad, f'the join page imported {bad}'\n"
+        "from cnnviz.train.jobs import server_registry\n"
+        "assert server_registry().torch_threads, 'the thread count is kept for later'\n"
+        "import torch\n"
+        "server_registry().apply_threads()  # the warm-up or the first training sets it\n"
+        "assert torch.get_num_threads() == 1, torch.get_num_threads()\n"
+        "print('join ok')\n"
+    )
+    run = _fresh(code, CNNVIZ_CLASS="1", CNNVIZ_WARM_UP="0", CNNVIZ_TRAIN_THREADS="1")
+    assert run.returncode == 0 and "join ok" in run.stdout, run.stdout + run.stderr

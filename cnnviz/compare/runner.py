@@ -120,8 +120,17 @@ class ExperimentRun:
         return self.request.with_(
             spec=arm.spec,
             config=arm.config.with_(seed=seed),
-            label=f"{self.kind}-{arm.slug or arm.label}",
+            label=f"{self.kind}-{arm.slug or arm.label}-seed-{seed}",  # each run its own name
         )
+
+    @property
+    def setting(self) -> str:
+        """What the arms share, in words ('Adam, lr 0.001'): tells two experiments apart."""
+        from cnnviz.compare.diff import word
+
+        opt = word("optimizer", self.config.optimizer)
+        lr = "" if self.kind == ExperimentKind.LEARNING_RATE else f", lr {self.config.lr:g}"
+        return opt + lr
 
     @property
     def job_ids(self) -> list[str]:
@@ -244,6 +253,7 @@ class ExperimentRun:
             "id": self.id,
             "kind": str(self.kind),
             "parent": self.parent,
+            "setting": self.setting,
             "seeds": self.seeds,
             "arms": [
                 {

@@ -9,8 +9,9 @@
   embedded as PNG data URIs.
 - Everything a student typed is escaped (``cnnviz.text.escape.for_html``; JSON blocks escape ``<``), so
   no script runs from a name or a note; no path of the server's disk is written.
-- Slide mode (the Slides button, or ``S``): one section per slide, arrow keys and
-  Page Up/Down, ``F`` full screen, Esc back, large fonts for a projector.
+- Slide mode (the Slides button, or ``S``; ``cnnviz.report.slides``): each section cut into
+  slides that fit the screen, arrow keys and Page Up/Down, ``F`` full screen, ``N`` the
+  presenter's notes view, Esc back, large fonts for a projector.
 - Print (``Ctrl+P`` → PDF): each section starts a new page, charts at the page's width.
 """
 
@@ -23,6 +24,8 @@ from typing import Any
 from cnnviz.plots.pictures import as_png, png_data_uri
 from cnnviz.report.content import Content, Embed, Facts, Figure, Images, Note, Table
 from cnnviz.report.sections import WHO_PLACEHOLDER, Presentation, Section, SectionKind
+from cnnviz.report.slides import CSS as SLIDES_CSS
+from cnnviz.report.slides import JS
 from cnnviz.text.escape import for_html
 
 PNG_SCALE = 2
@@ -141,8 +144,18 @@ def _section(s: Section, body: str, n: int, placeholders: bool) -> str:
     return (
         f'<section class="slide" id="section-{n}" data-kind="{s.kind.value}">'
         f"<header><h2>{for_html(s.title)}</h2>{who_html}</header>"
-        f'<div class="text">{_text(s.text, s.prompt, placeholders)}</div>{body}{notes}</section>'
+        f'<div class="text">{_text(s.text, s.prompt, placeholders)}</div>{body}{notes}'
+        f"{_speaker(s.notes, s.text, s.prompt)}</section>"
     )
+
+
+def _speaker(notes: str, text: str, prompt: str) -> str:
+    """The section's speaker notes for the notes view: the presenter's notes, then the
+    section's text (what the slide says); the section's prompt when both are empty."""
+    said = _text(notes, "", False) + _text(text, "", False)
+    if not said:
+        said = f'<p class="placeholder">No notes yet. {for_html(prompt)}</p>'
+    return f'<aside class="speaker">{said}</aside>'
 
 
 def render_html(
@@ -175,7 +188,9 @@ def render_html(
             + "</li>"
             for s in shown
         )
-        + "</ol></section>"
+        + "</ol>"
+        + _speaker(f"{done.headline}\n\nToday: " + "; ".join(s.title for s in shown) + ".", "", "")
+        + "</section>"
     )
     sections = "".join(
         _section(s, done.bodies.get(s.kind, ""), i, placeholders)
@@ -184,14 +199,15 @@ def render_html(
     return (
         '<!doctype html>\n<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{for_html(title)}</title><style>{CSS}</style>"
+        f"<title>{for_html(title)}</title><style>{CSS}{SLIDES_CSS}{PRINT_CSS}</style>"
         f'<script id="plotly-js">{get_plotlyjs()}</script></head>'
         '<body><nav class="toolbar">'
-        '<button type="button" id="to-slides" title="S: slides · arrows: next/previous · F: full screen · Esc: back">'
+        '<button type="button" id="to-slides" title="S: slides · arrows: next/previous · N: notes · F: full screen · Esc: back">'
         "Slides ▶</button>"
         '<button type="button" id="to-print" title="Print, or save as PDF">Print / PDF</button>'
         '<span id="counter"></span></nav>'
-        f"<main>{first}{sections}</main>{done.scripts}"
+        f'<main>{first}{sections}</main><aside id="notes-panel" aria-live="polite"></aside>'
+        f"{done.scripts}"
         f"<script>const PRINT_WIDTH = {PRINT_WIDTH_PX};{JS}</script></body></html>\n"
     )
 
@@ -224,89 +240,19 @@ th, td { text-align:left; padding:.25rem .5rem; border-bottom:1px solid var(--li
 .gallery figcaption { font-size:.8rem; color:var(--muted); }
 .notes { margin-top:1.2rem; padding:.6rem 1rem; background:#fbf7e8; border-left:4px solid #e2c44d; }
 .notes h4 { margin:0 0 .3rem; }
-body.slides { background:#fff; font-size:24px; }
-body.slides main { max-width:none; padding:0; }
-body.slides section.slide { display:none; border:0; border-radius:0; margin:0; min-height:calc(100vh - 3rem); height:calc(100vh - 3rem); overflow-y:auto; padding:1.5rem 4vw; }
-body.slides section.slide.current { display:block; }
-body.slides h1 { font-size:3rem; } body.slides h2 { font-size:2.4rem; } body.slides h3 { font-size:1.3rem; }
-body.slides .notes { display:none; }
-body.slides table { font-size:1rem; }
-body.slides .gallery figure, body.slides .gallery img { width:200px; }
+"""
+
+PRINT_CSS = """
 @page { size: A4; margin: 15mm; }
 @media print {
-  body, body.slides { background:#fff; font-size:12pt; }
+  body, body.slides { background:#fff; font-size:12pt; height:auto; overflow:visible; }
   .toolbar { display:none; }
   main, body.slides main { max-width:none; padding:0; }
   section.slide, body.slides section.slide { display:block; border:0; margin:0; padding:0; height:auto; min-height:0; overflow:visible; break-before: page; page-break-before: always; }
   section.slide:first-of-type { break-before: auto; page-break-before: auto; }
   .chart { width:680px; }
-  .notes { display:block; }
+  .notes, body.slides .notes { display:block; }
 }
-"""
-
-JS = """
-(function () {
-  const slides = Array.from(document.querySelectorAll('section.slide'));
-  const charts = Array.from(document.querySelectorAll('.chart'));
-  const counter = document.getElementById('counter');
-  let current = 0;
-  function spec(el) { return JSON.parse(document.getElementById(el.dataset.fig).textContent); }
-  function draw(el) {
-    const s = spec(el);
-    el.dataset.font = (s.layout.font && s.layout.font.size) || 12;
-    return Plotly.newPlot(el, s.data, s.layout, s.config);
-  }
-  const ready = Promise.all(charts.map(draw)).then(() => { document.body.dataset.charts = 'drawn'; });
-  function resize(list) { list.forEach((c) => { if (c.offsetParent !== null) Plotly.Plots.resize(c); }); }
-  function fonts(big) {
-    charts.forEach((c) => Plotly.relayout(c, { 'font.size': big ? Math.max(18, +c.dataset.font) : +c.dataset.font }));
-  }
-  function show(n) {
-    current = Math.max(0, Math.min(slides.length - 1, n));
-    slides.forEach((s, k) => s.classList.toggle('current', k === current));
-    counter.textContent = (current + 1) + ' / ' + slides.length;
-    resize(Array.from(slides[current].querySelectorAll('.chart')));
-  }
-  function enter() {
-    document.body.classList.add('slides');
-    fonts(true);
-    show(current);
-    const root = document.documentElement;
-    if (root.requestFullscreen && !document.fullscreenElement) root.requestFullscreen().catch(() => {});
-  }
-  function leave() {
-    document.body.classList.remove('slides');
-    counter.textContent = '';
-    fonts(false);
-    if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-    resize(charts);
-  }
-  function printSize() { charts.forEach((c) => Plotly.relayout(c, { width: PRINT_WIDTH, 'font.size': +c.dataset.font })); }
-  function screenSize() {
-    charts.forEach((c) => Plotly.relayout(c, { width: null, autosize: true }));
-    if (document.body.classList.contains('slides')) fonts(true);
-  }
-  document.getElementById('to-slides').addEventListener('click', enter);
-  document.getElementById('to-print').addEventListener('click', () => window.print());
-  window.addEventListener('beforeprint', printSize);
-  window.addEventListener('afterprint', screenSize);
-  const media = window.matchMedia('print');
-  if (media.addEventListener) media.addEventListener('change', (e) => (e.matches ? printSize() : screenSize()));
-  document.addEventListener('keydown', (e) => {
-    const inSlides = document.body.classList.contains('slides');
-    if (!inSlides) { if (e.key === 's' || e.key === 'S') enter(); return; }
-    if (['ArrowRight', 'ArrowDown', 'PageDown', ' ', 'Enter'].includes(e.key)) { show(current + 1); e.preventDefault(); }
-    else if (['ArrowLeft', 'ArrowUp', 'PageUp', 'Backspace'].includes(e.key)) { show(current - 1); e.preventDefault(); }
-    else if (e.key === 'Home') show(0);
-    else if (e.key === 'End') show(slides.length - 1);
-    else if (e.key === 'Escape') leave();
-    else if (e.key === 'f' || e.key === 'F') {
-      if (document.fullscreenElement) document.exitFullscreen().catch(() => {});
-      else document.documentElement.requestFullscreen().catch(() => {});
-    }
-  });
-  window.cnnvizReport = { enter, leave, show, printSize, screenSize, ready };
-})();
 """
 
 __all__ = ["PRINT_WIDTH_PX", "Rendered", "render_blocks", "render_html"]

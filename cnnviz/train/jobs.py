@@ -15,6 +15,7 @@ job runs (``cnnviz.train.job``).
 from __future__ import annotations
 
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -47,6 +48,16 @@ class JobRegistry:
         self.idle_timeout_s = idle_timeout_s if idle_timeout_s is not None else job_idle_s()
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
+        self.torch_threads: int | None = None  # set on torch once it is loaded (apply_threads)
+
+    def apply_threads(self) -> None:
+        """Give torch this server's thread count, once: called when a training starts and by
+        the warm-up after it imports torch, so making the registry imports no torch."""
+        n, self.torch_threads = self.torch_threads, None
+        if n:
+            import torch
+
+            torch.set_num_threads(n)
 
     def start(
         self,
@@ -59,6 +70,7 @@ class JobRegistry:
 
         ``on_event`` is called in the worker with every event, from the first on.
         """
+        self.apply_threads()
         config = request.config
         too_big = memory_problem(request.spec, config.batch_size, str(config.optimizer))
         if too_big:  # before any memory is taken: one design must not take the server down
@@ -137,11 +149,11 @@ def server_registry(*, classroom: bool = False) -> JobRegistry:
         if _SERVER is None:
             _SERVER = JobRegistry()
             if _SERVER.executor.kind == ExecutorKind.THREAD:  # trainings share these cores
-                import torch
-
-                torch.set_num_threads(training_threads(_cores(), _SERVER.max_live))
+                _SERVER.torch_threads = training_threads(_cores(), _SERVER.max_live)
                 _SERVER.executor.nice = training_nice(classroom=classroom)
-        return _SERVER
+    if "torch" in sys.modules:  # else once torch is loaded for work: the first page needs none
+        _SERVER.apply_threads()
+    return _SERVER
 
 
 def training_threads(cores: int, max_live: int, env: str | None = None) -> int:

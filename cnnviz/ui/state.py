@@ -38,6 +38,7 @@ CHANGE_OF = "cnnviz.change_of"  # (run id, time): Design and Train hold a change
 SELECTED = "design.selected"  # path of the layer edited in detail on Design ("4", "4.2")
 KEPT = "cnnviz.kept"  # {widget key: value}: what each kept widget last held
 DEFAULTS = "cnnviz.kept_defaults"  # {widget key: default}: only changed values go in the URL
+PRESENT_ASKED = "present.asked"  # the run Present is asked to show: a button, or the link's ?run=
 FROM_URL = "cnnviz.from_url"  # {widget key: raw text} read from the first run's URL
 TRAIN_PRESET = "cnnviz.train_preset"  # the preset whose data and settings Train has taken
 # URL parameter -> the widget-key prefix it carries
@@ -76,6 +77,8 @@ def init() -> None:
             continue
         if valid(value):
             st.session_state[key] = value
+            if key == RUN:  # a link names the run to present too (clicks on Runs later do not)
+                st.session_state[PRESENT_ASKED] = value
         else:  # never looked up, shown as Markdown or used in a path
             st.session_state[URL_ERROR] = " ".join(
                 filter(

@@ -70,6 +70,9 @@ def _warm() -> None:
             importlib.import_module(name)
         except Exception:  # the page imports it again and shows what went wrong
             log.exception("warm-up: importing %s failed", name)
+    from cnnviz.ui.jobs import registry
+
+    registry()  # gives torch this server's thread count, now that it is loaded
     from cnnviz.ui.train import data as train_data
 
     train_data.warm_default()

@@ -10,6 +10,7 @@ convolution lesson at 1280×720 too. Screenshots: projector-<page>-<size>.png.
 from __future__ import annotations
 
 import contextlib
+import re
 
 import pytest
 
@@ -68,7 +69,10 @@ def test_page_reads_from_the_back_row(browser, runs, app_url, name, path, title,
         if name == "train-training":
             page.get_by_role("button", name="Start training", exact=True).click()
             page.locator('[data-testid="stProgress"]').first.wait_for()
-            page.wait_for_timeout(3000)  # charts drawn with their first points
+            # training for real: its first mini-batches counted, the loss chart drawn with them
+            page.get_by_text(re.compile(r"Epoch \d+/\d+")).first.wait_for(timeout=180_000)
+            page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for()
+            page.wait_for_timeout(2000)
         else:
             wait_idle(page, 180_000)
             page.wait_for_timeout(1000)

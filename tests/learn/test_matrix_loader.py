@@ -55,3 +55,43 @@ def test_first_item_before_and_after_normalization() -> None:
     )
     assert item.class_name == b.classes[int(b.train_y[0])]
     assert batch_shape(item.shape, 16) == [16, 1, 28, 28]
+
+
+def _label_points(fig) -> list[tuple[float, float, str]]:
+    """Where the weight labels are drawn: annotations, or a text-mode trace."""
+    if fig.layout.annotations:
+        return [(a.x, a.y, a.text) for a in fig.layout.annotations]
+    trace = next(t for t in fig.data if t.mode == "text")
+    return list(zip(trace.x, trace.y, trace.text, strict=True))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_weight_labels_do_not_overlap_at_projector_size(seed: int) -> None:
+    """Learn 4's picture: every weight's label sits on its own line and no two labels' boxes
+    meet at 18 px text on a 560 × 260 px plot (0.6 em a character; 1.3 em tall, Plotly's line height)."""
+    from cnnviz.plots.learn.matrix import linear_diagram
+
+    w = whiteboard(seed).weight.numpy()
+    fig = linear_diagram(w, height=260)
+    pts = _label_points(fig)
+    assert len(pts) == w.size
+    xr, yr = fig.layout.xaxis.range, fig.layout.yaxis.range
+    m = fig.layout.margin
+    sx = (560 - m.l - m.r) / (xr[1] - xr[0])
+    sy = (260 - m.t - m.b) / (yr[1] - yr[0])
+    boxes = []
+    for x, y, text in pts:
+        cx, cy, hw, hh = x * sx, y * sy, 0.3 * 18 * len(str(text)), 0.65 * 18
+        boxes.append((cx - hw, cy - hh, cx + hw, cy + hh))
+    lines = [t for t in fig.data if t.mode == "lines"]
+    for (x, y, text), line in zip(pts, lines, strict=True):  # label i on line i (W[j, k] order)
+        y0, y1 = line.y
+        assert 0.1 < x < 0.9 and math.isclose(y, y0 + (y1 - y0) * x, abs_tol=1e-9), (x, y, text)
+    clashes = [
+        (pts[i][2], pts[j][2])
+        for i in range(len(boxes))
+        for j in range(i)
+        if boxes[i][0] < boxes[j][2] and boxes[j][0] < boxes[i][2]
+        and boxes[i][1] < boxes[j][3] and boxes[j][1] < boxes[i][3]
+    ]  # fmt: skip
+    assert not clashes, clashes

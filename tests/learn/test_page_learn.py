@@ -138,6 +138,41 @@ def test_dataloader_numbers() -> None:
     assert "shape **[2, 3, 64, 64]**" in _text(at)
 
 
+def _saved_run(n_train: int, batch: int, val: float) -> str:
+    """A run trained for one epoch on Shapes and saved in this test's runs folder: its id."""
+    from cnnviz.data.registry import load_dataset
+    from cnnviz.train.config import TrainConfig
+    from cnnviz.train.engine import build_seeded, fit
+    from cnnviz.train.store import RunWriter
+
+    spec = {**TINY, "input": [3, 16, 16]}
+    bundle = load_dataset("shapes", size=16, channels=3, n_train=n_train, n_test=20)
+    config = TrainConfig.from_dict({"epochs": 1, "batch_size": batch, "val_fraction": val})
+    writer = RunWriter(spec, label="counts", root=None)
+    events = list(fit(build_seeded(spec, 0), bundle, config, writer=writer))
+    assert str(events[-1].status) == "finished", events[-1]
+    return writer.path.name
+
+
+def test_dataloader_uses_the_named_runs_counts() -> None:
+    """Learn 6 on a run of 300 Shapes (20 % held out: 240 train) in batches of 50: ⌈240/50⌉ = 5
+    iterations, the run's own numbers, not the lesson's 2,000 / 64; the index grid's axes say
+    what a cell's place means."""
+    run_id = _saved_run(300, 50, 0.2)
+    at = _learn("loader", run_id=run_id)
+    if at.selectbox(key="learn.network").value != "run":
+        at.selectbox(key="learn.network").set_value("run").run()
+    text = _text(at)
+    assert "⌈240 / 50⌉ = **5**" in text, text
+    assert "shuffled **240** items in mini-batches of **50**" in text
+    assert at.number_input(key="learn.loader.n").value == 300
+    grid = json.loads(
+        next(c for c in at.get("plotly_chart") if c.key == "learn.loader.epoch").proto.spec
+    )
+    axes = grid["layout"]["xaxis"]["title"]["text"], grid["layout"]["yaxis"]["title"]["text"]
+    assert "column = index mod" in axes[0] and "row = index ÷" in axes[1], axes
+
+
 @pytest.mark.parametrize("act", ["none", "relu"])
 def test_toy_playground_trains(act: str) -> None:
     at = _learn("toy", spec=PRESETS["mlp-2-3-3-1"].new_spec())

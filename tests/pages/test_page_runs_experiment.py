@@ -66,3 +66,50 @@ def test_train_again_with_one_change_loads_the_run_into_design_and_train():
     assert at.number_input(key="train.cfg.lr").value == 0.005
     assert at.number_input(key="train.data.batch").value == 16
     assert at.selectbox(key="train.data.name").value == "shapes"
+
+
+def test_experiment_runs_have_their_own_names_and_fold_into_one_line_each():
+    """An experiment with Adam (2 seeds) and one with SGD (1 seed) from the same run: 9 runs.
+    The picker shows each experiment as one line naming its optimizer; unfolded, every run is
+    named by arm, seed and setting, no two alike; picking an experiment's line picks its runs."""
+    import os
+
+    from cnnviz.compare.runner import ExperimentRun
+    from cnnviz.train.config import TrainConfig
+    from cnnviz.train.jobs import JobRegistry
+    from cnnviz.train.request import TrainRequest
+
+    parent = _shapes_run(lr=0.01)
+    bundle = load_dataset("shapes", size=8, channels=1, n_train=90, n_test=30)
+    reg = JobRegistry(max_live=1)
+    ids = {}
+    for opt, repeats in (("adam", 2), ("sgd", 1)):
+        config = TrainConfig.from_dict(
+            {"epochs": 1, "batch_size": 32, "lr": 0.01, "optimizer": opt, "device": "cpu"}
+        )
+        request = TrainRequest(SPEC10, bundle, config, runs_root=os.environ["CNNVIZ_RUNS_DIR"])
+        exp = ExperimentRun("normalization", request, reg.start, repeats=repeats, poll_s=0.05)
+        exp.run()
+        assert exp.error is None and len(exp.results) == 3 * repeats
+        ids[opt] = {os.path.basename(r) for r in exp.run_ids}
+    at = _runs_page(parent.name)
+    assert not at.exception, at.exception
+    box = at.multiselect(key="runs.compare")
+    groups = [o for o in box.options if o.startswith("Experiment")]
+    assert len(box.options) == 3 and len(groups) == 2, box.options  # folded: 2 lines + the parent
+    assert any("Normalization · SGD, lr 0.01 · 3 runs" in g for g in groups), groups
+    assert any("Normalization · Adam, lr 0.01 · 6 runs" in g for g in groups), groups
+
+    at.toggle(key="runs.compare.unfold").set_value(True).run()
+    names = [o for o in at.multiselect(key="runs.compare").options if o.startswith("normalization")]
+    arms = [n.rsplit(" · ", 2)[0] if "%" in n else n.rsplit(" · ", 1)[0] for n in names]
+    assert len(names) == 9 and len(set(arms)) == 9, arms  # no two arms alike
+    assert any(a.startswith("normalization: standardize · seed 1 · Adam") for a in arms), arms
+    assert any(a.startswith("normalization: standardize · seed 0 · SGD") for a in arms), arms
+
+    at.toggle(key="runs.compare.unfold").set_value(False).run()
+    sgd = next(o for o in at.multiselect(key="runs.compare").options if "SGD" in o)
+    at.multiselect(key="runs.compare").select(sgd).run()
+    assert not at.exception, at.exception
+    chosen = at.multiselect(key="runs.compare").value
+    assert set(chosen) == ids["sgd"], chosen

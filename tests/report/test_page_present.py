@@ -66,3 +66,51 @@ def test_edit_hide_reorder_and_export(app: tuple[AppTest, str]) -> None:
     assert export.label == "Export HTML" and not export.proto.disabled
     assert any(b.key == "present.script" for b in at.get("download_button"))
     assert any("5 of 6 sections" in c.value for c in at.caption)
+
+
+def test_present_keeps_its_own_run_and_names_the_file_after_the_title(
+    shapes_run: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Clicking runs on Runs does not change what Present shows: the newest finished run at
+    first, then the run a **Make a presentation** button asked for; the export is named after
+    the presentation's title."""
+    import shutil
+
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    root = tmp_path / "runs"
+    older = shapes_run.name
+    newer = "29991231-235959-" + older[16:]  # the same run, saved later
+    shutil.copytree(shapes_run, root / older)
+    shutil.copytree(shapes_run, root / newer)
+    monkeypatch.setenv("CNNVIZ_RUNS_DIR", os.fspath(root))
+    names: list[str | None] = []
+    load = MemoryMediaFileStorage.load_and_get_id
+
+    def remember(self, path_or_data, mimetype, kind, filename=None):  # the downloads' names
+        names.append(filename)
+        return load(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", remember)
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    at.run()
+    at.session_state["cnnviz.run_id"] = older  # the run last clicked on Runs
+    at.switch_page("views/present.py").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="present.run").value == newer  # not the last one clicked
+
+    at.session_state["cnnviz.run_id"] = older  # the older run open on Runs: present it
+    at.switch_page("views/runs.py").run()
+    _by_key(at.button, f"runs.present.{older}").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert at.selectbox(key="present.run").value == older
+
+    at.session_state["cnnviz.run_id"] = newer  # another click on Runs
+    at.switch_page("views/runs.py").run()
+    at.switch_page("views/present.py").run()
+    assert at.selectbox(key="present.run").value == older  # Present kept its own choice
+
+    names.clear()
+    at.text_input(key=f"present.{older}.all.title").input("Shapes that see!").run()
+    assert not at.exception, [e.value for e in at.exception]
+    assert "shapes-that-see.html" in names, names

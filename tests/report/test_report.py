@@ -137,3 +137,27 @@ def test_the_exported_file_is_named_after_the_presentations_title():
     # no title (or nothing left of it): after the run, as before
     assert presentation_file_name(run_id, "") == "blank_presentation.html"
     assert presentation_file_name(run_id, "!!!") == "blank_presentation.html"
+
+
+def test_each_slide_carries_speaker_notes_from_its_sections_words() -> None:
+    """The notes view reads each section's speaker notes from the file: the presenter's notes,
+    then the section's text, escaped; the prompt where both are empty; the agenda on the title."""
+    from cnnviz.report.content import Content, Note
+    from cnnviz.report.html import render_html
+    from cnnviz.report.sections import Presentation, SectionKind
+
+    pres = (
+        Presentation.default("20261201-101500-talk-a1b2c3", "Talk")
+        .with_section(SectionKind.OVERVIEW, text="Shapes <b>apart</b>", notes="Smile first.")
+        .with_section(SectionKind.DATA, text="Ten classes.")
+    )
+    html = render_html(
+        pres, Content("test accuracy 90.0%", {SectionKind.DATA: (Note("n"),)}), label="t"
+    )
+    speaker = re.findall(r'<aside class="speaker">(.*?)</aside>', html)
+    assert len(speaker) == 7  # the title slide and six sections
+    assert "Today: Overview; Dataset and DataLoader" in speaker[0]
+    assert speaker[1] == "<p>Smile first.</p><p>Shapes &lt;b&gt;apart&lt;/b&gt;</p>"
+    assert speaker[2] == "<p>Ten classes.</p>"
+    assert "No notes yet." in speaker[3]
+    assert 'id="notes-panel"' in html and "toggleNotes" in html

@@ -79,11 +79,17 @@ def epoch_figure(n: int, batches: list[Any], current: int, *, height: int = 260)
             hovertemplate="index %{x} + %{y}·" + str(width) + "<br>drawn in iteration %{customdata}<extra></extra>",
         )
     )  # fmt: skip
-    fig.update_yaxes(autorange="reversed", showticklabels=False)
-    fig.update_xaxes(showticklabels=False)
+    fig.update_yaxes(
+        autorange="reversed", showticklabels=False, automargin=True,
+        title={"text": f"row = index ÷ {width}", "standoff": 4},
+    )  # fmt: skip
+    fig.update_xaxes(
+        showticklabels=False, side="top", automargin=True,
+        title={"text": f"column = index mod {width} (index 0 top left, {n - 1:,} last)", "standoff": 4},
+    )  # fmt: skip
     fig.update_layout(
         height=height,
-        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        margin={"l": 30, "r": 10, "t": 30, "b": 10},
         meta={"cells": n, "width": width},
     )
     return fig

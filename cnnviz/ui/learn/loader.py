@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import streamlit as st
 import torch
 
@@ -20,6 +22,10 @@ def _names() -> list[str]:
     return list(DATASETS)
 
 
+def _n_max(name: str) -> int:
+    return DATASETS[name].n_train or 10_000
+
+
 def _facts(bundle: object, name: str, n: int, val: int) -> tuple[int, Item | None]:
     """(training items after the split, X and y of item 0), cached per choice."""
     key = (name, n, val, len(bundle.train_y))
@@ -33,6 +39,50 @@ def _facts(bundle: object, name: str, n: int, val: int) -> tuple[int, Item | Non
     return held[1], held[2]
 
 
+@dataclass(frozen=True)
+class RunCounts:
+    """What the named run's DataLoader was given: the numbers this lesson starts from."""
+
+    dataset: str
+    items: int  # training set before the validation split
+    val_pct: int
+    batch: int
+    train_items: int  # after the split: what the DataLoader shuffles and cuts
+    size: int | None
+
+
+def run_counts(net: Net | None) -> RunCounts | None:
+    """The counts of the run (or this session's training) the lessons work on; None for the
+    design with random weights or a run whose config cannot be read."""
+    if net is None or not net.trained or net.run_dir is None:
+        return None
+    from cnnviz.train.store import RunError
+    from cnnviz.ui.classroom import run_access
+
+    try:
+        run = run_access.open_run(net.run_dir)
+        ds, cfg = run.dataset, run.train_config
+        train, val = int(ds.get("train_size") or 0), int(ds.get("val_size") or 0)
+        size = (list(ds.get("size") or []) or [None])[0]
+        return RunCounts(
+            str(ds.get("name") or ""), train + val, round(100 * float(cfg.get("val_fraction", 0.1))),
+            int(cfg.get("batch_size", 64)), train, int(size) if size else None,
+        )  # fmt: skip
+    except (RunError, OSError, KeyError, TypeError, ValueError):
+        return None
+
+
+def _start_from(counts: RunCounts | None, key: str, names: list[str], n_max: dict) -> None:
+    """Set the inputs to the run's numbers once per network (the user may change them after)."""
+    if counts is None or st.session_state.get(P + "for") == key or counts.dataset not in names:
+        return
+    st.session_state[P + "for"] = key
+    st.session_state[P + "name"] = counts.dataset
+    st.session_state[P + "n"] = max(10, min(n_max[counts.dataset], counts.items))
+    st.session_state[P + "batch"] = max(1, min(1024, counts.batch))
+    st.session_state[P + "val"] = max(0, min(50, counts.val_pct))
+
+
 def loader_lesson(net: Net | None) -> None:
     from cnnviz.ui.train.data import load_choice
 
@@ -40,15 +90,27 @@ def loader_lesson(net: Net | None) -> None:
     default = net.dataset if net is not None and net.dataset in names else DEFAULT_DATASET
     if st.session_state.get(P + "name") not in names:
         st.session_state[P + "name"] = default
+    counts = run_counts(net)
+    _start_from(counts, net.key if net else "", names, {k: _n_max(k) for k in names})
     c1, c2, c3, c4 = st.columns([2, 1, 1, 1])
     name = c1.selectbox("Dataset", names, format_func=lambda n: DATASETS[n].title, key=P + "name")
-    info = DATASETS[name]
-    n_max = info.n_train or 10_000
-    n = int(c2.number_input("Training items", 10, n_max, min(n_max, 2_000), step=500, key=P + "n"))
-    batch = int(c3.number_input("Mini-batch size B", 1, 1024, 64, step=16, key=P + "batch"))
-    val = int(c4.number_input("Validation %", 0, 50, 10, step=5, key=P + "val"))
+    n_max = _n_max(name)
+    if P + "n" not in st.session_state:
+        st.session_state[P + "n"] = min(n_max, 2_000)
+    n = int(c2.number_input("Training items", 10, n_max, step=500, key=P + "n"))
+    st.session_state.setdefault(P + "batch", 64)
+    st.session_state.setdefault(P + "val", 10)
+    batch = int(c3.number_input("Mini-batch size B", 1, 1024, step=16, key=P + "batch"))
+    val = int(c4.number_input("Validation %", 0, 50, step=5, key=P + "val"))
+    same = counts is not None and (counts.dataset, counts.items, counts.val_pct, counts.batch) == (
+        name,
+        n,
+        val,
+        batch,
+    )
+    size = counts.size if same else None
     with st.spinner("Loading the Dataset…"):
-        bundle, message = load_choice(name, n_train=None if n >= n_max else n)
+        bundle, message = load_choice(name, size=size, n_train=None if n >= n_max else n)
     if bundle is None:
         st.warning(
             f"{for_markdown(message)} Choose Shapes or a toy set, or download it on the Train page."
@@ -56,6 +118,13 @@ def loader_lesson(net: Net | None) -> None:
         st.page_link("views/train.py", label="Train: data", icon=":material/monitoring:")
         return
     n_train, item = _facts(bundle, name, n, val)
+    if same and counts is not None:
+        n_train = counts.train_items  # what the run's DataLoader was given
+        st.caption(
+            f"The numbers of the network above: {counts.items:,} training images, {val} % held out "
+            f"for validation, so its DataLoader shuffled **{n_train:,}** items in mini-batches of "
+            f"**{batch}**. Change them to see another DataLoader."
+        )
     if item is not None:
         shape = list(item.shape)
         st.markdown(

@@ -44,6 +44,7 @@ class Net:
     dataset: str
     normalization: Any
     classes: tuple[str, ...]
+    run_dir: Any = None  # the run's folder when trained (its config: the data's counts)
 
 
 def _random(spec: dict) -> Net | None:
@@ -81,7 +82,7 @@ def _from_subject(subject: Any) -> Net:
     return Net(
         subject.key, subject.model, subject.spec, True,
         f"**{for_markdown(subject.title)}**, {for_markdown(subject.weights_note)}", subject.dataset,
-        subject.normalization, tuple(subject.classes),
+        subject.normalization, tuple(subject.classes), getattr(subject, "run_dir", None),
     )  # fmt: skip
 
 

@@ -10,6 +10,7 @@ from cnnviz.text.escape import for_markdown
 from cnnviz.ui import state
 
 PAGE = "views/present.py"
+ASKED = state.PRESENT_ASKED  # the run a button (or the session's link) asked Present to show
 
 
 def presentation_button(run_id: str | None, *, key: str, disabled: bool = False) -> None:
@@ -23,6 +24,7 @@ def presentation_button(run_id: str | None, *, key: str, disabled: bool = False)
         "add your texts and names, and export one HTML file with slides that opens offline.",
     ):
         state.set_run_id(run_id)
+        st.session_state[ASKED] = run_id
         st.switch_page(PAGE)
 
 

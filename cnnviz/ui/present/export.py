@@ -58,7 +58,7 @@ def downloads(run: Any, pres: Presentation, rendered: Rendered) -> None:
             key="present.export",
             disabled=shown == 0,
             help="One file that opens in any browser with no network: the report, a slide mode "
-            "(Slides button, arrow keys, F for full screen), a print layout for PDF, and your "
+            "(Slides button, arrow keys, F for full screen, N for your notes), a print layout for PDF, and your "
             "trained network running in the page (Feature Extraction: pick, upload or draw an "
             "image and follow it through every layer).",
         )

@@ -1,4 +1,9 @@
-"""Which run the presentation is about: the finished runs, newest first (the session's run preselected)."""
+"""Which run the presentation is about: the finished runs, newest first.
+
+The page keeps its own choice: the newest finished run at first, or the run a
+**Make a presentation** button asked for (Runs, Train, Inspect: ``entry.ASKED``); opening
+or clicking runs on the other pages does not change what is being presented.
+"""
 
 from __future__ import annotations
 
@@ -9,8 +14,10 @@ from cnnviz.train.status import Status
 from cnnviz.train.store import Run, RunError, RunInfo
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access
+from cnnviz.ui.present.entry import ASKED
 
 KEY = "present.run"
+CHOSEN = "present.chosen"  # the page's own choice, kept while other pages are open
 
 
 def _line(info: RunInfo) -> str:
@@ -23,13 +30,12 @@ def _line(info: RunInfo) -> str:
 def choose_run() -> Run | None:
     """The picked run, opened; None after saying why (no finished run yet, a broken folder,
     a link to a run that is not this person's to open)."""
-    wanted = run_access.link_run()  # another's unshared run: said, and dropped
+    run_access.link_run()  # a link to another's unshared run: said, and dropped
+    asked = st.session_state.pop(ASKED, None)  # "Make a presentation" on another page
     visible = run_access.visible_runs()
     runs = [r for r in visible if r.status == Status.FINISHED and not r.problem]
-    linked = next((r for r in visible if r.id == wanted), None)
-    if linked is not None and linked.id not in {
-        r.id for r in runs
-    }:  # a link to a run that cannot be presented
+    linked = next((r for r in visible if r.id == asked), None)
+    if linked is not None and linked.id not in {r.id for r in runs}:  # cannot be presented
         why = (
             for_markdown(linked.problem)
             if linked.problem
@@ -47,10 +53,11 @@ def choose_run() -> Run | None:
         st.page_link("views/train.py", label="Go to Train", icon=":material/monitoring:")
         return None
     ids = [r.id for r in runs]
-    if wanted in ids and st.session_state.get(KEY) not in ids:
-        st.session_state[KEY] = wanted
-    elif st.session_state.get(KEY) not in ids:
-        st.session_state[KEY] = ids[0]
+    if asked in ids:
+        st.session_state[KEY] = asked
+    elif st.session_state.get(KEY) not in ids:  # the widget's state is dropped on other pages
+        kept = st.session_state.get(CHOSEN)
+        st.session_state[KEY] = kept if kept in ids else ids[0]
     by_id = {r.id: r for r in runs}
     picked = st.selectbox(
         "Run to present",
@@ -59,6 +66,7 @@ def choose_run() -> Run | None:
         key=KEY,
         help="Finished runs only: their weights, curves and test results fill the sections.",
     )
+    st.session_state[CHOSEN] = picked
     if picked != state.run_id():
         state.set_run_id(picked)
     try:
