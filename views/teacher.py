@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.ui.classroom import people, session, teacher
+from cnnviz.ui.classroom.class_map import class_map
 
 if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
     st.error("This page is the teacher's.")
@@ -27,6 +28,9 @@ with st.expander("People: who joined, remove a name, close joining", icon=":mate
 
 st.header("Leaderboard")
 teacher.leaderboard()
+
+st.header("Class map")
+class_map("teacher.map.")
 
 st.header("Send to class")
 teacher.send_design()
