@@ -60,13 +60,13 @@ def table(shown: list[facts.ClassRun]) -> pd.DataFrame:
 
 
 COLUMNS = {
-    "rank": st.column_config.NumberColumn(format="%d", width="small"),
+    "rank": st.column_config.NumberColumn(format="%,d", width="small"),
     "test accuracy": st.column_config.NumberColumn(format="%.1f %%"),
-    "layers": st.column_config.NumberColumn(format="%d", help="Conv2d and Linear layers"),
+    "layers": st.column_config.NumberColumn(format="%,d", help="Conv2d and Linear layers"),
     "parameters": st.column_config.NumberColumn(format="%,d"),
     "mult-adds": st.column_config.NumberColumn(format="%,d", help="For one image"),
     "learning rate": st.column_config.NumberColumn(format="%g"),
-    "epochs": st.column_config.NumberColumn(format="%d"),
+    "epochs": st.column_config.NumberColumn(format="%,d"),
 }
 
 
