@@ -170,3 +170,20 @@ def test_every_page_reads_the_map_through_the_gate(tmp_path: Path) -> None:
         "class_runs(run_access.visible_runs(), {})\n"
     )
     assert len(_map_reads(page)) == 2
+
+
+def test_on_the_runs_page_the_diff_joins_the_comparison_above(room) -> None:
+    """With two runs already compared at the top of the Runs page, the map does not draw a
+    second comparison: its button puts the picked run and the best one into the page's."""
+    at = class_app(room.teacher, "views/runs.py")
+    at.multiselect(key="runs.compare").set_value([IDS["B"], IDS["C"]]).run()
+    at.segmented_control(key="class.runs.view").set_value("Class map").run()
+    at.selectbox(key="class.runs.map.pick").set_value(IDS["S"]).run()
+    at.segmented_control(key="class.runs.map.show").set_value("diff").run()
+    assert not at.exception, at.exception
+    go = next(b for b in at.button if b.key == "class.runs.map.diff.go")
+    go.click().run()
+    assert not at.exception, at.exception
+    assert at.session_state["cnnviz.compare"] == [IDS["A"], IDS["S"]]  # the best, then S
+    assert at.multiselect(key="runs.compare").value == [IDS["A"], IDS["S"]]
+    assert any("at the top of the page" in c.value for c in at.caption)
