@@ -5,11 +5,11 @@
 Writes ``--runs`` finished run folders into a temporary runs folder the way the run
 store writes them (``RunWriter``: spec.json, config.json, the metrics CSVs, status.json,
 weights.pt), with a mix of networks (plain stacks, residual and concat blocks, with and
-without BatchNorm), settings (optimizer, learning rate, augmentation, epochs) and
-datasets, owned by ``--students`` students of a classroom. Then measures, in one process:
+without BatchNorm, five image sizes: 35 distinct networks), settings (optimizer,
+learning rate, augmentation, epochs) and datasets, owned by ``--students`` students. Then measures, in one process:
 
-(a) cold: listing the runs, reading every run's facts (the first time: spec.json,
-    config.json and status.json parsed, the shape engine run on each spec) and building
+(a) cold: listing the runs, reading every run's facts (the first time: spec.json and
+    config.json parsed, the shape engine run once per distinct network) and building
     the figure;
 (b) warm: the same with nothing changed on disk (the listing, facts from memory, the figure);
 (c) the figure alone, for 200 rows.
@@ -31,6 +31,7 @@ from types import SimpleNamespace
 
 TARGET_S = 1.0
 DATASETS = ("shapes", "shapes", "shapes", "mnist")  # most runs on Shapes
+SIZES = (28, 32, 40, 48, 64)
 
 
 def _specs() -> list[dict]:
@@ -57,7 +58,11 @@ def _specs() -> list[dict]:
         ],
     }
     names = ("lecture-7-23", "tiny-vgg", "mnist-basic", "resnet-8", "resnet-20", "lenet5")
-    return [PRESETS[n].new_spec() for n in names] + [concat]
+    out = []
+    for base in [PRESETS[n].new_spec() for n in names] + [concat]:
+        for size in SIZES:  # the image size a student picked: 35 distinct networks in all
+            out.append({**base, "input": [base["input"][0], size, size]})
+    return out
 
 
 def write_class_runs(root: Path, n_runs: int = 200, n_students: int = 30, seed: int = 0):
@@ -75,7 +80,7 @@ def write_class_runs(root: Path, n_runs: int = 200, n_students: int = 30, seed: 
     models = {}
     owners = {}
     for k in range(n_runs):
-        spec = specs[k % len(specs)]
+        spec = specs[rng.randrange(len(specs))]
         dataset = DATASETS[k % len(DATASETS)]
         epochs = rng.choice((2, 3, 5, 10))
         w = RunWriter(spec, label=f"class-{k}", root=root)

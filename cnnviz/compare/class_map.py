@@ -16,11 +16,13 @@ holds what the map draws:
 
 A run's facts are read once per change of its files (``files_stamp`` of spec.json,
 config.json and status.json) and kept in memory for every session, so a page that
-draws two hundred runs reads only the ones that changed.
+draws two hundred runs reads only the ones that changed; a network's facts are worked
+out once per distinct design (thirty students training the sent design: one).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import Counter, OrderedDict
 from collections.abc import Iterable, Mapping
@@ -28,18 +30,22 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from cnnviz.design import bounded_json
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
+from cnnviz.train.run_checks import MAX_JSON_CHARS
 from cnnviz.train.run_files import CONFIG_FILE, SPEC_FILE, STATUS_FILE
 from cnnviz.train.status import Status
-from cnnviz.train.store import RunError, files_stamp, open_run
+from cnnviz.train.store import files_stamp, read_config
 
 WEIGHTED = frozenset({"conv2d", "linear"})  # the layers a depth counts
 NORMS = frozenset({"batchnorm2d"})
 NO_OWNER = "(the server)"  # a run trained from the command line: the teacher's only
 CACHE_SIZE = 4096
+DESIGNS = 1024  # distinct networks whose facts are kept
 _WATCHED = (SPEC_FILE, CONFIG_FILE, STATUS_FILE)
 _cache: OrderedDict[str, tuple[tuple, ClassRun | None]] = OrderedDict()
+_designs: OrderedDict[str, NetFacts | None] = OrderedDict()
 _lock = threading.Lock()
 stats = {"read": 0, "cached": 0}  # how often a run's files were read, or answered from memory
 
@@ -106,25 +112,49 @@ def _number(v: Any) -> float | None:
     return float(v)
 
 
-def _read(folder: Path) -> ClassRun | None:
-    """The run's row (no classroom facts yet), or None when it is not a finished, sound run."""
+def _design_facts(spec: Any) -> NetFacts | None:
+    """``net_facts(spec)``, worked out once per distinct design (a class trains a few)."""
     try:
-        run = open_run(folder)
-    except RunError:
+        key = json.dumps(spec, sort_keys=True)
+    except (TypeError, ValueError):
         return None
-    status = run.status
-    acc = _number(status.get("test_accuracy"))
-    if status.get("status") != Status.FINISHED or acc is None:
-        return None
+    with _lock:
+        if key in _designs:
+            _designs.move_to_end(key)
+            return _designs[key]
     try:
-        net = net_facts(run.spec)
+        facts: NetFacts | None = net_facts(spec)
     except SpecError:
+        facts = None
+    with _lock:
+        _designs[key] = facts
+        while len(_designs) > DESIGNS:
+            _designs.popitem(last=False)
+    return facts
+
+
+def _read(info: Any) -> ClassRun | None:
+    """The row of a finished run (no classroom facts yet), or None when it cannot be drawn.
+
+    The listing (``RunInfo``) already read status.json: only spec.json and config.json
+    are read here, through the run store's bounded, checked readers; no weights.
+    """
+    folder = Path(info.path)
+    try:
+        text = (folder / SPEC_FILE).read_bytes()
+        spec = bounded_json.loads(text, what=SPEC_FILE, max_chars=MAX_JSON_CHARS)
+    except (OSError, bounded_json.JsonLimitError):
         return None
-    train = run.train_config
-    epochs = status.get("epochs_done") or train.get("epochs") or 0
+    config, _ = read_config(folder)
+    net = _design_facts(spec) if isinstance(spec, dict) else None
+    acc = _number(info.test_accuracy)
+    if net is None or acc is None:
+        return None
+    train = config.get("train") or {}
+    epochs = info.epochs_done or train.get("epochs") or 0
     return ClassRun(
-        run_id=run.id,
-        dataset=str(run.dataset.get("name") or ""),
+        run_id=info.id,
+        dataset=str(info.dataset or ""),
         test_accuracy=acc,
         depth=net.depth,
         params=net.params,
@@ -137,8 +167,9 @@ def _read(folder: Path) -> ClassRun | None:
     )
 
 
-def run_row(folder: Path) -> ClassRun | None:
-    """``_read(folder)``, answered from memory while its files stay the same."""
+def run_row(info: Any) -> ClassRun | None:
+    """``_read(info)`` for a listed run, answered from memory while its files stay the same."""
+    folder = Path(info.path)
     key = str(folder)
     stamp = files_stamp(folder, _WATCHED)
     with _lock:
@@ -147,7 +178,7 @@ def run_row(folder: Path) -> ClassRun | None:
             _cache.move_to_end(key)
             stats["cached"] += 1
             return hit[1]
-    row = _read(folder)
+    row = _read(info)
     with _lock:
         stats["read"] += 1
         _cache[key] = (stamp, row)
@@ -160,6 +191,7 @@ def run_row(folder: Path) -> ClassRun | None:
 def clear_cache() -> None:
     with _lock:
         _cache.clear()
+        _designs.clear()
 
 
 def class_runs(runs: Iterable[Any], owners: Mapping[str, Mapping[str, Any]]) -> list[ClassRun]:
@@ -171,7 +203,7 @@ def class_runs(runs: Iterable[Any], owners: Mapping[str, Mapping[str, Any]]) -> 
     for info in runs:
         if info.status != Status.FINISHED or info.test_accuracy is None or info.problem:
             continue  # the listing already knows: no file is read for these
-        row = run_row(Path(info.path))
+        row = run_row(info)
         if row is None:
             continue
         owner = owners.get(info.id) or {}
