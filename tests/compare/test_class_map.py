@@ -230,3 +230,18 @@ def test_no_owner_no_name_on_the_axes() -> None:
     ]
     assert "Eve" not in json.dumps(class_map_figure(rows).to_dict())
     assert class_runs is not None and rows[0].student == "<b>Eve</b>"  # kept for the table
+
+
+def test_reading_the_map_needs_no_torch() -> None:
+    """The facts come from spec.json through the shape engine: no weights, no torch."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys; from cnnviz.compare import class_map; from cnnviz.plots import class_map as p; "
+        "from cnnviz.design.presets import PRESETS; "
+        "class_map.net_facts(PRESETS['resnet-20'].new_spec()); p.class_map_figure([]); "
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False", out.stdout + out.stderr
