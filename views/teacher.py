@@ -5,6 +5,7 @@ from __future__ import annotations
 import streamlit as st
 
 from cnnviz.ui.classroom import challenges, people, session, teacher
+from cnnviz.ui.classroom.class_map import class_map
 
 if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
     st.error("This page is the teacher's.")
@@ -30,6 +31,9 @@ teacher.leaderboard()
 
 st.header("Challenge")
 challenges.teacher_section()
+
+st.header("Class map")
+class_map("teacher.map.")
 
 st.header("Send to class")
 teacher.send_design()

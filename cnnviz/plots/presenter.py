@@ -43,11 +43,13 @@ TEMPLATE: dict[str, Any] = {
         "histogram": [_TRACE_TEXT],
         "pie": [_TRACE_TEXT],
         "table": [{"header": {"font": _FONT}, "cells": {"font": _FONT}}],
+        "parcoords": [{"labelfont": _FONT, "tickfont": _FONT, "rangefont": _FONT}],
     },
 }
 _FONT_KEYS = frozenset(
-    {"font", "tickfont", "textfont", "insidetextfont", "outsidetextfont", "titlefont"}
-)
+    {"font", "tickfont", "textfont", "insidetextfont", "outsidetextfont", "titlefont",
+     "labelfont", "rangefont"}
+)  # fmt: skip
 _AXIS_KEY = re.compile(r"^[xy]axis\d*$")
 _COLOURED = frozenset({"heatmap", "contour", "histogram2d", "histogram2dcontour", "surface"})
 _SKIP = frozenset({"x", "y", "z", "text", "customdata", "source", "ids", "hovertext", "values"})
@@ -139,6 +141,9 @@ def _explicit(layout: dict, data: list) -> None:
             or "text" in str(trace.get("mode", ""))
         ):
             _at_least(trace, "textfont")
+        if trace.get("type") == "parcoords":  # its axes' names, ticks and brushed ranges
+            for key in ("labelfont", "tickfont", "rangefont"):
+                _at_least(trace, key)
         if trace.get("type") in _COLOURED and trace.get("showscale") is not False:
             colorbars.append(trace.setdefault("colorbar", {}))
         marker = trace.get("marker")

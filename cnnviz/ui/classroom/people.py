@@ -79,7 +79,12 @@ def people_panel() -> None:
             st.rerun()
         if not students:
             return
-        st.dataframe(_people_rows(r), hide_index=True, key="teacher.people")
+        st.dataframe(
+            _people_rows(r),
+            hide_index=True,
+            key="teacher.people",
+            column_config={"runs": st.column_config.NumberColumn(format="%,d")},
+        )
         by_id = {p.id: p for p in students}
         row = st.container(horizontal=True, vertical_alignment="bottom")
         pid = row.selectbox(

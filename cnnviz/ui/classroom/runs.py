@@ -19,6 +19,7 @@ from cnnviz.ui.classroom import run_access, session
 from cnnviz.ui.runs import compare_view, listing, picker
 
 MINE, GALLERY, ALL = "My runs", "Class gallery", "Every run"
+MAP = "Class map"  # every finished run one may see, on one chart (cnnviz.ui.classroom.class_map)
 
 
 def _table(runs: list[RunInfo], owners: dict) -> pd.DataFrame:
@@ -107,10 +108,19 @@ def runs_page() -> None:
     labels = {k: f"{k} ({len(v)})" for k, v in views.items()}
     which = (
         st.segmented_control(
-            "Show", list(views), format_func=labels.get, default=MINE, key="class.runs.view"
+            "Show",
+            [*views, MAP],
+            format_func=lambda k: labels.get(k, k),
+            default=MINE,
+            key="class.runs.view",
         )
         or MINE
     )
+    if which == MAP:
+        from cnnviz.ui.classroom.class_map import class_map
+
+        class_map("class.runs.map.", diff_here=len(chosen) < 2)  # else: the comparison above
+        return
     shown = views[which]
     if not shown:
         st.info(

@@ -13,6 +13,7 @@ Who joined, and the teacher key, are ``cnnviz.ui.classroom.people``.
 from __future__ import annotations
 
 import json
+from collections import Counter
 
 import pandas as pd
 import streamlit as st
@@ -22,9 +23,9 @@ from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.leaderboard import board
 from cnnviz.classroom.limits import Limits
 from cnnviz.classroom.ownership import NotAllowed
-from cnnviz.design.shapes import format_count, summarize, totals
+from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
-from cnnviz.plots.train.leaderboard import leaderboard_figure
+from cnnviz.plots.train.leaderboard import NAMED, leaderboard_figure
 from cnnviz.text.escape import for_markdown
 from cnnviz.ui import figures, state
 from cnnviz.ui.classroom import run_access, session
@@ -39,10 +40,10 @@ def _row(e) -> dict:
         "student": e.owner_name,
         "status": str(e.state),
         "epoch": "",
-        "accuracy so far": None,
-        "params": format_count(e.params) if e.params else "",
-        "images/s": None,
-        "dataset": e.dataset,
+        "accuracy so far": "",
+        "params": f"{e.params:,}" if e.params else "",
+        "images/s": "",
+        "dataset": e.dataset or "",
         "job": e.id,
     }
     if e.state is EntryState.WAITING:
@@ -52,13 +53,15 @@ def _row(e) -> dict:
         row["status"] = str(job.status)
         row["epoch"] = f"{p.epoch}/{p.epochs}" if p.epochs else ""
         eps = job.epoch_metrics()
+        acc = None
         if job.final is not None and job.final.test_accuracy is not None:
-            row["accuracy so far"] = 100 * job.final.test_accuracy
+            acc = job.final.test_accuracy
         elif eps and eps[-1].get("val_accuracy") is not None:
-            row["accuracy so far"] = 100 * eps[-1]["val_accuracy"]
+            acc = eps[-1]["val_accuracy"]
         elif job.iter_metrics():
-            row["accuracy so far"] = 100 * job.iter_metrics()[-1]["accuracy"]
-        row["images/s"] = round(p.images_per_s) if p.images_per_s and not job.done else None
+            acc = job.iter_metrics()[-1]["accuracy"]
+        row["accuracy so far"] = f"{100 * acc:.1f} %" if acc is not None else ""
+        row["images/s"] = f"{round(p.images_per_s):,}" if p.images_per_s and not job.done else ""
     elif e.note:
         row["status"] = e.note
     return row
@@ -81,7 +84,9 @@ def class_rows() -> pd.DataFrame:
         return (order.get(s, 1 if s.startswith("waiting") else 2), s, r["student"])
 
     cols = ["student", "status", "epoch", "accuracy so far", "params", "images/s", "dataset", "job"]
-    return pd.DataFrame(sorted(rows, key=key), columns=cols)
+    # every cell text: a student with no training has empty cells, never "None"
+    df = pd.DataFrame(sorted(rows, key=key), columns=cols, dtype=object)
+    return df.where(df.notna(), "").astype(str)
 
 
 def _open(job_id: str, page: str) -> None:
@@ -109,11 +114,7 @@ def _class_now_body() -> None:
         on_select="rerun",
         selection_mode="single-row",
         key="teacher.now",
-        column_config={
-            "accuracy so far": st.column_config.NumberColumn(format="%.1f %%"),
-            "images/s": st.column_config.NumberColumn(format="%d"),
-            "job": st.column_config.TextColumn(width="small"),
-        },
+        column_config={"job": st.column_config.TextColumn(width="small")},
     )
     picked = event.selection.rows if event is not None else []
     if picked:
@@ -197,45 +198,65 @@ def _params_of(r) -> int:
     return _params(str(r.path), float(r.created))
 
 
+ALL_DATASETS = "all datasets"
+
+
+def board_datasets(runs, owners) -> list[str]:
+    """The datasets of the class's runs, the most common first (the leaderboard's default)."""
+    counts = Counter(r.dataset for r in runs if r.id in owners and r.dataset)
+    return sorted(counts, key=lambda d: (-counts[d], d))
+
+
 def leaderboard() -> None:
     runs = run_access.visible_runs()  # the teacher's: every run
     owners = session.room().owned_runs()
-    datasets = sorted({r.dataset for r in runs if r.id in owners and r.dataset})
+    datasets = board_datasets(runs, owners)
     c1, c2 = st.columns([2, 1], vertical_alignment="bottom")
-    ds = c1.selectbox("Dataset", ["all", *datasets], key="teacher.board.dataset")
+    ds = c1.selectbox(
+        "Dataset",
+        [*datasets, ALL_DATASETS],
+        key="teacher.board.dataset",
+        help="Accuracies compare on one dataset: the most common one comes first.",
+    )
     best = c2.toggle("Best run per student", value=True, key="teacher.board.best")
     scores = board(
         runs,
         owners,
         _params_of,
-        dataset=None if ds == "all" else ds,
+        dataset=None if ds == ALL_DATASETS else ds,
         best_per_student=best,
     )
     if not scores:
         st.info("No finished runs yet: they appear here as students' trainings finish.")
         return
-    font = 16 if state.teaching() else 12
+    font = 18 if state.teaching() else 12
     figures.show(
         leaderboard_figure(scores, font_size=font),
         name="class-leaderboard",
         key="teacher.board",
     )
+    st.caption(f"The top {min(NAMED, len(scores))} are named on the chart; hover for the others.")
     st.dataframe(
         pd.DataFrame(
             [
                 {
+                    "rank": i,
                     "student": s.student,
                     "test accuracy": 100 * s.test_accuracy,
                     "params": s.params,
                     "dataset": s.dataset,
                     "run": s.run_id,
                 }
-                for s in scores
+                for i, s in enumerate(scores, start=1)
             ]
         ),
         hide_index=True,
         key="teacher.board.table",
-        column_config={"test accuracy": st.column_config.NumberColumn(format="%.1f %%")},
+        column_config={
+            "rank": st.column_config.NumberColumn(format="%,d", width="small"),
+            "test accuracy": st.column_config.NumberColumn(format="%.1f %%"),
+            "params": st.column_config.NumberColumn(format="%,d"),
+        },
     )
 
 
@@ -261,8 +282,9 @@ def send_design() -> None:
             )
         )
     if st.button("Send to class", icon=":material/send:", type="primary", key="teacher.send"):
+        sent = {k: v for k, v in settings.items() if k != "seed"}  # each student keeps their own
         session.room().send_design(
-            session.me(), spec, {**settings, "preset": state.current_preset()}, str(title)
+            session.me(), spec, {**sent, "preset": state.current_preset()}, str(title)
         )
         st.success(
             "Sent: every student sees it as a banner on the Design page, with Open. "
@@ -277,9 +299,25 @@ def send_design() -> None:
         )
 
 
+_SAVED = "teacher.limits.saved"  # the note to show after the rerun that follows Save
+
+
+def limits_summary(lim: Limits) -> str:
+    """The limits in one line, numbers with thousands separators."""
+    return (
+        f"{lim.jobs_at_once:,} trainings at once · {lim.jobs_per_student:,} per student · "
+        f"queue of {lim.queue_length:,} · {lim.max_epochs:,} epochs · "
+        f"{lim.max_train_images:,} training images · {lim.max_params:,} parameters · "
+        f"{lim.max_mult_adds:,} mult-adds per image · class of {lim.class_size:,}"
+    )
+
+
 def limits_form() -> None:
     r = session.room()
     cur = r.limits()
+    if note := st.session_state.pop(_SAVED, None):
+        st.success(note)
+    st.caption("Now: " + limits_summary(cur))
     with st.form("teacher.limits"):
         cols = st.columns(3)
         values = {}
@@ -298,4 +336,7 @@ def limits_form() -> None:
             except RoomError as e:
                 st.error(for_markdown(e))
             else:
-                st.success("Saved. New Starts and joins are checked against these limits.")
+                st.session_state[_SAVED] = (
+                    "Saved. New Starts and joins are checked against these limits."
+                )
+                st.rerun()  # every summary on the page (the class, people, these) shows them now

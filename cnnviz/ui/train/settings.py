@@ -11,7 +11,7 @@ The values are kept across page switches and in the URL (``state.kept``).
 
 from __future__ import annotations
 
-from dataclasses import fields
+from dataclasses import fields, replace
 from typing import Any
 
 import streamlit as st
@@ -71,9 +71,24 @@ def auto_device() -> str:
 
 
 def defaults(preset: str | None = None) -> TrainConfig:
-    """TrainConfig's defaults, overridden by the preset's ``train=`` values."""
+    """TrainConfig's defaults, overridden by the preset's ``train=`` values; a student on a
+    class server starts from their own seed (``cnnviz.classroom.seeds``)."""
     p = PRESETS.get(state.current_preset() if preset is None else preset)
-    return TrainConfig.from_dict(p.train if p is not None else {})
+    base = TrainConfig.from_dict(p.train if p is not None else {})
+    seed = own_seed()
+    return base if seed is None else replace(base, seed=seed)
+
+
+def own_seed() -> int | None:
+    """The signed-in student's own default seed on a class server, else None."""
+    from cnnviz.ui.classroom import session as class_session
+
+    person = class_session.me() if class_session.enabled() else None
+    if person is None or person.is_teacher:
+        return None
+    from cnnviz.classroom.seeds import student_seed
+
+    return student_seed(person.name)
 
 
 def take_preset() -> None:
@@ -202,12 +217,19 @@ def config_form(
         disabled=disabled or "weight_decay" in locked,
         help="Pulls every weight a little towards 0 at each step (L2 regularization). 0 = off.",
     )
+    own = own_seed()
     next(slots).number_input(
         "Seed",
         step=1,
         key=P + "seed",
         disabled=disabled or "seed" in locked,
-        help="Fixes the random start weights, shuffling and augmentation: same seed, same run.",
+        help="Fixes the random start weights, shuffling and augmentation: same seed, same run."
+        + (
+            f" Yours starts at {own}, worked out from your name, so your run is not the same "
+            "as a classmate's with the same design."
+            if own is not None
+            else ""
+        ),
     )
     c1, c2 = st.columns([1, 2])
     avail = available_devices()
