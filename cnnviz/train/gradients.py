@@ -139,7 +139,7 @@ def iter_records(folder: Path) -> Iterator[GradRecord]:
     for line in text.splitlines():
         try:
             yield GradRecord.from_dict(json.loads(line))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
             continue
 
 
