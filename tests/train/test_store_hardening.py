@@ -177,9 +177,9 @@ def test_every_damaged_run_is_listed_and_opens_without_a_traceback(good_run, tmp
     # best.pt is optional: a deleted one is no problem. So is the gradients file (older runs
     # have none; a torn line is left out when it is read).
     harmless = ("spec.json-wrong-4", "best.pt-deleted")
-    assert all(
-        u.startswith(("metrics_", "gradients.jsonl")) or u in harmless for u in unflagged
-    ), unflagged
+    assert all(u.startswith(("metrics_", "gradients.jsonl")) or u in harmless for u in unflagged), (
+        unflagged
+    )
 
 
 def test_the_problem_says_what_is_wrong(good_run, tmp_path):
