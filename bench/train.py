@@ -319,10 +319,21 @@ def _epoch_times(spec: dict, data, cfg: TrainConfig, record: bool) -> list[float
 
 def gradients_cost(spec: dict, data, cfg: TrainConfig, rounds: int) -> int:
     """Recording on against off, alternating (which goes first alternates too)."""
+    from cnnviz.train import gradient_recorder
     from cnnviz.train.gradient_recorder import layer_groups
 
     layers = len(layer_groups(build_seeded(spec, 0)))
     print(f"{layers} layers with weights, {cfg.epochs} epochs per training, {rounds} rounds")
+    inside: list[float] = []  # seconds spent in the recorder, during the trainings with it on
+    take = gradient_recorder.GradientRecorder.take
+
+    def timed(self, *args):  # the time a recording takes, measured where it happens
+        t = time.perf_counter()
+        out = take(self, *args)
+        inside.append(time.perf_counter() - t)
+        return out
+
+    gradient_recorder.GradientRecorder.take = timed
     in_thread(_epoch_times, spec, data, cfg.with_(epochs=1), True)  # warm-up
     got: dict[bool, list[list[float]]] = {True: [], False: []}
     for r in range(rounds):
@@ -349,6 +360,15 @@ def gradients_cost(spec: dict, data, cfg: TrainConfig, rounds: int) -> int:
         ok &= name != "every epoch" or ratio < 1.05
         print(f"{name:13s} median s/epoch: on {on:7.3f}  off {off:7.3f}  on/off = {ratio:.3f}")
     print(f"target: on/off < 1.05 per epoch  {'ok' if ok else 'ABOVE'}")
+    first = len(gradient_recorder.moments(-(-data.train_size // cfg.batch_size)))
+    spent = sum(inside[first:])  # the warm-up training (one epoch) left out
+    total = sum(x for t in got[True] for x in t)
+    print(
+        f"inside the recorder: {1000 * spent / max(len(inside) - first, 1):.1f} ms per "
+        f"recording, {100 * spent / total:.2f} % of the recording trainings' time "
+        f"({first} recordings in the first epoch, 1 in each later one)"
+    )
+    gradient_recorder.GradientRecorder.take = take
     in_thread(_one_moment, spec, data, cfg)
     return 0
 

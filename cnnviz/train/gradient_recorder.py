@@ -33,8 +33,11 @@ def row_path(module_name: str) -> tuple[str, str]:
     """(the shape engine's row path, the module name that row stands for) of a module.
 
     ``"3.body.1"`` → ``("3.1", "3.body.1")``; ``"5.shortcut.0"`` → ``("5", "5")``;
-    ``""`` (a model that is one layer) → ``("0", "")``.
+    ``""`` (a model that is one layer) → ``("0", "")``. A model not built from a spec
+    (``features.0``) keeps its own module names.
     """
+    if module_name and not module_name.split(".")[0].isdigit():
+        return module_name, module_name
     path: list[str] = []
     taken: list[str] = []
     for step in module_name.split(".") if module_name else []:

@@ -41,6 +41,7 @@ def test_row_paths_follow_the_shape_engine():
     assert row_path("4.branches.1.0") == ("4.1.0", "4.branches.1.0")
     assert row_path("2.body.0.branches.1.3") == ("2.0.1.3", "2.body.0.branches.1.3")
     assert row_path("") == ("0", "")
+    assert row_path("features.0") == ("features.0", "features.0")  # not built from a spec
 
 
 def test_resnet_records_match_torch_and_the_spec_rows():
