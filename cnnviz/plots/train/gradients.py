@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -45,14 +44,38 @@ def _positive(v: float) -> float | None:
 
 
 def _limits(fig: go.Figure, font_size: int, *, horizontal: bool) -> None:
-    """The two limits as dashed lines, named, on the size axis."""
+    """The two limits as dashed lines on the size axis, each named beside it (placed by hand:
+    on a log axis an annotation's position is the power of ten)."""
     for value, name in ((VANISHING, "vanished"), (EXPLODING, "exploding")):
-        kw: dict[str, Any] = dict(line_dash="dash", line_color="#d62728", line_width=1)
-        label = dict(annotation_text=f"{name} ({value:g})", annotation_font_size=font_size - 2)
+        line = dict(line_dash="dash", line_color="#d62728", line_width=1)
+        text = dict(
+            text=f"{name} ({value:g})",
+            showarrow=False,
+            font_size=font_size - 2,
+            font_color="#d62728",
+        )
         if horizontal:
-            fig.add_vline(x=value, annotation_position="top", **kw, **label)
+            fig.add_vline(x=value, **line)
+            fig.add_annotation(
+                x=math.log10(value),
+                y=1.0,
+                xref="x",
+                yref="paper",
+                xanchor="left",
+                yanchor="bottom",
+                **text,
+            )
         else:
-            fig.add_hline(y=value, annotation_position="top left", **kw, **label)
+            fig.add_hline(y=value, **line)
+            fig.add_annotation(
+                x=0.0,
+                y=math.log10(value),
+                xref="paper",
+                yref="y",
+                xanchor="left",
+                yanchor="bottom",
+                **text,
+            )
 
 
 def _size_range(values: Sequence[float]) -> list[float]:
@@ -103,15 +126,20 @@ def live_sizes_figure(moments: Sequence[Sequence[dict]], font_size: int = 12) ->
         font_size=font_size,
         showlegend=False,
         bargap=0.3,
-        xaxis=dict(type="log", title=SIZE_AXIS, range=_size_range([*sizes, *start.values()])),
+        xaxis=dict(
+            type="log",
+            title=SIZE_AXIS,
+            range=_size_range([*sizes, *start.values()]),
+            exponentformat="power",
+        ),
         yaxis=dict(
             autorange="reversed", automargin=True, tickfont_size=font_size - 2 if many else None
         ),
         title=dict(
             text=f"after iteration {it}" if it else None,
             font_size=font_size,
-            x=0.99,
-            xanchor="right",
+            x=0.01,
+            xanchor="left",
         ),
     )
     return fig
@@ -139,7 +167,10 @@ def sizes_over_time_figure(records: Sequence[GradRecord], font_size: int = 12) -
         font_size=font_size,
         xaxis_title="epochs",
         yaxis=dict(
-            type="log", title=SIZE_AXIS, range=_size_range([r.grad_mean_abs for r in records])
+            type="log",
+            title=SIZE_AXIS,
+            range=_size_range([r.grad_mean_abs for r in records]),
+            exponentformat="power",
         ),
         legend=dict(font_size=max(font_size - 2, 10)),
     )
@@ -230,7 +261,7 @@ def sizes_overlay(
         margin=dict(l=10, r=10, t=20, b=40),
         font_size=font_size,
         xaxis_title="epochs",
-        yaxis=dict(type="log", title=SIZE_AXIS, range=_size_range(values)),
+        yaxis=dict(type="log", title=SIZE_AXIS, range=_size_range(values), exponentformat="power"),
         legend=dict(orientation="h", y=-0.25),
     )
     return fig
