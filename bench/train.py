@@ -65,6 +65,11 @@ def load_images(n: int, data: str = "mnist") -> tuple[torch.Tensor, torch.Tensor
 
         x, y = make_shapes(n, size=64, channels=3, seed=0)
         return x, y, "Shapes 3x64x64"
+    if data == "shapes32":  # the residual presets' size (resnet-8, resnet-20, plain-20)
+        from cnnviz.data.shapes_set import make_shapes
+
+        x, y = make_shapes(n, size=32, channels=3, seed=0)
+        return x, y, "Shapes 3x32x32"
     if SHARED.is_dir():
         import gzip
 
@@ -217,8 +222,9 @@ def main() -> int:
     ap.add_argument(
         "--data",
         default="mnist",
-        choices=("mnist", "shapes64"),
-        help="mnist: 1x28x28 digits; shapes64: the app's default Shapes 3x64x64",
+        choices=("mnist", "shapes64", "shapes32"),
+        help="mnist: 1x28x28 digits; shapes64: the app's default Shapes 3x64x64; shapes32: "
+        "3x32x32 for the residual presets",
     )
     ap.add_argument(
         "--preset",
