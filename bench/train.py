@@ -23,6 +23,12 @@ for training, 5 epochs (``--epochs``).
 ``--executor ray --device cuda --jobs 8``: aggregate images/s of 8 jobs sharing one GPU
 (``num_gpus=1/8`` each) against one job alone (target >= 3x).
 
+``--gradients``: the cost of recording each layer's gradients (``fit(record_gradients=)``),
+on and off alternating in the same process, ``--rounds`` times, each a training of
+``--epochs`` (default 3) written to a run folder: median seconds per epoch (the first
+epoch, which records 5 times, and the later ones, once each) and the ratio on/off
+(target: under 5 % more).
+
 Data: the real MNIST test images from ../shared/data/mnist-t10k when present, else
 Shapes at 1x28x28, with the mnist-basic preset (``--preset lenet5`` for a lighter one);
 or ``--data shapes64``: the app's default path, Shapes 3x64x64 with lecture-7-23.
@@ -45,7 +51,7 @@ from cnnviz.data.bundle import DataBundle
 from cnnviz.design.presets import PRESETS
 from cnnviz.train.config import TrainConfig
 from cnnviz.train.engine import build_seeded, fit
-from cnnviz.train.events import BatchEnded
+from cnnviz.train.events import BatchEnded, EpochEnded
 from cnnviz.train.job import Job
 from cnnviz.train.prepared import prepare
 from cnnviz.train.request import TrainRequest
@@ -59,6 +65,11 @@ def load_images(n: int, data: str = "mnist") -> tuple[torch.Tensor, torch.Tensor
 
         x, y = make_shapes(n, size=64, channels=3, seed=0)
         return x, y, "Shapes 3x64x64"
+    if data == "shapes32":  # the residual presets' size (resnet-8, resnet-20, plain-20)
+        from cnnviz.data.shapes_set import make_shapes
+
+        x, y = make_shapes(n, size=32, channels=3, seed=0)
+        return x, y, "Shapes 3x32x32"
     if SHARED.is_dir():
         import gzip
 
@@ -211,8 +222,9 @@ def main() -> int:
     ap.add_argument(
         "--data",
         default="mnist",
-        choices=("mnist", "shapes64"),
-        help="mnist: 1x28x28 digits; shapes64: the app's default Shapes 3x64x64",
+        choices=("mnist", "shapes64", "shapes32"),
+        help="mnist: 1x28x28 digits; shapes64: the app's default Shapes 3x64x64; shapes32: "
+        "3x32x32 for the residual presets",
     )
     ap.add_argument(
         "--preset",
@@ -224,6 +236,9 @@ def main() -> int:
         "--epochs", type=int, default=None, help="with --executor ray --data shapes64 (default 5)"
     )
     ap.add_argument("--jobs", type=int, default=1, help="with --executor ray: jobs sharing a GPU")
+    ap.add_argument(
+        "--gradients", action="store_true", help="the cost of recording gradients, on vs off"
+    )
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     device = torch.device(args.device)
@@ -257,6 +272,10 @@ def main() -> int:
             return gpu_share(spec, bundle, cfg, args.jobs)
         return thread_vs_ray(spec, bundle, cfg, rounds, args.threads)
     data = prepare(bundle, cfg)  # on the device once, as the page and CLI do
+    if args.gradients:
+        print(f"{args.preset} on {n} {source} images, batch {args.batch_size}, "
+              f"{args.threads} threads, {device}")  # fmt: skip
+        return gradients_cost(spec, data, cfg.with_(epochs=args.epochs or 3), args.rounds or 5)
     print(
         f"{args.preset} on {n} {source} images, batch {args.batch_size}, {args.threads} threads, {device}"
     )
@@ -289,6 +308,106 @@ def main() -> int:
             f"({num})/({den}) = {ratio:.2f}   target >= {target}  {'ok' if ratio >= target else 'BELOW'}"
         )
     return 0
+
+
+def _epoch_times(spec: dict, data, cfg: TrainConfig, record: bool) -> list[float]:
+    """Seconds per epoch of one training written to a run folder, recording on or off."""
+    from cnnviz.train.store import RunWriter
+
+    writer = RunWriter(spec, label="bench", root=_tmp_runs())
+    times, last = [], 0.0
+    for ev in fit(build_seeded(spec, 0), data, cfg, writer=writer, record_gradients=record):
+        if isinstance(ev, EpochEnded):
+            times.append(ev.elapsed_s - last)
+            last = ev.elapsed_s
+    return times
+
+
+def gradients_cost(spec: dict, data, cfg: TrainConfig, rounds: int) -> int:
+    """Recording on against off, alternating (which goes first alternates too)."""
+    from cnnviz.train import gradient_recorder
+    from cnnviz.train.gradient_recorder import layer_groups
+
+    layers = len(layer_groups(build_seeded(spec, 0)))
+    print(f"{layers} layers with weights, {cfg.epochs} epochs per training, {rounds} rounds")
+    inside: list[float] = []  # seconds spent in the recorder, during the trainings with it on
+    take = gradient_recorder.GradientRecorder.take
+
+    def timed(self, *args):  # the time a recording takes, measured where it happens
+        t = time.perf_counter()
+        out = take(self, *args)
+        inside.append(time.perf_counter() - t)
+        return out
+
+    gradient_recorder.GradientRecorder.take = timed
+    in_thread(_epoch_times, spec, data, cfg.with_(epochs=1), True)  # warm-up
+    got: dict[bool, list[list[float]]] = {True: [], False: []}
+    for r in range(rounds):
+        for record in (True, False) if r % 2 == 0 else (False, True):
+            got[record].append(in_thread(_epoch_times, spec, data, cfg, record))
+        on, off = got[True][-1], got[False][-1]
+        print(f"round {r + 1}: on {sum(on):.2f} s, off {sum(off):.2f} s", flush=True)
+    rows = {
+        "first epoch": lambda t: t[:1],
+        "later epochs": lambda t: t[1:],
+        "every epoch": lambda t: t,
+    }
+    ok = True
+    for name, pick in rows.items():
+        on = (
+            statistics.median(x for t in got[True] for x in pick(t))
+            if cfg.epochs > 1 or name != "later epochs"
+            else None
+        )
+        off = statistics.median(x for t in got[False] for x in pick(t)) if on is not None else None
+        if on is None or off is None:
+            continue
+        ratio = on / off
+        ok &= name != "every epoch" or ratio < 1.05
+        print(f"{name:13s} median s/epoch: on {on:7.3f}  off {off:7.3f}  on/off = {ratio:.3f}")
+    print(f"target: on/off < 1.05 per epoch  {'ok' if ok else 'ABOVE'}")
+    first = len(gradient_recorder.moments(-(-data.train_size // cfg.batch_size)))
+    spent = sum(inside[first:])  # the warm-up training (one epoch) left out
+    total = sum(x for t in got[True] for x in t)
+    print(
+        f"inside the recorder: {1000 * spent / max(len(inside) - first, 1):.1f} ms per "
+        f"recording, {100 * spent / total:.2f} % of the recording trainings' time "
+        f"({first} recordings in the first epoch, 1 in each later one)"
+    )
+    gradient_recorder.GradientRecorder.take = take
+    in_thread(_one_moment, spec, data, cfg)
+    return 0
+
+
+def _one_moment(spec: dict, data, cfg: TrainConfig, repeats: int = 20) -> None:
+    """One recording against one iteration, alone (less noisy than whole epochs when the
+    machine is busy): what a moment costs, in iterations."""
+    from cnnviz.train.gradient_recorder import GradientRecorder
+
+    model = build_seeded(spec, 0).to(data.device).train()
+    opt = torch.optim.Adam(model.parameters(), lr=cfg.lr)
+    rec = GradientRecorder(model, 1)
+    step, take = [], []
+    for i in range(repeats):
+        idx = torch.arange(i * cfg.batch_size, (i + 1) * cfg.batch_size) % data.train_size
+        t = time.perf_counter()
+        loss = F.cross_entropy(model(data.normalize(data.train_x[idx])), data.train_y[idx])
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        loss.item()
+        step.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        rec.take(1, 1)
+        take.append(time.perf_counter() - t)
+    it, moment = statistics.median(step), statistics.median(take)
+    ipe = -(-data.train_size // cfg.batch_size)
+    print(
+        f"one iteration {1000 * it:.1f} ms, one recording {1000 * moment:.1f} ms "
+        f"({moment / it:.2f} iterations): +{100 * 5 * moment / (ipe * it):.2f} % in the first "
+        f"epoch (5 recordings), +{100 * moment / (ipe * it):.2f} % in each later one ({ipe} "
+        "iterations per epoch)"
+    )
 
 
 def polled(executor, spec: dict, bundle, cfg: TrainConfig) -> tuple[float, float]:

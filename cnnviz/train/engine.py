@@ -43,7 +43,9 @@ from cnnviz.train.events import (
     Event,
     FitEnded,
     FitStarted,
+    GradientsRecorded,
 )
+from cnnviz.train.gradient_recorder import GradientRecorder
 from cnnviz.train.memory import is_out_of_memory
 from cnnviz.train.prepared import Prepared, prepare
 from cnnviz.train.run_files import RunWriteError
@@ -229,8 +231,13 @@ def fit(
     *,
     control: Control | None = None,
     writer: Writer | None = None,
+    record_gradients: bool = True,
 ) -> Iterator[Event]:
-    """Train ``model`` on ``data`` (a Prepared, or a DataBundle to prepare) and yield events; FitEnded is last."""
+    """Train ``model`` on ``data`` (a Prepared, or a DataBundle to prepare) and yield events; FitEnded is last.
+
+    ``record_gradients``: each layer's weights and gradients, a few times in the first
+    epoch and at every epoch's end, as ``GradientsRecorded`` events (off: none).
+    """
     t0 = time.perf_counter()
     paused = [0.0]  # seconds spent paused, not counted as training time
 
@@ -271,6 +278,7 @@ def fit(
         n, bsz = data.train_size, config.batch_size
         ipe = iterations_per_epoch(n, bsz)
         eval_bsz = min(EVAL_BATCH, max(2 * bsz, 32))  # no gradients kept: twice the batch fits
+        recorder = GradientRecorder(model, ipe) if record_gradients else None
         if writer is not None:
             writer.begin(config.to_dict(), data)
         yield record(
@@ -296,6 +304,7 @@ def fit(
                 loss = F.cross_entropy(logits, yb)
                 opt.zero_grad(set_to_none=True)
                 loss.backward()  # backward pass
+                grads = recorder.take(epoch, b) if recorder and recorder.due(epoch, b) else None
                 opt.step()
                 item = (b, len(idx), loss.detach(), (logits.detach().argmax(1) == yb).sum())
                 if lag:
@@ -304,6 +313,8 @@ def fit(
                         yield record(meter.ended(pending.pop(0)))
                 else:
                     yield record(meter.ended(item))
+                if grads:
+                    yield record(GradientsRecorded(epoch, grads[0].iteration, tuple(grads)))
             for item in pending:
                 yield record(meter.ended(item))
             val_loss = val_acc = None

@@ -6,6 +6,10 @@ One fit yields, in order::
     (EpochStarted, BatchEnded x iterations_per_epoch, EpochEnded) x epochs
     FitEnded                      # always exactly one, always last
 
+with a ``GradientsRecorded`` right after the ``BatchEnded`` of each mini-batch whose
+gradients were recorded (a few in the first epoch, the last of every epoch; see
+``cnnviz.train.gradient_recorder``), unless recording is off.
+
 A stop or a failure cuts the sequence short, but ``FitEnded`` still comes last,
 with ``status`` finished / stopped / failed, a ``reason`` and, for failures the
 user can fix, ``advice`` in the course's words.
@@ -25,6 +29,7 @@ from dataclasses import asdict, dataclass
 from enum import StrEnum
 from typing import Any, ClassVar
 
+from cnnviz.train.gradients import GradRecord, record_dict
 from cnnviz.train.status import Status
 
 
@@ -91,6 +96,40 @@ class EpochEnded(_Event):
 
 
 @dataclass(frozen=True)
+class GradientsRecorded(_Event):
+    """Each layer's weights and gradients after one mini-batch's backward pass (before the
+    optimizer's step): the gradients file's lines for that moment (``cnnviz.train.gradients``)."""
+
+    EVENT: ClassVar[str] = "gradients_recorded"
+    epoch: int  # 1-based
+    iteration: int  # global, 1-based
+    records: tuple[GradRecord, ...]  # one per layer with weights, in the network's order
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "event": self.EVENT,
+            "epoch": self.epoch,
+            "iteration": self.iteration,
+            "records": [record_dict(r) for r in self.records],
+        }
+
+    def sizes(self) -> list[dict[str, Any]]:
+        """Each layer's gradient size now: [{layer, kind, grad_mean_abs, grad_norm, weight_norm}]."""
+        return [
+            {
+                "iteration": r.iteration,
+                "epoch": r.epoch,
+                "layer": r.layer,
+                "kind": r.kind,
+                "grad_mean_abs": r.grad_mean_abs,
+                "grad_norm": r.grad_norm,
+                "weight_norm": r.weight_norm,
+            }
+            for r in self.records
+        ]
+
+
+@dataclass(frozen=True)
 class FitEnded(_Event):
     """The last event of every fit. Test metrics are None unless the test split was evaluated."""
 
@@ -115,7 +154,7 @@ class FitEnded(_Event):
         return d
 
 
-Event = FitStarted | EpochStarted | BatchEnded | EpochEnded | FitEnded
+Event = FitStarted | EpochStarted | BatchEnded | GradientsRecorded | EpochEnded | FitEnded
 
 __all__ = [
     "BatchEnded",
@@ -124,4 +163,5 @@ __all__ = [
     "Event",
     "FitEnded",
     "FitStarted",
+    "GradientsRecorded",
 ]

@@ -37,6 +37,7 @@ GRADIENTS_FILE = "gradients.jsonl"
 HIST_BINS = 30
 VANISHING = 1e-5  # mean |gradient| under this: the layer has (almost) stopped learning
 EXPLODING = 10.0  # mean |gradient| over this: the steps are too large to be stable
+MAX_BYTES = 64 * 1024 * 1024  # a bigger file is not read by the pages (thousands of epochs)
 
 
 @dataclass(frozen=True)
@@ -110,12 +111,22 @@ def append_records(folder: Path, records: Iterable[GradRecord]) -> None:
             f.writelines(lines)
 
 
-def _line(r: GradRecord) -> str:
+def record_dict(r: GradRecord) -> dict[str, Any]:
+    """The record as one line's JSON object (non-finite numbers as None)."""
     d = asdict(r)
     for k in ("weight_norm", "grad_norm", "grad_mean_abs"):
         if not math.isfinite(d[k]):
             d[k] = None
-    return json.dumps(d, separators=(",", ":")) + "\n"
+    return d
+
+
+def _line(r: GradRecord) -> str:
+    return json.dumps(record_dict(r), separators=(",", ":")) + "\n"
+
+
+def lines_bytes(records: Iterable[GradRecord]) -> bytes:
+    """The records as the file's lines, ready to append."""
+    return "".join(_line(r) for r in records).encode("utf-8")
 
 
 def iter_records(folder: Path) -> Iterator[GradRecord]:
@@ -128,7 +139,7 @@ def iter_records(folder: Path) -> Iterator[GradRecord]:
     for line in text.splitlines():
         try:
             yield GradRecord.from_dict(json.loads(line))
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError, RecursionError):
             continue
 
 

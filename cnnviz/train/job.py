@@ -5,6 +5,7 @@ daemon thread, recording events into lists that a page reads under a lock::
 
     job.progress()                                # Progress(epoch, iteration, images/s, ETA, ...)
     job.iter_metrics(), job.epoch_metrics()       # lists of dicts, copies (charts)
+    job.gradient_sizes()                          # each layer's gradient size per moment
     job.status, job.final                         # Status; the FitEnded once it is over
     job.pause(); job.resume(); job.stop()         # take effect before the next mini-batch
     job.snapshot_model()                          # CPU copy of the current weights (Inspect)
@@ -32,7 +33,14 @@ from typing import TYPE_CHECKING, Any
 from cnnviz.settings.env import idle_stop_reason
 from cnnviz.train.control import Control
 from cnnviz.train.eta import Eta
-from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
+from cnnviz.train.events import (
+    BatchEnded,
+    EpochEnded,
+    Event,
+    FitEnded,
+    FitStarted,
+    GradientsRecorded,
+)
 from cnnviz.train.ids import new_job_id
 from cnnviz.train.request import TrainRequest
 from cnnviz.train.status import Status
@@ -148,6 +156,7 @@ class Job:
         self._lock = threading.Lock()
         self._iter = _Downsampled(max_points)
         self._epochs: list[dict] = []
+        self._grads: list[list[dict]] = []  # per moment recorded, each layer's sizes
         self._last_batch: BatchEnded | None = None
         self._eta = Eta()  # speed and time left from recent iterations (cnnviz.eta)
         self.started: FitStarted | None = None
@@ -197,6 +206,8 @@ class Job:
             elif isinstance(ev, EpochEnded):
                 self._eta.epoch_end(ev.elapsed_s)
                 self._epochs.append({k: v for k, v in ev.to_dict().items() if k != "event"})
+            elif isinstance(ev, GradientsRecorded):
+                self._grads.append(ev.sizes())
             elif isinstance(ev, FitStarted):
                 self.started = ev
             elif isinstance(ev, FitEnded):
@@ -258,6 +269,12 @@ class Job:
         """[{epoch, train_loss, train_accuracy, val_loss, val_accuracy, elapsed_s}]."""
         with self._lock:
             return list(self._epochs)
+
+    def gradient_sizes(self) -> list[list[dict]]:
+        """Per moment recorded so far, each layer's {iteration, epoch, layer, kind,
+        grad_mean_abs, grad_norm, weight_norm} (``GradientsRecorded.sizes``), oldest first."""
+        with self._lock:
+            return list(self._grads)
 
     def progress(self) -> Progress:
         with self._lock:

@@ -21,6 +21,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from cnnviz.train.gradients import GRADIENTS_FILE
+
 # The files of a run folder, named once: the store writes and reads them, pages and tools look.
 SPEC_FILE = "spec.json"  # the network
 CONFIG_FILE = "config.json"  # the training settings and the data's facts
@@ -29,6 +31,7 @@ ITER_METRICS = "metrics_iter.csv"  # loss and accuracy per iteration
 EPOCH_METRICS = "metrics_epoch.csv"  # per epoch, with validation
 WEIGHTS = "weights.pt"  # the last finished epoch's weights
 BEST_WEIGHTS = "best.pt"  # the best validation epoch's weights, beside weights.pt
+# GRADIENTS_FILE (cnnviz.train.gradients): each layer's gradients over time; older runs lack it
 RUN_FILES = (
     SPEC_FILE,
     CONFIG_FILE,
@@ -37,6 +40,7 @@ RUN_FILES = (
     EPOCH_METRICS,
     WEIGHTS,
     BEST_WEIGHTS,
+    GRADIENTS_FILE,
 )
 
 

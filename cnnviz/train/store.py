@@ -13,6 +13,9 @@ Root: ``$CNNVIZ_RUNS_DIR`` or ``./runs``. A run folder is named
 - ``weights.pt``         a state_dict, replaced atomically after every epoch and at the end
 - ``best.pt``            the weights of the epoch with the best validation accuracy, written
                           (atomically, like weights.pt) whenever an epoch beats the best so far
+- ``gradients.jsonl``    each layer's weight and gradient sizes and histograms, a few times in
+                          the first epoch and at every epoch's end (``cnnviz.train.gradients``;
+                          older runs have none)
 - ``status.json``        {status: running|finished|stopped|failed, reason, advice,
                           test_loss, test_accuracy, epochs_done, updated, owner: {pid, host}}
 
@@ -47,8 +50,16 @@ from typing import Any
 
 from cnnviz.design import bounded_json
 from cnnviz.settings.env import runs_dir
+from cnnviz.train import gradients as grad_file
 from cnnviz.train import run_files
-from cnnviz.train.events import BatchEnded, EpochEnded, Event, FitEnded, FitStarted
+from cnnviz.train.events import (
+    BatchEnded,
+    EpochEnded,
+    Event,
+    FitEnded,
+    FitStarted,
+    GradientsRecorded,
+)
 from cnnviz.train.ids import label_slug, new_run_id
 from cnnviz.train.run_checks import (
     MAX_CSV_BYTES,
@@ -192,6 +203,8 @@ class RunWriter:
                 self._final(d)
                 raise
             self._final(d)
+        elif isinstance(event, GradientsRecorded):
+            self._append_bytes(grad_file.GRADIENTS_FILE, grad_file.lines_bytes(event.records))
         elif isinstance(event, FitStarted):
             self._status({"status": "running", "started": event.to_dict()})
 
@@ -215,7 +228,10 @@ class RunWriter:
     def _append(self, name: str, fields: tuple[str, ...], rows: list[dict]) -> None:
         buf = io.StringIO()
         csv.DictWriter(buf, fields, extrasaction="ignore").writerows(rows)
-        data = buf.getvalue().encode()
+        self._append_bytes(name, buf.getvalue().encode())
+
+    def _append_bytes(self, name: str, data: bytes) -> None:
+        """Append whole lines to ``name``; on a failed write the file ends at its last whole line."""
         path = self.path / name
         with writing(self.path, name):
             size = path.stat().st_size if path.exists() else 0
@@ -601,6 +617,23 @@ class Run:
         ):
             raise RunError(f"Run {self.id}: weights.pt does not hold a state_dict of tensors.")
         return state
+
+    def gradient_records(self) -> list[Any]:
+        """The gradients file's records (``cnnviz.train.gradients.GradRecord``); [] for a run
+        trained before gradients were recorded, or with recording off."""
+        path = self.path / grad_file.GRADIENTS_FILE
+        try:
+            if path.stat().st_size > grad_file.MAX_BYTES:
+                raise RunError(
+                    f"Run {self.id}: {grad_file.GRADIENTS_FILE} is too large to be read."
+                )
+        except FileNotFoundError:
+            return []
+        except OSError as e:
+            raise RunError(
+                f"Run {self.id}: {grad_file.GRADIENTS_FILE} cannot be read ({e.strerror})."
+            ) from None
+        return grad_file.read_records(self.path)
 
     @property
     def has_best(self) -> bool:

@@ -36,8 +36,11 @@ def test_events_come_in_order_and_fit_ended_is_last():
     )  # round(10% of 256) = 26 held out: 6 per class, and 1 more in two of them
     assert s.iterations_per_epoch == 8  # ceil(230 / 32)
     kinds = [type(e).__name__ for e in events]
-    per_epoch = ["EpochStarted"] + ["BatchEnded"] * 8 + ["EpochEnded"]
-    assert kinds == ["FitStarted"] + per_epoch * 2 + ["FitEnded"]
+    # each layer's gradients after mini-batches 1, 2, 4 and 8 of the first epoch, 8 of the next
+    b, g = ["BatchEnded"], ["GradientsRecorded"]
+    first = b + g + b + g + b + b + g + b * 3 + b + g
+    per_epoch = [["EpochStarted", *batches, "EpochEnded"] for batches in (first, b * 7 + b + g)]
+    assert kinds == ["FitStarted", *per_epoch[0], *per_epoch[1], "FitEnded"]
     batches = [e for e in events if isinstance(e, BatchEnded)]
     assert [b.iteration for b in batches] == list(range(1, 17))
     assert [b.batch for b in batches] == list(range(1, 9)) * 2

@@ -71,6 +71,13 @@ def test_finished_job_reports_and_saves_a_run(executor):
     saved, snap = run.load_model(), job.snapshot_model()
     for a, b in zip(saved.parameters(), snap.parameters(), strict=True):
         assert torch.equal(a, b)  # the final weights, in the run and for Inspect
+    # each layer's gradients, live for the page and in the run's file (written on this server)
+    moments = [m[0]["iteration"] for m in job.gradient_sizes()]
+    assert moments == [1, 2, 4, 8, 15, 30]
+    assert [m["layer"] for m in job.gradient_sizes()[-1]] == ["0", "4"]
+    assert [(r.iteration, r.layer) for r in run.gradient_records()] == [
+        (i, layer) for i in moments for layer in ("0", "4")
+    ]
 
 
 def test_stop_ends_stopped_with_the_reason_and_keeps_the_run(executor):

@@ -78,6 +78,11 @@ CSV_DAMAGE = {
         "train_loss\n0.5\n",  # no epoch column
         '"unterminated\n',
     ],
+    "gradients.jsonl": [
+        '{"iteration": 1e999, "epoch": 1, "layer": "0"}\n5\n[]\n{"layer": "0"}\n',
+        '{"iteration": 1, "epoch": "x", "layer": "0", "grad_hist": {"edges": [1], "counts": [2]}}\n',
+        "[" * 5000 + "]" * 5000 + "\n",
+    ],
 }
 
 
@@ -138,6 +143,9 @@ def _use_everything(run) -> None:
         assert isinstance(df, pd.DataFrame)
         for col in df.columns:
             assert pd.api.types.is_numeric_dtype(df[col]), (col, df[col].dtype)
+    with contextlib.suppress(RunError):
+        for r in run.gradient_records():  # torn or foreign lines are left out
+            assert isinstance(r.iteration, int) and isinstance(r.grad_mean_abs, float)
     for get in (lambda: run.normalization, run.load_model):
         with contextlib.suppress(RunError):
             get()
@@ -166,9 +174,12 @@ def test_every_damaged_run_is_listed_and_opens_without_a_traceback(good_run, tmp
         _use_everything(run)
     # Listing reads every JSON file and the CSV headers; bad CSV rows show when the run is
     # opened (Run.problems), a missing or empty CSV is "no rows yet", a bad layer when built.
-    # best.pt is optional: a deleted one is no problem.
+    # best.pt is optional: a deleted one is no problem. So is the gradients file (older runs
+    # have none; a torn line is left out when it is read).
     harmless = ("spec.json-wrong-4", "best.pt-deleted")
-    assert all(u.startswith("metrics_") or u in harmless for u in unflagged), unflagged
+    assert all(u.startswith(("metrics_", "gradients.jsonl")) or u in harmless for u in unflagged), (
+        unflagged
+    )
 
 
 def test_the_problem_says_what_is_wrong(good_run, tmp_path):

@@ -9,8 +9,8 @@ person may not open (which then opens nothing: no weights, no figure, no export)
 
 - ``visible_runs()``: the runs for a picker, newest first.
 - ``why_not(run_id)``: None, or the sentence to show (not there / not theirs).
-- ``find(run_id)``, ``open_run(run)``, ``run_data(run)``: one run, refused with
-  ``RunHidden`` (a ``RunError``) when not theirs.
+- ``find(run_id)``, ``open_run(run)``, ``run_data(run)``, ``gradients(run)``: one run
+  (its gradients file's records), refused with ``RunHidden`` (a ``RunError``) when not theirs.
 - ``job_refusal(job)``: the same rule for a training job's weights (its run).
 - ``link_run()`` / ``link_compare()``: the session's ``?run=`` / ``?compare=``, kept
   only when this person may open them; otherwise the page says why, once.
@@ -24,8 +24,10 @@ from typing import TYPE_CHECKING, Any
 import streamlit as st
 
 from cnnviz.classroom.run_access import RunAccess, RunHidden
+from cnnviz.data.cache import SharedCache
 from cnnviz.text.escape import for_markdown
-from cnnviz.train.store import Run, RunInfo, list_runs, runs_root
+from cnnviz.train.gradients import GRADIENTS_FILE
+from cnnviz.train.store import Run, RunInfo, files_stamp, list_runs, runs_root
 from cnnviz.train.store import open_run as _open_run
 from cnnviz.ui import state
 from cnnviz.ui.classroom import session
@@ -94,6 +96,22 @@ def run_data(run: RunInfo | Run | str | Path) -> RunData:
     if reason is not None:
         raise RunHidden(reason)
     return load(runs_root() / rid)
+
+
+# (run folder, the gradients file's stamp) -> its records, for every session
+_GRADIENTS: SharedCache[list] = SharedCache(max_entries=16)
+
+
+def gradients(run: RunInfo | Run | str | Path) -> list:
+    """The run's gradients over time (``cnnviz.train.gradients.GradRecord``s, read once per
+    change of the file), behind the same check; [] for a run trained before they were kept."""
+    rid = _run_id(run)
+    reason = why_not(rid)
+    if reason is not None:
+        raise RunHidden(reason)
+    path = runs_root() / rid
+    key = (str(path.resolve()), files_stamp(path, (GRADIENTS_FILE,)))
+    return _GRADIENTS.get(key, lambda: _open_run(path).gradient_records())
 
 
 def job_refusal(job: Any) -> str | None:
@@ -171,6 +189,7 @@ __all__ = [
     "NOT_HERE",
     "access",
     "find",
+    "gradients",
     "job_refusal",
     "link_compare",
     "link_run",

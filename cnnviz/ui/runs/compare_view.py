@@ -37,6 +37,7 @@ from cnnviz.train.store import RunError
 from cnnviz.ui import state
 from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
+from cnnviz.ui.runs import gradients_view
 
 MAX_RUNS = 6
 K = "runs.cmp."
@@ -162,6 +163,7 @@ def comparison_view(run_ids: list[str]) -> None:
         st.markdown("**Learning rate per epoch** (schedule)")
         show(lr, name="compare-learning-rate", key=K + "lr")
     _what_changed(runs, labels)
+    gradients_view.compare_section([r.id for r in runs], labels, cols)
     _per_class(runs, labels, cols, best)
     _readings(runs, labels)
 

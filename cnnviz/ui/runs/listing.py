@@ -38,6 +38,7 @@ from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import extras as run_extras
+from cnnviz.ui.runs import gradients_view
 
 MAX_ROWS = 200  # newest first; older runs stay on disk
 # Material icons in markdown (emoji fonts are missing on many classroom machines);
@@ -166,6 +167,7 @@ def run_details(info: RunInfo) -> None:
         show(fig_epoch, name="loss-and-accuracy-per-epoch", prefix=run_label(run.id),
              key=f"runs.epoch.{run.id}")  # fmt: skip
     run_extras.after_charts(run)
+    gradients_view.run_section(run.id)
     with st.expander("Configuration as saved (config.json)"):
         st.json(run.config, expanded=False)
     with st.expander("Network as saved (spec.json)"):

@@ -43,6 +43,7 @@ from cnnviz.ui.classroom import run_access
 from cnnviz.ui.figures import show
 from cnnviz.ui.present import entry as present
 from cnnviz.ui.runs import readings as run_readings
+from cnnviz.ui.train import gradients as gradients_ui
 
 POLL_S = 1.0
 CHART_S = 3.0  # seconds between two redraws of the curves while training
@@ -283,6 +284,7 @@ def _charts(job: Job, live: bool) -> None:
     right.markdown(f"**{EPOCH_TITLE}**")
     with right:
         show(fig_epoch, name="loss-and-accuracy-per-epoch", key="train.chart.epoch")
+    gradients_ui.live_panel(job, font=font)  # each layer's gradient size, redrawn per moment
 
 
 def _curves(job_id: str, live: bool) -> None:
