@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.ui.classroom import people, session, teacher
+from cnnviz.ui.classroom import ask, people, session, teacher
 
 if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
     st.error("This page is the teacher's.")
@@ -24,6 +24,9 @@ with st.expander(
 
 with st.expander("People: who joined, remove a name, close joining", icon=":material/group:"):
     people.people_panel()
+
+st.header("Predict, then reveal")
+ask.questions_panel()
 
 st.header("Leaderboard")
 teacher.leaderboard()
