@@ -104,3 +104,19 @@ def test_the_teacher_sees_no_prompt():
     Questions.of(room.db).ask(teacher, "number", "How many?", seconds=30, right=number_right(3, 0))
     t = class_app(teacher, "views/design.py")
     assert "Your teacher asks:" not in _texts(t)
+
+
+def test_the_teachers_text_and_options_are_shown_as_typed():
+    from cnnviz.classroom.question_kinds import choice_right
+    from cnnviz.text.escape import for_markdown
+
+    room = session.room()
+    teacher = room.unlock_teacher("page-key")
+    ada = room.join("Ada")
+    text, options = "Is **this** [it](https://e.vil)?", ("<b>yes</b>", ":red[no]")
+    Questions.of(room.db).ask(teacher, "choice", text, options=options, seconds=30,
+                              right=choice_right(options, options[1]))  # fmt: skip
+    s = class_app(ada, "views/runs.py")
+    assert for_markdown(text) in _texts(s)
+    radio = next(r for r in s.radio if r.key and r.key.startswith("class.question.pick."))
+    assert list(radio.options) == [for_markdown(o) for o in options]

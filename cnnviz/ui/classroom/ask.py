@@ -61,7 +61,7 @@ def _layer_setup(kind: QuestionKind) -> tuple[str, qk.Right | None, tuple[str, .
         st.info("The sent design has no layer with a shape: send a working design.")
         return None
     row = st.selectbox(
-        f"Layer of the sent design ({sent.title or 'untitled'})",
+        f"Layer of the sent design ({for_markdown(sent.title or 'untitled')})",
         rows,
         format_func=qk.layer_title,
         key=K + f"layer.{kind}",

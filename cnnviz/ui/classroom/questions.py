@@ -16,6 +16,7 @@ import streamlit as st
 from cnnviz.classroom.question_kinds import QuestionError, QuestionKind
 from cnnviz.classroom.questions import QState, Question, Questions
 from cnnviz.text.escape import for_markdown
+from cnnviz.ui import figures
 from cnnviz.ui.classroom import session
 
 POLL_S = 2.0
@@ -77,7 +78,12 @@ def _answer_form(q: Question, mine: str | None) -> None:
     with st.form(K + f"form.{q.id}", border=False):
         if q.options:
             value = st.radio(
-                "Your answer", q.options, index=None, key=K + f"pick.{q.id}", horizontal=True
+                "Your answer",
+                q.options,
+                index=None,
+                key=K + f"pick.{q.id}",
+                horizontal=True,
+                format_func=for_markdown,  # the teacher's options, shown as typed
             )
         else:
             value = st.text_input(
@@ -150,9 +156,7 @@ def experiment_progress(q: Question) -> None:
     elif not exp.done:
         st.caption("The experiment waits for a free training place.")
     if series:
-        st.plotly_chart(
-            curves_figure(series), key=K + f"curves.{q.id}", config={"displaylogo": False}
-        )
+        figures.show(curves_figure(series), name="question-curves", key=K + f"curves.{q.id}")
 
 
 __all__ = ["POLL_S", "experiment_progress", "prompt", "questions"]
