@@ -328,6 +328,11 @@ def main() -> int:
         f"edit -> updated shape, {len(busy)} edits while {args.cap} jobs trained: "
         f"p50 {pct(busy, 0.5):.2f} s   p95 {pct(busy, 0.95):.2f} s   (target p95 < 1 s at N = 20)"
     )
+    q_all = [d for _, d in q_edits]
+    print(
+        f"edit -> updated shape, all {len(q_all)} edits with a question open: "
+        f"p50 {pct(q_all, 0.5):.2f} s   p95 {pct(q_all, 0.95):.2f} s"
+    )
     print(
         f"edit -> updated shape, {len(q_busy)} edits with a question open, {args.cap} jobs "
         f"training: p50 {pct(q_busy, 0.5):.2f} s   p95 {pct(q_busy, 0.95):.2f} s   "
