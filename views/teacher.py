@@ -25,14 +25,14 @@ with st.expander(
 with st.expander("People: who joined, remove a name, close joining", icon=":material/group:"):
     people.people_panel()
 
-st.header("Predict, then reveal")
-ask.questions_panel()
-
 st.header("Leaderboard")
 teacher.leaderboard()
 
 st.header("Send to class")
 teacher.send_design()
+
+st.header("Predict, then reveal")
+ask.questions_panel()
 
 with st.expander("Limits for students' jobs", icon=":material/tune:"):
     teacher.limits_form()

@@ -145,8 +145,8 @@ def test_a_teacher_and_three_students_play_every_kind(browser, class_url) -> Non
         _open(teacher, f"{class_url}/teacher")
         teacher.get_by_role("button", name="Send to class", exact=True).click()
         teacher.get_by_text("Sent: every student sees it").wait_for(timeout=LONG)
-        _open(teacher, f"{class_url}/teacher")  # the form above now knows the sent design
         teacher.get_by_text("Ask the class a question").click()
+        teacher.get_by_text("Seconds to answer").wait_for()
 
         # a) a shape of the sent design (lecture-7-23: Conv2d(3, 6, 3) on 3×64×64 -> 6×62×62)
         _ask(teacher, QuestionKind.SHAPE)

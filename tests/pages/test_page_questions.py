@@ -44,6 +44,7 @@ def test_teacher_asks_student_answers_on_another_page_then_reveal():
     room.send_design(teacher, SHAPES28_SPEC, {"epochs": 1, "preset": ""}, "Small net")
     t = class_app(teacher, "views/teacher.py")
     assert "No question is open" in _texts(t)
+    t.toggle(key="teacher.q.open").set_value(True).run()
     t.selectbox(key="teacher.q.kind").set_value("shape").run()
     assert not t.exception, t.exception
     _button(t, "Ask the class").click().run()

@@ -32,8 +32,10 @@ DEFAULT_EPOCHS, DEFAULT_IMAGES, DEFAULT_TEST, DEFAULT_REPEATS = 2, 500, 200, 1
 
 
 def questions_panel() -> None:
-    with st.expander("Ask the class a question", icon=":material/quiz:"):
-        _ask_form()
+    # a toggle, not an expander: it stays open when a message above it comes or goes
+    if st.toggle("Ask the class a question", key=K + "open"):
+        with st.container(border=True):
+            _ask_form()
     st.fragment(_live, run_every=1.0)()
     csv = questions().csv_text()
     st.download_button(
@@ -51,7 +53,7 @@ def _layer_setup(kind: QuestionKind) -> tuple[str, qk.Right | None, tuple[str, .
     sent = session.room().latest_design()
     if sent is None:
         st.info(
-            "Send a design to the class first (*Send to class*, below): this question is about it."
+            "Send a design to the class first (*Send to class*, above): this question is about it."
         )
         return None
     rows = qk.design_layers(sent.spec)
@@ -82,7 +84,7 @@ def _layer_setup(kind: QuestionKind) -> tuple[str, qk.Right | None, tuple[str, .
 def _experiment_setup() -> tuple[str, None, tuple[str, ...], dict] | None:
     sent = session.room().latest_design()
     if sent is None:
-        st.info("Send a design to the class first (*Send to class*, below): the reveal trains it.")
+        st.info("Send a design to the class first (*Send to class*, above): the reveal trains it.")
         return None
     c1, c2, c3, c4 = st.columns(4)
     kind = c1.selectbox("Experiment", qk.EXPERIMENT_KINDS, key=K + "exp.kind",
