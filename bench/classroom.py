@@ -156,7 +156,7 @@ def question_round(browser, url: str, pages: list, edits: int) -> tuple[list, li
     tp.goto(f"{url}/teacher")
     idle(tp)
     tp.get_by_text("Ask the class a question").click()
-    tp.get_by_text("Seconds to answer").wait_for()
+    tp.locator('[data-testid="stSelectbox"]').filter(has_text="Kind").first.wait_for()
     pick(tp, "Kind", "Your own number question")
     tp.get_by_label("Question", exact=True).fill("How many classes has Shapes?")
     for label, value in (("The right number", "10"), ("Seconds to answer", "3600")):

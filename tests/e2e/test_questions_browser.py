@@ -218,6 +218,7 @@ def test_a_teacher_and_three_students_play_every_kind(browser, class_url) -> Non
         def experiment(t) -> None:
             _number(t, "Epochs", "1")
             _number(t, "Training images (Shapes)", "50")
+            _number(t, "Seeds per variant", "1")
             t.get_by_text("This experiment trains 2 networks, 2 epochs in all").wait_for()
 
         _ask(teacher, QuestionKind.EXPERIMENT, experiment)
@@ -234,6 +235,8 @@ def test_a_teacher_and_three_students_play_every_kind(browser, class_url) -> Non
             verdict = "You were right" if picks[name].lower() == winner.lower() else "Not this time"
             page.locator(".st-key-class_question").get_by_text(verdict).wait_for(timeout=LONG)
             page.locator(".st-key-class_question").get_by_text("Test accuracy:").first.wait_for()
+            # the curves of the experiment's runs, on the student's page too
+            page.locator(".st-key-class_question [data-testid='stPlotlyChart']").first.wait_for()
         teacher.get_by_text("Test accuracy: without BatchNorm2d").first.wait_for(timeout=LONG)
         _private(students, picks)
     except Exception:

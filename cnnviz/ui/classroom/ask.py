@@ -28,7 +28,7 @@ from cnnviz.ui.classroom.questions import experiment_progress, questions
 
 K = "teacher.q."
 PROBLEM = K + "problem"  # why the last Reveal / Close did not happen, shown once
-DEFAULT_EPOCHS, DEFAULT_IMAGES, DEFAULT_TEST, DEFAULT_REPEATS = 2, 500, 200, 1
+DEFAULT_EPOCHS, DEFAULT_IMAGES, DEFAULT_TEST, DEFAULT_REPEATS = 2, 500, 200, 2
 
 
 def questions_panel() -> None:
