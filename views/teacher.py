@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from cnnviz.ui.classroom import challenges, people, session, teacher
+from cnnviz.ui.classroom import ask, challenges, people, session, teacher
 from cnnviz.ui.classroom.class_map import class_map
 
 if not session.is_teacher():  # the page is only listed for the teacher; a typed URL gets this
@@ -37,6 +37,9 @@ class_map("teacher.map.")
 
 st.header("Send to class")
 teacher.send_design()
+
+st.header("Predict, then reveal")
+ask.questions_panel()
 
 with st.expander("Limits for students' jobs", icon=":material/tune:"):
     teacher.limits_form()

@@ -14,6 +14,7 @@ def render(page: object = None) -> None:
     ``page``: the page about to run; the hidden root page only forwards to Design, so the
     link's message waits for the page it forwards to.
     """
+    from cnnviz.ui.classroom import questions as class_questions
     from cnnviz.ui.classroom import sidebar as class_sidebar
 
     with st.sidebar:
@@ -35,5 +36,7 @@ def render(page: object = None) -> None:
         if state.run_id():
             st.caption(f"Open run: {for_markdown(state.run_id())}")
     forwarding = page is not None and getattr(page, "url_path", None) in ("", "home")
+    if not forwarding:
+        class_questions.prompt()  # a class server: the teacher's question, on every page
     if not forwarding and (msg := state.pop_url_error()):
         st.warning(for_markdown(msg), icon=":material/link_off:")
