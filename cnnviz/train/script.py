@@ -477,6 +477,7 @@ def main() -> None:
     say(f"test loss: {{test_loss:.4f}}")
     say(f"test accuracy: {{test_acc:.4f}}")
     if distributed:
+        dist.barrier()  # every process is done before the group goes away
         dist.destroy_process_group()
 """
 

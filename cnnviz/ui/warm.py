@@ -30,6 +30,7 @@ TRAIN_MODULES = (
     "cnnviz.train.engine",
     "cnnviz.ui.jobs",
     "cnnviz.ui.state",
+    "cnnviz.ui.challenge",
     "cnnviz.ui.classroom.jobs",
     "cnnviz.ui.runs.change",
     "cnnviz.ui.runs.extras",

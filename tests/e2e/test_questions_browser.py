@@ -64,7 +64,11 @@ def _teacher(page, url: str) -> None:
 def _select(page, label: str, option: str) -> None:
     """Type the option into the selectbox's search and take it (a click on the list can be
     lost when the live panel below redraws)."""
-    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box = (  # the one labelled exactly so ("Kind", not a challenge's "Layer kind")
+        page.locator('[data-testid="stSelectbox"]')
+        .filter(has=page.get_by_text(label, exact=True))
+        .first
+    )
     for _ in range(5):
         box.click()
         item = page.get_by_role("option", name=option, exact=True)

@@ -60,7 +60,8 @@ LIVE = """() => {
     for (const el of document.querySelectorAll('a, img, image, iframe, source, link, script, use')) {
         for (const attr of ['href', 'src', 'xlink:href', 'srcset']) {
             const v = el.getAttribute(attr) || '';
-            if (/evil|pixel/i.test(v)) bad.push(where(el) + el.outerHTML.slice(0, 160));
+            // a data: URL is the page's own picture (its base64 can spell "pixel" by chance)
+            if (!v.startsWith('data:') && /evil|pixel/i.test(v)) bad.push(where(el) + el.outerHTML.slice(0, 160));
         }
         if (el.tagName.toLowerCase() === 'a' && /CLICK|evil/i.test(el.textContent))
             bad.push(where(el) + el.outerHTML.slice(0, 160));

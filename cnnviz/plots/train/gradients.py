@@ -86,6 +86,25 @@ def _size_range(values: Sequence[float]) -> list[float]:
     return [math.floor(math.log10(lo)) - 0.2, math.ceil(math.log10(hi)) + 0.2]
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _log_axis(values: Sequence[float]) -> dict:
+    """A log axis of gradient sizes whose ticks read 10⁻⁶ … 10¹ at the axis's own font size
+    (Plotly's "power" ticks draw the exponent at 70 %, too small for the back row)."""
+    lo, hi = _size_range(values)
+    powers = list(range(math.ceil(lo), math.floor(hi) + 1))
+    step = max(1, math.ceil(len(powers) / 8))
+    powers = powers[::step]
+    return dict(
+        type="log",
+        title=SIZE_AXIS,
+        range=[lo, hi],
+        tickvals=[10.0**k for k in powers],
+        ticktext=["1" if k == 0 else "10" + str(k).translate(_SUPERSCRIPT) for k in powers],
+    )
+
+
 def live_sizes_figure(moments: Sequence[Sequence[dict]], font_size: int = 12) -> go.Figure:
     """Each layer's latest gradient size as a bar (log axis), red when vanished, orange when
     exploding; a grey tick marks where it was at the first moment recorded."""
@@ -126,12 +145,7 @@ def live_sizes_figure(moments: Sequence[Sequence[dict]], font_size: int = 12) ->
         font_size=font_size,
         showlegend=False,
         bargap=0.3,
-        xaxis=dict(
-            type="log",
-            title=SIZE_AXIS,
-            range=_size_range([*sizes, *start.values()]),
-            exponentformat="power",
-        ),
+        xaxis=_log_axis([*sizes, *start.values()]),
         yaxis=dict(
             autorange="reversed", automargin=True, tickfont_size=font_size - 2 if many else None
         ),
@@ -166,12 +180,7 @@ def sizes_over_time_figure(records: Sequence[GradRecord], font_size: int = 12) -
         margin=dict(l=10, r=10, t=20, b=40),
         font_size=font_size,
         xaxis_title="epochs",
-        yaxis=dict(
-            type="log",
-            title=SIZE_AXIS,
-            range=_size_range([r.grad_mean_abs for r in records]),
-            exponentformat="power",
-        ),
+        yaxis=_log_axis([r.grad_mean_abs for r in records]),
         legend=dict(font_size=max(font_size - 2, 10)),
     )
     return fig
@@ -261,7 +270,7 @@ def sizes_overlay(
         margin=dict(l=10, r=10, t=20, b=40),
         font_size=font_size,
         xaxis_title="epochs",
-        yaxis=dict(type="log", title=SIZE_AXIS, range=_size_range(values), exponentformat="power"),
+        yaxis=_log_axis(values),
         legend=dict(orientation="h", y=-0.25),
     )
     return fig

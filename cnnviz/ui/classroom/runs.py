@@ -110,7 +110,7 @@ def runs_page() -> None:
         st.segmented_control(
             "Show",
             [*views, MAP],
-            format_func=lambda k: labels.get(k, k),
+            format_func=lambda k: for_markdown(labels.get(k, k)),
             default=MINE,
             key="class.runs.view",
         )

@@ -316,7 +316,7 @@ def limits_form() -> None:
     r = session.room()
     cur = r.limits()
     if note := st.session_state.pop(_SAVED, None):
-        st.success(note)
+        st.success(for_markdown(note))
     st.caption("Now: " + limits_summary(cur))
     with st.form("teacher.limits"):
         cols = st.columns(3)
