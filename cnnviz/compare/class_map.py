@@ -23,13 +23,13 @@ out once per distinct design (thirty students training the sent design: one).
 from __future__ import annotations
 
 import json
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from cnnviz.compare.lru import LruCache
 from cnnviz.design import bounded_json
 from cnnviz.design.shapes import summarize, totals
 from cnnviz.design.spec import SpecError
@@ -44,10 +44,9 @@ NO_OWNER = "(the server)"  # a run trained from the command line: the teacher's 
 CACHE_SIZE = 4096
 DESIGNS = 1024  # distinct networks whose facts are kept
 _WATCHED = (SPEC_FILE, CONFIG_FILE, STATUS_FILE)
-_cache: OrderedDict[str, tuple[tuple, ClassRun | None]] = OrderedDict()
-_designs: OrderedDict[str, NetFacts | None] = OrderedDict()
-_lock = threading.Lock()
 stats = {"read": 0, "cached": 0}  # how often a run's files were read, or answered from memory
+_cache: LruCache[ClassRun | None] = LruCache(CACHE_SIZE, stats)
+_designs: LruCache[NetFacts | None] = LruCache(DESIGNS)
 
 
 @dataclass(frozen=True)
@@ -118,19 +117,14 @@ def _design_facts(spec: Any) -> NetFacts | None:
         key = json.dumps(spec, sort_keys=True)
     except (TypeError, ValueError):
         return None
-    with _lock:
-        if key in _designs:
-            _designs.move_to_end(key)
-            return _designs[key]
+    return _designs.get(key, lambda: _facts_or_none(spec))
+
+
+def _facts_or_none(spec: Any) -> NetFacts | None:
     try:
-        facts: NetFacts | None = net_facts(spec)
+        return net_facts(spec)
     except SpecError:
-        facts = None
-    with _lock:
-        _designs[key] = facts
-        while len(_designs) > DESIGNS:
-            _designs.popitem(last=False)
-    return facts
+        return None
 
 
 def _read(info: Any) -> ClassRun | None:
@@ -172,26 +166,12 @@ def run_row(info: Any) -> ClassRun | None:
     folder = Path(info.path)
     key = str(folder)
     stamp = files_stamp(folder, _WATCHED)
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == stamp:
-            _cache.move_to_end(key)
-            stats["cached"] += 1
-            return hit[1]
-    row = _read(info)
-    with _lock:
-        stats["read"] += 1
-        _cache[key] = (stamp, row)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return row
+    return _cache.get(key, lambda: _read(info), stamp)
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
-        _designs.clear()
+    _cache.clear()
+    _designs.clear()
 
 
 def class_runs(runs: Iterable[Any], owners: Mapping[str, Mapping[str, Any]]) -> list[ClassRun]:

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import math
 import os
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
+from cnnviz.compare.lru import LruCache
 from cnnviz.train.run_files import (
     BEST_WEIGHTS,
     CONFIG_FILE,
@@ -31,9 +30,8 @@ from cnnviz.train.store import RunError, files_stamp, open_run, runs_root
 
 CACHE_SIZE = 64
 _WATCHED = (STATUS_FILE, CONFIG_FILE, SPEC_FILE, ITER_METRICS, EPOCH_METRICS)
-_cache: OrderedDict[str, tuple[tuple, RunData]] = OrderedDict()
-_lock = threading.Lock()
 stats = {"parsed": 0, "cached": 0}  # how often load() read the files, or answered from memory
+_cache: LruCache[RunData] = LruCache(CACHE_SIZE, stats, hit="cached", miss="parsed")
 
 
 @dataclass(frozen=True)
@@ -104,20 +102,7 @@ def load(run: str | os.PathLike, root: str | os.PathLike | None = None) -> RunDa
     opened_path = _resolve(run, root)
     key = str(opened_path.resolve())
     stamp = files_stamp(opened_path, _WATCHED)
-    with _lock:
-        hit = _cache.get(key)
-        if hit is not None and hit[0] == stamp:
-            _cache.move_to_end(key)
-            stats["cached"] += 1
-            return hit[1]
-    data = _read(opened_path)
-    with _lock:
-        stats["parsed"] += 1
-        _cache[key] = (stamp, data)
-        _cache.move_to_end(key)
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)
-    return data
+    return _cache.get(key, lambda: _read(opened_path), stamp)
 
 
 def _resolve(run: str | os.PathLike, root: str | os.PathLike | None) -> Path:
@@ -158,8 +143,7 @@ def _read(path: Path) -> RunData:
 
 
 def clear_cache() -> None:
-    with _lock:
-        _cache.clear()
+    _cache.clear()
 
 
 __all__ = ["RunData", "clear_cache", "load", "stats"]
