@@ -12,7 +12,8 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import SCRIPT_RUN_TIMEOUT_MS, screenshot_dir, serve_app, wait_idle
+from tests.e2e.classroom import class_context, join_class, open_page, unlock_teacher
+from tests.e2e.conftest import screenshot_dir, serve_app, wait_idle
 
 KEY = "challenge-e2e-key"
 BUDGET = 899_300  # the default design has 899,454 parameters; out_channels 6 -> 4 makes 899,182
@@ -25,45 +26,19 @@ def class_url(browser, tmp_path_factory) -> str:
         yield url
 
 
-def _context(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    ctx.set_default_timeout(SCRIPT_RUN_TIMEOUT_MS)
-    return ctx
-
-
-def _open(page, url: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")
-    wait_idle(page, 120_000)
-
-
-def _join(page, url: str, name: str) -> None:
-    _open(page, f"{url}/design")
-    page.get_by_label("Your name", exact=True).and_(page.locator("input")).fill(name)
-    page.get_by_role("button", name="Join", exact=True).click()
-    page.get_by_text(f"Signed in as {name}").wait_for(timeout=120_000)
-
-
-def _teacher(page, url: str) -> None:
-    _open(page, f"{url}/design")
-    page.get_by_text("I am the teacher").click()
-    page.get_by_label("Teacher key", exact=True).and_(page.locator("input")).fill(KEY)
-    page.get_by_role("button", name="Unlock the teacher's view").click()
-    page.get_by_text("Signed in as Teacher").wait_for(timeout=120_000)
-
-
 def _panel(page):
     return page.locator(".st-key-challenge_panel")
 
 
 def test_teacher_sets_a_challenge_three_students_open_it_one_meets_it(browser, class_url):
-    contexts = [_context(browser) for _ in range(4)]
+    contexts = [class_context(browser) for _ in range(4)]
     try:
         teacher, ada, bob, cy = (c.new_page() for c in contexts)
         for page, name in ((ada, "Ada"), (bob, "Bob"), (cy, "Cy")):
-            _join(page, class_url, name)
-        _teacher(teacher, class_url)
+            join_class(page, class_url, name)
+        unlock_teacher(teacher, class_url, KEY)
 
-        _open(teacher, f"{class_url}/teacher")
+        open_page(teacher, f"{class_url}/teacher")
         teacher.get_by_text("Set a challenge").click()
         teacher.get_by_label("Title", exact=True).fill("Slim it down")
         teacher.get_by_label("Parameters at most", exact=True).fill(str(BUDGET))
@@ -75,11 +50,11 @@ def test_teacher_sets_a_challenge_three_students_open_it_one_meets_it(browser, c
         assert link.endswith("challenge=1")  # set once
 
         for page in (ada, cy):  # from the banner
-            _open(page, f"{class_url}/design")
+            open_page(page, f"{class_url}/design")
             page.get_by_text("Your teacher set a challenge: Slim it down").wait_for()
             page.get_by_role("button", name="Open the challenge").click()
             _panel(page).get_by_text("899,454 parameters of 899,300 allowed").wait_for()
-        _open(bob, link)  # from the link
+        open_page(bob, link)  # from the link
         _panel(bob).get_by_text("Challenge: Slim it down").wait_for()
         _panel(bob).get_by_text("899,454 parameters of 899,300 allowed").wait_for()
         assert "challenge=" in bob.url  # kept in the address

@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from tests.e2e.conftest import SCRIPT_RUN_TIMEOUT_MS, screenshot_dir, serve_app, wait_idle
+from tests.e2e.classroom import class_context, join_class, open_page, unlock_teacher
+from tests.e2e.conftest import screenshot_dir, serve_app, wait_idle
 
 KEY = "teach-e2e-key"
 PROGRESS = '[data-testid="stProgress"]'
@@ -33,35 +34,8 @@ def class_url(browser, tmp_path_factory) -> str:
         yield url
 
 
-def _context(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    ctx.set_default_timeout(SCRIPT_RUN_TIMEOUT_MS)
-    return ctx
-
-
-def _open(page, url: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")
-    wait_idle(page, 120_000)
-
-
-def _join(page, url: str, name: str) -> None:
-    _open(page, f"{url}/design")
-    page.get_by_text("Join the class").first.wait_for()
-    page.get_by_label("Your name", exact=True).and_(page.locator("input")).fill(name)
-    page.get_by_role("button", name="Join", exact=True).click()
-    page.get_by_text(f"Signed in as {name}").wait_for(timeout=120_000)
-
-
-def _teacher(page, url: str) -> None:
-    _open(page, f"{url}/design")
-    page.get_by_text("I am the teacher").click()
-    page.get_by_label("Teacher key", exact=True).and_(page.locator("input")).fill(KEY)
-    page.get_by_role("button", name="Unlock the teacher's view").click()
-    page.get_by_text("Signed in as Teacher").wait_for(timeout=120_000)
-
-
 def _train_page(page, url: str, epochs: int) -> None:
-    _open(page, f"{url}/train")
+    open_page(page, f"{url}/train")
     page.get_by_text("The network fits this data").wait_for(timeout=240_000)
     box = page.get_by_role("spinbutton", name="Epochs", exact=True).first
     box.fill(str(epochs))
@@ -75,15 +49,15 @@ def _job_id(page) -> str:
 
 
 def test_two_students_and_the_teacher(browser, class_url) -> None:
-    ca, cb, ct = _context(browser), _context(browser), _context(browser)
+    ca, cb, ct = class_context(browser), class_context(browser), class_context(browser)
     try:
         ada, bob, teacher = ca.new_page(), cb.new_page(), ct.new_page()
-        _join(ada, class_url, "Ada")
-        _join(bob, class_url, "Bob")
-        _teacher(teacher, class_url)
+        join_class(ada, class_url, "Ada")
+        join_class(bob, class_url, "Bob")
+        unlock_teacher(teacher, class_url, KEY)
 
         # a refresh keeps the person (cookie), and the URL carries no identity
-        _open(ada, f"{class_url}/design")
+        open_page(ada, f"{class_url}/design")
         ada.get_by_text("Signed in as Ada").wait_for()
         assert "Ada" not in ada.url and "token" not in ada.url
 
@@ -99,14 +73,14 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         assert ada_job != bob_job
 
         # the teacher sees both: Bob running, Ada waiting
-        _open(teacher, f"{class_url}/teacher")
+        open_page(teacher, f"{class_url}/teacher")
         table = teacher.locator('[data-testid="stDataFrame"]').first
         table.wait_for()
         teacher.get_by_text("1 training · 1 waiting").wait_for(timeout=120_000)
 
         # Bob opens Ada's job link: read-only, no Pause / Stop / Leave the queue
         peek = cb.new_page()
-        _open(peek, f"{class_url}/train?job={ada_job}")
+        open_page(peek, f"{class_url}/train?job={ada_job}")
         peek.get_by_text(re.compile(r"Ada's job · Waiting")).wait_for(timeout=120_000)
         assert peek.get_by_role("button", name="Leave the queue", exact=True).count() == 0
 
@@ -126,7 +100,7 @@ def test_two_students_and_the_teacher(browser, class_url) -> None:
         )
         teacher.get_by_role("button", name="Send to class", exact=True).click()
         teacher.get_by_text("Sent: every student sees it").wait_for()
-        _open(bob, f"{class_url}/design")
+        open_page(bob, f"{class_url}/design")
         bob.get_by_text("Your teacher sent a design").wait_for(timeout=60_000)
         # the banner's Open button (select boxes also carry aria-label="Open", so look at buttons only)
         bob.locator('[data-testid^="stBaseButton"]').filter(has_text="Open").first.wait_for()

@@ -15,7 +15,8 @@ import re
 import pytest
 
 from cnnviz.classroom.question_kinds import TITLES, QuestionKind
-from tests.e2e.conftest import SCRIPT_RUN_TIMEOUT_MS, screenshot_dir, serve_app, wait_idle
+from tests.e2e.classroom import class_context, join_class, open_page, unlock_teacher
+from tests.e2e.conftest import screenshot_dir, serve_app, wait_idle
 
 KEY = "questions-e2e-key"
 LONG = 180_000
@@ -33,32 +34,6 @@ def class_url(browser, tmp_path_factory) -> str:
     }
     with serve_app(tmp_path_factory.mktemp("questions"), env) as url:
         yield url
-
-
-def _context(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000})
-    ctx.set_default_timeout(SCRIPT_RUN_TIMEOUT_MS)
-    return ctx
-
-
-def _open(page, url: str) -> None:
-    page.goto(url, wait_until="domcontentloaded")
-    wait_idle(page, 120_000)
-
-
-def _join(page, url: str, name: str, where: str) -> None:
-    _open(page, f"{url}/{where}")
-    page.get_by_label("Your name", exact=True).and_(page.locator("input")).fill(name)
-    page.get_by_role("button", name="Join", exact=True).click()
-    page.get_by_text(f"Signed in as {name}").wait_for(timeout=LONG)
-
-
-def _teacher(page, url: str) -> None:
-    _open(page, f"{url}/design")
-    page.get_by_text("I am the teacher").click()
-    page.get_by_label("Teacher key", exact=True).and_(page.locator("input")).fill(KEY)
-    page.get_by_role("button", name="Unlock the teacher's view").click()
-    page.get_by_text("Signed in as Teacher").wait_for(timeout=LONG)
 
 
 def _select(page, label: str, option: str) -> None:
@@ -139,14 +114,14 @@ def _private(students, answers_of: dict[str, str]) -> None:
 
 
 def test_a_teacher_and_three_students_play_every_kind(browser, class_url) -> None:
-    contexts = [_context(browser) for _ in range(4)]
+    contexts = [class_context(browser) for _ in range(4)]
     try:
         teacher = contexts[0].new_page()
         students = {n: c.new_page() for n, c in zip(NAMES, contexts[1:], strict=True)}
-        _teacher(teacher, class_url)
+        unlock_teacher(teacher, class_url, KEY, timeout_ms=LONG)
         for (name, page), where in zip(students.items(), PAGES, strict=True):
-            _join(page, class_url, name, where)
-        _open(teacher, f"{class_url}/teacher")
+            join_class(page, class_url, name, where, timeout_ms=LONG)
+        open_page(teacher, f"{class_url}/teacher")
         teacher.get_by_role("button", name="Send to class", exact=True).click()
         teacher.get_by_text("Sent: every student sees it").wait_for(timeout=LONG)
         teacher.get_by_text("Ask the class a question").click()
