@@ -1,7 +1,7 @@
 """The class's challenges (SQLite): the teacher sets them, students' progress is kept per person.
 
-Two tables of their own in the class database, made here (``CREATE ... IF NOT
-EXISTS``) so the database module needs no change for them::
+Two tables of the class database (``challenges``, ``challenge_progress``; its schema is in
+``classroom.db``)::
 
     book = ClassChallenges(room.db)
     cid = book.create(teacher, challenge)            # RoomError for anyone else
@@ -26,22 +26,6 @@ from cnnviz.classroom.errors import RoomError
 from cnnviz.classroom.people import Person
 from cnnviz.design.challenge import Challenge, ChallengeError
 
-SCHEMA = (
-    """CREATE TABLE IF NOT EXISTS challenges (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        sender TEXT NOT NULL,
-        body TEXT NOT NULL,
-        created REAL NOT NULL
-    )""",
-    """CREATE TABLE IF NOT EXISTS challenge_progress (
-        challenge INTEGER NOT NULL,
-        person TEXT NOT NULL,
-        met INTEGER NOT NULL,
-        words TEXT NOT NULL DEFAULT '',
-        updated REAL NOT NULL,
-        PRIMARY KEY (challenge, person)
-    )""",
-)
 _ID = re.compile(r"[1-9][0-9]{0,8}")
 
 
@@ -62,9 +46,7 @@ class ClassChallenges:
     """The challenges of one class database."""
 
     def __init__(self, db: ClassDB) -> None:
-        self.db = db
-        for sql in SCHEMA:
-            db.execute(sql)
+        self.db = db  # its tables are in the class database's schema (classroom.db)
 
     def create(self, person: Person | None, challenge: Challenge) -> str:
         if person is None or not person.is_teacher:

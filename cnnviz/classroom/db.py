@@ -68,6 +68,42 @@ CREATE TABLE IF NOT EXISTS broadcasts (
     title TEXT NOT NULL,
     sent REAL NOT NULL
 );
+-- predict, then reveal (classroom.questions): the teacher's questions and each student's answer
+CREATE TABLE IF NOT EXISTS questions (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    kind TEXT NOT NULL,
+    text TEXT NOT NULL,
+    options TEXT NOT NULL DEFAULT '[]',
+    setup TEXT NOT NULL DEFAULT '{}',
+    right TEXT,
+    state TEXT NOT NULL,
+    asked REAL NOT NULL,
+    deadline REAL NOT NULL,
+    revealed REAL,
+    experiment TEXT
+);
+CREATE TABLE IF NOT EXISTS answers (
+    question INTEGER NOT NULL,
+    student TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    answered REAL NOT NULL,
+    PRIMARY KEY (question, student)
+);
+-- challenges (classroom.challenges) and who has met them
+CREATE TABLE IF NOT EXISTS challenges (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    sender TEXT NOT NULL,
+    body TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS challenge_progress (
+    challenge INTEGER NOT NULL,
+    person TEXT NOT NULL,
+    met INTEGER NOT NULL,
+    words TEXT NOT NULL DEFAULT '',
+    updated REAL NOT NULL,
+    PRIMARY KEY (challenge, person)
+);
 """
 
 

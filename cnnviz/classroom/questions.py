@@ -25,7 +25,6 @@ import csv
 import io
 import json
 import time
-import weakref
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -40,29 +39,6 @@ from cnnviz.classroom.question_kinds import (
     normalize,
 )
 
-# Statements run one by one when a ``Questions`` is made: no change to the shared schema.
-TABLES = (
-    """CREATE TABLE IF NOT EXISTS questions (
-        id INTEGER PRIMARY KEY AUTOINCREMENT,
-        kind TEXT NOT NULL,
-        text TEXT NOT NULL,
-        options TEXT NOT NULL DEFAULT '[]',
-        setup TEXT NOT NULL DEFAULT '{}',
-        right TEXT,
-        state TEXT NOT NULL,
-        asked REAL NOT NULL,
-        deadline REAL NOT NULL,
-        revealed REAL,
-        experiment TEXT
-    )""",
-    """CREATE TABLE IF NOT EXISTS answers (
-        question INTEGER NOT NULL,
-        student TEXT NOT NULL,
-        answer TEXT NOT NULL,
-        answered REAL NOT NULL,
-        PRIMARY KEY (question, student)
-    )""",
-)
 MAX_SECONDS = 3600
 MAX_TEXT = 300
 MAX_OPTIONS = 8
@@ -123,24 +99,11 @@ def _teacher(person: Person | None, what: str) -> None:
         raise QuestionError(f"Only the teacher can {what}.")
 
 
-_OF: weakref.WeakKeyDictionary[ClassDB, Questions] = weakref.WeakKeyDictionary()
-
-
 class Questions:
     """The class's questions and answers, in the classroom's database."""
 
-    @classmethod
-    def of(cls, db: ClassDB) -> Questions:
-        """The one ``Questions`` of this database (its tables made once)."""
-        found = _OF.get(db)
-        if found is None:
-            found = _OF[db] = cls(db)
-        return found
-
     def __init__(self, db: ClassDB) -> None:
-        self.db = db
-        for statement in TABLES:
-            db.execute(statement)
+        self.db = db  # its tables are in the class database's schema (classroom.db)
 
     # -- the teacher ---------------------------------------------------------------------
     def ask(
@@ -358,4 +321,4 @@ def _number(text: str) -> bool:
     return True
 
 
-__all__ = ["QState", "Question", "Questions", "TABLES"]
+__all__ = ["QState", "Question", "Questions"]

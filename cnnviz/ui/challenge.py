@@ -16,7 +16,6 @@ gets a message and changes nothing.
 
 from __future__ import annotations
 
-import weakref
 from typing import Any
 
 import streamlit as st
@@ -43,16 +42,9 @@ HIDDEN = "cnnviz.challenge.hidden"  # the class challenge id this session said "
 PARAM = "challenge"
 
 
-_BOOKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()  # class database -> its book
-
-
 def book() -> ClassChallenges:
-    """The class's challenges (a class server only): one per class database."""
-    db = session.room().db
-    found = _BOOKS.get(db)
-    if found is None:
-        found = _BOOKS[db] = ClassChallenges(db)
-    return found
+    """The class's challenges (a class server only)."""
+    return ClassChallenges(session.room().db)
 
 
 def active() -> dict | None:

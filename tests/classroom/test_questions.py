@@ -37,7 +37,7 @@ SENT = PRESETS["lecture-7-23"].spec  # what a teacher sends: Conv2d, ReLU, MaxPo
 
 @pytest.fixture
 def qs(room):
-    return Questions.of(room.db)
+    return Questions(room.db)
 
 
 def _people(room):

@@ -49,7 +49,7 @@ def test_teacher_asks_student_answers_on_another_page_then_reveal():
     assert not t.exception, t.exception
     _button(t, "Ask the class").click().run()
     assert "Asked: every student sees it" in _texts(t)
-    q = Questions.of(room.db).current()
+    q = Questions(room.db).current()
     assert q is not None and "output shape of layer 1" in q.text
 
     s = class_app(ada, "views/train.py")  # on whatever page she is
@@ -89,7 +89,7 @@ def test_answers_after_the_deadline_are_refused_with_a_message():
     teacher = room.unlock_teacher("page-key")
     ada = room.join("Ada")
     room.send_design(teacher, SHAPES28_SPEC, {}, "Small net")
-    qs = Questions.of(room.db)
+    qs = Questions(room.db)
     q = qs.ask(teacher, "shape", "Shape?", right=shape_right(SHAPES28_SPEC, 0), seconds=30)
     s = class_app(ada, "views/design.py")
     s.text_input(key=f"class.question.text.{q.id}").input("4x26x26")
@@ -102,7 +102,7 @@ def test_answers_after_the_deadline_are_refused_with_a_message():
 def test_the_teacher_sees_no_prompt():
     room = session.room()
     teacher = room.unlock_teacher("page-key")
-    Questions.of(room.db).ask(teacher, "number", "How many?", seconds=30, right=number_right(3, 0))
+    Questions(room.db).ask(teacher, "number", "How many?", seconds=30, right=number_right(3, 0))
     t = class_app(teacher, "views/design.py")
     assert "Your teacher asks:" not in _texts(t)
 
@@ -115,7 +115,7 @@ def test_the_teachers_text_and_options_are_shown_as_typed():
     teacher = room.unlock_teacher("page-key")
     ada = room.join("Ada")
     text, options = "Is **this** [it](https://e.vil)?", ("<b>yes</b>", ":red[no]")
-    Questions.of(room.db).ask(teacher, "choice", text, options=options, seconds=30,
+    Questions(room.db).ask(teacher, "choice", text, options=options, seconds=30,
                               right=choice_right(options, options[1]))  # fmt: skip
     s = class_app(ada, "views/runs.py")
     assert for_markdown(text) in _texts(s)

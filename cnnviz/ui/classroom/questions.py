@@ -31,7 +31,7 @@ HINTS = {
 
 
 def questions() -> Questions:
-    return Questions.of(session.room().db)
+    return Questions(session.room().db)
 
 
 def prompt() -> None:
